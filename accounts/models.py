@@ -1,0 +1,58 @@
+"""Staff: users, the teams they work in, and the roles (groups) they hold."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from .roles import LABEL_TO_ROLE, Role
+
+
+class Team(models.Model):
+    """A social work team: its cases are allocated to its social workers and managed by its TMs."""
+
+    name = models.CharField(max_length=120, unique=True)
+    service_area = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_calendar_token() -> str:
+    """A fresh unguessable token for a user's private calendar feed URL."""
+    return secrets.token_urlsafe(32)
+
+
+class User(AbstractUser):
+    """A member of the council's staff. Roles are groups; a user may hold more than one."""
+
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    job_title = models.CharField(max_length=120, blank=True)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def roles(self) -> frozenset[Role]:
+        """The roles this user holds (cached per request)."""
+        names = [g.name for g in self.groups.all()]
+        return frozenset(LABEL_TO_ROLE[n] for n in names if n in LABEL_TO_ROLE)
+
+    def has_role(self, *roles: Role) -> bool:
+        """True if the user holds any of the given roles."""
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def role_labels(self) -> list[str]:
+        """Role names for display, in a stable order."""
+        return [r.label for r in Role if r in self.roles]

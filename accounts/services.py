@@ -1,0 +1,32 @@
+"""Writes for staff accounts: role groups and their permissions."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from .roles import ROLE_PERMISSIONS, Role
+
+
+@transaction.atomic
+def roles_ensure() -> None:
+    """Create a group per role and grant it exactly its declared permissions (idempotent)."""
+    wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    by_key = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").all()
+        if f"{p.content_type.app_label}.{p.codename}" in wanted
+    }
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.label)
+        group.permissions.set([by_key[p] for p in ROLE_PERMISSIONS.get(role, []) if p in by_key])
+
+
+@transaction.atomic
+def user_set_roles(*, user, roles: list[Role]) -> None:  # type: ignore[no-untyped-def]
+    """Give a user exactly these roles; administrators may use the admin site."""
+    groups = [Group.objects.get_or_create(name=r.label)[0] for r in roles]
+    user.groups.set(groups)
+    user.is_staff = Role.ADMINISTRATOR in roles
+    user.save(update_fields=["is_staff"])
+    user.__dict__.pop("roles", None)

@@ -1,0 +1,10 @@
+"""Remember when a user signed in, so the 12-hour absolute session limit can be enforced."""
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils import timezone
+
+
+@receiver(user_logged_in)
+def _remember_sign_in(sender, request, user, **kwargs):  # type: ignore[no-untyped-def]
+    request.session["signed_in_at"] = timezone.now().isoformat()

@@ -1,0 +1,52 @@
+"""Sign in, sign out, the home page for each role, and the audit history page."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+
+from .access import allow
+from .forms import SignInForm
+from .middleware import SIGNED_IN_COOKIE
+from .roles import ALL_STAFF
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SignInView(auth_views.LoginView):
+    """The sign-in page; says so when the user arrives because their session ran out."""
+
+    form_class = SignInForm
+    template_name = "registration/sign_in.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+        context = super().get_context_data(**kwargs)
+        context["expired"] = self.request.GET.get("expired") == "1"
+        return context
+
+
+SignInView.login_required = False  # type: ignore[attr-defined]
+sign_in = SignInView.as_view()
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out (POST only, as Django requires) and forget the signed-in marker."""
+
+    def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = super().post(request, *args, **kwargs)
+        response.delete_cookie(SIGNED_IN_COOKIE)
+        return response
+
+
+sign_out = allow(ALL_STAFF)(SignOutView.as_view())
+
+
+@login_not_required
+def signed_out(request: HttpRequest) -> HttpResponse:
+    """Confirmation that the user has signed out."""
+    response = render(request, "registration/signed_out.html")
+    response.delete_cookie(SIGNED_IN_COOKIE)
+    return response

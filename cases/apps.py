@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    verbose_name = "Families and cases"
+    name = "cases"

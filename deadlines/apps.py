@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeadlinesConfig(AppConfig):
+    verbose_name = "Deadlines and calendar"
+    name = "deadlines"

@@ -1,0 +1,140 @@
+"""Stored deadlines of each episode, alerts about them, and the council's own calendar changes."""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+USER = settings.AUTH_USER_MODEL
+
+
+@pghistory.track()
+class ClosureDay(models.Model):
+    """A day the council's office is closed: not a working day for its deadlines (timescales §1)."""
+
+    date = models.DateField(unique=True)
+    reason = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y}: {self.reason}"
+
+
+@pghistory.track()
+class ExtraBankHoliday(models.Model):
+    """A one-off bank holiday announced after the release (timescales §1: no release needed)."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "extra bank holiday"
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y}: {self.name}"
+
+
+class DeadlineState(models.TextChoices):
+    """What is stored; due soon / due today / overdue are worked out against today when read."""
+
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    MET_LATE = "met_late", "Met late"
+    WAIVED = "waived", "Waived"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+@pghistory.track()
+class Deadline(models.Model):
+    """One milestone of an episode as the deadline engine last computed it (kept true by services)."""
+
+    episode = models.ForeignKey("cases.Episode", on_delete=models.CASCADE, related_name="deadlines")
+    key = models.CharField(max_length=40)
+    occurrence = models.PositiveSmallIntegerField(default=1)
+    label = models.CharField(max_length=160)
+    due_on = models.DateField(null=True, blank=True)
+    provisional_on = models.DateField(null=True, blank=True)
+    waiting_for = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=16, choices=DeadlineState.choices, default=DeadlineState.OPEN)
+    met_on = models.DateField(null=True, blank=True)
+    days_late = models.PositiveSmallIntegerField(default=0)
+    responsible_role = models.CharField(max_length=40, blank=True)
+    source = models.CharField(max_length=120, blank=True)
+    rule = models.CharField(max_length=200, blank=True)
+    entered = models.BooleanField(default=False)
+    waived_reason = models.TextField(blank=True)
+    waived_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    waived_on = models.DateField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "provisional_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "key", "occurrence"], name="deadline_once_per_episode"),
+            models.CheckConstraint(
+                name="deadline_met_has_date",
+                condition=~Q(state__in=["met", "met_late"]) | Q(met_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="deadline_waived_has_reason",
+                condition=~Q(state="waived") | (~Q(waived_reason="") & Q(waived_by__isnull=False)),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "due_on"], name="deadline_open_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class AlertKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due soon"
+    DUE_TODAY = "due_today", "Due today"
+    OVERDUE = "overdue", "Overdue"
+    ESCALATION = "escalation", "Overdue by more than 5 working days"
+    OVERRUN = "overrun", "Projected to run past its standard length"
+    REPEAT_EPISODE = "repeat_episode", "Second pre-proceedings episode for a child"
+
+
+class Alert(models.Model):
+    """An alert addressed to one person; exists once per deadline, kind, person and due date."""
+
+    episode = models.ForeignKey("cases.Episode", on_delete=models.CASCADE, related_name="alerts")
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    recipient = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="alerts")
+    due_on = models.DateField(null=True, blank=True)
+    raised_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "deadline", "kind", "recipient", "due_on"],
+                name="alert_once",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "acknowledged_at"], name="alert_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a Celery worker last ran the heartbeat job; the health check reports it to IT."""
+
+    name = models.CharField(max_length=60, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,15 @@
+"""Test settings: the base settings with fast hashing, eager-free Celery and a quiet mailer."""
+
+import os
+
+os.environ.setdefault("PLO_INSECURE_DEV_KEY", "1")
+os.environ.setdefault("PLO_HTTPS", "0")
+os.environ.setdefault("PLO_MANIFEST_STATIC", "0")
+
+from .base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+AXES_ENABLED = True
+DEBUG = False
+ALLOWED_HOSTS = ["*"]

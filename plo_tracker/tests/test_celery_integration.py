@@ -1,0 +1,131 @@
+"""A real Celery worker process round-trips a task through a real broker and the real database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from celery import Celery
+from django.db import connection
+
+from conftest import need_service
+from deadlines.models import WorkerHeartbeat
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def _reachable(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _test_database_url() -> str:
+    """The URL of the test database this test run created, for the worker process."""
+    s = connection.settings_dict
+    host = s["HOST"] or ""
+    user = quote(s["USER"] or "")
+    password = quote(s["PASSWORD"] or "")
+    credentials = f"{user}:{password}@" if password else f"{user}@"
+    if host.startswith("/"):
+        return f"postgresql://{credentials}/{s['NAME']}?host={quote(host)}"
+    return f"postgresql://{credentials}{host}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _start_worker(env_extra: dict[str, str], tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="plo_tracker.settings.test",
+        DATABASE_URL=_test_database_url(),
+        PLO_VAR_DIR=str(tmp_path),
+        **env_extra,
+    )
+    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
+    return subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "plo_tracker",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
+def _wait_for_heartbeat(name: str, timeout: float = 60) -> WorkerHeartbeat | None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        beat = WorkerHeartbeat.objects.filter(name=name).first()
+        if beat is not None:
+            return beat
+        time.sleep(0.3)
+    return None
+
+
+def test_task_round_trips_through_redis_and_postgresql(tmp_path):
+    need_service(_reachable(REDIS_URL), f"Redis at {REDIS_URL}")
+    client = Celery("test-client", broker=REDIS_URL, backend=REDIS_URL)
+    worker = _start_worker({"REDIS_URL": REDIS_URL}, tmp_path)
+    try:
+        name = f"redis-{os.getpid()}"
+        recorded = client.send_task("deadlines.worker_heartbeat", args=[name]).get(timeout=60)
+        beat = WorkerHeartbeat.objects.get(name=name)
+        assert beat.seen_at.isoformat() == recorded
+    finally:
+        _stop(worker)
+        client.close()
+    log = (tmp_path / "worker.log").read_text()
+    assert "succeeded" in log, log
+
+
+def test_task_round_trips_through_the_embedded_broker_with_no_server(tmp_path, monkeypatch):
+    from plo_tracker import embedded
+
+    monkeypatch.setattr(embedded, "VAR_DIR", tmp_path)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    client = Celery("test-client", broker="filesystem://")
+    client.conf.broker_transport_options = embedded.embedded_broker_dirs()
+    worker = _start_worker({}, tmp_path)  # the worker finds the same folders through PLO_VAR_DIR
+    try:
+        name = f"files-{os.getpid()}"
+        client.send_task("deadlines.worker_heartbeat", args=[name])
+        beat = _wait_for_heartbeat(name)
+        assert beat is not None, (tmp_path / "worker.log").read_text()
+    finally:
+        _stop(worker)
+        client.close()

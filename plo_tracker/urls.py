@@ -1,0 +1,25 @@
+"""URL configuration: each app has its own namespace."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import sign_in
+from cases import views as case_views
+
+from . import views
+
+admin.site.site_header = "PLO Tracker administration"
+admin.site.site_title = "PLO Tracker administration"
+admin.site.login = sign_in  # one sign-in page, with the same rate limit, for the admin too
+
+urlpatterns = [
+    path("", case_views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("accounts/", include("accounts.urls")),
+    path("cases/", include("cases.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("deadlines/", include("deadlines.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler500 = "plo_tracker.views.server_error"

@@ -1,0 +1,62 @@
+"""Project-wide pages: health check and error pages."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+
+logger = logging.getLogger("plo_tracker.errors")
+
+
+@login_not_required
+def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers: 200 when the database answers, 503 when it does not (no details)."""
+    from deadlines.models import WorkerHeartbeat
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
+    except DatabaseError:
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "worker_last_seen": beat.isoformat() if beat else None})
+
+
+def _is_database_error(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, DatabaseError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page: product style, a reference to quote, no traceback and no database access."""
+    import sys
+
+    exc = sys.exc_info()[1]
+    reference = uuid.uuid4().hex[:10].upper()
+    database_down = _is_database_error(exc)
+    # The reference ties the user's report to the log line; the log carries no personal data.
+    logger.error(
+        "server error reference=%s path_name=%s database_down=%s",
+        reference,
+        getattr(request.resolver_match, "view_name", "?"),
+        database_down,
+    )
+    template = loader.get_template("500.html")
+    body = template.render(
+        {
+            "council_name": settings.COUNCIL_NAME,
+            "service_name": settings.SERVICE_NAME,
+            "reference": reference,
+            "database_down": database_down,
+        }
+    )
+    return HttpResponse(body, status=503 if database_down else 500)

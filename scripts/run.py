@@ -1,0 +1,152 @@
+#!/usr/bin/env python
+"""Run PLO Tracker on its embedded defaults: database, broker, demo data, web server, worker and beat.
+
+Started by `make run`. Ctrl-C stops every process it started, then the embedded database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VAR = ROOT / "var"
+HOST = os.environ.get("PLO_HOST", "127.0.0.1")
+PORT = os.environ.get("PLO_PORT", "8000")
+
+
+def _secret_key() -> str:
+    """A per-installation secret key kept in var/ (never committed)."""
+    path = VAR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def main() -> int:
+    """Prepare the database and start web, worker and beat until interrupted."""
+    VAR.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "plo_tracker.settings.base")
+    env.setdefault("DJANGO_SECRET_KEY", _secret_key())
+    env.setdefault("PLO_HTTPS", "0")  # a laptop serves plain http on localhost
+    env.setdefault("PLO_SITE_URL", f"http://localhost:{PORT}")
+    env.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+
+    if not env.get("DATABASE_URL"):
+        from plo_tracker import embedded
+
+        # This process holds the embedded server for as long as the product runs.
+        env["DATABASE_URL"] = embedded.embedded_database_url()
+        print("Database: embedded PostgreSQL in var/pgdata")
+    else:
+        print("Database: DATABASE_URL")
+    print("Broker:   " + ("Redis (REDIS_URL)" if env.get("REDIS_URL") else "embedded (files in var/broker)"))
+
+    python = sys.executable
+    manage = [python, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)
+    subprocess.run([*manage, "demo_data", "--if-empty"], env=env, check=True)
+
+    commands = {
+        "web": [
+            python,
+            "-m",
+            "gunicorn",
+            "plo_tracker.wsgi",
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            "%(m)s %(s)s %(M)sms",
+        ],
+        "worker": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "plo_tracker",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--hostname",
+            "worker@%h",
+        ],
+        "beat": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "plo_tracker",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
+        ],
+    }
+    processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in commands.items()}  # noqa: S603
+
+    time.sleep(2)
+    print(
+        f"""
+PLO Tracker is running at http://localhost:{PORT}/
+
+Demo sign-ins (password for all: {os.environ.get("PLO_DEMO_PASSWORD", "demo-password-2026")}):
+  sam.social     social worker          tara.manager   team manager
+  clara.clo      court liaison officer  helen.hos      head of service
+  leo.legal      legal adviser          ben.support    business support
+  sian.sm        service manager        adam.ad        assistant director
+  owen.oversight read-only oversight    ada.admin      administrator
+
+Press Ctrl-C to stop the web server, worker and beat.
+""",
+        flush=True,
+    )
+
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for name, proc in processes.items():
+            if proc.poll() is not None:
+                print(f"{name} stopped (exit code {proc.returncode}); stopping the rest.", flush=True)
+                stopping, exit_code = True, proc.returncode or 1
+                break
+        time.sleep(0.5)
+
+    for proc in processes.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for proc in processes.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    print("Stopped web server, worker and beat.", flush=True)
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
