@@ -54,7 +54,7 @@ class Deadline(models.Model):
     """One milestone of an episode as the deadline engine last computed it (kept true by services)."""
 
     episode = models.ForeignKey("cases.Episode", on_delete=models.CASCADE, related_name="deadlines")
-    key = models.CharField(max_length=40)
+    key = models.CharField(max_length=60)
     occurrence = models.PositiveSmallIntegerField(default=1)
     label = models.CharField(max_length=160)
     due_on = models.DateField(null=True, blank=True)

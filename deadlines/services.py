@@ -1,13 +1,305 @@
-"""Writes for deadlines: recompute an episode's deadlines through the engine, heartbeats, alerts."""
+"""Writes for deadlines: keep each episode's stored deadlines true to the engine; heartbeats.
+
+`deadlines_recompute` is called by every service that changes a recorded date, inside that
+service's transaction (a service, not a signal), so no screen ever shows a stale due date.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from .models import WorkerHeartbeat
+from .engine import Policy, Status, Timetable, WorkingCalendar, load_policy, timetable
+from .models import ClosureDay, Deadline, DeadlineState, ExtraBankHoliday, WorkerHeartbeat
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from cases.models import Episode
+
+ARCHIVE = Path(__file__).resolve().parent / "engine" / "policies" / "archive"
+
+_STATE_OF = {
+    Status.MET: DeadlineState.MET,
+    Status.MET_LATE: DeadlineState.MET_LATE,
+    Status.WAIVED: DeadlineState.WAIVED,
+    Status.NOT_APPLICABLE: DeadlineState.NOT_APPLICABLE,
+}
+
+
+@lru_cache(maxsize=8)
+def _calendar(closures: tuple[dt.date, ...], extra: tuple[dt.date, ...]) -> WorkingCalendar:
+    return WorkingCalendar(closures=closures, extra_holidays=extra)
+
+
+def calendar_current() -> WorkingCalendar:
+    """The working-day calendar with this council's closure days and extra bank holidays."""
+    closures = tuple(ClosureDay.objects.order_by("date").values_list("date", flat=True))
+    extra = tuple(ExtraBankHoliday.objects.order_by("date").values_list("date", flat=True))
+    return _calendar(closures, extra)
+
+
+def policy_for(episode: Episode) -> Policy:
+    """The policy version the episode is pinned to (an archived copy if the file has moved on)."""
+    policy = load_policy(episode.policy_name)
+    if policy.version == episode.policy_version:
+        return policy
+    archived = ARCHIVE / f"{episode.policy_name}-{episode.policy_version}.toml"
+    if archived.exists():
+        return load_policy(str(archived))
+    raise LookupError(
+        f"Policy {episode.policy_name} version {episode.policy_version} is not available; "
+        "re-base the episode to the current version"
+    )
+
+
+def stored_key(key: str, of: str | None) -> str:
+    """The key a milestone is stored under: per-meeting milestones carry their meeting."""
+    return f"{key}:{of}" if of else key
+
+
+def episode_inputs(episode: Episode) -> dict[str, Any]:
+    """Everything recorded on an episode, in the engine's vocabulary (timescales.md §2)."""
+    from cases.models import CareProceedings, EndOutcome
+    from meetings.models import LPMKind, LPMOutcome, LPMRequest, MeetingKind, RequestStatus
+
+    events: dict[str, Any] = {}
+    request = LPMRequest.objects.filter(episode_id=episode.pk).first()
+    if request is not None:
+        events["lpm_request"] = request.requested_on
+        if request.status in (RequestStatus.APPROVED, RequestStatus.DECLINED):
+            events["lpm_request_decision"] = request.decided_on
+        if request.status == RequestStatus.APPROVED:
+            events["lpm_approved"] = request.decided_on
+
+    lpms = list(episode.lpms.all())
+    path_lpms = [x for x in lpms if x.kind != LPMKind.REVIEW]
+    initial = next((x for x in path_lpms if x.kind == LPMKind.INITIAL), None)
+    decisive = max((x for x in path_lpms if x.outcome), key=lambda x: (x.held_on, x.pk), default=None)
+    further = [x for x in path_lpms if x.kind == LPMKind.FURTHER]
+    listed = decisive or (further[-1] if further else initial)
+    if listed is not None:
+        events["panel_date"] = listed.panel_date
+        if listed.papers_submitted_on:
+            events["lpm_papers"] = listed.papers_submitted_on
+    if decisive is not None:
+        # D: the LPM whose decision set the path (a further LPM after a deferral restarts it).
+        events["lpm_held"] = decisive.held_on
+        if decisive.outcome_recorded_on:
+            events["lpm_outcome_recorded"] = decisive.outcome_recorded_on
+        if decisive.minutes_circulated_on:
+            events["lpm_minutes"] = decisive.minutes_circulated_on
+    if initial is not None and initial.outcome == LPMOutcome.DEFER and further:
+        held = [x.held_on for x in further if x.held_on]
+        if held:
+            events["further_lpm"] = held[0]
+        if further[0].papers_submitted_on:
+            events["revised_papers"] = further[0].papers_submitted_on
+    if episode.decision_date is not None:
+        events["lpm_held"] = episode.decision_date
+
+    reviews = sorted((x for x in lpms if x.kind == LPMKind.REVIEW and x.held_on), key=lambda x: x.held_on)
+    if reviews:
+        events["gateway_review"] = [x.held_on for x in reviews]
+        circulated = _leading([x.minutes_circulated_on for x in reviews])
+        if circulated:
+            events["approved_minutes:gateway_review"] = circulated
+
+    deliveries = list(episode.letter_deliveries.all())
+    recipients = [p for p in episode.family.people.all() if p.parental_responsibility]
+    delivered_to = {d.person_id for d in deliveries}
+    if deliveries and all(p.pk in delivered_to for p in recipients):
+        # Met when every parent with parental responsibility has the letter.
+        events["letter_before_proceedings"] = max(d.delivered_on for d in deliveries)
+    if episode.letter_due_on:
+        events["letter_deadline"] = episode.letter_due_on
+
+    meetings = sorted((m for m in episode.meetings.all() if m.held_on), key=lambda m: m.held_on)
+    for kind in MeetingKind:
+        held = [m for m in meetings if m.kind == kind]
+        if not held:
+            continue
+        events[kind.value] = held[0].held_on if kind != MeetingKind.REVIEW else [m.held_on for m in held]
+        drafted = _leading([m.minutes_drafted_on for m in held])
+        approved = _leading([m.minutes_circulated_on or m.minutes_approved_on for m in held])
+        if drafted:
+            events[f"draft_minutes:{kind.value}"] = drafted
+        if approved:
+            events[f"approved_minutes:{kind.value}"] = approved
+
+    proceedings = CareProceedings.objects.filter(episode_id=episode.pk).first()
+    if proceedings is not None:
+        events["issue_decision"] = proceedings.issue_decision_on
+        for key, value in (
+            ("letter_of_issue", proceedings.letter_of_issue_on),
+            ("swet_to_legal", proceedings.swet_to_legal_on),
+            ("proceedings_issued", proceedings.issued_on),
+        ):
+            if value:
+                events[key] = value
+        for hearing in sorted(proceedings.hearings.all(), key=lambda h: h.hearing_date):
+            if hearing.kind in ("cmh", "irh", "final_hearing") and hearing.kind not in events:
+                events[hearing.kind] = hearing.hearing_date
+
+    if episode.ended_on and episode.end_outcome != EndOutcome.ISSUE:
+        events["pre_proceedings_end"] = episode.ended_on
+    elif episode.end_decision_date and episode.decision_date:
+        events["pre_proceedings_end"] = episode.end_decision_date
+
+    outcome: str | None
+    if episode.end_outcome in (EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN):
+        outcome = "step_down"
+    elif episode.end_outcome == EndOutcome.NFA:
+        outcome = "nfa"
+    elif proceedings is not None:
+        outcome = "issue"
+    elif decisive is not None:
+        outcome = {
+            LPMOutcome.INITIATE: "initiate",
+            LPMOutcome.DEFER: "defer",
+            LPMOutcome.NFA: "nfa",
+            LPMOutcome.ISSUE: "issue",
+        }.get(LPMOutcome(decisive.outcome))
+    else:
+        outcome = None
+
+    waived = {
+        f"{d.key}#{d.occurrence}": d.waived_reason for d in episode.deadlines.all() if d.state == DeadlineState.WAIVED
+    }
+    return {
+        "events": events,
+        "outcome": outcome,
+        "extension_weeks": sum(e.weeks for e in episode.extensions.all()),
+        "waived": waived,
+    }
+
+
+def _leading(dates: list[dt.date | None]) -> list[dt.date]:
+    """Dates recorded for the first meetings in order, stopping at the first meeting without one."""
+    out: list[dt.date] = []
+    for value in dates:
+        if value is None:
+            break
+        out.append(value)
+    return out
+
+
+def episode_timetable(
+    episode: Episode, *, today: dt.date | None = None, calendar: WorkingCalendar | None = None
+) -> Timetable:
+    """The engine's timetable for an episode as recorded now."""
+    inputs = episode_inputs(episode)
+    policy = policy_for(episode)
+    extension = min(inputs["extension_weeks"], policy.max_extension_weeks)
+    # Each council's policy names only the events it uses; the rest of the record is not its concern.
+    events = {key: value for key, value in inputs["events"].items() if key in policy.event_keys}
+    return timetable(
+        policy,
+        events,
+        calendar or calendar_current(),
+        today or timezone.localdate(),
+        outcome=inputs["outcome"],
+        extension_weeks=extension,
+        waived=inputs["waived"],
+    )
+
+
+@transaction.atomic
+def deadlines_recompute(
+    *, episode: Episode, today: dt.date | None = None, calendar: WorkingCalendar | None = None
+) -> list[Deadline]:
+    """Recompute and store an episode's deadlines; met ones keep when they were met."""
+    from cases.models import Episode as EpisodeModel
+
+    episode = EpisodeModel.objects.select_related("family").get(pk=episode.pk)
+    tt = episode_timetable(episode, today=today, calendar=calendar)
+    existing = {(d.key, d.occurrence): d for d in episode.deadlines.all()}
+    seen: set[tuple[str, int]] = set()
+    to_create: list[Deadline] = []
+    to_update: list[Deadline] = []
+    for m in tt.milestones:
+        ident = (stored_key(m.key, m.of), m.occurrence)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        values = {
+            "label": m.label[:160],
+            "due_on": m.due,
+            "provisional_on": m.provisional,
+            "waiting_for": ", ".join(m.waiting_for)[:200],
+            "state": _STATE_OF.get(m.status, DeadlineState.OPEN),
+            "met_on": m.met_on,
+            "days_late": m.days_late if m.status == Status.MET_LATE else 0,
+            "responsible_role": m.responsible_role,
+            "source": m.source[:120],
+            "entered": m.entered,
+        }
+        row = existing.get(ident)
+        if row is None:
+            to_create.append(Deadline(episode=episode, key=ident[0], occurrence=ident[1], **values))
+            continue
+        if row.state == DeadlineState.WAIVED:
+            continue
+        if any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            to_update.append(row)
+    for ident, row in existing.items():
+        # A milestone the path no longer has (say, after a deferral was resolved) is kept, moot.
+        if ident not in seen and row.state == DeadlineState.OPEN:
+            row.state = DeadlineState.NOT_APPLICABLE
+            to_update.append(row)
+    if to_create:
+        Deadline.objects.bulk_create(to_create)
+    if to_update:
+        fields = [
+            "label",
+            "due_on",
+            "provisional_on",
+            "waiting_for",
+            "state",
+            "met_on",
+            "days_late",
+            "responsible_role",
+            "source",
+            "entered",
+            "computed_at",
+        ]
+        now = timezone.now()
+        for row in to_update:
+            row.computed_at = now
+        Deadline.objects.bulk_update(to_update, fields)
+    return list(episode.deadlines.all())
+
+
+@transaction.atomic
+def deadline_waive(*, deadline: Deadline, reason: str, by: User, today: dt.date | None = None) -> Deadline:
+    """Waive a deadline with a reason (a step a decision made unnecessary, agreed by a manager)."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.roles import Role
+
+    errors: dict[str, list[str]] = {}
+    if not by.has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE):
+        errors["__all__"] = ["Only a team manager or more senior manager can waive a deadline"]
+    if not reason.strip():
+        errors["reason"] = ["Enter the reason the deadline is waived"]
+    if deadline.state != DeadlineState.OPEN:
+        errors.setdefault("__all__", []).append("Only an open deadline can be waived")
+    if errors:
+        raise ValidationError(errors)
+    deadline.state = DeadlineState.WAIVED
+    deadline.waived_reason = reason.strip()
+    deadline.waived_by = by
+    deadline.waived_on = today or timezone.localdate()
+    deadline.full_clean()
+    deadline.save()
+    return deadline
 
 
 @transaction.atomic

@@ -138,6 +138,7 @@ class LPM(Versioned):
     episode = models.ForeignKey("cases.Episode", on_delete=models.PROTECT, related_name="lpms")
     kind = models.CharField(max_length=10, choices=LPMKind.choices, default=LPMKind.INITIAL)
     panel_date = models.DateField("panel date")
+    papers_submitted_on = models.DateField("papers sent to panel members", null=True, blank=True)
     held_on = models.DateField(null=True, blank=True)
     chair = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     outcome = models.CharField(max_length=12, choices=LPMOutcome.choices, blank=True)

@@ -1,0 +1,655 @@
+"""Writes for families, children, episodes, letters, assessments and care proceedings.
+
+Every service is keyword-only, validates what people type (date order, dates in the future,
+duplicates, stale edits) with messages keyed by field so the form can show them beside the
+field, writes in one transaction, and recomputes the episode's deadlines before it commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Team, User
+from accounts.roles import Role
+from deadlines.engine import load_policy
+from deadlines.services import deadlines_recompute
+from plo_tracker.versioning import save_versioned
+
+from .models import (
+    Assessment,
+    CareProceedings,
+    Child,
+    EndOutcome,
+    Episode,
+    EpisodeChild,
+    Extension,
+    Family,
+    Hearing,
+    LegalStatus,
+    LetterDelivery,
+    Person,
+    Stage,
+)
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def not_in_future(errors: dict[str, list[str]], field: str, value: dt.date | None, today: dt.date, what: str) -> None:
+    """Record an error if a date of something that has happened is after today."""
+    if value is not None and value > today:
+        errors.setdefault(field, []).append(f"{what} must be today or in the past")
+
+
+def not_before(
+    errors: dict[str, list[str]],
+    field: str,
+    value: dt.date | None,
+    earlier: dt.date | None,
+    what: str,
+    earlier_what: str,
+) -> None:
+    """Record an error if `value` is before `earlier` (both optional)."""
+    if value is not None and earlier is not None and value < earlier:
+        errors.setdefault(field, []).append(f"{what} must be on or after {earlier_what} ({earlier:%d/%m/%Y})")
+
+
+def raise_if(errors: dict[str, list[str]]) -> None:
+    """Raise the collected field errors, if any."""
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_new(instance: Any) -> Any:
+    """full_clean then save, turning a constraint race into a field-less validation error."""
+    instance.full_clean()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:  # a concurrent duplicate slipped past full_clean
+        raise ValidationError("This has already been recorded by someone else. Reload the page.") from exc
+    return instance
+
+
+# --- Families, children, people -------------------------------------------------------------
+
+
+@transaction.atomic
+def family_create(
+    *,
+    reference: str,
+    name: str,
+    team: Team,
+    social_worker: User,
+    team_manager: User | None,
+    restricted: bool = False,
+    by: User,
+) -> Family:
+    """Open a PLO family group, allocated to a social worker and team manager."""
+    errors: dict[str, list[str]] = {}
+    if not social_worker.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+        errors["social_worker"] = ["Choose a social worker"]
+    if team_manager is not None and not team_manager.has_role(Role.TEAM_MANAGER):
+        errors["team_manager"] = ["Choose a team manager"]
+    raise_if(errors)
+    family = _save_new(
+        Family(
+            reference=reference.strip(),
+            name=name.strip(),
+            team=team,
+            social_worker=social_worker,
+            team_manager=team_manager,
+            restricted=restricted,
+        )
+    )
+    if restricted:
+        family.restricted_to.add(by, social_worker, *([team_manager] if team_manager else []))
+    return family
+
+
+@transaction.atomic
+def family_update(*, family: Family, expected_version: int | None, by: User, **changes: Any) -> Family:
+    """Change a family's name, reference or allocation (stale copies are refused)."""
+    return save_versioned(family, expected_version=expected_version, changes=changes)
+
+
+@transaction.atomic
+def child_create(
+    *,
+    family: Family,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    expected_date_of_birth: dt.date | None,
+    gender: str,
+    case_system_id: str,
+    legal_status: str = LegalStatus.CP,
+    cp_plan_count: int = 0,
+    previous_pre_proceedings: int = 0,
+    previous_care_proceedings: int = 0,
+    by: User,
+    today: dt.date | None = None,
+) -> Child:
+    """Add a child or unborn baby to a family group."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if date_of_birth is None and expected_date_of_birth is None:
+        errors["date_of_birth"] = ["Enter a date of birth, or an expected date of birth for an unborn baby"]
+    if date_of_birth is not None and expected_date_of_birth is not None:
+        errors["expected_date_of_birth"] = ["Enter a date of birth or an expected date of birth, not both"]
+    not_in_future(errors, "date_of_birth", date_of_birth, today, "Date of birth")
+    if expected_date_of_birth is not None and expected_date_of_birth < today - dt.timedelta(days=30):
+        errors.setdefault("expected_date_of_birth", []).append(
+            "Expected date of birth is more than a month ago: record the baby's date of birth instead"
+        )
+    raise_if(errors)
+    child = _save_new(
+        Child(
+            family=family,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            date_of_birth=date_of_birth,
+            expected_date_of_birth=expected_date_of_birth,
+            gender=gender,
+            case_system_id=case_system_id.strip(),
+            legal_status=legal_status,
+            cp_plan_count=cp_plan_count,
+            previous_pre_proceedings=previous_pre_proceedings,
+            previous_care_proceedings=previous_care_proceedings,
+        )
+    )
+    episode = family.episodes.filter(ended_on__isnull=True).first()
+    if episode is not None:
+        _link_child(episode, child)
+    return child
+
+
+@transaction.atomic
+def child_update(
+    *, child: Child, expected_version: int | None, by: User, today: dt.date | None = None, **changes: Any
+) -> Child:
+    """Change a child's details (stale copies are refused)."""
+    errors: dict[str, list[str]] = {}
+    not_in_future(errors, "date_of_birth", changes.get("date_of_birth"), _today(today), "Date of birth")
+    raise_if(errors)
+    return save_versioned(child, expected_version=expected_version, changes=changes)
+
+
+@transaction.atomic
+def person_create(*, family: Family, by: User, **fields: Any) -> Person:
+    """Add a parent or other person with parental responsibility, with their solicitor."""
+    return _save_new(Person(family=family, **fields))
+
+
+@transaction.atomic
+def person_update(*, person: Person, expected_version: int | None, by: User, **changes: Any) -> Person:
+    """Change a parent's details or solicitor (stale copies are refused)."""
+    return save_versioned(person, expected_version=expected_version, changes=changes)
+
+
+# --- Episodes ---------------------------------------------------------------------------------
+
+
+def _link_child(episode: Episode, child: Child) -> EpisodeChild:
+    earlier = (
+        EpisodeChild.objects.filter(child=child, episode__decision_date__isnull=False).exclude(episode=episode).count()
+        + child.previous_pre_proceedings
+    )
+    link, _ = EpisodeChild.objects.get_or_create(episode=episode, child=child, defaults={"earlier_episodes": earlier})
+    return link
+
+
+@transaction.atomic
+def episode_open(
+    *,
+    family: Family,
+    started_on: dt.date,
+    by: User,
+    children: Iterable[Child] | None = None,
+    policy_name: str | None = None,
+) -> Episode:
+    """Open an episode for a family when an LPM is requested, pinned to the policy in force."""
+    policy = load_policy(policy_name or settings.PLO_POLICY)
+    if family.episodes.filter(ended_on__isnull=True).exists():
+        raise ValidationError(
+            {"family": ["This family already has an open PLO episode. End it before starting another."]}
+        )
+    if family.closed_on is not None:
+        raise ValidationError({"family": ["This family's record is closed. Reopen it first."]})
+    episode = _save_new(
+        Episode(
+            family=family,
+            started_on=started_on,
+            opened_by=by,
+            policy_name=policy.name,
+            policy_version=policy.version,
+            stage=Stage.LPM,
+        )
+    )
+    for child in children if children is not None else family.children.all():
+        _link_child(episode, child)
+    return episode
+
+
+@transaction.atomic
+def episode_rebase(*, episode: Episode, policy_name: str, by: User) -> Episode:
+    """Move an episode to the current version of a policy (explicit and audited, timescales.md)."""
+    policy = load_policy(policy_name)
+    episode = save_versioned(
+        episode, expected_version=None, changes={"policy_name": policy.name, "policy_version": policy.version}
+    )
+    deadlines_recompute(episode=episode)
+    return episode
+
+
+@transaction.atomic
+def pre_proceedings_start(*, episode: Episode, decision_date: dt.date, by: User) -> Episode:
+    """The LPM decided to initiate pre-proceedings: the clock starts at the decision date (D)."""
+    episode = save_versioned(
+        episode, expected_version=None, changes={"decision_date": decision_date, "stage": Stage.PRE_PROCEEDINGS}
+    )
+    for link in episode.episode_children.select_related("child"):
+        # Recount now the decision is made: earlier episodes are those that reached pre-proceedings.
+        link.earlier_episodes = (
+            EpisodeChild.objects.filter(child=link.child, episode__decision_date__isnull=False)
+            .exclude(episode=episode)
+            .count()
+            + link.child.previous_pre_proceedings
+        )
+        link.save(update_fields=["earlier_episodes"])
+    Child.objects.filter(episode_links__episode=episode).update(legal_status=LegalStatus.PRE_PROCEEDINGS)
+    return episode
+
+
+@transaction.atomic
+def letter_update(
+    *,
+    episode: Episode,
+    expected_version: int | None,
+    letter_drafted_on: dt.date | None,
+    letter_to_legal_on: dt.date | None,
+    letter_approved_on: dt.date | None,
+    letter_due_on: dt.date | None = None,
+    by: User,
+    today: dt.date | None = None,
+) -> Episode:
+    """Record the letter before proceedings being drafted, checked by legal and approved."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if episode.decision_date is None:
+        raise ValidationError("Record the LPM's decision to start pre-proceedings before the letter.")
+    for field, value, what in (
+        ("letter_drafted_on", letter_drafted_on, "Date drafted"),
+        ("letter_to_legal_on", letter_to_legal_on, "Date sent to legal"),
+        ("letter_approved_on", letter_approved_on, "Date approved"),
+    ):
+        not_in_future(errors, field, value, today, what)
+    not_before(
+        errors, "letter_drafted_on", letter_drafted_on, episode.decision_date, "Date drafted", "the LPM decision"
+    )
+    not_before(
+        errors, "letter_to_legal_on", letter_to_legal_on, letter_drafted_on, "Date sent to legal", "the date drafted"
+    )
+    if letter_to_legal_on and not letter_drafted_on:
+        errors.setdefault("letter_drafted_on", []).append("Enter the date the letter was drafted")
+    not_before(
+        errors, "letter_approved_on", letter_approved_on, letter_to_legal_on, "Date approved", "the date sent to legal"
+    )
+    if letter_approved_on and not letter_to_legal_on:
+        errors.setdefault("letter_to_legal_on", []).append("Enter the date the letter was sent to legal")
+    raise_if(errors)
+    episode = save_versioned(
+        episode,
+        expected_version=expected_version,
+        changes={
+            "letter_drafted_on": letter_drafted_on,
+            "letter_to_legal_on": letter_to_legal_on,
+            "letter_approved_on": letter_approved_on,
+            "letter_due_on": letter_due_on,
+        },
+    )
+    deadlines_recompute(episode=episode, today=today)
+    return episode
+
+
+@transaction.atomic
+def letter_deliver(
+    *,
+    episode: Episode,
+    person: Person,
+    delivered_on: dt.date,
+    method: str = "Hand delivered",
+    by: User,
+    today: dt.date | None = None,
+) -> LetterDelivery:
+    """Record the letter before proceedings delivered to one parent (this entitles them to legal help)."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if person.family_id != episode.family_id:
+        errors["person"] = ["Choose a parent in this family"]
+    not_in_future(errors, "delivered_on", delivered_on, today, "Date delivered")
+    not_before(
+        errors,
+        "delivered_on",
+        delivered_on,
+        episode.decision_date,
+        "Date delivered",
+        "the LPM decision to start pre-proceedings",
+    )
+    not_before(
+        errors,
+        "delivered_on",
+        delivered_on,
+        episode.letter_approved_on,
+        "Date delivered",
+        "the date legal approved the letter",
+    )
+    if episode.decision_date is None:
+        errors.setdefault("delivered_on", []).append("The LPM has not yet decided to start pre-proceedings")
+    if LetterDelivery.objects.filter(episode=episode, person=person).exists():
+        errors.setdefault("person", []).append(
+            f"The letter has already been recorded as delivered to {person.full_name}"
+        )
+    raise_if(errors)
+    delivery = _save_new(LetterDelivery(episode=episode, person=person, delivered_on=delivered_on, method=method))
+    deadlines_recompute(episode=episode, today=today)
+    return delivery
+
+
+@transaction.atomic
+def extension_agree(
+    *, episode: Episode, weeks: int, agreed_on: dt.date, rationale: str, by: User, today: dt.date | None = None
+) -> Extension:
+    """Record a head of service's agreed extension, bounded by the policy's maximum (002 §11a ii)."""
+    today = _today(today)
+    policy = load_policy(episode.policy_name)
+    errors: dict[str, list[str]] = {}
+    if not by.has_role(Role.HEAD_OF_SERVICE):
+        errors["__all__"] = ["Only a head of service can agree an extension"]
+    if episode.stage != Stage.PRE_PROCEEDINGS:
+        errors.setdefault("__all__", []).append("Extensions apply only while the family is in pre-proceedings")
+    already = sum(e.weeks for e in episode.extensions.all())
+    allowed = policy.max_extension_weeks - already
+    if weeks < 1:
+        errors["weeks"] = ["Enter a number of weeks, 1 or more"]
+    elif weeks > allowed:
+        errors["weeks"] = [
+            f"The extension can be at most {allowed} more week{'s' if allowed != 1 else ''}: "
+            f"{policy.title} allows {policy.max_extension_weeks} in all"
+            + (f" and {already} {'have' if already != 1 else 'has'} already been agreed" if already else "")
+        ]
+    not_in_future(errors, "agreed_on", agreed_on, today, "Date agreed")
+    not_before(errors, "agreed_on", agreed_on, episode.decision_date, "Date agreed", "the start of pre-proceedings")
+    if not rationale.strip():
+        errors["rationale"] = ["Enter the reasons for the extension"]
+    raise_if(errors)
+    extension = _save_new(
+        Extension(episode=episode, weeks=weeks, agreed_on=agreed_on, agreed_by=by, rationale=rationale.strip())
+    )
+    save_versioned(episode, expected_version=None, changes={})
+    deadlines_recompute(episode=episode, today=today)
+    return extension
+
+
+@transaction.atomic
+def episode_end(
+    *,
+    episode: Episode,
+    expected_version: int | None,
+    ended_on: dt.date,
+    end_outcome: str,
+    end_decision_date: dt.date | None = None,
+    exit_letter_on: dt.date | None = None,
+    end_reason: str = "",
+    by: User,
+    today: dt.date | None = None,
+) -> Episode:
+    """End pre-proceedings: step down to CP or CIN, issue care proceedings, or no further action."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    end_decision_date = end_decision_date or ended_on
+    not_in_future(errors, "ended_on", ended_on, today, "End date")
+    not_in_future(errors, "exit_letter_on", exit_letter_on, today, "Date of the exit letter")
+    start = episode.decision_date or episode.started_on
+    not_before(errors, "ended_on", ended_on, start, "End date", "the start of pre-proceedings")
+    not_before(
+        errors, "end_decision_date", end_decision_date, start, "Date of the decision", "the start of pre-proceedings"
+    )
+    not_before(
+        errors,
+        "exit_letter_on",
+        exit_letter_on,
+        end_decision_date,
+        "Date of the exit letter",
+        "the decision to step down",
+    )
+    if end_outcome not in EndOutcome.values:
+        errors["end_outcome"] = ["Choose how pre-proceedings ended"]
+    if exit_letter_on and end_outcome not in (EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN):
+        errors.setdefault("exit_letter_on", []).append("An exit letter is sent only when the family steps down")
+    if not episode.is_open:
+        errors["__all__"] = ["This episode has already ended"]
+    raise_if(errors)
+    if end_outcome == EndOutcome.ISSUE:
+        episode = save_versioned(
+            episode,
+            expected_version=expected_version,
+            changes={
+                "end_decision_date": end_decision_date,
+                "stage": Stage.PROCEEDINGS,
+                "end_reason": end_reason,
+            },
+        )
+        proceedings_decide(episode=episode, issue_decision_on=end_decision_date, by=by, today=today)
+        return episode
+    episode = save_versioned(
+        episode,
+        expected_version=expected_version,
+        changes={
+            "ended_on": ended_on,
+            "end_outcome": end_outcome,
+            "end_decision_date": end_decision_date,
+            "exit_letter_on": exit_letter_on,
+            "stage": Stage.ENDED,
+            "end_reason": end_reason,
+        },
+    )
+    new_status = {EndOutcome.STEP_DOWN_CP: LegalStatus.CP, EndOutcome.STEP_DOWN_CIN: LegalStatus.CIN}.get(
+        EndOutcome(end_outcome), LegalStatus.NONE
+    )
+    Child.objects.filter(episode_links__episode=episode).update(legal_status=new_status)
+    deadlines_recompute(episode=episode, today=today)
+    return episode
+
+
+@transaction.atomic
+def exit_letter_record(*, episode: Episode, exit_letter_on: dt.date, by: User, today: dt.date | None = None) -> Episode:
+    """Record the reflective exit letter given to a family that stepped down (000)."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    not_in_future(errors, "exit_letter_on", exit_letter_on, today, "Date of the exit letter")
+    not_before(
+        errors,
+        "exit_letter_on",
+        exit_letter_on,
+        episode.end_decision_date,
+        "Date of the exit letter",
+        "the decision to step down",
+    )
+    raise_if(errors)
+    return save_versioned(episode, expected_version=None, changes={"exit_letter_on": exit_letter_on})
+
+
+# --- Assessments -----------------------------------------------------------------------------
+
+
+def _assessment_errors(fields: dict[str, Any], episode: Episode, today: dt.date) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    not_in_future(errors, "instructed_on", fields.get("instructed_on"), today, "Date instructed")
+    not_in_future(errors, "completed_on", fields.get("completed_on"), today, "Date completed")
+    not_in_future(errors, "on_file_on", fields.get("on_file_on"), today, "Date put on file")
+    not_before(errors, "due_on", fields.get("due_on"), fields.get("instructed_on"), "Due date", "the date instructed")
+    not_before(
+        errors,
+        "completed_on",
+        fields.get("completed_on"),
+        fields.get("instructed_on"),
+        "Date completed",
+        "the date instructed",
+    )
+    not_before(
+        errors,
+        "on_file_on",
+        fields.get("on_file_on"),
+        fields.get("completed_on"),
+        "Date put on file",
+        "the date completed",
+    )
+    if fields.get("on_file_on") and not fields.get("completed_on"):
+        errors.setdefault("completed_on", []).append("Enter the date the assessment was completed")
+    child = fields.get("child")
+    if child is not None and child.family_id != episode.family_id:
+        errors["child"] = ["Choose a child in this family"]
+    if fields.get("cost") is not None and fields["cost"] < 0:
+        errors["cost"] = ["Cost must be 0 or more"]
+    return errors
+
+
+@transaction.atomic
+def assessment_create(*, episode: Episode, by: User, today: dt.date | None = None, **fields: Any) -> Assessment:
+    """Add an assessment to the pre-proceedings plan."""
+    today = _today(today)
+    raise_if(_assessment_errors(fields, episode, today))
+    assessment = _save_new(Assessment(episode=episode, **fields))
+    deadlines_recompute(episode=episode, today=today)
+    return assessment
+
+
+@transaction.atomic
+def assessment_update(
+    *, assessment: Assessment, expected_version: int | None, by: User, today: dt.date | None = None, **changes: Any
+) -> Assessment:
+    """Change an assessment's dates or provider (stale copies are refused)."""
+    today = _today(today)
+    merged = {f.name: getattr(assessment, f.name) for f in Assessment._meta.concrete_fields}
+    merged.update(changes)
+    raise_if(_assessment_errors(merged, assessment.episode, today))
+    assessment = save_versioned(assessment, expected_version=expected_version, changes=changes)
+    deadlines_recompute(episode=assessment.episode, today=today)
+    return assessment
+
+
+@transaction.atomic
+def assessment_approve_cost(
+    *, assessment: Assessment, approved_on: dt.date, by: User, today: dt.date | None = None
+) -> Assessment:
+    """A head of service approves the cost of an assessment."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if not by.has_role(Role.HEAD_OF_SERVICE):
+        errors["__all__"] = ["Only a head of service can approve the cost of an assessment"]
+    not_in_future(errors, "cost_approved_on", approved_on, today, "Date approved")
+    raise_if(errors)
+    return save_versioned(
+        assessment, expected_version=None, changes={"cost_approved_by": by, "cost_approved_on": approved_on}
+    )
+
+
+# --- Care proceedings ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def proceedings_decide(
+    *, episode: Episode, issue_decision_on: dt.date, by: User, today: dt.date | None = None
+) -> CareProceedings:
+    """Record the decision to issue care proceedings; the issue timetable starts (002 §9c)."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    not_in_future(errors, "issue_decision_on", issue_decision_on, today, "Date of the decision to issue")
+    raise_if(errors)
+    proceedings, _ = CareProceedings.objects.get_or_create(
+        episode=episode, defaults={"issue_decision_on": issue_decision_on}
+    )
+    if episode.stage != Stage.PROCEEDINGS:
+        save_versioned(episode, expected_version=None, changes={"stage": Stage.PROCEEDINGS})
+    deadlines_recompute(episode=episode, today=today)
+    return proceedings
+
+
+@transaction.atomic
+def proceedings_update(
+    *,
+    proceedings: CareProceedings,
+    expected_version: int | None,
+    by: User,
+    today: dt.date | None = None,
+    **changes: Any,
+) -> CareProceedings:
+    """Record the letter of issue, SWET to legal, issue date and court reference."""
+    today = _today(today)
+    merged = {f.name: getattr(proceedings, f.name) for f in CareProceedings._meta.concrete_fields}
+    merged.update(changes)
+    errors: dict[str, list[str]] = {}
+    decision = merged["issue_decision_on"]
+    for field, what in (
+        ("letter_of_issue_on", "Date the letter of issue was sent"),
+        ("swet_to_legal_on", "Date the SWET went to legal"),
+        ("issued_on", "Date proceedings were issued"),
+    ):
+        not_in_future(errors, field, merged.get(field), today, what)
+        not_before(errors, field, merged.get(field), decision, what, "the decision to issue")
+    if merged.get("court_reference") and not merged.get("issued_on"):
+        errors.setdefault("court_reference", []).append("Enter the issue date with the court reference")
+    raise_if(errors)
+    proceedings = save_versioned(proceedings, expected_version=expected_version, changes=changes)
+    episode = proceedings.episode
+    if proceedings.issued_on:
+        Child.objects.filter(episode_links__episode=episode).update(legal_status=LegalStatus.CARE_PROCEEDINGS)
+        if episode.is_open:
+            # Pre-proceedings end when proceedings are issued (PREP005A: decision to issue).
+            save_versioned(
+                episode,
+                expected_version=None,
+                changes={
+                    "ended_on": proceedings.issued_on,
+                    "end_outcome": EndOutcome.ISSUE,
+                    "end_decision_date": episode.end_decision_date or proceedings.issue_decision_on,
+                },
+            )
+    deadlines_recompute(episode=episode, today=today)
+    return proceedings
+
+
+@transaction.atomic
+def hearing_record(
+    *,
+    proceedings: CareProceedings,
+    kind: str,
+    hearing_date: dt.date,
+    notes: str = "",
+    by: User,
+    today: dt.date | None = None,
+) -> Hearing:
+    """Record a court hearing (listed or held) in care proceedings."""
+    errors: dict[str, list[str]] = {}
+    if proceedings.issued_on is None:
+        errors["__all__"] = ["Record the date proceedings were issued before adding hearings"]
+    not_before(errors, "hearing_date", hearing_date, proceedings.issued_on, "Hearing date", "the issue date")
+    raise_if(errors)
+    hearing = _save_new(Hearing(proceedings=proceedings, kind=kind, hearing_date=hearing_date, notes=notes))
+    deadlines_recompute(episode=proceedings.episode, today=_today(today))
+    return hearing
+
+
+def open_episode_for(family: Family) -> Episode | None:
+    """The family's open episode, if any."""
+    return family.episodes.filter(Q(ended_on__isnull=True) | Q(stage=Stage.PROCEEDINGS)).order_by("-started_on").first()

@@ -1,0 +1,500 @@
+"""Writes for LPM requests and panels, legal advice, pre-proceedings meetings and permanency planning."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from cases import services as case_services
+from cases.models import Child, EndOutcome, Episode, Family, Stage
+from cases.services import _save_new, not_before, not_in_future, raise_if
+from deadlines.services import deadlines_recompute
+from plo_tracker.versioning import save_versioned
+
+from .models import (
+    LPM,
+    DocumentKind,
+    DocumentState,
+    LegalAdvice,
+    LPMKind,
+    LPMOutcome,
+    LPMRequest,
+    LPMRequestDocument,
+    Meeting,
+    MeetingKind,
+    PermanencyPlanningMeeting,
+    Recommendation,
+    RequestStatus,
+)
+
+MAX_DEFERRAL = dt.timedelta(weeks=2)  # 002 §6b: deferment no longer than two weeks
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+# --- LPM requests ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lpm_request_create(
+    *,
+    family: Family,
+    requested_on: dt.date,
+    recommendation: str,
+    concerns: str,
+    documents: Mapping[str, tuple[str, str]],
+    by: User,
+    children: Iterable[Child] | None = None,
+    today: dt.date | None = None,
+) -> LPMRequest:
+    """A team manager requests an LPM with the document checklist (002 §4, 004); opens the episode."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if not by.has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE):
+        errors["__all__"] = ["Only a team manager (or a more senior manager) can request an LPM"]
+    not_in_future(errors, "requested_on", requested_on, today, "Date requested")
+    if not concerns.strip():
+        errors["concerns"] = ["Summarise the concerns that mean an LPM is needed"]
+    for kind, (state, note) in documents.items():
+        if state == DocumentState.NOT_APPLICABLE and not note.strip():
+            errors[f"doc_{kind}_note"] = [f"Say why the {DocumentKind(kind).label.lower()} is not applicable"]
+    if recommendation == Recommendation.ISSUE and DocumentKind.SWET not in documents:
+        errors[f"doc_{DocumentKind.SWET}_state"] = ["A draft SWET is needed when recommending issue"]
+    raise_if(errors)
+    episode = case_services.episode_open(family=family, started_on=requested_on, by=by, children=children)
+    request = _save_new(
+        LPMRequest(
+            episode=episode,
+            requested_by=by,
+            requested_on=requested_on,
+            recommendation=recommendation,
+            concerns=concerns.strip(),
+        )
+    )
+    LPMRequestDocument.objects.bulk_create(
+        LPMRequestDocument(request=request, kind=kind, state=state, note=note.strip())
+        for kind, (state, note) in documents.items()
+    )
+    deadlines_recompute(episode=episode, today=today)
+    return request
+
+
+@transaction.atomic
+def lpm_request_documents_update(
+    *, request: LPMRequest, documents: Mapping[str, tuple[str, str]], by: User, today: dt.date | None = None
+) -> LPMRequest:
+    """Update the document checklist (for example after a deferral for better papers)."""
+    errors: dict[str, list[str]] = {}
+    for kind, (state, note) in documents.items():
+        if state == DocumentState.NOT_APPLICABLE and not note.strip():
+            errors[f"doc_{kind}_note"] = [f"Say why the {DocumentKind(kind).label.lower()} is not applicable"]
+    raise_if(errors)
+    for kind, (state, note) in documents.items():
+        LPMRequestDocument.objects.update_or_create(
+            request=request, kind=kind, defaults={"state": state, "note": note.strip()}
+        )
+    return save_versioned(request, expected_version=None, changes={})
+
+
+@transaction.atomic
+def lpm_request_decide(
+    *,
+    request: LPMRequest,
+    expected_version: int | None,
+    status: str,
+    decided_on: dt.date,
+    note: str = "",
+    deferred_until: dt.date | None = None,
+    by: User,
+    today: dt.date | None = None,
+) -> LPMRequest:
+    """The head of service approves, defers (up to 2 weeks, 002 §6b) or declines an LPM request."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if not by.has_role(Role.HEAD_OF_SERVICE):
+        errors["__all__"] = ["Only a head of service can decide on an LPM request"]
+    if status not in (RequestStatus.APPROVED, RequestStatus.DEFERRED, RequestStatus.DECLINED):
+        errors["status"] = ["Choose whether to approve, defer or decline the request"]
+    not_in_future(errors, "decided_on", decided_on, today, "Date of the decision")
+    not_before(
+        errors, "decided_on", decided_on, request.requested_on, "Date of the decision", "the date the LPM was requested"
+    )
+    if status == RequestStatus.DEFERRED:
+        if deferred_until is None:
+            errors["deferred_until"] = ["Enter the date the decision is deferred until"]
+        elif deferred_until <= decided_on:
+            errors["deferred_until"] = ["The deferral must end after the date of the decision"]
+        elif deferred_until > decided_on + MAX_DEFERRAL:
+            errors["deferred_until"] = ["A decision can be deferred for no longer than 2 weeks (002 §6b)"]
+    if status in (RequestStatus.DEFERRED, RequestStatus.DECLINED) and not note.strip():
+        errors["note"] = ["Say what is needed, or why the request is declined"]
+    raise_if(errors)
+    request = save_versioned(
+        request,
+        expected_version=expected_version,
+        changes={
+            "status": status,
+            "decided_on": decided_on,
+            "decided_by": by,
+            "decision_note": note.strip(),
+            "deferred_until": deferred_until if status == RequestStatus.DEFERRED else None,
+        },
+    )
+    episode = request.episode
+    if status == RequestStatus.DECLINED:
+        save_versioned(
+            episode,
+            expected_version=None,
+            changes={
+                "ended_on": decided_on,
+                "end_outcome": EndOutcome.NFA,
+                "end_decision_date": decided_on,
+                "stage": Stage.ENDED,
+                "end_reason": "LPM request not approved",
+            },
+        )
+    deadlines_recompute(episode=episode, today=today)
+    return request
+
+
+# --- LPMs / legal gateway panels -------------------------------------------------------------
+
+
+@transaction.atomic
+def lpm_list(
+    *, episode: Episode, panel_date: dt.date, kind: str = LPMKind.INITIAL, by: User, today: dt.date | None = None
+) -> LPM:
+    """List the case at a panel date (initial LPM, further LPM after deferral, or gateway review)."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    request = LPMRequest.objects.filter(episode=episode).first()
+    if kind == LPMKind.INITIAL:
+        if request is None or request.status != RequestStatus.APPROVED:
+            errors["__all__"] = ["The head of service must approve the LPM request before it is listed"]
+        elif episode.lpms.filter(kind=LPMKind.INITIAL).exists():
+            errors["__all__"] = ["This episode already has an LPM listed; list a further LPM or a review instead"]
+        else:
+            not_before(
+                errors, "panel_date", panel_date, request.decided_on, "Panel date", "the approval of the request"
+            )
+    elif kind == LPMKind.FURTHER:
+        if not episode.lpms.filter(outcome=LPMOutcome.DEFER).exists():
+            errors["kind"] = ["A further LPM follows an LPM that deferred its decision"]
+    elif kind == LPMKind.REVIEW:
+        if episode.decision_date is None:
+            errors["kind"] = ["A legal gateway review is for a family already in pre-proceedings"]
+        not_before(
+            errors, "panel_date", panel_date, episode.decision_date, "Panel date", "the start of pre-proceedings"
+        )
+    if not episode.is_open:
+        errors["__all__"] = ["This episode has ended"]
+    raise_if(errors)
+    lpm = _save_new(LPM(episode=episode, kind=kind, panel_date=panel_date))
+    deadlines_recompute(episode=episode, today=today)
+    return lpm
+
+
+@transaction.atomic
+def lpm_update(
+    *, lpm: LPM, expected_version: int | None, by: User, today: dt.date | None = None, **changes: Any
+) -> LPM:
+    """Change the panel date, the date papers went out, or the date minutes were circulated."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    merged = {
+        "panel_date": lpm.panel_date,
+        "papers_submitted_on": lpm.papers_submitted_on,
+        "minutes_circulated_on": lpm.minutes_circulated_on,
+        **changes,
+    }
+    not_in_future(errors, "papers_submitted_on", merged["papers_submitted_on"], today, "Date papers were sent")
+    not_in_future(
+        errors, "minutes_circulated_on", merged["minutes_circulated_on"], today, "Date minutes were circulated"
+    )
+    not_before(
+        errors,
+        "minutes_circulated_on",
+        merged["minutes_circulated_on"],
+        lpm.held_on,
+        "Date minutes were circulated",
+        "the meeting",
+    )
+    if merged["minutes_circulated_on"] and lpm.held_on is None:
+        errors.setdefault("minutes_circulated_on", []).append("Record the meeting's outcome first")
+    raise_if(errors)
+    lpm = save_versioned(lpm, expected_version=expected_version, changes=changes)
+    deadlines_recompute(episode=lpm.episode, today=today)
+    return lpm
+
+
+_OUTCOMES_BY_KIND = {
+    LPMKind.INITIAL: {LPMOutcome.INITIATE, LPMOutcome.ISSUE, LPMOutcome.DEFER, LPMOutcome.NFA},
+    LPMKind.FURTHER: {LPMOutcome.INITIATE, LPMOutcome.ISSUE, LPMOutcome.DEFER, LPMOutcome.NFA},
+    LPMKind.REVIEW: {LPMOutcome.CONTINUE, LPMOutcome.STEP_DOWN, LPMOutcome.ISSUE},
+}
+
+
+@transaction.atomic
+def lpm_record_outcome(
+    *,
+    lpm: LPM,
+    expected_version: int | None,
+    held_on: dt.date,
+    outcome: str,
+    chair: User | None,
+    outcome_recorded_on: dt.date | None = None,
+    by: User,
+    today: dt.date | None = None,
+) -> LPM:
+    """Record an LPM's outcome (002 §9): initiate, issue, defer or NFA; or a review's decision."""
+    today = _today(today)
+    episode = Episode.objects.get(pk=lpm.episode_id)
+    errors: dict[str, list[str]] = {}
+    if outcome not in _OUTCOMES_BY_KIND[LPMKind(lpm.kind)]:
+        errors["outcome"] = ["Choose an outcome this meeting can decide"]
+    not_in_future(errors, "held_on", held_on, today, "Date held")
+    not_in_future(errors, "outcome_recorded_on", outcome_recorded_on, today, "Date the outcome was recorded")
+    not_before(
+        errors, "outcome_recorded_on", outcome_recorded_on, held_on, "Date the outcome was recorded", "the meeting"
+    )
+    request = LPMRequest.objects.filter(episode=episode).first()
+    if lpm.kind != LPMKind.REVIEW and request is not None:
+        not_before(
+            errors,
+            "held_on",
+            held_on,
+            request.decided_on or request.requested_on,
+            "Date held",
+            "the approval of the request",
+        )
+    if lpm.kind == LPMKind.REVIEW:
+        not_before(errors, "held_on", held_on, episode.decision_date, "Date held", "the start of pre-proceedings")
+    if lpm.outcome and lpm.outcome != outcome and lpm.kind != LPMKind.REVIEW:
+        errors.setdefault("outcome", []).append(
+            "This LPM's outcome is already recorded; ask an administrator to correct it"
+        )
+    if not episode.is_open:
+        errors["__all__"] = ["This episode has ended"]
+    raise_if(errors)
+    lpm = save_versioned(
+        lpm,
+        expected_version=expected_version,
+        changes={
+            "held_on": held_on,
+            "outcome": outcome,
+            "chair": chair,
+            "outcome_recorded_on": outcome_recorded_on,
+        },
+    )
+    if outcome == LPMOutcome.INITIATE:
+        case_services.pre_proceedings_start(episode=episode, decision_date=held_on, by=by)
+    elif outcome == LPMOutcome.ISSUE:
+        if lpm.kind != LPMKind.REVIEW:
+            save_versioned(episode, expected_version=None, changes={"decision_date": None})
+        case_services.proceedings_decide(episode=episode, issue_decision_on=held_on, by=by, today=today)
+    elif outcome == LPMOutcome.NFA:
+        save_versioned(
+            episode,
+            expected_version=None,
+            changes={
+                "ended_on": held_on,
+                "end_outcome": EndOutcome.NFA,
+                "end_decision_date": held_on,
+                "stage": Stage.ENDED,
+                "end_reason": "LPM decided no further action",
+            },
+        )
+    deadlines_recompute(episode=lpm.episode, today=today)
+    return lpm
+
+
+@transaction.atomic
+def legal_advice_record(
+    *, lpm: LPM, advice: str, minutes: str = "", by: User, expected_version: int | None = None
+) -> LegalAdvice:
+    """Record the privileged legal advice and LPM minutes (legal advisers and heads of service only)."""
+    errors: dict[str, list[str]] = {}
+    if not by.has_role(Role.LEGAL_ADVISER, Role.HEAD_OF_SERVICE):
+        errors["__all__"] = ["Only a legal adviser or head of service can record legal advice"]
+    if not advice.strip():
+        errors["advice"] = ["Enter the legal advice"]
+    raise_if(errors)
+    existing = LegalAdvice.objects.filter(lpm=lpm).first()
+    if existing is None:
+        return _save_new(LegalAdvice(lpm=lpm, advice=advice.strip(), minutes=minutes.strip(), recorded_by=by))
+    return save_versioned(
+        existing,
+        expected_version=expected_version,
+        changes={"advice": advice.strip(), "minutes": minutes.strip(), "recorded_by": by},
+    )
+
+
+# --- Pre-proceedings meetings ----------------------------------------------------------------
+
+
+def _meeting_errors(
+    episode: Episode, kind: str, fields: Mapping[str, Any], today: dt.date, meeting: Meeting | None = None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    held_on = fields.get("held_on")
+    if episode.decision_date is None:
+        errors["__all__"] = ["Pre-proceedings have not started for this family"]
+        return errors
+    if fields.get("held_on") is None and fields.get("scheduled_for") is None:
+        errors["scheduled_for"] = ["Enter the date the meeting is booked for, or the date it was held"]
+    not_in_future(errors, "held_on", held_on, today, "Date held")
+    for field, what in (
+        ("minutes_drafted_on", "Date minutes were drafted"),
+        ("minutes_approved_on", "Date minutes were approved"),
+        ("minutes_circulated_on", "Date minutes were circulated"),
+    ):
+        not_in_future(errors, field, fields.get(field), today, what)
+    not_before(errors, "held_on", held_on, episode.decision_date, "Date held", "the start of pre-proceedings")
+    not_before(
+        errors,
+        "scheduled_for",
+        fields.get("scheduled_for"),
+        episode.decision_date,
+        "Date booked",
+        "the start of pre-proceedings",
+    )
+    if kind == MeetingKind.INITIAL and held_on is not None:
+        deliveries = list(episode.letter_deliveries.all())
+        if not deliveries:
+            errors.setdefault("held_on", []).append(
+                "Record the letter before proceedings being delivered before the initial meeting"
+            )
+        else:
+            first = min(d.delivered_on for d in deliveries)
+            not_before(errors, "held_on", held_on, first, "Date held", "the letter before proceedings was delivered")
+    if kind in (MeetingKind.REVIEW, MeetingKind.FINAL) and held_on is not None:
+        initial = episode.meetings.filter(kind=MeetingKind.INITIAL, held_on__isnull=False).first()
+        if initial is None:
+            errors.setdefault("held_on", []).append("Record the initial meeting first")
+        else:
+            not_before(errors, "held_on", held_on, initial.held_on, "Date held", "the initial meeting")
+    drafted, approved, circulated = (
+        fields.get("minutes_drafted_on"),
+        fields.get("minutes_approved_on"),
+        fields.get("minutes_circulated_on"),
+    )
+    if drafted and not held_on:
+        errors.setdefault("minutes_drafted_on", []).append("Enter the date the meeting was held first")
+    not_before(errors, "minutes_drafted_on", drafted, held_on, "Date minutes were drafted", "the meeting")
+    if approved and not drafted:
+        errors.setdefault("minutes_drafted_on", []).append("Enter the date the minutes were drafted")
+    not_before(
+        errors, "minutes_approved_on", approved, drafted, "Date minutes were approved", "the date they were drafted"
+    )
+    if circulated and not approved:
+        errors.setdefault("minutes_approved_on", []).append("Enter the date the minutes were approved")
+    not_before(
+        errors,
+        "minutes_circulated_on",
+        circulated,
+        approved,
+        "Date minutes were circulated",
+        "the date they were approved",
+    )
+    if kind in (MeetingKind.INITIAL, MeetingKind.FINAL):
+        duplicate = episode.meetings.filter(kind=kind)
+        if meeting is not None:
+            duplicate = duplicate.exclude(pk=meeting.pk)
+        if duplicate.exists():
+            errors.setdefault("kind", []).append(f"This family already has an {MeetingKind(kind).label.lower()}")
+    return errors
+
+
+@transaction.atomic
+def meeting_record(*, episode: Episode, kind: str, by: User, today: dt.date | None = None, **fields: Any) -> Meeting:
+    """Book or record a pre-proceedings meeting (initial, review or final) and its minutes."""
+    today = _today(today)
+    raise_if(_meeting_errors(episode, kind, fields, today))
+    if fields.get("minutes_approved_on") and not fields.get("minutes_approved_by"):
+        fields["minutes_approved_by"] = by
+    meeting = _save_new(Meeting(episode=episode, kind=kind, **fields))
+    deadlines_recompute(episode=episode, today=today)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *, meeting: Meeting, expected_version: int | None, by: User, today: dt.date | None = None, **changes: Any
+) -> Meeting:
+    """Change a meeting's dates, attendees or minutes workflow (stale copies are refused)."""
+    today = _today(today)
+    merged = {f.name: getattr(meeting, f.name) for f in Meeting._meta.concrete_fields}
+    merged.update(changes)
+    raise_if(_meeting_errors(meeting.episode, meeting.kind, merged, today, meeting=meeting))
+    if changes.get("minutes_approved_on") and not meeting.minutes_approved_on:
+        changes["minutes_approved_by"] = by
+    meeting = save_versioned(meeting, expected_version=expected_version, changes=changes)
+    deadlines_recompute(episode=meeting.episode, today=today)
+    return meeting
+
+
+# --- Permanency planning ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def permanency_meeting_record(
+    *,
+    family: Family,
+    child: Child,
+    organised_by: User,
+    chair: User,
+    held_on: dt.date,
+    options_considered: list[str],
+    preferred_option: str,
+    parallel_plan: str = "",
+    notes: str = "",
+    next_review_on: dt.date | None = None,
+    by: User,
+    today: dt.date | None = None,
+) -> PermanencyPlanningMeeting:
+    """Record a permanency planning meeting (003): organised by the SW, chaired by a TM or SM."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if child.family_id != family.pk:
+        errors["child"] = ["Choose a child in this family"]
+    if not organised_by.has_role(Role.SOCIAL_WORKER):
+        errors["organised_by"] = ["The meeting is organised by the child's social worker"]
+    if not chair.has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER):
+        errors["chair"] = ["The meeting is chaired by a team manager or service manager"]
+    not_in_future(errors, "held_on", held_on, today, "Date held")
+    if not options_considered:
+        errors["options_considered"] = ["Choose the permanence options the meeting considered"]
+    elif preferred_option not in options_considered:
+        errors["preferred_option"] = ["The preferred plan must be one of the options considered"]
+    if parallel_plan and parallel_plan == preferred_option:
+        errors["parallel_plan"] = ["The parallel plan must differ from the preferred plan"]
+    if next_review_on is not None and next_review_on <= held_on:
+        errors["next_review_on"] = ["The next review must be after the meeting"]
+    raise_if(errors)
+    return _save_new(
+        PermanencyPlanningMeeting(
+            family=family,
+            child=child,
+            organised_by=organised_by,
+            chair=chair,
+            held_on=held_on,
+            options_considered=options_considered,
+            preferred_option=preferred_option,
+            parallel_plan=parallel_plan,
+            notes=notes,
+            next_review_on=next_review_on,
+        )
+    )
+
+
+def lpm_decisive(episode: Episode) -> LPM | None:
+    """The LPM whose outcome set the episode's path (the latest initial or further LPM with an outcome)."""
+    return episode.lpms.exclude(kind=LPMKind.REVIEW).exclude(outcome="").order_by("-held_on", "-id").first()
