@@ -1,0 +1,464 @@
+"""Compute an episode's timetable: every milestone's due date and status under a policy.
+
+Pure function of (policy, recorded events, calendar, today, decision path). Counting follows
+timescales.md §1, milestone keys §2, each council's rules §3. The hot loop works on date
+ordinals and a policy precompiled at load (rules already in dependency order), so a full
+timetable costs tens of microseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .calendar import WorkingCalendar
+from .policies import UNIT_CALENDAR_DAYS, UNIT_WORKING_DAYS, Policy, Step
+from .rules import OUTCOMES
+
+__all__ = ["Milestone", "Status", "Timetable", "timetable"]
+
+_END = "pre_proceedings_end"
+_OUTCOME_SET = frozenset(OUTCOMES)
+_NO_DATE = dt.date.max.toordinal() + 1  # sorts milestones without any date last
+_MAX_OCCURRENCES = 100  # a recurring meeting every week for two years; guards bad input
+
+
+class Status(StrEnum):
+    """Derived status of a deadline (shared/domain/README.md "What the product must know")."""
+
+    UPCOMING = "upcoming"
+    DUE_SOON = "due_soon"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    MET = "met"
+    MET_LATE = "met_late"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be done (upcoming, due soon, due today or overdue)."""
+        return self in _OPEN
+
+
+_OPEN = frozenset({Status.UPCOMING, Status.DUE_SOON, Status.DUE_TODAY, Status.OVERDUE})
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """One deadline of an episode: when it is due, whether it was met, and who owns it."""
+
+    key: str
+    label: str
+    #: 1-based: which review meeting, which gateway review, which meeting's minutes.
+    occurrence: int
+    #: Firm due date; ``None`` while waiting for the event it counts from.
+    due: dt.date | None
+    #: While waiting: the due date if what it waits for happens on its own latest date.
+    provisional: dt.date | None
+    #: Keys of the events this milestone waits for (any one of them); empty when not waiting.
+    waiting_for: tuple[str, ...]
+    status: Status
+    met_on: dt.date | None
+    #: Working days late: met late (due -> met_on) or overdue (due -> today); else 0.
+    days_late: int
+    source: str
+    responsible_role: str
+    #: The due date is entered by a person (e.g. set by the CLO), not computed.
+    entered: bool = False
+    #: For per-meeting milestones (minutes): the meeting key they belong to.
+    of: str | None = None
+    waived_reason: str | None = None
+    optional: bool = False
+
+    @property
+    def record_key(self) -> str:
+        """The ``events`` key its date is recorded under (``approved_minutes:review_meeting``)."""
+        return self.key if self.of is None else f"{self.key}:{self.of}"
+
+    @property
+    def ref(self) -> str:
+        """Unique reference within a timetable, e.g. ``review_meeting#2``; usable in ``waived``."""
+        return f"{self.record_key}#{self.occurrence}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be done."""
+        return self.status in _OPEN
+
+    @property
+    def is_waiting(self) -> bool:
+        """Its due date depends on something not yet recorded."""
+        return bool(self.waiting_for)
+
+    @property
+    def sort_date(self) -> dt.date | None:
+        """The date it is ordered by: due, else provisional, else the date it was met."""
+        return self.due or self.provisional or self.met_on
+
+
+@dataclass(frozen=True, slots=True)
+class Timetable:
+    """An episode's milestones in due order, with the week count of the episode (§1)."""
+
+    policy: str
+    policy_version: str
+    today: dt.date
+    outcome: str | None
+    #: Date the clock started (the policy's ``clock_start`` event), if recorded.
+    clock_start: dt.date | None
+    #: "Week k" of the episode today (day 0 = clock start is week 1); None before the start.
+    week: int | None
+    #: Standard length plus agreed extension: "week 9 of 16".
+    of_weeks: int
+    extension_weeks: int
+    #: When pre-proceedings ended, else are due to end (else provisionally), else None.
+    projected_end: dt.date | None
+    milestones: tuple[Milestone, ...]
+
+    def next_due(self) -> Milestone | None:
+        """The first open milestone by due (or provisional) date."""
+        for m in self.milestones:
+            if m.status in _OPEN:
+                return m
+        return None
+
+    def get(self, key: str, occurrence: int = 1, *, of: str | None = None) -> Milestone | None:
+        """The milestone ``key`` (its ``occurrence``-th; for minutes, of meeting ``of``)."""
+        for m in self.milestones:
+            if m.key == key and m.occurrence == occurrence and m.of == of:
+                return m
+        return None
+
+    def open(self) -> tuple[Milestone, ...]:
+        """Milestones still to be done, in due order."""
+        return tuple(m for m in self.milestones if m.status in _OPEN)
+
+    def overdue(self) -> tuple[Milestone, ...]:
+        """Overdue milestones, in due order."""
+        return tuple(m for m in self.milestones if m.status is Status.OVERDUE)
+
+
+EventDates = Mapping[str, dt.date | Sequence[dt.date] | None]
+
+
+def _normalise(policy: Policy, events: EventDates) -> dict[str, tuple[int, ...]]:
+    """Recorded dates as sorted ordinals; unknown keys are an error (they are typos)."""
+    accepted = policy.event_keys
+    rec: dict[str, tuple[int, ...]] = {}
+    for key, value in events.items():
+        if value is None:
+            continue
+        if key not in accepted:
+            raise ValueError(f"unknown event {key!r} for policy {policy.name!r}")
+        if isinstance(value, dt.date):
+            rec[key] = (value.toordinal(),)
+            continue
+        if isinstance(value, str | bytes):
+            raise TypeError(f"event {key!r}: expected a date or a sequence of dates, not {value!r}")
+        try:
+            ords = tuple(sorted(d.toordinal() for d in value if d is not None))
+        except (AttributeError, TypeError):
+            raise TypeError(
+                f"event {key!r}: expected a date or a sequence of dates, not {value!r}"
+            ) from None
+        if ords:
+            rec[key] = ords
+    return rec
+
+
+def _check_waived(policy: Policy, waived: Mapping[str, str]) -> None:
+    for ref in waived:
+        key = ref.split("#", 1)[0].split(":", 1)[0]
+        if not any(s.key == key for s in policy.steps):
+            raise ValueError(f"cannot waive {ref!r}: policy {policy.name!r} has no such milestone")
+
+
+def timetable(
+    policy: Policy,
+    events: EventDates,
+    calendar: WorkingCalendar,
+    today: dt.date,
+    *,
+    outcome: str | None = None,
+    extension_weeks: int = 0,
+    waived: Mapping[str, str] | None = None,
+) -> Timetable:
+    """Every milestone of one episode with its due date and status on ``today``.
+
+    ``events`` maps event keys (timescales.md §2 plus the policy's declared events) to the date
+    recorded, or to a sequence of dates for repeated events (review meetings, gateway reviews;
+    for minutes, ``"approved_minutes:review_meeting"`` lists them meeting by meeting). Keys the
+    policy does not know raise ``ValueError`` (they are typos); ``None`` values are ignored.
+
+    ``outcome`` is the decision path (``None`` before a decision, else one of ``OUTCOMES``).
+    Rules whose ``when`` does not match are left out, unless a date was recorded for them, in
+    which case they show as not applicable. Pre-proceedings rules (``when`` has "initiate")
+    also apply once pre-proceedings ran (``pre_proceedings_end`` recorded, or the outcome is
+    "step_down"), and once ``pre_proceedings_end`` is recorded those not met become not
+    applicable, except minutes of meetings that were held, which are still owed.
+
+    Status (README "What the product must know"): a recorded date makes a milestone met (or
+    met late, by working days); then waived; then not applicable (off path, ended, made moot
+    by a later event, or an optional meeting whose date passed); a milestone *waiting* for an
+    unrecorded event is upcoming whatever its provisional date, because the lateness belongs
+    to the event it waits for, which carries its own status; otherwise overdue, due today,
+    due soon (within ``due_soon_working_days`` working days) or upcoming.
+
+    ``extension_weeks`` is the agreed extension (0 .. ``policy.max_extension_weeks``, else
+    ``ValueError``); it moves rules marked ``extends`` (the end, and final meetings tied to it).
+    ``waived`` maps a milestone key (all occurrences) or a ``Milestone.ref`` such as
+    ``review_meeting#2`` (one occurrence) to the reason it was waived.
+    """
+    if outcome is not None and outcome not in _OUTCOME_SET:
+        raise ValueError(f"unknown outcome {outcome!r}; use None or one of {list(OUTCOMES)}")
+    if type(extension_weeks) is not int or extension_weeks < 0:
+        raise ValueError(
+            f"extension_weeks must be a whole number of weeks >= 0, not {extension_weeks!r}"
+        )
+    if extension_weeks > policy.max_extension_weeks:
+        raise ValueError(
+            f"extension of {extension_weeks} weeks exceeds the {policy.title} limit of "
+            f"{policy.max_extension_weeks} weeks"
+        )
+    if waived:
+        _check_waived(policy, waived)
+
+    rec = _normalise(policy, events)
+    t = today.toordinal()
+    end_rec_seq = rec.get(_END)
+    end_rec = end_rec_seq[0] if end_rec_seq else None
+    # Pre-proceedings ran if they ended, or the decision to step down from them was made.
+    ran = end_rec is not None or outcome == "step_down"
+    add_wd = calendar._add_wd
+    roll = calendar._roll_back
+    between = calendar._between
+    from_ord = dt.date.fromordinal
+    soon = policy.due_soon_working_days
+    due_of: dict[str, int] = {}
+    prov_of: dict[str, int] = {}
+    rows: list[tuple[int, int, Milestone]] = []
+    projected: int | None = None
+
+    def offset(base: int, amount: int, unit: int) -> int:
+        if unit == UNIT_WORKING_DAYS:
+            return add_wd(base, amount)
+        if unit == UNIT_CALENDAR_DAYS:
+            return roll(base + amount)
+        return roll(base + 7 * amount)
+
+    def emit(
+        st: Step,
+        occurrence: int,
+        o: int | None,
+        firm: bool,
+        waiting: tuple[str, ...],
+        met: int | None,
+        label: str,
+        lapsed: bool,
+        of: str | None = None,
+    ) -> None:
+        due = o if firm else None
+        late = 0
+        reason: str | None = None
+        if met is not None:
+            waiting = ()
+            if due is None or met <= due:
+                status = Status.MET
+            else:
+                status = Status.MET_LATE
+                late = between(due, met)
+        elif waived and (reason := _waiver(waived, st.key, of, occurrence)) is not None:
+            status = Status.WAIVED
+            waiting = ()
+        elif lapsed:
+            status = Status.NOT_APPLICABLE
+            waiting = ()
+        elif due is None:
+            # Waiting: lateness is charged to what it waits for, which has its own status, so
+            # one slip raises one alert instead of a cascade down the timetable.
+            status = Status.UPCOMING
+        elif t > due:
+            if st.optional:
+                # An optional meeting not held by its date was not needed (001 midway review).
+                status = Status.NOT_APPLICABLE
+            else:
+                status = Status.OVERDUE
+                late = between(due, t)
+        elif t == due:
+            status = Status.DUE_TODAY
+        elif between(t, due) <= soon:
+            status = Status.DUE_SOON
+        else:
+            status = Status.UPCOMING
+        sort = o if o is not None else (met if met is not None else _NO_DATE)
+        rows.append(
+            (
+                sort,
+                len(rows),
+                Milestone(
+                    st.key,
+                    label,
+                    occurrence,
+                    None if due is None else from_ord(due),
+                    None if firm or o is None else from_ord(o),
+                    () if firm else waiting,
+                    status,
+                    None if met is None else from_ord(met),
+                    late,
+                    st.source,
+                    st.role,
+                    st.entered,
+                    of,
+                    reason,
+                    st.optional,
+                ),
+            )
+        )
+
+    o: int | None
+    met: int | None
+    for st in policy.steps:
+        key = st.key
+        when = st.when
+        ended_path = st.pre_proceedings and end_rec is not None
+        if when and outcome not in when and not (st.pre_proceedings and ran):
+            # Off the current decision path: keep any recorded history, as not applicable.
+            recorded = rec.get(key)
+            if recorded and not st.for_each:
+                picks = recorded if st.recurring else recorded[st.occurrence - 1 : st.occurrence]
+                for i, held_on in enumerate(picks):
+                    occ = i + 1 if st.recurring else st.occurrence
+                    rows.append((held_on, len(rows), _not_applicable(st, occ, from_ord(held_on))))
+            continue
+
+        if st.for_each:
+            # Minutes and the like: one per meeting actually held. They outlive the end of
+            # pre-proceedings (the final meeting's minutes are due after it), so never lapse.
+            for meeting, record_key, phrase, numbered in st.for_each:
+                held = rec.get(meeting, ())
+                done = rec.get(record_key, ())
+                for i, m in enumerate(held):
+                    o = offset(m, st.amount, st.unit)
+                    met = done[i] if i < len(done) else None
+                    label = f"{st.label}: {phrase} {i + 1}" if numbered else f"{st.label}: {phrase}"
+                    emit(st, i + 1, o, True, (), met, label, False, meeting)
+            continue
+
+        # Not met by the time the process moved past it: moot (README "not applicable").
+        lapsed = (ended_path and key != _END) or (
+            bool(st.moot_after) and any(m in rec for m in st.moot_after)
+        )
+
+        # Resolve the anchor: the first alternative recorded wins; otherwise count from an
+        # anchor milestone's due date (firm if the rule does not wait) or provisional date.
+        base: int | None = None
+        firm = False
+        for a in st.anchors:
+            r = rec.get(a)
+            if r is not None:
+                base = r[0]
+                firm = True
+                break
+        else:
+            for a in st.anchors:
+                d = due_of.get(a)
+                if d is not None:
+                    base = d
+                    firm = not st.wait
+                    break
+                d = prov_of.get(a)
+                if d is not None:
+                    base = d
+                    break
+        waiting = () if firm else st.anchors
+        amount = st.amount + extension_weeks if st.extends else st.amount
+        recorded = rec.get(key, ())
+
+        if st.recurring:
+            end = end_rec if end_rec is not None else due_of.get(_END, prov_of.get(_END))
+            occ = 1
+            while occ <= _MAX_OCCURRENCES:
+                o = None if base is None else offset(base, amount, st.unit)
+                met = recorded[occ - 1] if occ <= len(recorded) else None
+                if occ > 1 and met is None and (o is None or end is None or o > end):
+                    break
+                if occ == 1 and o is not None:
+                    (due_of if firm else prov_of)[key] = o
+                emit(st, occ, o, firm, waiting, met, f"{st.label} {occ}", lapsed)
+                if met is not None:
+                    # §1 "Recurring": due 4 weeks after the previous one was held ...
+                    base, firm, waiting = met, True, ()
+                else:
+                    # ... or was due, if it has not been held.
+                    base = o
+                occ += 1
+            continue
+
+        o = None if base is None else offset(base, amount, st.unit)
+        if o is not None:
+            if st.weekdays:
+                o = _next_on_weekdays(calendar, o, st.weekdays)
+            if st.cap is not None:
+                cap_anchor, cap_amount, cap_unit = st.cap
+                cap_rec = rec.get(cap_anchor)
+                cap_base = cap_rec[0] if cap_rec else due_of.get(cap_anchor)
+                if cap_base is not None:
+                    o = min(o, offset(cap_base, cap_amount, cap_unit))
+            if st.occurrence == 1:
+                (due_of if firm else prov_of)[key] = o
+        occurrence = st.occurrence
+        met = recorded[occurrence - 1] if len(recorded) >= occurrence else None
+        if key == _END:
+            projected = end_rec if end_rec is not None else o
+        emit(st, occurrence, o, firm, waiting, met, st.label, lapsed)
+
+    rows.sort(key=_row_order)
+    clock = rec.get(policy.clock_start)
+    clock_start = clock[0] if clock else None
+    week = None if clock_start is None or t < clock_start else (t - clock_start) // 7 + 1
+    return Timetable(
+        policy=policy.name,
+        policy_version=policy.version,
+        today=today,
+        outcome=outcome,
+        clock_start=None if clock_start is None else from_ord(clock_start),
+        week=week,
+        of_weeks=policy.standard_weeks + extension_weeks,
+        extension_weeks=extension_weeks,
+        projected_end=None if projected is None else from_ord(projected),
+        milestones=tuple(row[2] for row in rows),
+    )
+
+
+def _row_order(row: tuple[int, int, Milestone]) -> tuple[int, int]:
+    return (row[0], row[1])
+
+
+def _waiver(waived: Mapping[str, str], key: str, of: str | None, occurrence: int) -> str | None:
+    """The reason a milestone was waived: by exact ref, by record key, or by key."""
+    record_key = key if of is None else f"{key}:{of}"
+    for ref in (f"{record_key}#{occurrence}", record_key, key):
+        reason = waived.get(ref)
+        if reason is not None:
+            return reason
+    return None
+
+
+def _not_applicable(st: Step, occurrence: int, met: dt.date) -> Milestone:
+    label = f"{st.label} {occurrence}" if st.recurring else st.label
+    return Milestone(
+        st.key, label, occurrence, None, None, (), Status.NOT_APPLICABLE, met, 0,
+        st.source, st.role, st.entered, None, None, st.optional,
+    )  # fmt: skip
+
+
+def _next_on_weekdays(calendar: WorkingCalendar, o: int, weekdays: frozenset[int]) -> int:
+    """First working day on or after ``o`` that falls on one of ``weekdays`` (panel days)."""
+    for _ in range(400):
+        if (o + 6) % 7 in weekdays and calendar._is_working(o):
+            return o
+        o += 1
+    raise ValueError("no working day on the policy's panel weekdays within a year")
