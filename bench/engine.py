@@ -158,9 +158,7 @@ def episode_cases(cal: WorkingCalendar, n: int) -> list[Case]:
         if stage >= 3:
             initial = cal.add_working_days(d, rng.randrange(9, 16))
             events["initial_meeting"] = initial
-            events["review_meeting"] = [
-                initial + dt.timedelta(weeks=4 * k + 4) for k in range(rng.randrange(0, 3))
-            ]
+            events["review_meeting"] = [initial + dt.timedelta(weeks=4 * k + 4) for k in range(rng.randrange(0, 3))]
             ext = rng.randrange(0, policy.max_extension_weeks + 1)
         if stage == 4:
             events["gateway_review"] = [d + dt.timedelta(weeks=8)]
@@ -190,8 +188,7 @@ def episode_cases(cal: WorkingCalendar, n: int) -> list[Case]:
 def bench_timetables(cal: WorkingCalendar) -> dict[str, float]:
     cases = episode_cases(cal, TIMETABLES)
     milestones = sum(
-        len(timetable(p, ev, cal, today, outcome=o, extension_weeks=x).milestones)
-        for p, ev, today, o, x in cases
+        len(timetable(p, ev, cal, today, outcome=o, extension_weeks=x).milestones) for p, ev, today, o, x in cases
     )
 
     def run() -> None:
@@ -301,8 +298,7 @@ def main() -> int:
         (
             "numpy.busday_count, datetime64 in",
             f"{scalar['busday_count(datetime64)']:.0f} ns",
-            f"ours is {scalar['busday_count(datetime64)'] / scalar['working_days_between']:.1f}x"
-            " faster",
+            f"ours is {scalar['busday_count(datetime64)'] / scalar['working_days_between']:.1f}x faster",
         ),
         (
             f"{TIMETABLES:,} timetables (5 policies, mixed states)",
@@ -313,8 +309,7 @@ def main() -> int:
         (
             f"{TIMETABLES:,} timetables, standard policy mid-episode",
             f"{full['seconds'] * 1000:.0f} ms",
-            f"{full['seconds'] / TIMETABLES * 1e6:.1f} us each, "
-            f"{full['milestones']:.0f} milestones",
+            f"{full['seconds'] / TIMETABLES * 1e6:.1f} us each, {full['milestones']:.0f} milestones",
         ),
         ("WorkingCalendar(closures=...) per request", f"{build['us']:.1f} us", "index cached"),
         (

@@ -127,9 +127,7 @@ class Step:
         "role",
     )
 
-    def __init__(
-        self, seq: int, rule: Rule, labels: Mapping[str, str], numbered: frozenset[str]
-    ) -> None:
+    def __init__(self, seq: int, rule: Rule, labels: Mapping[str, str], numbered: frozenset[str]) -> None:
         self.seq = seq
         self.rule = rule
         self.key = rule.key
@@ -144,8 +142,7 @@ class Step:
         self.occurrence = rule.occurrence
         # (meeting key, "<key>:<meeting>" record key, meeting phrase, number the meetings?)
         self.for_each = tuple(
-            (m, f"{rule.key}:{m}", as_phrase(labels.get(m, m.replace("_", " "))), m in numbered)
-            for m in rule.for_each
+            (m, f"{rule.key}:{m}", as_phrase(labels.get(m, m.replace("_", " "))), m in numbered) for m in rule.for_each
         )
         self.wait = rule.wait
         self.extends = rule.extends
@@ -273,9 +270,7 @@ class _Builder:
         notes = self.text(data.get("notes", ""), "notes", allow_empty=True)
         standard_weeks = self.integer(data["standard_weeks"], "standard_weeks")
         if standard_weeks <= 0:
-            raise self.fail(
-                f"standard_weeks must be a positive number of weeks, not {standard_weeks}"
-            )
+            raise self.fail(f"standard_weeks must be a positive number of weeks, not {standard_weeks}")
         max_ext = self.integer(data["max_extension_weeks"], "max_extension_weeks")
         if max_ext < 0:
             raise self.fail(f"max_extension_weeks must not be negative, not {max_ext}")
@@ -288,9 +283,7 @@ class _Builder:
         if not isinstance(raw_rules, list) or not raw_rules:
             raise self.fail("'rules' must be a non-empty array of [[rules]] tables")
         rule_keys = {r.get("key") for r in raw_rules if isinstance(r, dict)}
-        known_events = (
-            set(MILESTONE_KEYS) | set(events) | {k for k in rule_keys if isinstance(k, str)}
-        )
+        known_events = set(MILESTONE_KEYS) | set(events) | {k for k in rule_keys if isinstance(k, str)}
         labels: dict[str, str] = dict(MILESTONE_KEYS)
         labels.update(events)
         rules = [self.rule(i, raw, known_events, labels) for i, raw in enumerate(raw_rules)]
@@ -357,16 +350,12 @@ class _Builder:
             if not _KEY_RE.match(key):
                 raise self.fail(f"{where}: key must be lower_snake_case")
             if key in MILESTONE_KEYS:
-                raise self.fail(
-                    f"{where}: already a milestone key of timescales.md §2; do not redeclare it"
-                )
+                raise self.fail(f"{where}: already a milestone key of timescales.md §2; do not redeclare it")
             if not isinstance(decl, dict):
                 raise self.fail(f"{where}: must be a table with a label")
             unknown = sorted(set(decl) - _EVENT_FIELDS)
             if unknown:
-                raise self.fail(
-                    f"{where}: unknown field(s) {unknown}; allowed: {sorted(_EVENT_FIELDS)}"
-                )
+                raise self.fail(f"{where}: unknown field(s) {unknown}; allowed: {sorted(_EVENT_FIELDS)}")
             label = decl.get("label")
             if not isinstance(label, str) or not label.strip():
                 raise self.fail(f"{where}: needs a non-empty label")
@@ -454,9 +443,7 @@ class _Builder:
         anchor_raw = raw.get("anchor")
         if for_each:
             if anchor_raw is not None:
-                raise bad(
-                    "give either anchor or for_each (the held meeting is the anchor), not both"
-                )
+                raise bad("give either anchor or for_each (the held meeting is the anchor), not both")
             anchor: tuple[str, ...] = ()
             for m in for_each:
                 if m not in known:
@@ -496,10 +483,7 @@ class _Builder:
             extra = sorted(set(cap_raw) - _CAP_FIELDS)
             missing = sorted(_CAP_FIELDS - set(cap_raw))
             if extra or missing:
-                raise bad(
-                    f"not_after needs exactly anchor, amount, unit (extra {extra}, "
-                    f"missing {missing})"
-                )
+                raise bad(f"not_after needs exactly anchor, amount, unit (extra {extra}, missing {missing})")
             cap_anchor = cap_raw["anchor"]
             if cap_anchor not in known or cap_anchor == key:
                 raise bad(f"not_after anchor {cap_anchor!r} is not a known event")
@@ -568,9 +552,7 @@ class _Builder:
         occurrences: dict[str, set[int]] = {}
         recurring = {r.key for r in rules if r.recurring}
         for i, r in enumerate(rules):
-            slots = (
-                [(r.key, m, 1) for m in r.for_each] if r.for_each else [(r.key, "", r.occurrence)]
-            )
+            slots = [(r.key, m, 1) for m in r.for_each] if r.for_each else [(r.key, "", r.occurrence)]
             for slot in slots:
                 if slot in seen:
                     raise self.rule_fail(
@@ -582,21 +564,15 @@ class _Builder:
             if not r.for_each:
                 occurrences.setdefault(r.key, set()).add(r.occurrence)
                 if r.key in recurring and not r.recurring:
-                    raise self.rule_fail(
-                        i, r.key, "duplicate rule: the key already has a recurring rule"
-                    )
+                    raise self.rule_fail(i, r.key, "duplicate rule: the key already has a recurring rule")
         for key, occ in occurrences.items():
             if occ != set(range(1, len(occ) + 1)):
-                raise self.fail(
-                    f"rules for {key!r} give occurrences {sorted(occ)}; number them 1, 2, ..."
-                )
+                raise self.fail(f"rules for {key!r} give occurrences {sorted(occ)}; number them 1, 2, ...")
 
     def check_end(self, rules: list[Rule], clock_start: str, standard_weeks: int) -> None:
         ends = [(i, r) for i, r in enumerate(rules) if r.key == _END_KEY]
         if not ends:
-            raise self.fail(
-                f"no rule for {_END_KEY!r}: every policy must say when pre-proceedings end"
-            )
+            raise self.fail(f"no rule for {_END_KEY!r}: every policy must say when pre-proceedings end")
         i, r = ends[0]
         if r.unit is not Unit.WEEKS or r.amount != standard_weeks or r.anchor != (clock_start,):
             raise self.rule_fail(

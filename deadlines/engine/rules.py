@@ -71,9 +71,7 @@ ROLES: frozenset[str] = frozenset(
 )
 
 #: Weekday names accepted by ``Rule.weekdays`` (Monday = 0, as ``date.weekday()``).
-WEEKDAYS: Mapping[str, int] = MappingProxyType(
-    {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-)
+WEEKDAYS: Mapping[str, int] = MappingProxyType({"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6})
 
 
 class Unit(StrEnum):

@@ -161,9 +161,7 @@ def _normalise(policy: Policy, events: EventDates) -> dict[str, tuple[int, ...]]
         try:
             ords = tuple(sorted(d.toordinal() for d in value if d is not None))
         except (AttributeError, TypeError):
-            raise TypeError(
-                f"event {key!r}: expected a date or a sequence of dates, not {value!r}"
-            ) from None
+            raise TypeError(f"event {key!r}: expected a date or a sequence of dates, not {value!r}") from None
         if ords:
             rec[key] = ords
     return rec
@@ -215,9 +213,7 @@ def timetable(
     if outcome is not None and outcome not in _OUTCOME_SET:
         raise ValueError(f"unknown outcome {outcome!r}; use None or one of {list(OUTCOMES)}")
     if type(extension_weeks) is not int or extension_weeks < 0:
-        raise ValueError(
-            f"extension_weeks must be a whole number of weeks >= 0, not {extension_weeks!r}"
-        )
+        raise ValueError(f"extension_weeks must be a whole number of weeks >= 0, not {extension_weeks!r}")
     if extension_weeks > policy.max_extension_weeks:
         raise ValueError(
             f"extension of {extension_weeks} weeks exceeds the {policy.title} limit of "
@@ -348,9 +344,7 @@ def timetable(
             continue
 
         # Not met by the time the process moved past it: moot (README "not applicable").
-        lapsed = (ended_path and key != _END) or (
-            bool(st.moot_after) and any(m in rec for m in st.moot_after)
-        )
+        lapsed = (ended_path and key != _END) or (bool(st.moot_after) and any(m in rec for m in st.moot_after))
 
         # Resolve the anchor: the first alternative recorded wins; otherwise count from an
         # anchor milestone's due date (firm if the rule does not wait) or provisional date.

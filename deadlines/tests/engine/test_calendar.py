@@ -29,9 +29,7 @@ def cal() -> WorkingCalendar:
         (date(2026, 12, 24), 1, date(2026, 12, 29)),  # Thu 24 Dec 2026 + 1 = Tue 29 Dec
     ],
 )
-def test_timescales_s1_plus_n_working_days_examples(
-    cal: WorkingCalendar, start: date, n: int, expected: date
-) -> None:
+def test_timescales_s1_plus_n_working_days_examples(cal: WorkingCalendar, start: date, n: int, expected: date) -> None:
     """timescales.md §1: "+N working days" is the Nth working day strictly after A."""
     assert cal.add_working_days(start, n) == expected
 
@@ -115,9 +113,7 @@ def test_working_days_between_is_half_open_and_signed(cal: WorkingCalendar) -> N
         (date(2023, 5, 5), date(2023, 5, 9), "Coronation Mon 8 May 2023 (one-off)"),
     ],
 )
-def test_bank_holidays_are_skipped(
-    cal: WorkingCalendar, start: date, expected: date, why: str
-) -> None:
+def test_bank_holidays_are_skipped(cal: WorkingCalendar, start: date, expected: date, why: str) -> None:
     assert cal.add_working_days(start, 1) == expected, why
     assert cal.add_working_days(expected, -1) == start, why
 
@@ -145,9 +141,7 @@ def test_bank_holidays_are_skipped(
         date(2023, 5, 8),
     ],
 )
-def test_bank_holidays_including_substitute_and_one_off_days(
-    cal: WorkingCalendar, holiday: date
-) -> None:
+def test_bank_holidays_including_substitute_and_one_off_days(cal: WorkingCalendar, holiday: date) -> None:
     assert not cal.is_working_day(holiday)
     assert holiday in cal.holidays_between(holiday, holiday)
 
@@ -200,9 +194,7 @@ def test_extra_one_off_holiday_added_by_an_admin() -> None:
 
 
 def test_closures_on_weekends_change_nothing() -> None:
-    assert WorkingCalendar(closures=[date(2026, 3, 7)]).add_working_days(
-        date(2026, 3, 6), 1
-    ) == date(2026, 3, 9)
+    assert WorkingCalendar(closures=[date(2026, 3, 7)]).add_working_days(date(2026, 3, 6), 1) == date(2026, 3, 9)
 
 
 # -- identity, caching and range -------------------------------------------------------------------

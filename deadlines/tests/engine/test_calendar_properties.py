@@ -29,9 +29,7 @@ CLOSURES = (date(2026, 12, 24), date(2027, 12, 29), date(2031, 8, 1), date(2033,
 CAL = WorkingCalendar(closures=CLOSURES, years=(2018, 2037))
 ORACLE = np.busdaycalendar(
     weekmask="1111100",
-    holidays=np.array(
-        sorted(set(bank_holidays(2018, 2037)) | set(CLOSURES)), dtype="datetime64[D]"
-    ),
+    holidays=np.array(sorted(set(bank_holidays(2018, 2037)) | set(CLOSURES)), dtype="datetime64[D]"),
 )
 ONE_DAY = np.timedelta64(1, "D")
 

@@ -50,9 +50,7 @@ def milestone(
     return found
 
 
-def due(
-    policy: str, events: Mapping[str, date | Sequence[date] | None], key: str, **kw: object
-) -> date:
+def due(policy: str, events: Mapping[str, date | Sequence[date] | None], key: str, **kw: object) -> date:
     m = milestone(policy, events, key, **kw)  # type: ignore[arg-type]
     assert m.due is not None, f"{key} is waiting for {m.waiting_for}"
     return m.due
@@ -81,9 +79,7 @@ def test_five_policies_ship() -> None:
         ("standard", "PLO Tracker standard timescales", "lpm_held", 16, 4),
     ],
 )
-def test_policy_headline_numbers(
-    name: str, title: str, clock_start: str, weeks: int, max_ext: int
-) -> None:
+def test_policy_headline_numbers(name: str, title: str, clock_start: str, weeks: int, max_ext: int) -> None:
     """timescales.md §3: clock start and standard length per council; 001 allows 6 weeks more."""
     policy = load_policy(name)
     assert (policy.name, policy.title, policy.clock_start) == (name, title, clock_start)
@@ -92,9 +88,7 @@ def test_policy_headline_numbers(
     assert policy.due_soon_working_days == 2
 
 
-@pytest.mark.parametrize(
-    "name", ["gloucestershire", "st_helens", "sutton", "pre_action_flowchart", "standard"]
-)
+@pytest.mark.parametrize("name", ["gloucestershire", "st_helens", "sutton", "pre_action_flowchart", "standard"])
 def test_every_rule_cites_a_source_and_a_known_role(name: str) -> None:
     policy = load_policy(name)
     for rule in policy.rules:
@@ -130,9 +124,7 @@ def test_milestone_keys_are_the_canonical_vocabulary() -> None:
 def test_describe_rule_reads_as_plain_english() -> None:
     glos = load_policy("gloucestershire")
     (initial,) = glos.rules_for("initial_meeting")
-    assert describe_rule(initial) == (
-        "10 working days after letter before proceedings delivered to parents"
-    )
+    assert describe_rule(initial) == ("10 working days after letter before proceedings delivered to parents")
     (end,) = glos.rules_for("pre_proceedings_end")
     assert glos.describe(end) == (
         "16 weeks after LPM / legal gateway panel held, plus any agreed extension, "
@@ -157,18 +149,12 @@ class TestGloucestershireRules:
     """002, as tabulated in timescales.md §3; `standard` shares every rule but reviews."""
 
     def test_002_s6b_hos_decides_on_request_within_2_weeks(self, name: str) -> None:
-        assert due(
-            name, {"lpm_request": date(2026, 3, 2)}, "lpm_request_decision", outcome=None
-        ) == date(2026, 3, 16)
+        assert due(name, {"lpm_request": date(2026, 3, 2)}, "lpm_request_decision", outcome=None) == date(2026, 3, 16)
 
     def test_002_s6f_lpm_within_2_weeks_of_approval(self, name: str) -> None:
-        assert due(name, {"lpm_approved": date(2026, 3, 16)}, "lpm_held", outcome=None) == date(
-            2026, 3, 30
-        )
+        assert due(name, {"lpm_approved": date(2026, 3, 16)}, "lpm_held", outcome=None) == date(2026, 3, 30)
         # The recorded decision on the request stands in for the approval date.
-        assert due(
-            name, {"lpm_request_decision": date(2026, 3, 16)}, "lpm_held", outcome=None
-        ) == date(2026, 3, 30)
+        assert due(name, {"lpm_request_decision": date(2026, 3, 16)}, "lpm_held", outcome=None) == date(2026, 3, 30)
 
     def test_002_s6f_lpm_waits_for_approval_with_a_provisional_date(self, name: str) -> None:
         m = milestone(name, {"lpm_request": date(2026, 3, 2)}, "lpm_held", outcome=None)
@@ -177,23 +163,15 @@ class TestGloucestershireRules:
         assert m.provisional == date(2026, 3, 30)  # request + 2 weeks + 2 weeks
 
     def test_002_s6f_papers_a_full_week_before_the_panel(self, name: str) -> None:
-        assert due(name, {"panel_date": date(2026, 3, 25)}, "lpm_papers", outcome=None) == date(
-            2026, 3, 18
-        )
+        assert due(name, {"panel_date": date(2026, 3, 25)}, "lpm_papers", outcome=None) == date(2026, 3, 18)
         # No panel date yet: a week before the latest date the LPM can be held.
-        assert due(name, {"lpm_approved": date(2026, 3, 16)}, "lpm_papers", outcome=None) == date(
-            2026, 3, 23
-        )
+        assert due(name, {"lpm_approved": date(2026, 3, 16)}, "lpm_papers", outcome=None) == date(2026, 3, 23)
 
     def test_002_s9a_outcome_recorded_within_24_hours(self, name: str) -> None:
-        assert due(
-            name, {"lpm_held": date(2026, 12, 24)}, "lpm_outcome_recorded", outcome=None
-        ) == date(2026, 12, 29)
+        assert due(name, {"lpm_held": date(2026, 12, 24)}, "lpm_outcome_recorded", outcome=None) == date(2026, 12, 29)
 
     def test_002_s9b_minutes_within_4_working_days(self, name: str) -> None:
-        assert due(name, {"lpm_held": date(2026, 12, 23)}, "lpm_minutes", outcome="nfa") == date(
-            2026, 12, 31
-        )
+        assert due(name, {"lpm_held": date(2026, 12, 23)}, "lpm_minutes", outcome="nfa") == date(2026, 12, 31)
 
     def test_002_s9b_ii_letter_within_5_working_days(self, name: str) -> None:
         assert due(name, GLOS, "letter_before_proceedings") == date(2026, 3, 11)
@@ -220,9 +198,7 @@ class TestGloucestershireRules:
 
     def test_app2_end_on_a_bank_holiday_rolls_back(self, name: str) -> None:
         # Mon 11 May 2026 + 16 weeks = Mon 31 Aug 2026, late summer bank holiday.
-        assert due(name, {"lpm_held": date(2026, 5, 11)}, "pre_proceedings_end") == date(
-            2026, 8, 28
-        )
+        assert due(name, {"lpm_held": date(2026, 5, 11)}, "pre_proceedings_end") == date(2026, 8, 28)
 
     def test_app2_minutes_of_each_meeting_within_4_working_days(self, name: str) -> None:
         events = {
@@ -289,27 +265,19 @@ SH_D = date(2026, 4, 1)  # Wednesday panel, the day before Easter
 
 
 def test_004_papers_due_monday_before_the_wednesday_panel() -> None:
-    assert due("st_helens", {"panel_date": date(2026, 6, 3)}, "lpm_papers", outcome=None) == date(
-        2026, 6, 1
-    )
+    assert due("st_helens", {"panel_date": date(2026, 6, 3)}, "lpm_papers", outcome=None) == date(2026, 6, 1)
 
 
 def test_004_papers_due_friday_when_monday_is_a_bank_holiday() -> None:
     """004: "Where the Monday is a Bank Holiday, ... submitted by the previous Friday"."""
     # Spring bank holiday Mon 25 May 2026 -> papers for Wed 27 May due Fri 22 May.
-    assert due("st_helens", {"panel_date": date(2026, 5, 27)}, "lpm_papers", outcome=None) == date(
-        2026, 5, 22
-    )
+    assert due("st_helens", {"panel_date": date(2026, 5, 27)}, "lpm_papers", outcome=None) == date(2026, 5, 22)
     # Easter Monday 6 Apr 2026 and Good Friday 3 Apr -> papers for Wed 8 Apr due Thu 2 Apr.
-    assert due("st_helens", {"panel_date": date(2026, 4, 8)}, "lpm_papers", outcome=None) == date(
-        2026, 4, 2
-    )
+    assert due("st_helens", {"panel_date": date(2026, 4, 8)}, "lpm_papers", outcome=None) == date(2026, 4, 2)
 
 
 def test_004_outcome_flag_within_24_hours() -> None:
-    assert due("st_helens", {"lpm_held": SH_D}, "lpm_outcome_recorded", outcome=None) == date(
-        2026, 4, 2
-    )
+    assert due("st_helens", {"lpm_held": SH_D}, "lpm_outcome_recorded", outcome=None) == date(2026, 4, 2)
 
 
 def test_004_letter_within_3_working_days_of_the_decision() -> None:
@@ -328,9 +296,7 @@ def test_004_gateway_reviews_at_8_and_12_weeks() -> None:
 
 def test_004_end_at_16_weeks_with_a_bounded_panel_extension() -> None:
     assert due("st_helens", {"lpm_held": SH_D}, "pre_proceedings_end") == date(2026, 7, 22)
-    assert due("st_helens", {"lpm_held": SH_D}, "pre_proceedings_end", extension_weeks=4) == date(
-        2026, 8, 19
-    )
+    assert due("st_helens", {"lpm_held": SH_D}, "pre_proceedings_end", extension_weeks=4) == date(2026, 8, 19)
     with pytest.raises(ValueError, match="limit"):
         due("st_helens", {"lpm_held": SH_D}, "pre_proceedings_end", extension_weeks=5)
 
@@ -378,9 +344,7 @@ def test_001_letter_to_legal_in_2_back_in_2_delivered_in_5() -> None:
     assert due("sutton", events, "letter_to_legal") == date(2026, 3, 5)
     back = milestone("sutton", events, "letter_back_from_legal")
     assert back.waiting_for == ("letter_to_legal",) and back.provisional == date(2026, 3, 9)
-    assert due(
-        "sutton", {**events, "letter_to_legal": date(2026, 3, 6)}, "letter_back_from_legal"
-    ) == date(2026, 3, 10)
+    assert due("sutton", {**events, "letter_to_legal": date(2026, 3, 6)}, "letter_back_from_legal") == date(2026, 3, 10)
     assert due("sutton", events, "letter_before_proceedings") == date(2026, 3, 10)
 
 
@@ -418,9 +382,7 @@ FC_D = date(2026, 3, 5)  # Thursday
 
 
 def test_000_legal_note_within_2_working_days() -> None:
-    assert due(
-        "pre_action_flowchart", {"lpm_held": date(2026, 4, 2)}, "lpm_minutes", outcome=None
-    ) == date(2026, 4, 8)
+    assert due("pre_action_flowchart", {"lpm_held": date(2026, 4, 2)}, "lpm_minutes", outcome=None) == date(2026, 4, 8)
 
 
 def test_000_letter_deadline_is_entered_by_the_clo() -> None:
@@ -440,12 +402,8 @@ def test_000_initial_meeting_within_7_calendar_days_of_the_letter() -> None:
 
 def test_000_minutes_draft_in_2_approved_in_5_working_days() -> None:
     events = {"lpm_held": FC_D, "initial_meeting": date(2026, 12, 24)}
-    assert due("pre_action_flowchart", events, "draft_minutes", of="initial_meeting") == date(
-        2026, 12, 30
-    )
-    assert due("pre_action_flowchart", events, "approved_minutes", of="initial_meeting") == date(
-        2027, 1, 5
-    )
+    assert due("pre_action_flowchart", events, "draft_minutes", of="initial_meeting") == date(2026, 12, 30)
+    assert due("pre_action_flowchart", events, "approved_minutes", of="initial_meeting") == date(2027, 1, 5)
 
 
 def test_000_initial_review_by_the_6_week_mark() -> None:
@@ -458,9 +416,7 @@ def test_000_back_at_gateway_2_weeks_before_the_final_meeting_at_16_weeks() -> N
     assert due("pre_action_flowchart", events, "final_meeting") == date(2026, 6, 25)
     assert due("pre_action_flowchart", events, "pre_proceedings_end") == date(2026, 6, 25)
     assert due("pre_action_flowchart", events, "gateway_review") == date(2026, 6, 11)
-    assert due("pre_action_flowchart", events, "gateway_review", extension_weeks=2) == date(
-        2026, 6, 25
-    )
+    assert due("pre_action_flowchart", events, "gateway_review", extension_weeks=2) == date(2026, 6, 25)
 
 
 # -- malformed policies fail loudly ----------------------------------------------------------------
@@ -523,9 +479,7 @@ def test_the_minimal_policy_is_valid(tmp_path: Path) -> None:
 
 
 BROKEN = [
-    pytest.param(
-        VALID + 'colour = "blue"\n', r"unknown field\(s\) \['colour'\]", id="unknown-top-field"
-    ),
+    pytest.param(VALID + 'colour = "blue"\n', r"unknown field\(s\) \['colour'\]", id="unknown-top-field"),
     pytest.param(
         VALID.replace('version = "1"\n', ""),
         "missing required field 'version'",
@@ -607,9 +561,7 @@ BROKEN = [
     pytest.param(
         VALID
         + VALID[
-            VALID.index('[[rules]]\nkey = "initial_meeting"') : VALID.index(
-                '[[rules]]\nkey = "pre_proceedings_end"'
-            )
+            VALID.index('[[rules]]\nkey = "initial_meeting"') : VALID.index('[[rules]]\nkey = "pre_proceedings_end"')
         ],
         "rule #4 'initial_meeting': duplicate rule: rule #2 already governs",
         id="duplicate-rule",
@@ -629,9 +581,7 @@ BROKEN = [
         "must be standard_weeks \\(16\\) weeks after clock_start",
         id="end-not-standard-length",
     ),
-    pytest.param(
-        VALID.replace("extends = true\n", ""), "must have extends = true", id="end-not-extendable"
-    ),
+    pytest.param(VALID.replace("extends = true\n", ""), "must have extends = true", id="end-not-extendable"),
     pytest.param(
         VALID[: VALID.index('[[rules]]\nkey = "pre_proceedings_end"')],
         "no rule for 'pre_proceedings_end'",
@@ -676,9 +626,7 @@ BROKEN = [
         id="bad-weekday",
     ),
     pytest.param(
-        VALID.replace(
-            "extends = true\n", 'extends = true\nnot_after = { anchor = "lpm_held", amount = 20 }\n'
-        ),
+        VALID.replace("extends = true\n", 'extends = true\nnot_after = { anchor = "lpm_held", amount = 20 }\n'),
         r"not_after needs exactly anchor, amount, unit .*missing \['unit'\]",
         id="bad-cap",
     ),
@@ -724,9 +672,7 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("text", "message"), BROKEN)
-def test_malformed_policy_fails_loudly_naming_file_rule_and_problem(
-    tmp_path: Path, text: str, message: str
-) -> None:
+def test_malformed_policy_fails_loudly_naming_file_rule_and_problem(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(PolicyError, match=message) as excinfo:
         load_policy(path)
@@ -739,9 +685,7 @@ def test_missing_policy_file_fails_loudly(tmp_path: Path) -> None:
 
 
 def test_custom_milestones_are_allowed_with_a_label(tmp_path: Path) -> None:
-    text = VALID.replace(
-        'key = "initial_meeting"', 'key = "home_visit"\ncustom = true\nlabel = "Home visit"'
-    )
+    text = VALID.replace('key = "initial_meeting"', 'key = "home_visit"\ncustom = true\nlabel = "Home visit"')
     policy = load_text(tmp_path, text)
     assert policy.label_for("home_visit") == "Home visit"
 
@@ -759,9 +703,7 @@ def test_not_after_caps_an_extended_end(tmp_path: Path) -> None:
     assert tt.of_weeks == 24  # the agreed extension is still reported as agreed
 
 
-def test_policy_name_must_match_its_file_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_policy_name_must_match_its_file_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from deadlines.engine import policies
 
     (tmp_path / "other.toml").write_text(VALID, encoding="utf-8")

@@ -294,9 +294,7 @@ def test_unknown_outcome_and_unknown_event_are_errors() -> None:
 
 
 def test_canonical_keys_are_accepted_even_if_the_policy_does_not_use_them() -> None:
-    tt = tt_for(
-        {"lpm_held": D, "cmh": date(2026, 9, 1), "review_meeting": None}, D, policy="sutton"
-    )
+    tt = tt_for({"lpm_held": D, "cmh": date(2026, 9, 1), "review_meeting": None}, D, policy="sutton")
     assert tt.policy == "sutton"
 
 
