@@ -372,6 +372,26 @@ class Assessment(Versioned):
         return self.get_kind_display()
 
 
+class ShortNoticeReason(models.TextChoices):
+    """PREP019A: main reason for a short-notice application."""
+
+    IMMEDIATE_SAFETY = "A", "Immediate safety (including abduction)"
+    EPO_CRITERIA = "B", "Emergency protection order criteria met"
+    OTHER = "C", "Other"
+
+
+class CarePlan(models.TextChoices):
+    """PREP021A / PREP023A: the local authority's care plan."""
+
+    CARE_ORDER = "A", "Care order (or interim care order)"
+    CARE_ORDER_AT_HOME = "B", "Care order, placement with parents"
+    ADOPTION = "C", "Adoption"
+    SUPERVISION_ORDER = "D", "Supervision order (or interim supervision order)"
+    SGO = "E", "Special guardianship order"
+    PRIVATE_LAW = "F", "Private law order"
+    OTHER = "G", "Other"
+
+
 @pghistory.track()
 class CareProceedings(Versioned):
     """Care proceedings issued for a family group: the 26-week court timeline (002 Appendix 3)."""
@@ -385,6 +405,21 @@ class CareProceedings(Versioned):
     short_notice = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.NO)
     parents_represented_at_issue = models.CharField(
         max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
+    short_notice_reason = models.CharField(max_length=1, choices=ShortNoticeReason.choices, blank=True)
+    initial_care_plan = models.CharField(max_length=1, choices=CarePlan.choices, blank=True)
+    initial_plan_approved = models.CharField(
+        "initial plan approved at the first hearing",
+        max_length=10,
+        choices=YesNoUnknown.choices,
+        default=YesNoUnknown.UNKNOWN,
+    )
+    final_care_plan = models.CharField(max_length=1, choices=CarePlan.choices, blank=True)
+    final_plan_approved = models.CharField(
+        "final plan approved at the final hearing",
+        max_length=10,
+        choices=YesNoUnknown.choices,
+        default=YesNoUnknown.UNKNOWN,
     )
 
     class Meta:

@@ -1,15 +1,696 @@
-"""Screens for families, children and episodes."""
+"""Screens for families, children and episodes: home, lists, the case page and each step's form."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.access import allow
-from accounts.roles import ALL_STAFF
+from accounts.roles import ALL_STAFF, CASE_READERS, CASE_WRITERS, Role
+from deadlines.models import Deadline
+from deadlines.services import deadline_waive
+from meetings.models import LPMKind, LPMOutcome, MeetingKind, RequestStatus
+from plo_tracker.stepview import StepView
+
+from . import selectors, services
+from .forms import (
+    AssessmentForm,
+    ChildForm,
+    CostApprovalForm,
+    DeliveryForm,
+    EndForm,
+    ExtensionForm,
+    FamilyEditForm,
+    FamilyForm,
+    HearingForm,
+    LetterForm,
+    NationalExportForm,
+    PersonForm,
+    ProceedingsForm,
+    WaiveForm,
+)
+from .models import Assessment, CareProceedings, Child, Episode, Person, Stage
+
+R = Role
+FAMILY_OPENERS = frozenset(
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+)
+LETTER_ROLES = frozenset(
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+)
+DELIVERY_ROLES = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT})
+END_ROLES = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER})
+ASSESSMENT_ROLES = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT})
+COURT_ROLES = frozenset(
+    {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT}
+)
+WAIVE_ROLES = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE})
+EXPORT_ROLES = frozenset({R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.ASSISTANT_DIRECTOR})
+LPM_ROLES = frozenset(
+    {
+        R.TEAM_MANAGER,
+        R.SERVICE_MANAGER,
+        R.HEAD_OF_SERVICE,
+        R.ASSISTANT_DIRECTOR,
+        R.COURT_LIAISON_OFFICER,
+        R.BUSINESS_SUPPORT,
+        R.LEGAL_ADVISER,
+    }
+)
+MEETING_ROLES = frozenset(
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+)
 
 
 @allow(ALL_STAFF)
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in user's home page: what their role needs first."""
-    return render(request, "home.html", {})
+    from meetings.models import LPMRequest
+
+    user = request.user
+    today = timezone.localdate()
+    context: dict[str, Any] = {"today": today}
+    if user.has_role(R.SOCIAL_WORKER, R.TEAM_MANAGER):  # type: ignore[union-attr]
+        context["my_cases"] = selectors.my_cases(user, today=today)[:10]  # type: ignore[arg-type]
+    if user.has_role(R.HEAD_OF_SERVICE):  # type: ignore[union-attr]
+        visible = selectors.families_visible_to(user)  # type: ignore[arg-type]
+        context["awaiting_decision"] = list(
+            LPMRequest.objects.filter(
+                status__in=[RequestStatus.AWAITING, RequestStatus.DEFERRED],
+                episode__family__in=visible,
+                episode__ended_on__isnull=True,
+            )
+            .select_related("episode__family", "requested_by")
+            .order_by("requested_on")
+        )
+    return render(request, "cases/home.html", context)
+
+
+@allow(CASE_READERS)
+def family_list(request: HttpRequest) -> HttpResponse:
+    """Every family the user may see, with a search by name, reference or case-system ID."""
+    query = request.GET.get("q", "")[:100]
+    families = list(selectors.family_search(request.user, query)[:500])  # type: ignore[arg-type]
+    return render(
+        request,
+        "cases/family_list.html",
+        {
+            "families": families,
+            "query": query,
+            "can_open": request.user.has_role(*FAMILY_OPENERS),  # type: ignore[union-attr]
+        },
+    )
+
+
+@allow(frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}))
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """A social worker's (or team manager's) own cases, most urgent first."""
+    today = timezone.localdate()
+    return render(
+        request, "cases/my_cases.html", {"rows": selectors.my_cases(request.user, today=today), "today": today}
+    )  # type: ignore[arg-type]
+
+
+@allow(CASE_READERS)
+def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page: children, parents, what's due next, the timeline and every step recorded."""
+    family = selectors.family_get(request.user, pk)  # type: ignore[arg-type]
+    today = timezone.localdate()
+    page = selectors.case_page(family, today=today)
+    user = request.user
+    can_edit = selectors.can_edit(user, family)  # type: ignore[arg-type]
+    return render(
+        request,
+        "cases/family_detail.html",
+        {
+            "page": page,
+            "family": family,
+            "episode": page.episode,
+            "today": today,
+            "can_edit": can_edit,
+            "can_see_legal_advice": selectors.can_see_legal_advice(user, family),  # type: ignore[arg-type]
+            "actions": case_actions(user, family, page.episode) if can_edit else [],  # type: ignore[arg-type]
+            "can_waive": can_edit and user.has_role(*WAIVE_ROLES),  # type: ignore[union-attr]
+            "can_edit_assessments": can_edit and user.has_role(*ASSESSMENT_ROLES),  # type: ignore[union-attr]
+            "can_approve_costs": can_edit and user.has_role(R.HEAD_OF_SERVICE),  # type: ignore[union-attr]
+            "can_record_advice": user.has_role(R.LEGAL_ADVISER, R.HEAD_OF_SERVICE),  # type: ignore[union-attr]
+            "can_edit_lpm": can_edit and user.has_role(*LPM_ROLES),  # type: ignore[union-attr]
+            "can_edit_meetings": can_edit and user.has_role(*MEETING_ROLES),  # type: ignore[union-attr]
+        },
+    )
+
+
+def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[str, str]]:
+    """The steps this user can record next on this case, in the order the PLO takes them."""
+    from meetings.views import PPM_ROLES, REQUEST_ROLES
+
+    def can(roles: frozenset[Role]) -> bool:
+        return bool(user.roles & roles)
+
+    actions: list[tuple[str, str]] = []
+    open_episode = episode is not None and (episode.ended_on is None)
+    if not open_episode and can(REQUEST_ROLES) and family.children.exists():
+        actions.append(("Request a legal planning meeting", reverse("meetings:lpm-request", args=[family.pk])))
+    if episode is not None and open_episode:
+        request = getattr(episode, "lpm_request", None)
+        lpms = list(episode.lpms.all())
+        if request and request.status in (RequestStatus.AWAITING, RequestStatus.DEFERRED) and can({R.HEAD_OF_SERVICE}):
+            actions.append(("Decide on the LPM request", reverse("meetings:lpm-request-decide", args=[request.pk])))
+        if request and can(REQUEST_ROLES) and episode.stage == Stage.LPM:
+            actions.append(
+                ("Update the document checklist", reverse("meetings:lpm-request-documents", args=[request.pk]))
+            )
+        if request and request.status == RequestStatus.APPROVED and not lpms and can(LPM_ROLES):
+            actions.append(("List the case at a panel", reverse("meetings:lpm-list", args=[episode.pk])))
+        if (
+            any(x.outcome == LPMOutcome.DEFER for x in lpms)
+            and episode.stage == Stage.LPM
+            and not any(x.kind == LPMKind.FURTHER and not x.outcome for x in lpms)
+            and can(LPM_ROLES)
+        ):
+            actions.append(
+                ("List a further LPM", reverse("meetings:lpm-list", args=[episode.pk]) + f"?kind={LPMKind.FURTHER}")
+            )
+        for lpm in lpms:
+            if not lpm.outcome and can(LPM_ROLES):
+                actions.append(
+                    (
+                        f"Record the outcome of the {lpm.get_kind_display().lower()} on {lpm.panel_date:%d %b %Y}",
+                        reverse("meetings:lpm-outcome", args=[lpm.pk]),
+                    )
+                )
+        if episode.stage == Stage.PRE_PROCEEDINGS:
+            if can(LETTER_ROLES):
+                actions.append(("Letter before proceedings", reverse("cases:letter", args=[episode.pk])))
+            if can(DELIVERY_ROLES):
+                actions.append(
+                    ("Record the letter being delivered", reverse("cases:letter-deliver", args=[episode.pk]))
+                )
+            if can(MEETING_ROLES):
+                meetings = list(episode.meetings.all())
+                kinds = {m.kind for m in meetings}
+                if MeetingKind.INITIAL not in kinds:
+                    actions.append(
+                        (
+                            "Book or record the initial meeting",
+                            reverse("meetings:meeting-add", args=[episode.pk]) + "?kind=initial_meeting",
+                        )
+                    )
+                else:
+                    actions.append(
+                        (
+                            "Book or record a review meeting",
+                            reverse("meetings:meeting-add", args=[episode.pk]) + "?kind=review_meeting",
+                        )
+                    )
+                    if MeetingKind.FINAL not in kinds:
+                        actions.append(
+                            (
+                                "Book or record the final meeting",
+                                reverse("meetings:meeting-add", args=[episode.pk]) + "?kind=final_meeting",
+                            )
+                        )
+            if can(LPM_ROLES):
+                actions.append(
+                    (
+                        "List a legal gateway review",
+                        reverse("meetings:lpm-list", args=[episode.pk]) + f"?kind={LPMKind.REVIEW}",
+                    )
+                )
+            if can(ASSESSMENT_ROLES):
+                actions.append(("Add an assessment", reverse("cases:assessment-add", args=[episode.pk])))
+            if can({R.HEAD_OF_SERVICE}):
+                actions.append(("Agree an extension", reverse("cases:extension", args=[episode.pk])))
+            if can(END_ROLES):
+                actions.append(("End pre-proceedings", reverse("cases:episode-end", args=[episode.pk])))
+    if episode is not None and episode.stage == Stage.PROCEEDINGS and can(COURT_ROLES):
+        actions.append(("Update the care proceedings", reverse("cases:proceedings", args=[episode.pk])))
+        if getattr(episode, "proceedings", None) is not None and episode.proceedings.issued_on:
+            actions.append(("Add a court hearing", reverse("cases:hearing-add", args=[episode.pk])))
+    if can(PPM_ROLES) and family.children.exists():
+        actions.append(("Record a permanency planning meeting", reverse("meetings:ppm-add", args=[family.pk])))
+    return actions
+
+
+# --- Families, children, parents --------------------------------------------------------------
+
+
+@allow(FAMILY_OPENERS)
+def family_create(request: HttpRequest) -> HttpResponse:
+    """Open a new PLO family group."""
+    user = request.user
+    form = FamilyForm(
+        data=request.POST or None,
+        initial={
+            "team": user.team_id,  # type: ignore[union-attr]
+            "social_worker": user.pk if user.has_role(R.SOCIAL_WORKER) else None,  # type: ignore[union-attr]
+            "team_manager": user.pk if user.has_role(R.TEAM_MANAGER) else None,
+        },
+    )  # type: ignore[union-attr]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            family = services.family_create(
+                reference=data["reference"],
+                name=data["name"],
+                team=data["team"],
+                social_worker=data["social_worker"],
+                team_manager=data["team_manager"],
+                restricted=data["restricted"],
+                by=user,
+            )  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"{family.name} has been added. Now add the children and parents.")
+            return HttpResponseRedirect(reverse("cases:family-detail", args=[family.pk]))
+    return render(
+        request,
+        "step_form.html",
+        {"form": form, "title": "Add a family", "caption": "Families", "back_url": reverse("cases:family-list")},
+    )
+
+
+class FamilyEdit(StepView):
+    form_class = FamilyEditForm
+    title = "Change the family's details"
+    success_message = "The family's details have been updated"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        family = selectors.family_get(self.request.user, self.kwargs["pk"])  # type: ignore[arg-type]
+        return family, family
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"family": self.family}
+
+    def get_initial(self) -> dict[str, Any]:
+        f = self.family
+        return {
+            "version": f.version,
+            "reference": f.reference,
+            "name": f.name,
+            "team": f.team_id,
+            "social_worker": f.social_worker_id,
+            "team_manager": f.team_manager_id,
+        }
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.family_update(
+            family=self.family,
+            expected_version=d["version"],
+            by=self.request.user,
+            reference=d["reference"],
+            name=d["name"],
+            team=d["team"],
+            social_worker=d["social_worker"],
+            team_manager=d["team_manager"],
+        )
+
+
+class ChildAdd(StepView):
+    form_class = ChildForm
+    title = "Add a child"
+    success_message = "The child has been added"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        return selectors.family_get(self.request.user, self.kwargs["pk"]), None  # type: ignore[arg-type]
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"last_name": self.family.name.split()[0] if self.family.name else ""}
+
+    def perform(self, form: Any) -> Any:
+        d = dict(form.cleaned_data)
+        d.pop("version", None)
+        return services.child_create(family=self.family, by=self.request.user, **d)
+
+
+_CHILD_FIELDS = [
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "expected_date_of_birth",
+    "gender",
+    "case_system_id",
+    "legal_status",
+    "cp_plan_count",
+    "previous_pre_proceedings",
+    "previous_care_proceedings",
+]
+
+
+class ChildEdit(StepView):
+    form_class = ChildForm
+    title = "Change the child's details"
+    success_message = "The child's details have been updated"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        child = get_object_or_404(Child, pk=self.kwargs["pk"])
+        return selectors.family_get(self.request.user, child.family_id), child  # type: ignore[arg-type]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"child": self.obj}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in _CHILD_FIELDS}}
+
+    def perform(self, form: Any) -> Any:
+        d = dict(form.cleaned_data)
+        version = d.pop("version")
+        return services.child_update(child=self.obj, expected_version=version, by=self.request.user, **d)
+
+
+_PERSON_FIELDS = [
+    "full_name",
+    "relationship",
+    "parental_responsibility",
+    "solicitor_name",
+    "solicitor_firm",
+    "solicitor_email",
+    "solicitor_phone",
+    "legally_represented",
+]
+
+
+class PersonAdd(StepView):
+    form_class = PersonForm
+    title = "Add a parent or person with parental responsibility"
+    success_message = "The person has been added"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        return selectors.family_get(self.request.user, self.kwargs["pk"]), None  # type: ignore[arg-type]
+
+    def perform(self, form: Any) -> Any:
+        d = dict(form.cleaned_data)
+        d.pop("version", None)
+        return services.person_create(family=self.family, by=self.request.user, **d)
+
+
+class PersonEdit(StepView):
+    form_class = PersonForm
+    title = "Change a parent's details"
+    success_message = "The details have been updated"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        person = get_object_or_404(Person, pk=self.kwargs["pk"])
+        return selectors.family_get(self.request.user, person.family_id), person  # type: ignore[arg-type]
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in _PERSON_FIELDS}}
+
+    def perform(self, form: Any) -> Any:
+        d = dict(form.cleaned_data)
+        version = d.pop("version")
+        return services.person_update(person=self.obj, expected_version=version, by=self.request.user, **d)
+
+
+# --- Episode steps ----------------------------------------------------------------------------
+
+
+class EpisodeStep(StepView):
+    """A step on an episode: the URL carries the episode's id."""
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        episode = get_object_or_404(Episode, pk=self.kwargs["pk"])
+        self.episode = episode
+        return selectors.family_get(self.request.user, episode.family_id), episode  # type: ignore[arg-type]
+
+
+class LetterUpdate(EpisodeStep):
+    form_class = LetterForm
+    title = "Letter before proceedings"
+    intro = "Record each stage of the letter as it happens. Record delivery to each parent separately."
+    success_message = "The letter's dates have been saved"
+
+    def get_initial(self) -> dict[str, Any]:
+        e = self.obj
+        return {
+            "version": e.version,
+            "letter_drafted_on": e.letter_drafted_on,
+            "letter_to_legal_on": e.letter_to_legal_on,
+            "letter_approved_on": e.letter_approved_on,
+            "letter_due_on": e.letter_due_on,
+        }
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.letter_update(
+            episode=self.obj,
+            expected_version=d["version"],
+            letter_drafted_on=d["letter_drafted_on"],
+            letter_to_legal_on=d["letter_to_legal_on"],
+            letter_approved_on=d["letter_approved_on"],
+            letter_due_on=d["letter_due_on"],
+            by=self.request.user,
+        )
+
+
+class LetterDeliver(EpisodeStep):
+    form_class = DeliveryForm
+    title = "Record the letter being delivered"
+    intro = "Delivery entitles the parent to non-means-tested legal help, so record the date it happened."
+    success_message = "The delivery has been recorded"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        delivered = self.obj.letter_deliveries.values_list("person_id", flat=True)
+        return {"people": self.family.people.filter(parental_responsibility=True).exclude(pk__in=delivered)}
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.letter_deliver(
+            episode=self.obj,
+            person=d["person"],
+            delivered_on=d["delivered_on"],
+            method=d["method"],
+            by=self.request.user,
+        )
+
+
+class ExtensionAgree(EpisodeStep):
+    form_class = ExtensionForm
+    title = "Agree an extension"
+    success_message = "The extension has been recorded and the deadlines moved"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from deadlines.services import policy_for
+
+        policy = policy_for(self.obj)
+        used = sum(e.weeks for e in self.obj.extensions.all())
+        intro = (
+            f"{policy.title} allows pre-proceedings to be extended by up to {policy.max_extension_weeks} "
+            f"weeks in all, only where it is necessary and meaningful for the children. "
+            f"{used} week{'s' if used != 1 else ''} already agreed."
+        )
+        return super().get_context_data(intro=intro, **kwargs)
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.extension_agree(
+            episode=self.obj, weeks=d["weeks"], agreed_on=d["agreed_on"], rationale=d["rationale"], by=self.request.user
+        )
+
+
+class EpisodeEnd(EpisodeStep):
+    form_class = EndForm
+    title = "End pre-proceedings"
+    success_message = "The end of pre-proceedings has been recorded"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version}
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.episode_end(
+            episode=self.obj,
+            expected_version=d["version"],
+            ended_on=d["ended_on"],
+            end_outcome=d["end_outcome"],
+            end_decision_date=d["end_decision_date"],
+            exit_letter_on=d["exit_letter_on"],
+            end_reason=d["end_reason"],
+            by=self.request.user,
+        )
+
+
+_ASSESSMENT_FIELDS = [
+    "kind",
+    "child",
+    "description",
+    "provider",
+    "instructed_on",
+    "due_on",
+    "completed_on",
+    "on_file_on",
+    "cost",
+    "cost_approval_needed",
+]
+
+
+class AssessmentAdd(EpisodeStep):
+    form_class = AssessmentForm
+    title = "Add an assessment"
+    success_message = "The assessment has been added"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"children": self.family.children.all()}
+
+    def perform(self, form: Any) -> Any:
+        d = {k: form.cleaned_data[k] for k in _ASSESSMENT_FIELDS}
+        return services.assessment_create(episode=self.obj, by=self.request.user, **d)
+
+
+class AssessmentEdit(StepView):
+    form_class = AssessmentForm
+    title = "Update an assessment"
+    success_message = "The assessment has been updated"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        assessment = get_object_or_404(Assessment.objects.select_related("episode"), pk=self.kwargs["pk"])
+        return selectors.family_get(self.request.user, assessment.episode.family_id), assessment  # type: ignore[arg-type]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"children": self.family.children.all()}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in _ASSESSMENT_FIELDS}}
+
+    def perform(self, form: Any) -> Any:
+        d = {k: form.cleaned_data[k] for k in _ASSESSMENT_FIELDS}
+        return services.assessment_update(
+            assessment=self.obj, expected_version=form.cleaned_data["version"], by=self.request.user, **d
+        )
+
+
+class AssessmentApproveCost(AssessmentEdit):
+    form_class = CostApprovalForm  # type: ignore[assignment]
+    title = "Approve the cost of an assessment"
+    success_message = "The cost has been approved"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"approved_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        a = self.obj
+        intro = f"{a.get_kind_display()} by {a.provider}: £{a.cost or 0:,.2f}."
+        return super().get_context_data(intro=intro, **kwargs)
+
+    def perform(self, form: Any) -> Any:
+        return services.assessment_approve_cost(
+            assessment=self.obj, approved_on=form.cleaned_data["approved_on"], by=self.request.user
+        )
+
+
+_PROCEEDINGS_FIELDS = [
+    "letter_of_issue_on",
+    "swet_to_legal_on",
+    "issued_on",
+    "court_reference",
+    "short_notice",
+    "parents_represented_at_issue",
+    "short_notice_reason",
+    "initial_care_plan",
+    "initial_plan_approved",
+    "final_care_plan",
+    "final_plan_approved",
+]
+
+
+class ProceedingsEdit(EpisodeStep):
+    form_class = ProceedingsForm
+    title = "Care proceedings"
+    success_message = "The care proceedings have been updated"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        family, episode = super().get_family_and_object()
+        return family, get_object_or_404(CareProceedings, episode=episode)
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in _PROCEEDINGS_FIELDS}}
+
+    def perform(self, form: Any) -> Any:
+        d = {k: form.cleaned_data[k] for k in _PROCEEDINGS_FIELDS}
+        return services.proceedings_update(
+            proceedings=self.obj, expected_version=form.cleaned_data["version"], by=self.request.user, **d
+        )
+
+
+class HearingAdd(ProceedingsEdit):
+    form_class = HearingForm  # type: ignore[assignment]
+    title = "Add a court hearing"
+    success_message = "The hearing has been added"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {}
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.hearing_record(
+            proceedings=self.obj, kind=d["kind"], hearing_date=d["hearing_date"], notes=d["notes"], by=self.request.user
+        )
+
+
+class DeadlineWaive(StepView):
+    form_class = WaiveForm
+    title = "Waive a deadline"
+    success_message = "The deadline has been waived"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        deadline = get_object_or_404(Deadline.objects.select_related("episode"), pk=self.kwargs["pk"])
+        return selectors.family_get(self.request.user, deadline.episode.family_id), deadline  # type: ignore[arg-type]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        due = self.obj.due_on.strftime("%d %b %Y") if self.obj.due_on else "not yet set"
+        return super().get_context_data(intro=f"{self.obj.label} (due {due}).", **kwargs)
+
+    def perform(self, form: Any) -> Any:
+        return deadline_waive(deadline=self.obj, reason=form.cleaned_data["reason"], by=self.request.user)
+
+
+@allow(EXPORT_ROLES)
+def national_export(request: HttpRequest) -> HttpResponse:
+    """The national pre-proceedings data items (PREP001A-PREP024A) as CSV for a period."""
+    from .exports import national_dataset_csv
+
+    form = NationalExportForm(data=request.GET or None)
+    if request.GET and form.is_valid():
+        d = form.cleaned_data
+        return national_dataset_csv(user=request.user, date_from=d["date_from"], date_to=d["date_to"])  # type: ignore[arg-type]
+    return render(
+        request,
+        "step_form.html",
+        {
+            "form": form,
+            "title": "Download the national pre-proceedings data",
+            "caption": "Reports",
+            "intro": "One row per child per episode open at any time in the period, with the DfE item codes "
+            "PREP001A to PREP024A as column headers and dates as DD/MM/YYYY. Legal advice is never included.",
+            "back_url": reverse("home"),
+            "method": "get",
+        },
+    )
+
+
+family_edit = allow(CASE_WRITERS)(FamilyEdit.as_view())
+child_add = allow(CASE_WRITERS)(ChildAdd.as_view())
+child_edit = allow(CASE_WRITERS)(ChildEdit.as_view())
+person_add = allow(CASE_WRITERS)(PersonAdd.as_view())
+person_edit = allow(CASE_WRITERS)(PersonEdit.as_view())
+letter_update = allow(LETTER_ROLES)(LetterUpdate.as_view())
+letter_deliver = allow(DELIVERY_ROLES)(LetterDeliver.as_view())
+extension_agree = allow({R.HEAD_OF_SERVICE})(ExtensionAgree.as_view())
+episode_end = allow(END_ROLES)(EpisodeEnd.as_view())
+assessment_add = allow(ASSESSMENT_ROLES)(AssessmentAdd.as_view())
+assessment_edit = allow(ASSESSMENT_ROLES)(AssessmentEdit.as_view())
+assessment_approve_cost = allow({R.HEAD_OF_SERVICE})(AssessmentApproveCost.as_view())
+proceedings_edit = allow(COURT_ROLES)(ProceedingsEdit.as_view())
+hearing_add = allow(COURT_ROLES)(HearingAdd.as_view())
+deadline_waive_view = allow(WAIVE_ROLES)(DeadlineWaive.as_view())

@@ -198,6 +198,9 @@ def episode_timetable(
     extension = min(inputs["extension_weeks"], policy.max_extension_weeks)
     # Each council's policy names only the events it uses; the rest of the record is not its concern.
     events = {key: value for key, value in inputs["events"].items() if key in policy.event_keys}
+    # A waiver left from another policy version (before a re-base) names a key this one lacks.
+    rule_keys = {rule.key for rule in policy.rules}
+    waived = {ref: why for ref, why in inputs["waived"].items() if ref.split("#")[0].split(":")[0] in rule_keys}
     return timetable(
         policy,
         events,
@@ -205,7 +208,7 @@ def episode_timetable(
         today or timezone.localdate(),
         outcome=inputs["outcome"],
         extension_weeks=extension,
-        waived=inputs["waived"],
+        waived=waived,
     )
 
 
@@ -275,6 +278,33 @@ def deadlines_recompute(
             row.computed_at = now
         Deadline.objects.bulk_update(to_update, fields)
     return list(episode.deadlines.all())
+
+
+def deadlines_recompute_open(*, today: dt.date | None = None) -> int:
+    """Recompute every open episode's deadlines under today's calendar; returns how many were recomputed.
+
+    Each episode is recomputed in its own transaction (savepoint), so one episode whose pinned
+    policy cannot be loaded does not stop the others; those failures are raised together at the
+    end as an ``ExceptionGroup`` (never swallowed).
+    """
+    from cases.models import Episode as EpisodeModel
+
+    calendar = calendar_current()  # built once: a closure-day change affects every episode alike
+    today = today or timezone.localdate()
+    done = 0
+    failures: list[Exception] = []
+    # A list, not .iterator(): no server-side cursor held open across one transaction per episode.
+    for episode in list(EpisodeModel.objects.filter(ended_on__isnull=True).only("pk").order_by("pk")):
+        try:
+            deadlines_recompute(episode=episode, today=today, calendar=calendar)
+        except (LookupError, ValueError) as exc:  # pinned policy missing or invalid (PolicyError is a ValueError)
+            exc.add_note(f"episode {episode.pk}")
+            failures.append(exc)
+        else:
+            done += 1
+    if failures:
+        raise ExceptionGroup(f"deadlines of {len(failures)} open episode(s) could not be recomputed", failures)
+    return done
 
 
 @transaction.atomic

@@ -1,0 +1,327 @@
+"""Reads for case screens, and who may see or change which family (docs/security.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.roles import CASE_READERS, CASE_WRITERS, SERVICE_WIDE, Role
+from deadlines.models import Deadline, DeadlineState
+from deadlines.status import STATUS_LABELS, deadline_status
+
+from .models import Child, Episode, Family, Stage
+
+
+def families_visible_to(user: User) -> QuerySet[Family]:
+    """Families this user may see: none unless a case role allows it (deny by default).
+
+    Service-wide roles see every team's families; social workers and team managers see their own
+    team's and the families allocated to them. Restricted families are seen only by the people
+    named on them, whatever their role.
+    """
+    roles = user.roles
+    if not roles & CASE_READERS:
+        return Family.objects.none()
+    base = Family.objects.all()
+    if not roles & SERVICE_WIDE:
+        base = base.filter(Q(team_id=user.team_id) | Q(social_worker=user) | Q(team_manager=user))
+    named = Family.restricted_to.through.objects.filter(family_id=OuterRef("pk"), user_id=user.pk)
+    return base.filter(Q(restricted=False) | Exists(named))
+
+
+def family_get(user: User, pk: int) -> Family:
+    """A family the user may see, or 404 (not 403, so a restricted case's existence is not revealed)."""
+    try:
+        return families_visible_to(user).select_related("team", "social_worker", "team_manager").get(pk=pk)
+    except Family.DoesNotExist as exc:
+        raise Http404("No such family") from exc
+
+
+def can_edit(user: User, family: Family) -> bool:
+    """Whether the user may record steps on this family (read-only oversight never may)."""
+    roles = user.roles
+    if not roles & CASE_WRITERS:
+        return False
+    if roles & (SERVICE_WIDE - {Role.READ_ONLY}):
+        return True
+    return family.team_id == user.team_id or user.pk in (family.social_worker_id, family.team_manager_id)
+
+
+def can_see_legal_advice(user: User, family: Family) -> bool:
+    """Privileged advice (001, 002 §12, 004 §10): legal advisers, heads of service, the case's team managers."""
+    if user.has_role(Role.LEGAL_ADVISER, Role.HEAD_OF_SERVICE):
+        return True
+    return user.has_role(Role.TEAM_MANAGER) and (family.team_manager_id == user.pk or family.team_id == user.team_id)
+
+
+def family_search(user: User, query: str = "") -> QuerySet[Family]:
+    """Families the user may see, matching a name, reference or child's name or case-system ID."""
+    families = families_visible_to(user)
+    query = query.strip()
+    if query:
+        child_match = Child.objects.filter(family_id=OuterRef("pk")).filter(
+            Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(case_system_id__iexact=query)
+        )
+        families = families.filter(
+            Q(name__icontains=query) | Q(reference__iexact=query) | Q(reference__icontains=query) | Exists(child_match)
+        )
+    return (
+        families.select_related("team", "social_worker", "team_manager")
+        .annotate(child_count=Count("children", distinct=True))
+        .prefetch_related(
+            Prefetch("episodes", queryset=Episode.objects.order_by("-started_on"), to_attr="episode_list")
+        )
+        .order_by("name", "reference")
+    )
+
+
+@dataclass
+class DeadlineRow:
+    """A deadline as a screen shows it: status worked out for today."""
+
+    deadline: Deadline
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        """Words for the status tag."""
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass
+class TimelineEntry:
+    """Something that happened on the case, for the timeline."""
+
+    date: dt.date
+    title: str
+    detail: str = ""
+
+
+@dataclass
+class CasePage:
+    """Everything the case page shows, fetched in a fixed number of queries."""
+
+    family: Family
+    episode: Episode | None
+    children: list[Child]
+    people: list[Any]
+    deadlines: list[DeadlineRow] = field(default_factory=list)
+    due_next: list[DeadlineRow] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    earlier_episodes: list[Episode] = field(default_factory=list)
+    week: int | None = None
+    of_weeks: int | None = None
+    projected_end: dt.date | None = None
+    letter_delivered_to: int = 0
+    letter_recipients: int = 0
+    extension_weeks: int = 0
+
+
+def _episode_queryset() -> QuerySet[Episode]:
+    from meetings.models import LPM, Meeting
+
+    return Episode.objects.select_related(
+        "lpm_request", "lpm_request__requested_by", "lpm_request__decided_by", "proceedings"
+    ).prefetch_related(
+        Prefetch(
+            "lpms",
+            queryset=LPM.objects.select_related("chair", "legal_advice", "legal_advice__recorded_by").order_by(
+                "panel_date", "id"
+            ),
+        ),
+        Prefetch("meetings", queryset=Meeting.objects.select_related("chair").order_by("held_on", "scheduled_for")),
+        "lpm_request__documents",
+        "letter_deliveries__person",
+        "extensions__agreed_by",
+        "assessments__child",
+        "proceedings__hearings",
+        "episode_children__child",
+        Prefetch(
+            "deadlines",
+            queryset=Deadline.objects.select_related("waived_by").order_by("due_on", "provisional_on", "id"),
+        ),
+    )
+
+
+def case_page(family: Family, *, today: dt.date) -> CasePage:
+    """The case page: the current episode, its deadlines with today's statuses, and a timeline."""
+    from deadlines.services import calendar_current, policy_for
+
+    episodes = list(_episode_queryset().filter(family=family).order_by("-started_on", "-id"))
+    current = next((e for e in episodes if e.ended_on is None or e.stage == Stage.PROCEEDINGS), None)
+    if current is None and episodes:
+        current = episodes[0]
+    people = list(family.people.all())
+    page = CasePage(
+        family=family,
+        episode=current,
+        children=list(family.children.annotate(episode_count=Count("episode_links")).order_by("date_of_birth")),
+        people=people,
+        earlier_episodes=[e for e in episodes if e is not current],
+    )
+    if current is None:
+        return page
+    calendar = calendar_current()
+    policy = policy_for(current)
+    for d in current.deadlines.all():
+        page.deadlines.append(
+            DeadlineRow(
+                d,
+                deadline_status(
+                    state=d.state,
+                    due_on=d.due_on,
+                    today=today,
+                    calendar=calendar,
+                    due_soon_working_days=policy.due_soon_working_days,
+                ),
+            )
+        )
+    open_rows = [r for r in page.deadlines if r.deadline.state == DeadlineState.OPEN]
+    page.due_next = sorted(open_rows, key=lambda r: r.deadline.due_on or r.deadline.provisional_on or dt.date.max)[:6]
+    page.extension_weeks = sum(e.weeks for e in current.extensions.all())
+    recipients = [p for p in people if p.parental_responsibility]
+    delivered = {d.person_id for d in current.letter_deliveries.all()}
+    page.letter_recipients = len(recipients)
+    page.letter_delivered_to = len([p for p in recipients if p.pk in delivered])
+    clock = current.decision_date
+    if policy.clock_start == "initial_meeting":
+        initial = next((m for m in current.meetings.all() if m.kind == "initial_meeting" and m.held_on), None)
+        clock = initial.held_on if initial else None
+    if clock is not None and current.stage == Stage.PRE_PROCEEDINGS:
+        page.week = (today - clock).days // 7 + 1
+        page.of_weeks = policy.standard_weeks + page.extension_weeks
+    end = next((r.deadline for r in page.deadlines if r.deadline.key == "pre_proceedings_end"), None)
+    page.projected_end = end.due_on if end else None
+    page.timeline = _timeline(current)
+    return page
+
+
+def _timeline(episode: Episode) -> list[TimelineEntry]:
+    """What happened, oldest first, from the records themselves (no stored copy to go stale)."""
+    entries: list[TimelineEntry] = []
+    request = getattr(episode, "lpm_request", None)
+    if request is not None:
+        entries.append(
+            TimelineEntry(
+                request.requested_on,
+                "LPM requested",
+                f"by {request.requested_by}: {request.get_recommendation_display()}",
+            )
+        )
+        if request.decided_on:
+            entries.append(
+                TimelineEntry(
+                    request.decided_on,
+                    f"LPM request {request.get_status_display().lower()}",
+                    f"by {request.decided_by}",
+                )
+            )
+    for lpm in episode.lpms.all():
+        if lpm.held_on:
+            entries.append(
+                TimelineEntry(
+                    lpm.held_on,
+                    f"{lpm.get_kind_display()} held",
+                    f"Outcome: {lpm.get_outcome_display()}" if lpm.outcome else "",
+                )
+            )
+    if episode.letter_approved_on:
+        entries.append(TimelineEntry(episode.letter_approved_on, "Letter before proceedings approved by legal"))
+    for delivery in episode.letter_deliveries.all():
+        entries.append(
+            TimelineEntry(
+                delivery.delivered_on,
+                "Letter before proceedings delivered",
+                f"to {delivery.person.full_name} ({delivery.method.lower()})",
+            )
+        )
+    for meeting in episode.meetings.all():
+        if meeting.held_on:
+            entries.append(
+                TimelineEntry(
+                    meeting.held_on,
+                    f"{meeting.get_kind_display()} held",
+                    f"chaired by {meeting.chair}" if meeting.chair else "",
+                )
+            )
+    for extension in episode.extensions.all():
+        entries.append(
+            TimelineEntry(
+                extension.agreed_on, f"Extension of {extension.weeks} weeks agreed", f"by {extension.agreed_by}"
+            )
+        )
+    for assessment in episode.assessments.all():
+        entries.append(
+            TimelineEntry(assessment.instructed_on, f"{assessment.get_kind_display()} instructed", assessment.provider)
+        )
+        if assessment.completed_on:
+            entries.append(TimelineEntry(assessment.completed_on, f"{assessment.get_kind_display()} completed"))
+    proceedings = getattr(episode, "proceedings", None)
+    if proceedings is not None:
+        entries.append(TimelineEntry(proceedings.issue_decision_on, "Decision to issue care proceedings"))
+        if proceedings.issued_on:
+            entries.append(TimelineEntry(proceedings.issued_on, "Care proceedings issued", proceedings.court_reference))
+        for hearing in proceedings.hearings.all():
+            entries.append(TimelineEntry(hearing.hearing_date, hearing.get_kind_display(), hearing.notes))
+    if episode.ended_on and episode.end_outcome:
+        entries.append(TimelineEntry(episode.ended_on, "Pre-proceedings ended", episode.get_end_outcome_display()))
+    return sorted(entries, key=lambda e: e.date)
+
+
+def my_cases(user: User, *, today: dt.date) -> list[dict[str, Any]]:
+    """The user's own caseload (allocated or managed), each with its next open deadline."""
+    from deadlines.services import calendar_current
+
+    families = list(
+        families_visible_to(user)
+        .filter(Q(social_worker=user) | Q(team_manager=user))
+        .filter(closed_on__isnull=True)
+        .select_related("team", "social_worker")
+        .prefetch_related(
+            "children",
+            Prefetch(
+                "episodes",
+                queryset=Episode.objects.filter(Q(ended_on__isnull=True) | Q(stage=Stage.PROCEEDINGS)).order_by(
+                    "-started_on"
+                ),
+                to_attr="open_episodes",
+            ),
+        )
+        .order_by("name")
+    )
+    episode_ids = [f.open_episodes[0].pk for f in families if f.open_episodes]
+    next_due: dict[int, Deadline] = {}
+    overdue: dict[int, int] = {}
+    for d in Deadline.objects.filter(
+        episode_id__in=episode_ids, state=DeadlineState.OPEN, due_on__isnull=False
+    ).order_by("episode_id", "due_on"):
+        next_due.setdefault(d.episode_id, d)
+        if d.due_on < today:
+            overdue[d.episode_id] = overdue.get(d.episode_id, 0) + 1
+    calendar = calendar_current()
+    rows = []
+    for f in families:
+        episode = f.open_episodes[0] if f.open_episodes else None
+        deadline = next_due.get(episode.pk) if episode else None
+        status = (
+            deadline_status(state=deadline.state, due_on=deadline.due_on, today=today, calendar=calendar)
+            if deadline
+            else None
+        )
+        rows.append(
+            {
+                "family": f,
+                "episode": episode,
+                "next": deadline,
+                "status": status,
+                "status_label": STATUS_LABELS.get(status or "", ""),
+                "overdue": overdue.get(episode.pk, 0) if episode else 0,
+            }
+        )
+    rows.sort(key=lambda r: (-r["overdue"], r["next"].due_on if r["next"] else dt.date.max))
+    return rows

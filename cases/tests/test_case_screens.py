@@ -1,0 +1,354 @@
+"""The case page and step forms as staff use them: what they see, and bad input refused beside the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.roles import Role
+from accounts.tests.factories import TeamFactory
+from cases import services as cs
+from cases.models import Episode
+from cases.tests.factories import ChildFactory, FamilyFactory, PersonFactory
+from meetings import services as ms
+from meetings.models import LPMOutcome, MeetingKind, Recommendation, RequestStatus
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2027, 1, 20)
+DOCS = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment"), ("present", ""))
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(dt.datetime(2027, 1, 20, 10, 0, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def staff(make_user, team):
+    return {
+        "sw": make_user(Role.SOCIAL_WORKER, username="sw"),
+        "tm": make_user(Role.TEAM_MANAGER, username="tm"),
+        "hos": make_user(Role.HEAD_OF_SERVICE, username="hos", team=None),
+        "legal": make_user(Role.LEGAL_ADVISER, username="legal", team=None),
+        "clo": make_user(Role.COURT_LIAISON_OFFICER, username="clo", team=None),
+        "ro": make_user(Role.READ_ONLY, username="ro", team=None),
+    }
+
+
+@pytest.fixture
+def family(team, staff):
+    family = FamilyFactory(
+        team=team, social_worker=staff["sw"], team_manager=staff["tm"], name="Ashworth family", reference="PLO-01001"
+    )
+    ChildFactory(family=family, first_name="Mia", last_name="Ashworth", case_system_id="LL5001")
+    ChildFactory(
+        family=family,
+        first_name="Unborn baby",
+        last_name="Ashworth",
+        date_of_birth=None,
+        expected_date_of_birth=dt.date(2027, 3, 1),
+        case_system_id="LL5002",
+    )
+    PersonFactory(family=family, full_name="Dawn Ashworth", relationship="mother")
+    return family
+
+
+@pytest.fixture
+def in_pre_proceedings(family, staff):
+    request = ms.lpm_request_create(
+        family=family,
+        requested_on=dt.date(2026, 12, 1),
+        recommendation=Recommendation.PRE_PROCEEDINGS,
+        concerns="Neglect",
+        documents=DOCS,
+        by=staff["tm"],
+    )
+    ms.lpm_request_decide(
+        request=request,
+        expected_version=None,
+        status=RequestStatus.APPROVED,
+        decided_on=dt.date(2026, 12, 3),
+        by=staff["hos"],
+    )
+    lpm = ms.lpm_list(episode=request.episode, panel_date=dt.date(2026, 12, 17), by=staff["clo"])
+    ms.lpm_record_outcome(
+        lpm=lpm,
+        expected_version=None,
+        held_on=dt.date(2026, 12, 17),
+        outcome=LPMOutcome.INITIATE,
+        chair=staff["hos"],
+        by=staff["hos"],
+    )
+    ms.legal_advice_record(lpm=lpm, advice="Threshold is crossed on neglect.", by=staff["legal"])
+    return Episode.objects.get(pk=request.episode_id)
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_case_page_shows_children_unborn_baby_and_whats_due(client, staff, in_pre_proceedings, family):
+    client.force_login(staff["sw"])
+    html = _text(client.get(reverse("cases:family-detail", args=[family.pk])))
+    assert "Ashworth family" in html and "PLO-01001" in html
+    assert "Unborn, expected 1 Mar 2027" in html
+    assert "Week 5 of 16" in html  # D = 17 Dec 2026; 20 Jan 2027 is day 34: week 5 is days 28-34 (§1)
+    # 002 §9b ii: letter due D + 5 working days = Thu 24 Dec 2026, now overdue.
+    assert re.search(r"Letter before proceedings.*?Thu 24 Dec 2026.*?Overdue", html)
+    assert "Record the letter being delivered" in html
+
+
+def test_legal_advice_is_shown_only_to_legal_advisers_heads_of_service_and_the_team_manager(
+    client, staff, in_pre_proceedings, family, make_user
+):
+    url = reverse("cases:family-detail", args=[family.pk])
+    for who in ("legal", "hos", "tm"):
+        client.force_login(staff[who])
+        assert "Threshold is crossed on neglect." in _text(client.get(url)), who
+    for who in ("sw", "clo", "ro"):
+        client.force_login(staff[who])
+        html = _text(client.get(url))
+        assert "Threshold is crossed on neglect." not in html, who
+        assert 'data-testid="legal-advice"' not in html
+    client.force_login(staff["sw"])
+    lpm = in_pre_proceedings.lpms.get()
+    assert client.get(reverse("meetings:legal-advice", args=[lpm.pk])).status_code == 403
+    other_tm = make_user(Role.TEAM_MANAGER, team=TeamFactory(name="Another team"))
+    client.force_login(other_tm)
+    assert "Threshold is crossed" not in _text(client.get(url))
+
+
+def test_another_teams_social_worker_cannot_see_the_case(client, family, make_user):
+    outsider = make_user(Role.SOCIAL_WORKER, team=TeamFactory(name="South team"))
+    client.force_login(outsider)
+    assert client.get(reverse("cases:family-detail", args=[family.pk])).status_code == 404
+    assert "Ashworth" not in _text(client.get(reverse("cases:family-list")))
+
+
+def test_a_restricted_case_is_hidden_from_everyone_not_named(client, family, staff):
+    family.restricted = True
+    family.save()
+    family.restricted_to.set([staff["sw"]])
+    url = reverse("cases:family-detail", args=[family.pk])
+    client.force_login(staff["hos"])
+    assert client.get(url).status_code == 404
+    listing = _text(client.get(reverse("cases:family-list") + "?q=Ashworth"))
+    assert "No families found" in listing and "PLO-01001" not in listing
+    client.force_login(staff["sw"])
+    assert client.get(url).status_code == 200
+
+
+def test_read_only_oversight_sees_but_cannot_record(client, staff, in_pre_proceedings, family):
+    client.force_login(staff["ro"])
+    html = _text(client.get(reverse("cases:family-detail", args=[family.pk])))
+    assert "You can see this case but not change it" in html
+    response = client.post(reverse("cases:letter-deliver", args=[in_pre_proceedings.pk]), {})
+    assert response.status_code == 403
+
+
+def _date(prefix: str, value: dt.date | None) -> dict[str, str]:
+    if value is None:
+        return {f"{prefix}_0": "", f"{prefix}_1": "", f"{prefix}_2": ""}
+    return {f"{prefix}_0": str(value.day), f"{prefix}_1": str(value.month), f"{prefix}_2": str(value.year)}
+
+
+def test_a_letter_delivered_before_the_lpm_is_refused_beside_the_field(client, staff, in_pre_proceedings, family):
+    client.force_login(staff["sw"])
+    mother = family.people.get()
+    url = reverse("cases:letter-deliver", args=[in_pre_proceedings.pk])
+    response = client.post(
+        url, {"person": mother.pk, "method": "Hand delivered by Sam", **_date("delivered_on", dt.date(2026, 12, 10))}
+    )
+    html = _text(response)
+    assert response.status_code == 200
+    assert "There is a problem" in html
+    assert "Date delivered must be on or after the LPM decision to start pre-proceedings (17/12/2026)" in html
+    assert 'value="Hand delivered by Sam"' in html and 'name="delivered_on_0" value="10"' in html
+    assert not in_pre_proceedings.letter_deliveries.exists()
+
+
+def test_an_impossible_date_and_a_future_date_are_refused(client, staff, in_pre_proceedings, family):
+    client.force_login(staff["sw"])
+    mother = family.people.get()
+    url = reverse("cases:letter-deliver", args=[in_pre_proceedings.pk])
+    html = _text(
+        client.post(
+            url,
+            {
+                "person": mother.pk,
+                "method": "Hand",
+                "delivered_on_0": "31",
+                "delivered_on_1": "2",
+                "delivered_on_2": "2027",
+            },
+        )
+    )
+    assert "Date delivered must be a real date" in html
+    html = _text(
+        client.post(url, {"person": mother.pk, "method": "Hand", **_date("delivered_on", dt.date(2027, 1, 21))})
+    )
+    assert "Date delivered must be today or in the past" in html
+
+
+def test_recording_the_letter_moves_the_initial_meeting_deadline(client, staff, in_pre_proceedings, family):
+    client.force_login(staff["sw"])
+    mother = family.people.get()
+    response = client.post(
+        reverse("cases:letter-deliver", args=[in_pre_proceedings.pk]),
+        {"person": mother.pk, "method": "Hand delivered", **_date("delivered_on", dt.date(2026, 12, 23))},
+        follow=True,
+    )
+    html = _text(response)
+    assert "The delivery has been recorded" in html
+    # 002 §9b iii: initial meeting L + 10 working days: Wed 23 Dec 2026 -> Mon 11 Jan 2027 (Christmas, Boxing
+    # Day substitute 28 Dec, New Year's Day skipped), now overdue.
+    assert re.search(r"Initial pre-proceedings meeting.*?Mon 11 Jan 2027.*?Overdue", html)
+
+
+def test_an_initial_meeting_before_the_letter_is_refused(client, staff, in_pre_proceedings, family):
+    cs.letter_deliver(
+        episode=in_pre_proceedings, person=family.people.get(), delivered_on=dt.date(2026, 12, 23), by=staff["sw"]
+    )
+    client.force_login(staff["tm"])
+    url = reverse("meetings:meeting-add", args=[in_pre_proceedings.pk]) + f"?kind={MeetingKind.INITIAL}"
+    html = _text(
+        client.post(
+            url,
+            {
+                **_date("held_on", dt.date(2026, 12, 22)),
+                **_date("scheduled_for", None),
+                "attendees": "Dawn Ashworth, mother",
+            },
+        )
+    )
+    assert "Date held must be on or after the letter before proceedings was delivered (23/12/2026)" in html
+    assert "Dawn Ashworth, mother" in html
+
+
+def test_an_extension_longer_than_the_policy_allows_is_refused(client, staff, in_pre_proceedings, settings):
+    client.force_login(staff["hos"])
+    url = reverse("cases:extension", args=[in_pre_proceedings.pk])
+    html = _text(
+        client.post(url, {"weeks": "6", "rationale": "Assessment delayed", **_date("agreed_on", dt.date(2027, 1, 19))})
+    )
+    assert "The extension can be at most 4 more weeks" in html
+    assert "Assessment delayed" in html
+    response = client.post(
+        url, {"weeks": "4", "rationale": "Assessment delayed", **_date("agreed_on", dt.date(2027, 1, 19))}, follow=True
+    )
+    assert "Week 5 of 20" in _text(response)
+
+
+def test_only_a_head_of_service_can_agree_an_extension(client, staff, in_pre_proceedings):
+    client.force_login(staff["tm"])
+    assert client.get(reverse("cases:extension", args=[in_pre_proceedings.pk])).status_code == 403
+
+
+def test_a_second_open_episode_for_the_family_is_refused(client, staff, in_pre_proceedings, family):
+    client.force_login(staff["tm"])
+    response = client.post(
+        reverse("meetings:lpm-request", args=[family.pk]),
+        {
+            **_date("requested_on", dt.date(2027, 1, 19)),
+            "recommendation": "pre_proceedings",
+            "concerns": "More",
+            "children": [c.pk for c in family.children.all()],
+            **{
+                f"doc_{k}_state": "present"
+                for k in (
+                    "plo_summary",
+                    "chronology",
+                    "genogram",
+                    "single_assessment",
+                    "swet",
+                    "parenting_assessment",
+                    "viability",
+                    "fgc_minutes",
+                    "cp_minutes",
+                    "gcp2",
+                    "test_results",
+                    "other_reports",
+                )
+            },
+        },
+    )
+    assert "This family already has an open PLO episode" in _text(response)
+    assert family.episodes.count() == 1
+
+
+def test_a_stale_edit_is_refused_and_shows_the_difference(client, staff, in_pre_proceedings, family, make_user):
+    child = family.children.get(case_system_id="LL5001")
+    url = reverse("cases:child-edit", args=[child.pk])
+    client.force_login(staff["sw"])
+    form = {
+        "first_name": "Mia",
+        "last_name": "Ashworth",
+        **_date("date_of_birth", dt.date(2019, 5, 4)),
+        **_date("expected_date_of_birth", None),
+        "gender": "female",
+        "case_system_id": "LL5001",
+        "legal_status": "pre_proceedings",
+        "cp_plan_count": "1",
+        "previous_pre_proceedings": "0",
+        "previous_care_proceedings": "0",
+        "version": str(child.version),
+    }
+    # Someone else saves first.
+    cs.child_update(child=child, expected_version=child.version, by=staff["tm"], first_name="Amelia")
+    response = client.post(url, {**form, "first_name": "Mya"})
+    html = _text(response)
+    assert 'data-testid="stale-edit"' in html
+    assert "Amelia" in html and "Mya" in html
+    child.refresh_from_db()
+    assert child.first_name == "Amelia"
+
+
+def test_the_hos_decides_a_request_from_their_home_page(client, staff, family):
+    ms.lpm_request_create(
+        family=family,
+        requested_on=dt.date(2027, 1, 18),
+        recommendation="pre_proceedings",
+        concerns="Neglect",
+        documents=DOCS,
+        by=staff["tm"],
+    )
+    client.force_login(staff["hos"])
+    html = _text(client.get("/"))
+    assert "LPM requests waiting for your decision" in html and "Ashworth family" in html
+    request = family.episodes.get().lpm_request
+    response = client.post(
+        reverse("meetings:lpm-request-decide", args=[request.pk]),
+        {
+            "status": "deferred",
+            **_date("decided_on", dt.date(2027, 1, 19)),
+            **_date("deferred_until", dt.date(2027, 2, 10)),
+            "note": "Need a genogram",
+            "version": request.version,
+        },
+    )
+    assert "A decision can be deferred for no longer than 2 weeks" in _text(response)
+
+
+def test_national_export_has_the_item_codes_and_uk_dates(client, staff, in_pre_proceedings, make_user):
+    client.force_login(staff["clo"])
+    response = client.get(
+        reverse("cases:national-export"),
+        {**_date("date_from", dt.date(2026, 4, 1)), **_date("date_to", dt.date(2027, 3, 31))},
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()
+    header, *rows = body.strip().splitlines()
+    assert header.split(",")[:4] == ["PREP024A", "PREP001A", "PREP002A", "PREP003A"]
+    assert len(rows) == 2  # one row per child
+    assert "LL5001,PLO-01001,17/12/2026" in body
+    assert "Threshold" not in body
+
+
+def test_a_social_worker_cannot_download_the_national_data(client, staff):
+    client.force_login(staff["sw"])
+    assert client.get(reverse("cases:national-export")).status_code == 403

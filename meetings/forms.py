@@ -1,0 +1,222 @@
+"""GOV.UK forms for LPM requests and panels, legal advice, meetings and permanency planning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accounts.roles import Role
+from cases.forms import StaffChoiceField, staff_with
+from plo_tracker.forms import GOVUKForm, UKDateField
+
+from .models import (
+    REQUIRED_DOCUMENTS,
+    DocumentKind,
+    DocumentState,
+    LPMKind,
+    LPMOutcome,
+    MeetingKind,
+    PlanOption,
+    Recommendation,
+    RequestStatus,
+)
+from .services import _OUTCOMES_BY_KIND
+
+
+class DocumentChecklistMixin(forms.Form):
+    """One question per document: present, missing or not applicable (with why), 002 §4 and 004."""
+
+    def add_document_fields(self, current: dict[str, tuple[str, str]] | None = None) -> None:
+        current = current or {}
+        for kind in DocumentKind:
+            required = kind in REQUIRED_DOCUMENTS
+            state, note = current.get(kind.value, (DocumentState.MISSING.value, ""))
+            self.fields[f"doc_{kind.value}_state"] = forms.ChoiceField(
+                label=kind.label + ("" if required else " (if relevant)"),
+                choices=DocumentState.choices,
+                widget=forms.RadioSelect,
+                initial=state,
+                error_messages={"required": f"Say whether the {kind.label.lower()} is present"},
+            )
+            self.fields[f"doc_{kind.value}_note"] = forms.CharField(
+                label=f"Note on the {kind.label.lower()}",
+                required=False,
+                max_length=300,
+                initial=note,
+                help_text="Say why if it is not applicable, or when it will be ready if missing",
+            )
+
+    def documents(self) -> dict[str, tuple[str, str]]:
+        """The checklist as the service takes it."""
+        return {
+            kind.value: (self.cleaned_data[f"doc_{kind.value}_state"], self.cleaned_data[f"doc_{kind.value}_note"])
+            for kind in DocumentKind
+        }
+
+
+class LPMRequestForm(GOVUKForm, DocumentChecklistMixin):
+    requested_on = UKDateField(label="date requested")
+    recommendation = forms.ChoiceField(
+        label="What are you recommending?",
+        choices=Recommendation.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you are recommending"},
+    )
+    concerns = forms.CharField(
+        label="Summary of concerns",
+        widget=forms.Textarea,
+        max_length=8000,
+        error_messages={"required": "Summarise the concerns that mean an LPM is needed"},
+    )
+    children = forms.ModelMultipleChoiceField(
+        label="Children the request is about",
+        queryset=None,  # type: ignore[arg-type]
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one child"},
+    )
+    submit_label = "Send the request"
+
+    def __init__(self, *args: Any, children: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["children"].queryset = children  # type: ignore[attr-defined]
+        self.fields["children"].initial = list(children) if children is not None else []
+        self.add_document_fields()
+
+
+class DocumentsForm(GOVUKForm, DocumentChecklistMixin):
+    submit_label = "Save the checklist"
+
+    def __init__(self, *args: Any, current: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_document_fields(current)
+
+
+class DecideForm(GOVUKForm):
+    status = forms.ChoiceField(
+        label="Your decision",
+        widget=forms.RadioSelect,
+        choices=[
+            (RequestStatus.APPROVED.value, "Approve: list the case at the next LPM panel"),
+            (RequestStatus.DEFERRED.value, "Defer for better papers (no longer than 2 weeks)"),
+            (RequestStatus.DECLINED.value, "Decline: no LPM is needed"),
+        ],
+        error_messages={"required": "Choose whether to approve, defer or decline the request"},
+    )
+    decided_on = UKDateField(label="date of the decision")
+    deferred_until = UKDateField(label="deferred until", required=False, help_text="Only if you defer")
+    note = forms.CharField(
+        label="What is needed, or why you declined", widget=forms.Textarea, required=False, max_length=4000
+    )
+    submit_label = "Record the decision"
+
+
+class ListForm(GOVUKForm):
+    panel_date = UKDateField(label="panel date", help_text="The date of the panel the case is listed for")
+    submit_label = "List the case"
+
+
+class OutcomeForm(GOVUKForm):
+    held_on = UKDateField(label="date held")
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        widget=forms.RadioSelect,
+        choices=LPMOutcome.choices,
+        error_messages={"required": "Choose the outcome"},
+    )
+    chair = StaffChoiceField(label="Chair", queryset=None, required=False)  # type: ignore[arg-type]
+    outcome_recorded_on = UKDateField(label="date the outcome was recorded on the child's record", required=False)
+    submit_label = "Record the outcome"
+
+    def __init__(self, *args: Any, kind: str = LPMKind.INITIAL, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = _OUTCOMES_BY_KIND[LPMKind(kind)]
+        self.fields["outcome"].choices = [c for c in LPMOutcome.choices if c[0] in allowed]  # type: ignore[attr-defined]
+        self.fields["chair"].queryset = staff_with(  # type: ignore[attr-defined]
+            Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER
+        )
+
+
+class LPMEditForm(GOVUKForm):
+    panel_date = UKDateField(label="panel date")
+    papers_submitted_on = UKDateField(label="date the papers were sent to panel members", required=False)
+    minutes_circulated_on = UKDateField(label="date the minutes or legal note were circulated to staff", required=False)
+
+
+class LegalAdviceForm(GOVUKForm):
+    advice = forms.CharField(
+        label="Legal advice",
+        widget=forms.Textarea,
+        max_length=20000,
+        error_messages={"required": "Enter the legal advice"},
+    )
+    minutes = forms.CharField(label="LPM minutes", widget=forms.Textarea, max_length=20000, required=False)
+    submit_label = "Save legal advice"
+
+
+class MeetingForm(GOVUKForm):
+    scheduled_for = UKDateField(label="date booked for", required=False)
+    held_on = UKDateField(label="date held", required=False, help_text="Leave blank until the meeting has happened")
+    chair = StaffChoiceField(label="Chair", queryset=None, required=False)  # type: ignore[arg-type]
+    attendees = forms.CharField(
+        label="Who attended",
+        widget=forms.Textarea,
+        required=False,
+        max_length=4000,
+        help_text="One person per line, with their role",
+    )
+    plan_agreed = forms.BooleanField(label="The written pre-proceedings plan was agreed", required=False)
+    minutes_drafted_on = UKDateField(label="date minutes were drafted", required=False)
+    minutes_approved_on = UKDateField(label="date minutes were approved", required=False)
+    minutes_circulated_on = UKDateField(label="date minutes were circulated", required=False)
+    submit_label = "Save the meeting"
+
+    def __init__(self, *args: Any, kind: str = MeetingKind.REVIEW, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = staff_with(  # type: ignore[attr-defined]
+            Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE
+        )
+        if kind != MeetingKind.INITIAL:
+            del self.fields["plan_agreed"]
+
+
+class PermanencyForm(GOVUKForm):
+    child = forms.ModelChoiceField(
+        label="Child",
+        queryset=None,  # type: ignore[arg-type]
+        error_messages={"required": "Choose the child"},
+    )
+    organised_by = StaffChoiceField(
+        label="Organised by (the child's social worker)",
+        queryset=None,  # type: ignore[arg-type]
+        error_messages={"required": "Choose who organised the meeting"},
+    )
+    chair = StaffChoiceField(
+        label="Chair (team manager or service manager)",
+        queryset=None,  # type: ignore[arg-type]
+        error_messages={"required": "Choose the chair"},
+    )
+    held_on = UKDateField(label="date held")
+    options_considered = forms.MultipleChoiceField(
+        label="Permanence options considered",
+        choices=PlanOption.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose the options considered"},
+    )
+    preferred_option = forms.ChoiceField(
+        label="Preferred plan",
+        choices=[("", "Choose"), *PlanOption.choices],
+        error_messages={"required": "Choose the preferred plan"},
+    )
+    parallel_plan = forms.ChoiceField(
+        label="Parallel plan", choices=[("", "None"), *PlanOption.choices], required=False
+    )
+    notes = forms.CharField(label="Notes", widget=forms.Textarea, required=False, max_length=8000)
+    next_review_on = UKDateField(label="date of the next review", required=False)
+    submit_label = "Save the meeting"
+
+    def __init__(self, *args: Any, children: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = children  # type: ignore[attr-defined]
+        self.fields["organised_by"].queryset = staff_with(Role.SOCIAL_WORKER)  # type: ignore[attr-defined]
+        self.fields["chair"].queryset = staff_with(Role.TEAM_MANAGER, Role.SERVICE_MANAGER)  # type: ignore[attr-defined]

@@ -1,0 +1,307 @@
+"""Step pages for LPM requests and panels, legal advice, meetings and permanency planning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from accounts.access import allow
+from accounts.roles import Role
+from cases import selectors
+from cases.models import Episode
+from cases.views import LPM_ROLES, MEETING_ROLES
+from plo_tracker.stepview import StepView
+
+from . import services
+from .forms import (
+    DecideForm,
+    DocumentsForm,
+    LegalAdviceForm,
+    ListForm,
+    LPMEditForm,
+    LPMRequestForm,
+    MeetingForm,
+    OutcomeForm,
+    PermanencyForm,
+)
+from .models import LPM, LPMKind, LPMRequest, Meeting, MeetingKind
+
+R = Role
+REQUEST_ROLES = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE})
+ADVICE_ROLES = frozenset({R.LEGAL_ADVISER, R.HEAD_OF_SERVICE})
+PPM_ROLES = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT})
+__all__ = ["LPM_ROLES", "MEETING_ROLES", "PPM_ROLES", "REQUEST_ROLES"]
+
+
+class LPMRequestCreate(StepView):
+    form_class = LPMRequestForm
+    title = "Request a legal planning meeting"
+    intro = (
+        "Send the request to the head of service with the papers the panel needs (002 §4): the PLO summary, "
+        "an up-to-date chronology, a genogram and the current assessment, and a draft SWET if you recommend "
+        "issuing care proceedings."
+    )
+    success_message = "The LPM request has been sent to the head of service"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        return selectors.family_get(self.request.user, self.kwargs["pk"]), None  # type: ignore[arg-type]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"children": self.family.children.all()}
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.lpm_request_create(
+            family=self.family,
+            requested_on=d["requested_on"],
+            recommendation=d["recommendation"],
+            concerns=d["concerns"],
+            documents=form.documents(),
+            children=d["children"],
+            by=self.request.user,
+        )
+
+
+class RequestStep(StepView):
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        request = get_object_or_404(LPMRequest.objects.select_related("episode"), pk=self.kwargs["pk"])
+        return selectors.family_get(self.request.user, request.episode.family_id), request  # type: ignore[arg-type]
+
+
+class LPMRequestDocuments(RequestStep):
+    form_class = DocumentsForm
+    title = "Update the document checklist"
+    success_message = "The document checklist has been updated"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"current": {d.kind: (d.state, d.note) for d in self.obj.documents.all()}}
+
+    def perform(self, form: Any) -> Any:
+        return services.lpm_request_documents_update(request=self.obj, documents=form.documents(), by=self.request.user)
+
+
+class LPMRequestDecide(RequestStep):
+    form_class = DecideForm
+    title = "Decide on the LPM request"
+    success_message = "Your decision has been recorded"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        r = self.obj
+        missing = [d.get_kind_display() for d in r.documents.all() if d.state == "missing"]
+        intro = f"Requested on {r.requested_on:%d %b %Y} by {r.requested_by}: {r.get_recommendation_display()}. " + (
+            f"Missing papers: {', '.join(missing)}." if missing else "All papers are present or explained."
+        )
+        return super().get_context_data(intro=intro, **kwargs)
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version}
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.lpm_request_decide(
+            request=self.obj,
+            expected_version=d["version"],
+            status=d["status"],
+            decided_on=d["decided_on"],
+            note=d["note"],
+            deferred_until=d["deferred_until"],
+            by=self.request.user,
+        )
+
+
+class LPMListing(StepView):
+    form_class = ListForm
+    success_message = "The case has been listed"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        episode = get_object_or_404(Episode, pk=self.kwargs["pk"])
+        self.kind = self.request.GET.get("kind", LPMKind.INITIAL)
+        if self.kind not in LPMKind.values:
+            self.kind = LPMKind.INITIAL
+        self.title = f"List the case: {LPMKind(self.kind).label.lower()}"
+        return selectors.family_get(self.request.user, episode.family_id), episode  # type: ignore[arg-type]
+
+    def perform(self, form: Any) -> Any:
+        return services.lpm_list(
+            episode=self.obj, panel_date=form.cleaned_data["panel_date"], kind=self.kind, by=self.request.user
+        )
+
+
+class LPMStep(StepView):
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        lpm = get_object_or_404(LPM.objects.select_related("episode"), pk=self.kwargs["pk"])
+        return selectors.family_get(self.request.user, lpm.episode.family_id), lpm  # type: ignore[arg-type]
+
+
+class LPMOutcomeRecord(LPMStep):
+    form_class = OutcomeForm
+    success_message = "The outcome has been recorded and the deadlines worked out"
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Record the outcome of the {self.obj.get_kind_display().lower()}"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"kind": self.obj.kind}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version, "held_on": self.obj.held_on or self.obj.panel_date}
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.lpm_record_outcome(
+            lpm=self.obj,
+            expected_version=d["version"],
+            held_on=d["held_on"],
+            outcome=d["outcome"],
+            chair=d["chair"],
+            outcome_recorded_on=d["outcome_recorded_on"],
+            by=self.request.user,
+        )
+
+
+class LPMEdit(LPMStep):
+    form_class = LPMEditForm
+    title = "Panel papers and minutes"
+    success_message = "The panel dates have been saved"
+
+    def get_initial(self) -> dict[str, Any]:
+        o = self.obj
+        return {
+            "version": o.version,
+            "panel_date": o.panel_date,
+            "papers_submitted_on": o.papers_submitted_on,
+            "minutes_circulated_on": o.minutes_circulated_on,
+        }
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.lpm_update(
+            lpm=self.obj,
+            expected_version=d["version"],
+            by=self.request.user,
+            panel_date=d["panel_date"],
+            papers_submitted_on=d["papers_submitted_on"],
+            minutes_circulated_on=d["minutes_circulated_on"],
+        )
+
+
+class LegalAdviceRecord(LPMStep):
+    form_class = LegalAdviceForm
+    title = "Legal advice and LPM minutes"
+    legal_advice = True
+    success_message = "The legal advice has been saved"
+
+    def check_access(self) -> None:
+        # Legal advisers record advice on any family they can see; nobody else may, whatever else they can do.
+        from django.core.exceptions import PermissionDenied
+
+        if not selectors.can_see_legal_advice(self.request.user, self.family):  # type: ignore[arg-type]
+            raise PermissionDenied("Legal advice is privileged.")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(legal_advice=True, **kwargs)
+
+    def get_initial(self) -> dict[str, Any]:
+        advice = getattr(self.obj, "legal_advice", None)
+        if advice is None:
+            return {}
+        return {"version": advice.version, "advice": advice.advice, "minutes": advice.minutes}
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.legal_advice_record(
+            lpm=self.obj, advice=d["advice"], minutes=d["minutes"], by=self.request.user, expected_version=d["version"]
+        )
+
+
+_MEETING_FIELDS = [
+    "scheduled_for",
+    "held_on",
+    "chair",
+    "attendees",
+    "plan_agreed",
+    "minutes_drafted_on",
+    "minutes_approved_on",
+    "minutes_circulated_on",
+]
+
+
+class MeetingAdd(StepView):
+    form_class = MeetingForm
+    success_message = "The meeting has been saved"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        episode = get_object_or_404(Episode, pk=self.kwargs["pk"])
+        self.kind = self.request.GET.get("kind", MeetingKind.REVIEW)
+        if self.kind not in MeetingKind.values:
+            self.kind = MeetingKind.REVIEW
+        self.title = MeetingKind(self.kind).label
+        return selectors.family_get(self.request.user, episode.family_id), episode  # type: ignore[arg-type]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"kind": self.kind}
+
+    def perform(self, form: Any) -> Any:
+        d = {k: form.cleaned_data[k] for k in _MEETING_FIELDS if k in form.cleaned_data}
+        return services.meeting_record(episode=self.obj, kind=self.kind, by=self.request.user, **d)
+
+
+class MeetingEdit(StepView):
+    form_class = MeetingForm
+    success_message = "The meeting has been updated"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        meeting = get_object_or_404(Meeting.objects.select_related("episode"), pk=self.kwargs["pk"])
+        self.title = meeting.get_kind_display()
+        return selectors.family_get(self.request.user, meeting.episode.family_id), meeting  # type: ignore[arg-type]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"kind": self.obj.kind}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in _MEETING_FIELDS}}
+
+    def perform(self, form: Any) -> Any:
+        d = {k: form.cleaned_data[k] for k in _MEETING_FIELDS if k in form.cleaned_data}
+        return services.meeting_update(
+            meeting=self.obj, expected_version=form.cleaned_data["version"], by=self.request.user, **d
+        )
+
+
+class PermanencyAdd(StepView):
+    form_class = PermanencyForm
+    title = "Record a permanency planning meeting"
+    intro = "For a child who may not be able to return home (003): record the options the meeting considered."
+    success_message = "The permanency planning meeting has been recorded"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        return selectors.family_get(self.request.user, self.kwargs["pk"]), None  # type: ignore[arg-type]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"children": self.family.children.all()}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"organised_by": self.family.social_worker_id, "chair": self.family.team_manager_id}
+
+    def perform(self, form: Any) -> Any:
+        d = dict(form.cleaned_data)
+        d.pop("version", None)
+        return services.permanency_meeting_record(family=self.family, by=self.request.user, **d)
+
+    def get_success_url(self, result: Any) -> str:
+        return reverse("cases:family-detail", args=[self.family.pk])
+
+
+lpm_request = allow(REQUEST_ROLES)(LPMRequestCreate.as_view())
+lpm_request_documents = allow(REQUEST_ROLES)(LPMRequestDocuments.as_view())
+lpm_request_decide = allow({R.HEAD_OF_SERVICE})(LPMRequestDecide.as_view())
+lpm_list = allow(LPM_ROLES)(LPMListing.as_view())
+lpm_outcome = allow(LPM_ROLES)(LPMOutcomeRecord.as_view())
+lpm_edit = allow(LPM_ROLES)(LPMEdit.as_view())
+legal_advice = allow(ADVICE_ROLES)(LegalAdviceRecord.as_view())
+meeting_add = allow(MEETING_ROLES)(MeetingAdd.as_view())
+meeting_edit = allow(MEETING_ROLES)(MeetingEdit.as_view())
+ppm_add = allow(PPM_ROLES)(PermanencyAdd.as_view())

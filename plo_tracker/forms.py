@@ -1,0 +1,115 @@
+"""GOV.UK form building blocks: dates as day/month/year, errors from services shown by the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .versioning import StaleEditError
+
+
+class UKDateField(DateInputField):
+    """A GOV.UK date input (day, month, year) with messages that say what is wrong."""
+
+    def __init__(self, *, label: str, required: bool = True, help_text: str = "", **kwargs: Any) -> None:
+        super().__init__(
+            label=label,
+            required=required,
+            help_text=help_text or "For example, 27 3 2027",
+            require_all_fields=False,
+            **kwargs,
+        )
+        what = label[0].upper() + label[1:]
+        self.error_messages["required"] = f"Enter {label[0].lower() + label[1:]}"
+        self.error_messages["incomplete"] = f"{what} must include a day, month and year"
+        self.what = what
+        for sub in self.fields:
+            sub.required = required
+
+    def clean(self, value: Any) -> dt.date | None:
+        """Turn day/month/year into a date; impossible dates get a clear message."""
+        if isinstance(value, (list, tuple)) and any(v not in self.empty_values for v in value):
+            for sub in self.fields:
+                sub.required = True
+        try:
+            return super().clean(value)  # type: ignore[no-any-return]
+        except ValidationError as exc:
+            messages = exc.messages
+            if any("range" in m or "valid" in m.lower() or "must be in" in m for m in messages):
+                raise ValidationError(f"{self.what} must be a real date", code="invalid") from exc
+            raise
+
+    def compress(self, data_list: Any) -> dt.date | None:
+        """Build the date, refusing years that are not four digits."""
+        day, month, year = data_list
+        if day and month and year:
+            if len(str(year)) != 4:
+                raise ValidationError(f"{self.what}: the year must include 4 numbers", code="invalid")
+            try:
+                return dt.date(int(year), int(month), int(day))
+            except ValueError as exc:
+                raise ValidationError(f"{self.what} must be a real date", code="invalid") from exc
+        return None
+
+
+class GOVUKForm(forms.Form):
+    """A form laid out in the GOV.UK style automatically, that accepts errors from a service."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    submit_label = "Save"
+    stale_differences: list[Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stale_differences = []
+
+    @property
+    def helper(self) -> FormHelper:
+        """The crispy layout, built from the fields as they are when the form is rendered."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.layout = Layout(
+            *[self._layout_for(name, field) for name, field in self.fields.items()], Button("submit", self.submit_label)
+        )
+        return helper
+
+    @staticmethod
+    def _layout_for(name: str, field: forms.Field) -> Any:
+        widget = field.widget
+        if isinstance(field, DateInputField):
+            return Field(name, context={"fieldset": True, "legend_size": Size.for_legend(Size.SMALL)})
+        if isinstance(widget, forms.HiddenInput):
+            return Field(name)
+        if isinstance(widget, forms.CheckboxSelectMultiple):
+            return Field.checkboxes(name, legend_size=Size.SMALL, small=True)
+        if isinstance(widget, forms.RadioSelect):
+            return Field.radios(name, legend_size=Size.SMALL, small=True)
+        if isinstance(widget, forms.CheckboxInput):
+            return Field.checkbox(name, small=True)
+        if isinstance(widget, forms.Select):
+            return Field.select(name)
+        if isinstance(widget, forms.Textarea):
+            return Field.textarea(name, rows=4)
+        width = Fluid.ONE_QUARTER if isinstance(field, (forms.IntegerField, forms.DecimalField)) else Fluid.TWO_THIRDS
+        return Field.text(name, field_width=width)
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show a service's ValidationError beside the fields it names (the rest at the top)."""
+        if isinstance(exc, StaleEditError):
+            self.stale_differences = exc.differences
+            self.add_error(None, exc.messages[0])
+            return
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                target = field if field in self.fields else None
+                for message in errors:
+                    self.add_error(target, message if target else message)
+        else:
+            for message in exc.messages:
+                self.add_error(None, message)
