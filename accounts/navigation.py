@@ -35,6 +35,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
         frozenset({Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER}),
     ),
     ("Alerts", "deadlines:alert-list", frozenset(Role) - {Role.ADMINISTRATOR}),
+    ("Audit trail", "audit-history", frozenset({Role.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({Role.ADMINISTRATOR})),
 ]
 

@@ -6,7 +6,7 @@ from django.urls import include, path
 from accounts.views import sign_in
 from cases import views as case_views
 
-from . import views
+from . import audit, views
 
 admin.site.site_header = "PLO Tracker administration"
 admin.site.site_title = "PLO Tracker administration"
@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("meetings/", include("meetings.urls")),
     path("deadlines/", include("deadlines.urls")),
+    path("audit/", audit.audit_history, name="audit-history"),
     path("admin/", admin.site.urls),
 ]
 

@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.RoleRequiredMiddleware",
-    "pghistory.middleware.HistoryMiddleware",
+    "plo_tracker.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
