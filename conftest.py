@@ -50,3 +50,69 @@ def client_as(client, make_user):  # type: ignore[no-untyped-def]
         return client
 
     return sign_in
+
+
+# --- Browser tests (Playwright driving Debian's Chromium) -------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """One headless Chromium for the session; browser tests fail (not skip) in CI without it."""
+    need_service(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    """A fresh browser context and page (CSP bypassed only so the axe-core checker can be injected)."""
+    context = browser.new_context(
+        bypass_csp=True, locale="en-GB", timezone_id="Europe/London", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def sign_in(page, base_url: str, username: str, password: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the real sign-in page."""
+    from accounts.tests.factories import TEST_PASSWORD
+
+    page.context.clear_cookies()
+    page.goto(f"{base_url}/accounts/sign-in/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password or TEST_PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("[data-testid=signed-in-as]")
+
+
+def axe_violations(page) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Serious and critical accessibility problems axe-core finds on the current page."""
+    from pathlib import Path
+
+    axe = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+    page.add_script_tag(path=str(axe))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -66,8 +66,11 @@ def lpm_request_create(
     for kind, (state, note) in documents.items():
         if state == DocumentState.NOT_APPLICABLE and not note.strip():
             errors[f"doc_{kind}_note"] = [f"Say why the {DocumentKind(kind).label.lower()} is not applicable"]
-    if recommendation == Recommendation.ISSUE and DocumentKind.SWET not in documents:
-        errors[f"doc_{DocumentKind.SWET}_state"] = ["A draft SWET is needed when recommending issue"]
+    swet_state = documents.get(DocumentKind.SWET, (DocumentState.MISSING, ""))[0]
+    if recommendation == Recommendation.ISSUE and swet_state != DocumentState.PRESENT:
+        errors[f"doc_{DocumentKind.SWET}_state"] = [
+            "A draft SWET must be with the papers when recommending care proceedings (002 §4)"
+        ]
     raise_if(errors)
     episode = case_services.episode_open(family=family, started_on=requested_on, by=by, children=children)
     request = _save_new(
