@@ -359,3 +359,14 @@ class NationalExportForm(GOVUKForm):
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", "The end of the period must be on or after its start")
         return data
+
+
+class CloseForm(GOVUKForm):
+    closed_on = UKDateField(label="date closed")
+    reason = forms.CharField(
+        label="Why is the record being closed?",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Enter why the record is being closed"},
+    )
+    submit_label = "Close the record"

@@ -123,6 +123,44 @@ def family_update(*, family: Family, expected_version: int | None, by: User, **c
 
 
 @transaction.atomic
+def family_close(
+    *,
+    family: Family,
+    expected_version: int | None,
+    closed_on: dt.date,
+    reason: str,
+    by: User,
+    today: dt.date | None = None,
+) -> Family:
+    """Close a family's record (never deleted): who, when and why are kept."""
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    not_in_future(errors, "closed_on", closed_on, today, "Date closed")
+    if not reason.strip():
+        errors["reason"] = ["Enter why the record is being closed"]
+    if family.episodes.filter(ended_on__isnull=True).exists():
+        errors["__all__"] = ["End the family's open PLO episode before closing the record"]
+    last_end = family.episodes.exclude(ended_on__isnull=True).order_by("-ended_on").values_list("ended_on", flat=True)
+    not_before(errors, "closed_on", closed_on, last_end.first(), "Date closed", "the end of the last episode")
+    if family.closed_on is not None:
+        errors["__all__"] = ["This record is already closed"]
+    raise_if(errors)
+    return save_versioned(
+        family,
+        expected_version=expected_version,
+        changes={"closed_on": closed_on, "closed_by": by, "closed_reason": reason.strip()},
+    )
+
+
+@transaction.atomic
+def family_reopen(*, family: Family, by: User) -> Family:
+    """Reopen a closed family record (the closure stays in the audit trail)."""
+    return save_versioned(
+        family, expected_version=None, changes={"closed_on": None, "closed_by": None, "closed_reason": ""}
+    )
+
+
+@transaction.atomic
 def child_create(
     *,
     family: Family,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("mine/", views.my_cases, name="my-cases"),
     path("families/<int:pk>/", views.family_detail, name="family-detail"),
     path("families/<int:pk>/edit/", views.family_edit, name="family-edit"),
+    path("families/<int:pk>/close/", views.family_close, name="family-close"),
     path("families/<int:pk>/children/add/", views.child_add, name="child-add"),
     path("children/<int:pk>/edit/", views.child_edit, name="child-edit"),
     path("families/<int:pk>/people/add/", views.person_add, name="person-add"),

@@ -22,6 +22,7 @@ from . import selectors, services
 from .forms import (
     AssessmentForm,
     ChildForm,
+    CloseForm,
     CostApprovalForm,
     DeliveryForm,
     EndForm,
@@ -311,6 +312,33 @@ class FamilyEdit(StepView):
             team=d["team"],
             social_worker=d["social_worker"],
             team_manager=d["team_manager"],
+        )
+
+
+class FamilyClose(StepView):
+    form_class = CloseForm
+    title = "Close the family's record"
+    intro = (
+        "Records are never deleted. Closing keeps everything, with who closed it, when and why; "
+        "a closed record can be reopened."
+    )
+    success_message = "The record has been closed"
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        family = selectors.family_get(self.request.user, self.kwargs["pk"])  # type: ignore[arg-type]
+        return family, family
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.family.version, "closed_on": timezone.localdate()}
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.family_close(
+            family=self.family,
+            expected_version=d["version"],
+            closed_on=d["closed_on"],
+            reason=d["reason"],
+            by=self.request.user,
         )
 
 
@@ -680,6 +708,7 @@ def national_export(request: HttpRequest) -> HttpResponse:
 
 
 family_edit = allow(CASE_WRITERS)(FamilyEdit.as_view())
+family_close = allow(WAIVE_ROLES)(FamilyClose.as_view())
 child_add = allow(CASE_WRITERS)(ChildAdd.as_view())
 child_edit = allow(CASE_WRITERS)(ChildEdit.as_view())
 person_add = allow(CASE_WRITERS)(PersonAdd.as_view())

@@ -46,12 +46,23 @@ def calendar_current() -> WorkingCalendar:
 
 def policy_for(episode: Episode) -> Policy:
     """The policy version the episode is pinned to (an archived copy if the file has moved on)."""
-    policy = load_policy(episode.policy_name)
-    if policy.version == episode.policy_version:
+    from .engine import PolicyError
+
+    try:
+        policy = load_policy(episode.policy_name)
+    except PolicyError:
+        policy = None  # retired or renamed: the archive may still hold the pinned version
+    if policy is not None and policy.version == episode.policy_version:
         return policy
-    archived = ARCHIVE / f"{episode.policy_name}-{episode.policy_version}.toml"
-    if archived.exists():
-        return load_policy(str(archived))
+    archived_path = ARCHIVE / f"{episode.policy_name}-{episode.policy_version}.toml"
+    if archived_path.exists():
+        archived = load_policy(str(archived_path))
+        if archived.name == episode.policy_name and archived.version == episode.policy_version:
+            return archived
+        raise LookupError(
+            f"{archived_path.name} holds {archived.name} version {archived.version}, "
+            f"not version {episode.policy_version}"
+        )
     raise LookupError(
         f"Policy {episode.policy_name} version {episode.policy_version} is not available; "
         "re-base the episode to the current version"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -89,7 +90,7 @@ def in_pre_proceedings(family, staff):
 
 
 def _text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
+    return re.sub(r"\s+", " ", html.unescape(response.content.decode()))
 
 
 def test_case_page_shows_children_unborn_baby_and_whats_due(client, staff, in_pre_proceedings, family):
@@ -352,3 +353,33 @@ def test_national_export_has_the_item_codes_and_uk_dates(client, staff, in_pre_p
 def test_a_social_worker_cannot_download_the_national_data(client, staff):
     client.force_login(staff["sw"])
     assert client.get(reverse("cases:national-export")).status_code == 403
+
+
+def test_a_record_is_closed_with_who_when_and_why_never_deleted(client, staff, family):
+    client.force_login(staff["tm"])
+    url = reverse("cases:family-close", args=[family.pk])
+    html = _text(
+        client.post(url, {**_date("closed_on", dt.date(2027, 1, 19)), "reason": "", "version": family.version})
+    )
+    assert "Enter why the record is being closed" in html
+    response = client.post(
+        url,
+        {**_date("closed_on", dt.date(2027, 1, 19)), "reason": "Moved out of the area", "version": family.version},
+        follow=True,
+    )
+    html = _text(response)
+    assert "This record was closed on 19 Jan 2027" in html and "Moved out of the area" in html
+    family.refresh_from_db()
+    assert family.closed_by == staff["tm"]
+    assert family.children.count() == 2  # nothing removed
+
+
+def test_a_family_with_an_open_episode_cannot_be_closed(client, staff, in_pre_proceedings, family):
+    client.force_login(staff["tm"])
+    html = _text(
+        client.post(
+            reverse("cases:family-close", args=[family.pk]),
+            {**_date("closed_on", dt.date(2027, 1, 19)), "reason": "x", "version": family.version},
+        )
+    )
+    assert "End the family's open PLO episode before closing the record" in html

@@ -13,3 +13,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_ENABLED = True
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
+
+# Each test run gets its own throwaway database, so runs started side by side never collide.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PLO_TEST_DB_NAME", f"test_plo_tracker_{os.getpid()}")}  # noqa: F405
