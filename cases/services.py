@@ -514,6 +514,8 @@ def exit_letter_record(*, episode: Episode, exit_letter_on: dt.date, by: User, t
     """Record the reflective exit letter given to a family that stepped down (000)."""
     today = _today(today)
     errors: dict[str, list[str]] = {}
+    if episode.end_outcome not in (EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN):
+        errors["__all__"] = ["An exit letter is sent only when the family steps down"]
     not_in_future(errors, "exit_letter_on", exit_letter_on, today, "Date of the exit letter")
     not_before(
         errors,
@@ -524,7 +526,9 @@ def exit_letter_record(*, episode: Episode, exit_letter_on: dt.date, by: User, t
         "the decision to step down",
     )
     raise_if(errors)
-    return save_versioned(episode, expected_version=None, changes={"exit_letter_on": exit_letter_on})
+    episode = save_versioned(episode, expected_version=None, changes={"exit_letter_on": exit_letter_on})
+    deadlines_recompute(episode=episode, today=today)
+    return episode
 
 
 # --- Assessments -----------------------------------------------------------------------------

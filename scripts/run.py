@@ -40,7 +40,8 @@ def main() -> int:
     env.setdefault("PLO_SITE_URL", f"http://localhost:{PORT}")
     env.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
-    if not env.get("DATABASE_URL"):
+    embedded_db = not env.get("DATABASE_URL")
+    if embedded_db:
         from plo_tracker import embedded
 
         # This process holds the embedded server for as long as the product runs.
@@ -53,7 +54,10 @@ def main() -> int:
     python = sys.executable
     manage = [python, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)
-    subprocess.run([*manage, "demo_data", "--if-empty"], env=env, check=True)
+    # Fictional demo families only go into the embedded laptop database, or when asked for:
+    # a council's real database must never receive them by accident.
+    if embedded_db or env.get("PLO_DEMO") == "1":
+        subprocess.run([*manage, "demo_data", "--if-empty"], env=env, check=True)
 
     commands = {
         "web": [

@@ -1,0 +1,183 @@
+"""`manage.py demo_data`: the demo council a new user signs in to, and its refusal to touch real data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count
+from pghistory.models import Context
+
+from accounts.models import Team, User
+from accounts.roles import Role
+from cases.demo import DEFAULT_PASSWORD, SIGN_INS
+from cases.models import Child, EndOutcome, Episode, EpisodeChild, Family, Person, Stage
+from deadlines.models import ClosureDay, Deadline, DeadlineState
+from deadlines.services import calendar_current
+from meetings.models import LegalAdvice, PermanencyPlanningMeeting
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 23)
+SIGN_IN = "/accounts/sign-in/"
+
+
+@pytest.fixture(scope="class")
+def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Load the demo once for the class (it takes seconds), and roll it back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("demo_data", "--today", TODAY.isoformat(), stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+class TestTheDemoCouncil:
+    """What someone signing in to a freshly loaded demo sees."""
+
+    def test_the_summary_names_the_council_counts_and_sign_ins(self, demo):
+        assert "Northmoor Borough Council demo" in demo
+        assert "3 teams" in demo and "25 families" in demo
+        for member in SIGN_INS:
+            assert member.username in demo
+        assert DEFAULT_PASSWORD in demo
+
+    @pytest.mark.parametrize("member", SIGN_INS, ids=lambda m: m.username)
+    def test_each_demo_sign_in_has_its_role_and_signs_in_with_the_demo_password(self, demo, client, member):
+        user = User.objects.get(username=member.username)
+        assert user.roles == frozenset({member.role})
+        assert user.first_name and user.last_name and user.job_title
+        assert user.email.endswith("@northmoor.example")
+        assert user.is_staff == (member.role == Role.ADMINISTRATOR)
+        response = client.post(SIGN_IN, {"username": member.username, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 302, response.content.decode()[:500]
+
+    def test_three_teams_each_with_a_team_manager_and_social_workers(self, demo):
+        teams = list(Team.objects.all())
+        assert len(teams) == 3
+        for team in teams:
+            members = list(team.members.all())
+            assert sum(m.has_role(Role.TEAM_MANAGER) for m in members) == 1
+            assert sum(m.has_role(Role.SOCIAL_WORKER) for m in members) >= 3
+        sam = User.objects.get(username="sam.social")
+        tara = User.objects.get(username="tara.manager")
+        assert sam.team == tara.team and "North" in sam.team.name
+        # Every role is held by someone.
+        assert {role for user in User.objects.all() for role in user.roles} == set(Role)
+
+    def test_about_25_families_and_40_children_with_an_unborn_baby_and_a_sibling_group(self, demo):
+        assert 20 <= Family.objects.count() <= 30
+        assert 35 <= Child.objects.count() <= 45
+        unborn = Child.objects.get(date_of_birth__isnull=True)
+        assert unborn.expected_date_of_birth > TODAY
+        assert Family.objects.annotate(n=Count("children")).filter(n__gte=3).exists()
+        assert all(f.team.members.filter(pk=f.social_worker_id).exists() for f in Family.objects.select_related("team"))
+        assert Family.objects.filter(people__relationship="grandparent", people__parental_responsibility=True).exists()
+
+    def test_every_stage_and_every_end_outcome_is_shown(self, demo):
+        assert set(Episode.objects.values_list("stage", flat=True)) == set(Stage.values)
+        assert set(Episode.objects.exclude(end_outcome="").values_list("end_outcome", flat=True)) == set(
+            EndOutcome.values
+        )
+        stepped_down = Episode.objects.filter(end_outcome__in=[EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN])
+        assert all(e.exit_letter_on for e in stepped_down)
+        issued = Episode.objects.filter(proceedings__issued_on__isnull=False)
+        assert issued.filter(proceedings__hearings__kind="cmh").exists()
+        assert issued.filter(proceedings__hearings__kind="irh").exists()
+        assert all(e.proceedings.court_reference for e in issued)
+        assert Episode.objects.filter(extensions__isnull=False, ended_on__isnull=True).exists()
+        assert LegalAdvice.objects.filter(recorded_by__username="leo.legal").count() >= 5
+        assert PermanencyPlanningMeeting.objects.exists()
+
+    def test_sam_has_about_five_cases_with_overdue_and_due_soon_deadlines(self, demo):
+        calendar = calendar_current()
+        soon = calendar.add_working_days(TODAY, 2)
+        for owner in ({"social_worker__username": "sam.social"}, {"team_manager__username": "tara.manager"}):
+            families = Family.objects.filter(**owner)
+            assert 4 <= families.count() <= 10
+            open_deadlines = Deadline.objects.filter(
+                episode__family__in=families, episode__ended_on__isnull=True, state=DeadlineState.OPEN
+            )
+            assert open_deadlines.filter(due_on__lt=TODAY).exists(), "nothing overdue"
+            assert open_deadlines.filter(due_on__gte=TODAY, due_on__lte=soon).exists(), "nothing due soon"
+        assert Family.objects.filter(social_worker__username="sam.social").count() == 5
+
+    def test_a_restricted_family_is_named_to_a_few_people_only(self, demo):
+        family = Family.objects.get(restricted=True)
+        named = set(family.restricted_to.values_list("username", flat=True))
+        assert 3 <= len(named) <= 6
+        assert "helen.hos" in named and "sam.social" not in named
+
+    def test_a_child_is_in_pre_proceedings_for_a_second_time(self, demo):
+        repeats = [link for link in EpisodeChild.objects.select_related("episode") if link.is_repeat]
+        assert repeats
+        assert any(link.episode.is_open for link in repeats)
+
+    def test_the_audit_trail_says_the_demo_wrote_it(self, demo):
+        family_event = apps.get_model("cases", "FamilyEvent")
+        from_demo = family_event.objects.filter(pgh_context_id__in=Context.objects.filter(metadata__source="demo_data"))
+        assert from_demo.values("pgh_obj_id").distinct().count() == Family.objects.count()
+
+    def test_a_closure_day_is_coming_up(self, demo):
+        assert ClosureDay.objects.filter(date__gt=TODAY, date__lte=TODAY + dt.timedelta(weeks=4)).exists()
+
+    def test_if_empty_leaves_a_loaded_database_alone(self, demo):
+        counts = (User.objects.count(), Family.objects.count(), Child.objects.count(), Episode.objects.count())
+        out = StringIO()
+        call_command("demo_data", "--if-empty", "--today", TODAY.isoformat(), stdout=out)
+        call_command("demo_data", "--if-empty", "--today", TODAY.isoformat(), stdout=out)
+        assert out.getvalue().count("Demo data not loaded: the database already has families") == 2
+        assert (User.objects.count(), Family.objects.count(), Child.objects.count(), Episode.objects.count()) == counts
+
+    def test_without_if_empty_a_loaded_database_is_refused(self, demo):
+        families = Family.objects.count()
+        with pytest.raises(CommandError, match="already has families"):
+            call_command("demo_data", "--today", TODAY.isoformat(), stdout=StringIO())
+        assert Family.objects.count() == families
+
+
+def _snapshot() -> list[tuple[object, ...]]:
+    """What the demo looks like to a user: families, children, parents, stages and deadline dates."""
+    return [
+        *Family.objects.order_by("reference").values_list("reference", "name", "social_worker__username"),
+        *Child.objects.order_by("case_system_id").values_list("first_name", "last_name", "date_of_birth"),
+        *Person.objects.order_by("family__reference", "id").values_list("full_name", "solicitor_firm"),
+        *Episode.objects.order_by("family__reference", "started_on").values_list("stage", "decision_date"),
+        *Deadline.objects.order_by(
+            "episode__family__reference", "episode__started_on", "key", "occurrence"
+        ).values_list("key", "due_on", "state"),
+    ]
+
+
+def _load(seed: int, *flags: str) -> list[tuple[object, ...]]:
+    """Load the demo, snapshot it, and undo it."""
+    with transaction.atomic():
+        call_command("demo_data", "--today", TODAY.isoformat(), "--seed", str(seed), *flags, stdout=StringIO())
+        snapshot = _snapshot()
+        transaction.set_rollback(True)
+    return snapshot
+
+
+def test_the_same_seed_and_day_give_the_same_demo_and_another_seed_other_names():
+    first, again, other = _load(2026), _load(2026, "--if-empty"), _load(7)
+    assert first == again
+    assert first != other
+    # Another seed changes names, not what each family shows.
+    assert [row for row in first if row[0] in Stage.values] == [row for row in other if row[0] in Stage.values]
+
+
+def test_an_existing_account_with_a_demo_username_is_never_changed(make_user):
+    admin = make_user(Role.ADMINISTRATOR, username="ada.admin")
+    password = admin.password
+    with pytest.raises(CommandError, match=r"demo usernames already exist \(ada.admin\)"):
+        call_command("demo_data", "--today", TODAY.isoformat(), stdout=StringIO())
+    out = StringIO()
+    call_command("demo_data", "--if-empty", "--today", TODAY.isoformat(), stdout=out)
+    assert out.getvalue().startswith("Demo data not loaded")
+    admin.refresh_from_db()
+    assert admin.password == password
+    assert not Family.objects.exists() and not Team.objects.filter(name__contains="Family Safeguarding").exists()
