@@ -682,6 +682,7 @@ def hearing_record(
     today: dt.date | None = None,
 ) -> Hearing:
     """Record a court hearing (listed or held) in care proceedings."""
+    proceedings = CareProceedings.objects.select_related("episode").get(pk=proceedings.pk)  # fresh, not a stale copy
     errors: dict[str, list[str]] = {}
     if proceedings.issued_on is None:
         errors["__all__"] = ["Record the date proceedings were issued before adding hearings"]

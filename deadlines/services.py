@@ -74,8 +74,9 @@ def stored_key(key: str, of: str | None) -> str:
     return f"{key}:{of}" if of else key
 
 
-def episode_inputs(episode: Episode) -> dict[str, Any]:
+def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[str, Any]:
     """Everything recorded on an episode, in the engine's vocabulary (timescales.md §2)."""
+    today = today or timezone.localdate()
     from cases.models import CareProceedings, EndOutcome
     from meetings.models import LPMKind, LPMOutcome, LPMRequest, MeetingKind, RequestStatus
 
@@ -154,7 +155,12 @@ def episode_inputs(episode: Episode) -> dict[str, Any]:
             if value:
                 events[key] = value
         for hearing in sorted(proceedings.hearings.all(), key=lambda h: h.hearing_date):
-            if hearing.kind in ("cmh", "irh", "final_hearing") and hearing.kind not in events:
+            # A hearing listed for a future date has not happened yet: it cannot meet a deadline.
+            if (
+                hearing.kind in ("cmh", "irh", "final_hearing")
+                and hearing.kind not in events
+                and (hearing.hearing_date <= today)
+            ):
                 events[hearing.kind] = hearing.hearing_date
 
     if episode.ended_on and episode.end_outcome != EndOutcome.ISSUE:
@@ -204,7 +210,7 @@ def episode_timetable(
     episode: Episode, *, today: dt.date | None = None, calendar: WorkingCalendar | None = None
 ) -> Timetable:
     """The engine's timetable for an episode as recorded now."""
-    inputs = episode_inputs(episode)
+    inputs = episode_inputs(episode, today=today)
     policy = policy_for(episode)
     extension = min(inputs["extension_weeks"], policy.max_extension_weeks)
     # Each council's policy names only the events it uses; the rest of the record is not its concern.

@@ -121,3 +121,53 @@ def test_a_family_steps_down_and_every_date_moves_the_deadlines(family, people, 
     episode.refresh_from_db()
     assert episode.stage == Stage.ENDED
     assert not episode.deadlines.filter(state=DeadlineState.OPEN, key="final_meeting").exists()
+
+
+def test_a_hearing_listed_for_a_future_date_does_not_meet_its_deadline(family, people):
+    today = dt.date(2027, 3, 10)
+    request = ms.lpm_request_create(
+        family=family,
+        requested_on=dt.date(2027, 1, 4),
+        recommendation=Recommendation.ISSUE,
+        concerns="Serious injury",
+        documents={**DOCS, "swet": ("present", "")},
+        by=people["tm"],
+        today=today,
+    )
+    ms.lpm_request_decide(
+        request=request,
+        expected_version=None,
+        status=RequestStatus.APPROVED,
+        decided_on=dt.date(2027, 1, 5),
+        by=people["hos"],
+        today=today,
+    )
+    lpm = ms.lpm_list(episode=request.episode, panel_date=dt.date(2027, 1, 7), by=people["tm"], today=today)
+    ms.lpm_record_outcome(
+        lpm=lpm,
+        expected_version=None,
+        held_on=dt.date(2027, 1, 7),
+        outcome=LPMOutcome.ISSUE,
+        chair=people["hos"],
+        by=people["hos"],
+        today=today,
+    )
+    proceedings = request.episode.proceedings
+    cs.proceedings_update(
+        proceedings=proceedings,
+        expected_version=None,
+        issued_on=dt.date(2027, 1, 15),
+        court_reference="NM27C00001",
+        by=people["legal"],
+        today=today,
+    )
+    cs.hearing_record(
+        proceedings=proceedings, kind="cmh", hearing_date=dt.date(2027, 1, 29), by=people["legal"], today=today
+    )
+    cs.hearing_record(
+        proceedings=proceedings, kind="irh", hearing_date=dt.date(2027, 5, 20), by=people["legal"], today=today
+    )
+    episode = request.episode
+    assert _deadline(episode, "cmh").state == DeadlineState.MET
+    irh = _deadline(episode, "irh")
+    assert irh.state == DeadlineState.OPEN and irh.met_on is None  # listed, not yet held
