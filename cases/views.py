@@ -189,7 +189,9 @@ def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[
         if episode.stage == Stage.PRE_PROCEEDINGS:
             if can(LETTER_ROLES):
                 actions.append(("Letter before proceedings", reverse("cases:letter", args=[episode.pk])))
-            if can(DELIVERY_ROLES):
+            delivered = {d.person_id for d in episode.letter_deliveries.all()}
+            waiting = [p for p in family.people.all() if p.parental_responsibility and p.pk not in delivered]
+            if can(DELIVERY_ROLES) and waiting:
                 actions.append(
                     ("Record the letter being delivered", reverse("cases:letter-deliver", args=[episode.pk]))
                 )
@@ -488,6 +490,14 @@ class LetterDeliver(EpisodeStep):
     def get_form_kwargs(self) -> dict[str, Any]:
         delivered = self.obj.letter_deliveries.values_list("person_id", flat=True)
         return {"people": self.family.people.filter(parental_responsibility=True).exclude(pk__in=delivered)}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        if not kwargs["form"].fields["person"].queryset.exists():
+            kwargs["intro"] = (
+                "The letter has already been recorded as delivered to every parent with parental "
+                "responsibility. If someone is missing, add them to the family first."
+            )
+        return super().get_context_data(**kwargs)
 
     def perform(self, form: Any) -> Any:
         d = form.cleaned_data

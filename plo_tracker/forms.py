@@ -19,7 +19,7 @@ class UKDateField(DateInputField):
 
     def __init__(self, *, label: str, required: bool = True, help_text: str = "", **kwargs: Any) -> None:
         super().__init__(
-            label=label,
+            label=label[0].upper() + label[1:],
             required=required,
             help_text=help_text or "For example, 27 3 2027",
             require_all_fields=False,
@@ -68,6 +68,13 @@ class GOVUKForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stale_differences = []
+        for field in self.fields.values():
+            # GOV.UK asks for numbers in a text input with a numeric keyboard, not type="number".
+            if isinstance(field, (forms.IntegerField, forms.DecimalField)) and not isinstance(
+                field.widget, forms.HiddenInput
+            ):
+                mode = "numeric" if isinstance(field, forms.IntegerField) else "decimal"
+                field.widget = forms.TextInput(attrs={"inputmode": mode, "spellcheck": "false"})
 
     @property
     def helper(self) -> FormHelper:
