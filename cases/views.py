@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts.access import allow
 from accounts.roles import ALL_STAFF, CASE_READERS, CASE_WRITERS, Role
@@ -70,6 +71,7 @@ MEETING_ROLES = frozenset(
 
 
 @allow(ALL_STAFF)
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in user's home page: what their role needs first."""
     from meetings.models import LPMRequest
@@ -94,6 +96,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @allow(CASE_READERS)
+@require_safe
 def family_list(request: HttpRequest) -> HttpResponse:
     """Every family the user may see, with a search by name, reference or case-system ID."""
     query = request.GET.get("q", "")[:100]
@@ -110,6 +113,7 @@ def family_list(request: HttpRequest) -> HttpResponse:
 
 
 @allow(frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}))
+@require_safe
 def my_cases(request: HttpRequest) -> HttpResponse:
     """A social worker's (or team manager's) own cases, most urgent first."""
     today = timezone.localdate()
@@ -119,6 +123,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 
 @allow(CASE_READERS)
+@require_safe
 def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The case page: children, parents, what's due next, the timeline and every step recorded."""
     family = selectors.family_get(request.user, pk)  # type: ignore[arg-type]
@@ -694,6 +699,7 @@ class DeadlineWaive(StepView):
 
 
 @allow(EXPORT_ROLES)
+@require_safe
 def national_export(request: HttpRequest) -> HttpResponse:
     """The national pre-proceedings data items (PREP001A-PREP024A) as CSV for a period."""
     from .exports import national_dataset_csv

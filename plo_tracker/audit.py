@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from pghistory.models import Events
 
 from accounts.access import allow
@@ -87,6 +88,7 @@ def history_rows(obj: models.Model) -> list[dict[str, Any]]:
 
 
 @allow({Role.ADMINISTRATOR})
+@require_safe
 def audit_history(request: HttpRequest) -> HttpResponse:
     """Administrators look up the full change history of one record (issue #2 item 6)."""
     form = LookupForm(data=request.GET or None)

@@ -26,7 +26,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and not env_bool("PLO_INSECURE_DEV_KEY"):
         raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (see docs/operations.md)")
-    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105  (dev and tests only)
+    # bandit B105: dev and tests only; production refuses to start without a key
+    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()
