@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_safe
 
 from .access import allow
 from .forms import SignInForm
@@ -45,6 +46,7 @@ sign_out = allow(ALL_STAFF)(SignOutView.as_view())
 
 
 @login_not_required
+@require_safe
 def signed_out(request: HttpRequest) -> HttpResponse:
     """Confirmation that the user has signed out."""
     response = render(request, "registration/signed_out.html")

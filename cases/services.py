@@ -69,6 +69,12 @@ def raise_if(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
+def lock_episode(episode: Episode) -> Episode:
+    """Re-read the episode and lock its row for this transaction: decisions are made on fresh data,
+    and two people recording steps on one episode at once are applied one after the other."""
+    return Episode.objects.select_for_update().select_related("family").get(pk=episode.pk)
+
+
 def _save_new(instance: Any) -> Any:
     """full_clean then save, turning a constraint race into a field-less validation error."""
     instance.full_clean()
@@ -292,6 +298,7 @@ def episode_rebase(*, episode: Episode, policy_name: str, by: User) -> Episode:
 @transaction.atomic
 def pre_proceedings_start(*, episode: Episode, decision_date: dt.date, by: User) -> Episode:
     """The LPM decided to initiate pre-proceedings: the clock starts at the decision date (D)."""
+    episode = lock_episode(episode)
     episode = save_versioned(
         episode, expected_version=None, changes={"decision_date": decision_date, "stage": Stage.PRE_PROCEEDINGS}
     )
@@ -321,6 +328,7 @@ def letter_update(
     today: dt.date | None = None,
 ) -> Episode:
     """Record the letter before proceedings being drafted, checked by legal and approved."""
+    episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     if episode.decision_date is None:
@@ -370,6 +378,7 @@ def letter_deliver(
     today: dt.date | None = None,
 ) -> LetterDelivery:
     """Record the letter before proceedings delivered to one parent (this entitles them to legal help)."""
+    episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     if person.family_id != episode.family_id:
@@ -408,6 +417,7 @@ def extension_agree(
     *, episode: Episode, weeks: int, agreed_on: dt.date, rationale: str, by: User, today: dt.date | None = None
 ) -> Extension:
     """Record a head of service's agreed extension, bounded by the policy's maximum (002 §11a ii)."""
+    episode = lock_episode(episode)
     today = _today(today)
     policy = load_policy(episode.policy_name)
     errors: dict[str, list[str]] = {}
@@ -452,6 +462,7 @@ def episode_end(
     today: dt.date | None = None,
 ) -> Episode:
     """End pre-proceedings: step down to CP or CIN, issue care proceedings, or no further action."""
+    episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     end_decision_date = end_decision_date or ended_on
@@ -569,6 +580,7 @@ def _assessment_errors(fields: dict[str, Any], episode: Episode, today: dt.date)
 @transaction.atomic
 def assessment_create(*, episode: Episode, by: User, today: dt.date | None = None, **fields: Any) -> Assessment:
     """Add an assessment to the pre-proceedings plan."""
+    episode = lock_episode(episode)
     today = _today(today)
     raise_if(_assessment_errors(fields, episode, today))
     assessment = _save_new(Assessment(episode=episode, **fields))
@@ -584,7 +596,7 @@ def assessment_update(
     today = _today(today)
     merged = {f.name: getattr(assessment, f.name) for f in Assessment._meta.concrete_fields}
     merged.update(changes)
-    raise_if(_assessment_errors(merged, assessment.episode, today))
+    raise_if(_assessment_errors(merged, lock_episode(assessment.episode), today))
     assessment = save_versioned(assessment, expected_version=expected_version, changes=changes)
     deadlines_recompute(episode=assessment.episode, today=today)
     return assessment
@@ -614,6 +626,7 @@ def proceedings_decide(
     *, episode: Episode, issue_decision_on: dt.date, by: User, today: dt.date | None = None
 ) -> CareProceedings:
     """Record the decision to issue care proceedings; the issue timetable starts (002 §9c)."""
+    episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     not_in_future(errors, "issue_decision_on", issue_decision_on, today, "Date of the decision to issue")

@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.roles import Role
 from cases import services as case_services
 from cases.models import Child, EndOutcome, Episode, Family, Stage
-from cases.services import _save_new, not_before, not_in_future, raise_if
+from cases.services import _save_new, lock_episode, not_before, not_in_future, raise_if
 from deadlines.services import deadlines_recompute
 from plo_tracker.versioning import save_versioned
 
@@ -176,6 +176,7 @@ def lpm_list(
     *, episode: Episode, panel_date: dt.date, kind: str = LPMKind.INITIAL, by: User, today: dt.date | None = None
 ) -> LPM:
     """List the case at a panel date (initial LPM, further LPM after deferral, or gateway review)."""
+    episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     request = LPMRequest.objects.filter(episode=episode).first()
@@ -259,7 +260,7 @@ def lpm_record_outcome(
 ) -> LPM:
     """Record an LPM's outcome (002 §9): initiate, issue, defer or NFA; or a review's decision."""
     today = _today(today)
-    episode = Episode.objects.get(pk=lpm.episode_id)
+    episode = lock_episode(lpm.episode)
     errors: dict[str, list[str]] = {}
     if outcome not in _OUTCOMES_BY_KIND[LPMKind(lpm.kind)]:
         errors["outcome"] = ["Choose an outcome this meeting can decide"]
@@ -419,6 +420,7 @@ def _meeting_errors(
 @transaction.atomic
 def meeting_record(*, episode: Episode, kind: str, by: User, today: dt.date | None = None, **fields: Any) -> Meeting:
     """Book or record a pre-proceedings meeting (initial, review or final) and its minutes."""
+    episode = lock_episode(episode)
     today = _today(today)
     raise_if(_meeting_errors(episode, kind, fields, today))
     if fields.get("minutes_approved_on") and not fields.get("minutes_approved_by"):
@@ -436,7 +438,7 @@ def meeting_update(
     today = _today(today)
     merged = {f.name: getattr(meeting, f.name) for f in Meeting._meta.concrete_fields}
     merged.update(changes)
-    raise_if(_meeting_errors(meeting.episode, meeting.kind, merged, today, meeting=meeting))
+    raise_if(_meeting_errors(lock_episode(meeting.episode), meeting.kind, merged, today, meeting=meeting))
     if changes.get("minutes_approved_on") and not meeting.minutes_approved_on:
         changes["minutes_approved_by"] = by
     meeting = save_versioned(meeting, expected_version=expected_version, changes=changes)

@@ -10,11 +10,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger("plo_tracker.errors")
 
 
 @login_not_required
+@require_safe
 def health(request: HttpRequest) -> HttpResponse:
     """For load balancers: 200 when the database answers, 503 when it does not (no details)."""
     from deadlines.models import WorkerHeartbeat

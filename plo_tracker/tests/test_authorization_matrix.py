@@ -1,0 +1,303 @@
+"""Every URL the project defines x every role and anonymous x GET and POST, against a declared table.
+
+The URLs come from the resolver, so a new page without an entry in EXPECTED fails this test
+(issue #6). The table is written out here rather than imported from the views, so a change of
+who may use a page has to be made in two places on purpose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.roles import Role
+from cases import services as cs
+from cases.tests.factories import ChildFactory, FamilyFactory, PersonFactory
+from meetings import services as ms
+
+pytestmark = pytest.mark.django_db
+
+R = Role
+ALL = frozenset(Role)
+READERS = ALL - {R.ADMINISTRATOR}
+WRITERS = READERS - {R.READ_ONLY}
+PUBLIC = "public"
+NONE: frozenset[Role] = frozenset()
+
+# url name -> (roles that may GET, roles that may POST). PUBLIC needs no sign-in.
+EXPECTED: dict[str, tuple[Any, Any]] = {
+    "home": (ALL, NONE),
+    "health": (PUBLIC, NONE),
+    "audit-history": ({R.ADMINISTRATOR}, NONE),
+    "accounts:sign-in": (PUBLIC, PUBLIC),
+    "accounts:sign-out": (NONE, ALL),
+    "accounts:signed-out": (PUBLIC, NONE),
+    "cases:family-list": (READERS, NONE),
+    "cases:family-create": (
+        {
+            R.SOCIAL_WORKER,
+            R.TEAM_MANAGER,
+            R.SERVICE_MANAGER,
+            R.HEAD_OF_SERVICE,
+            R.COURT_LIAISON_OFFICER,
+            R.BUSINESS_SUPPORT,
+        },
+    )
+    * 2,
+    "cases:my-cases": ({R.SOCIAL_WORKER, R.TEAM_MANAGER}, NONE),
+    "cases:family-detail": (READERS, NONE),
+    "cases:family-edit": (WRITERS,) * 2,
+    "cases:family-close": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
+    "cases:child-add": (WRITERS,) * 2,
+    "cases:child-edit": (WRITERS,) * 2,
+    "cases:person-add": (WRITERS,) * 2,
+    "cases:person-edit": (WRITERS,) * 2,
+    "cases:letter": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},)
+    * 2,
+    "cases:letter-deliver": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
+    "cases:extension": ({R.HEAD_OF_SERVICE},) * 2,
+    "cases:episode-end": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER},) * 2,
+    "cases:assessment-add": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
+    "cases:assessment-edit": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
+    "cases:assessment-approve-cost": ({R.HEAD_OF_SERVICE},) * 2,
+    "cases:proceedings": (
+        {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},
+    )
+    * 2,
+    "cases:hearing-add": (
+        {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},
+    )
+    * 2,
+    "cases:deadline-waive": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
+    "cases:national-export": (
+        {R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.ASSISTANT_DIRECTOR},
+        NONE,
+    ),
+    "meetings:lpm-request": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
+    "meetings:lpm-request-documents": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
+    "meetings:lpm-request-decide": ({R.HEAD_OF_SERVICE},) * 2,
+    "meetings:lpm-list": (
+        {
+            R.TEAM_MANAGER,
+            R.SERVICE_MANAGER,
+            R.HEAD_OF_SERVICE,
+            R.ASSISTANT_DIRECTOR,
+            R.COURT_LIAISON_OFFICER,
+            R.BUSINESS_SUPPORT,
+            R.LEGAL_ADVISER,
+        },
+    )
+    * 2,
+    "meetings:lpm-outcome": (
+        {
+            R.TEAM_MANAGER,
+            R.SERVICE_MANAGER,
+            R.HEAD_OF_SERVICE,
+            R.ASSISTANT_DIRECTOR,
+            R.COURT_LIAISON_OFFICER,
+            R.BUSINESS_SUPPORT,
+            R.LEGAL_ADVISER,
+        },
+    )
+    * 2,
+    "meetings:lpm-edit": (
+        {
+            R.TEAM_MANAGER,
+            R.SERVICE_MANAGER,
+            R.HEAD_OF_SERVICE,
+            R.ASSISTANT_DIRECTOR,
+            R.COURT_LIAISON_OFFICER,
+            R.BUSINESS_SUPPORT,
+            R.LEGAL_ADVISER,
+        },
+    )
+    * 2,
+    "meetings:legal-advice": ({R.LEGAL_ADVISER, R.HEAD_OF_SERVICE},) * 2,
+    "meetings:meeting-add": (
+        {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},
+    )
+    * 2,
+    "meetings:meeting-edit": (
+        {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},
+    )
+    * 2,
+    "meetings:ppm-add": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT},) * 2,
+    "deadlines:team-dashboard": ({R.TEAM_MANAGER, R.SERVICE_MANAGER}, NONE),
+    "deadlines:tracker": (READERS - {R.SOCIAL_WORKER}, NONE),
+    "deadlines:tracker-print": (READERS - {R.SOCIAL_WORKER}, NONE),
+    "deadlines:tracker-export": (READERS - {R.SOCIAL_WORKER}, NONE),
+    "deadlines:weekly": ({R.HEAD_OF_SERVICE, R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER}, NONE),
+    "deadlines:alert-list": (READERS, READERS),
+    "deadlines:calendar": (READERS, READERS),
+    "deadlines:calendar-feed": ("token", NONE),
+    # The admin site keeps its own checks (is_staff, model permissions); only its front door is listed.
+    "admin:index": ("admin", "admin"),
+}
+
+
+def _url_names(resolver: URLResolver, namespace: str = "") -> list[str]:
+    names = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            if entry.namespace == "admin":
+                continue
+            names += _url_names(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.append(f"{namespace}{entry.name}")
+    return names
+
+
+def test_every_url_is_in_the_declared_table():
+    names = set(_url_names(get_resolver())) | {"admin:index"}
+    missing = names - set(EXPECTED)
+    assert not missing, f"pages with no declared access: {sorted(missing)}"
+    assert not set(EXPECTED) - names, f"declared but gone: {sorted(set(EXPECTED) - names)}"
+
+
+@pytest.fixture
+def world(make_user, team):
+    """One family in pre-proceedings and one in care proceedings, in the team everyone belongs to."""
+    users = {role: make_user(role, username=role.value) for role in Role}
+    tm, hos, sw = users[R.TEAM_MANAGER], users[R.HEAD_OF_SERVICE], users[R.SOCIAL_WORKER]
+    today = dt.date(2027, 2, 1)
+    docs = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment", "swet"), ("present", ""))
+
+    def journey(name: str, outcome: str):
+        family = FamilyFactory(team=team, social_worker=sw, team_manager=tm, name=name)
+        child = ChildFactory(family=family)
+        person = PersonFactory(family=family)
+        request = ms.lpm_request_create(
+            family=family,
+            requested_on=dt.date(2027, 1, 4),
+            recommendation="issue",
+            concerns="x",
+            documents=docs,
+            by=tm,
+            today=today,
+        )
+        ms.lpm_request_decide(
+            request=request,
+            expected_version=None,
+            status="approved",
+            decided_on=dt.date(2027, 1, 5),
+            by=hos,
+            today=today,
+        )
+        lpm = ms.lpm_list(episode=request.episode, panel_date=dt.date(2027, 1, 7), by=tm, today=today)
+        ms.lpm_record_outcome(
+            lpm=lpm, expected_version=None, held_on=dt.date(2027, 1, 7), outcome=outcome, chair=hos, by=hos, today=today
+        )
+        return family, child, person, request, lpm
+
+    family, child, person, request, lpm = journey("Matrix family", "initiate")
+    episode = request.episode
+    meeting = ms.meeting_record(
+        episode=episode, kind="initial_meeting", scheduled_for=dt.date(2027, 1, 20), by=tm, today=today
+    )
+    assessment = cs.assessment_create(
+        episode=episode,
+        kind="parenting",
+        provider="P",
+        by=sw,
+        today=today,
+        instructed_on=dt.date(2027, 1, 8),
+        due_on=dt.date(2027, 3, 1),
+    )
+    issued_family, *_, issued_request, _ = journey("Court family", "issue")
+    return {
+        "users": users,
+        "kwargs": {
+            "cases:family-detail": family.pk,
+            "cases:family-edit": family.pk,
+            "cases:family-close": family.pk,
+            "cases:child-add": family.pk,
+            "cases:child-edit": child.pk,
+            "cases:person-add": family.pk,
+            "cases:person-edit": person.pk,
+            "cases:letter": episode.pk,
+            "cases:letter-deliver": episode.pk,
+            "cases:extension": episode.pk,
+            "cases:episode-end": episode.pk,
+            "cases:assessment-add": episode.pk,
+            "cases:assessment-edit": assessment.pk,
+            "cases:assessment-approve-cost": assessment.pk,
+            "cases:proceedings": issued_request.episode_id,
+            "cases:hearing-add": issued_request.episode_id,
+            "cases:deadline-waive": episode.deadlines.filter(state="open").first().pk,
+            "meetings:lpm-request": issued_family.pk,
+            "meetings:lpm-request-documents": request.pk,
+            "meetings:lpm-request-decide": request.pk,
+            "meetings:lpm-list": episode.pk,
+            "meetings:lpm-outcome": lpm.pk,
+            "meetings:lpm-edit": lpm.pk,
+            "meetings:legal-advice": lpm.pk,
+            "meetings:meeting-add": episode.pk,
+            "meetings:meeting-edit": meeting.pk,
+            "meetings:ppm-add": family.pk,
+        },
+    }
+
+
+def _url(name: str, world: dict[str, Any], user: Any) -> str:
+    if name == "deadlines:tracker-export":
+        return reverse(name, kwargs={"fmt": "csv"})
+    if name == "deadlines:calendar-feed":
+        token = user.calendar_token if user is not None else world["users"][R.SOCIAL_WORKER].calendar_token
+        return reverse(name, kwargs={"token": token})
+    pk = world["kwargs"].get(name)
+    return reverse(name, args=[pk]) if pk is not None else reverse(name)
+
+
+def _allowed(spec: Any, role: Role | None) -> bool:
+    if spec == PUBLIC or spec == "token":
+        return True
+    if spec == "admin":
+        return role == R.ADMINISTRATOR
+    return role is not None and role in spec
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_page_admits_exactly_its_roles(name, world):
+    get_spec, post_spec = EXPECTED[name]
+    for role in [None, *Role]:
+        user = world["users"][role] if role else None
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        url = _url(name, world, user)
+        for method, spec in (("GET", get_spec), ("POST", post_spec)):
+            response = client.get(url) if method == "GET" else client.post(url, {})
+            who = role.value if role else "anonymous"
+            status = response.status_code
+            public_page = PUBLIC in (get_spec, post_spec) or get_spec == "token"
+            if spec == "admin":
+                assert status in (200, 302) if role == R.ADMINISTRATOR else status == 302, (name, method, who, status)
+            elif role is None and public_page and spec is NONE:
+                assert status == 405, (name, method, who, status)
+            elif role is None and spec not in (PUBLIC, "token", "admin"):
+                assert status == 302 and "/accounts/sign-in/" in response["Location"], (name, method, who, status)
+            elif spec == "admin" and role != R.ADMINISTRATOR:
+                assert status == 302, (name, method, who, status)  # to the admin's sign-in
+            elif spec is NONE or spec == frozenset():
+                # No role may use this method: refused (403) or not allowed at all (405).
+                assert status in (403, 405), (name, method, who, status)
+            elif _allowed(spec, role):
+                assert status in (200, 302), (name, method, who, status)
+                if status == 302:
+                    assert "/accounts/sign-in/" not in response["Location"], (name, method, who)
+            else:
+                assert status == 403, (name, method, who, status)
+
+
+def test_posts_without_a_csrf_token_are_refused(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["users"][R.TEAM_MANAGER])
+    for name in ("cases:child-add", "cases:letter-deliver", "meetings:meeting-add", "accounts:sign-out"):
+        response = client.post(_url(name, world, None), {"first_name": "x"})
+        assert response.status_code == 403, name
+        assert "Your form could not be sent" in response.content.decode()
