@@ -1234,7 +1234,9 @@ class _Builder:
             "south", "callum.reid", children=[("m", 11), ("f", 8)], concern="domestic abuse", restricted=True
         )
         # A staff member's family: only the people named on it may see it.
-        case.family.restricted_to.add(self.legal, self.clo)
+        family = case.family
+        named = [*family.restricted_to.all(), self.legal, self.clo]
+        case.family = cs.family_restrict(family=family, restricted=True, people=named, by=family.team_manager)
         decision = self.ago(4)
         self.to_lpm(case, decision, LPMOutcome.INITIATE)
         self.progress(case, decision)

@@ -80,10 +80,33 @@ class FamilyForm(GOVUKForm):
 
 
 class FamilyEditForm(FamilyForm):
+    restricted_to = forms.ModelMultipleChoiceField(
+        label="People who may see a restricted case",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only these people will see the case, whatever their role. Include yourself.",
+    )
+
     def __init__(self, *args: Any, family: Any = None, **kwargs: Any) -> None:
         self.family = family
         super().__init__(*args, **kwargs)
-        del self.fields["restricted"]
+        self.fields["restricted_to"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True)
+            .exclude(groups__name=Role.ADMINISTRATOR.label)
+            .exclude(groups=None)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+        self.fields["restricted_to"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda u: f"{u.get_full_name() or u.username}, {', '.join(u.role_labels)}"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("restricted") and not data.get("restricted_to"):
+            self.add_error("restricted_to", "Name at least one person who may see a restricted case")
+        return data
 
     def clean_reference(self) -> str:
         from .models import Family

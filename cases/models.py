@@ -32,7 +32,9 @@ class Family(Versioned):
     restricted = models.BooleanField(
         default=False, help_text="A staff-related or otherwise sensitive case: only named people may see it."
     )
-    restricted_to = models.ManyToManyField(USER, blank=True, related_name="restricted_families")
+    restricted_to = models.ManyToManyField(
+        USER, blank=True, related_name="restricted_families", through="FamilyRestriction"
+    )
     closed_on = models.DateField(null=True, blank=True)
     closed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     closed_reason = models.TextField(blank=True)
@@ -49,6 +51,20 @@ class Family(Versioned):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.reference})"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class FamilyRestriction(models.Model):
+    """A person named on a restricted family (audited when added or removed)."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="restrictions")
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["family", "user"], name="named_once_per_family")]
+
+    def __str__(self) -> str:
+        return f"{self.user} may see {self.family}"
 
 
 class Gender(models.TextChoices):

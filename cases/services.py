@@ -32,6 +32,7 @@ from .models import (
     EpisodeChild,
     Extension,
     Family,
+    FamilyRestriction,
     Hearing,
     LegalStatus,
     LetterDelivery,
@@ -118,7 +119,21 @@ def family_create(
         )
     )
     if restricted:
-        family.restricted_to.add(by, social_worker, *([team_manager] if team_manager else []))
+        named = [by, social_worker, *([team_manager] if team_manager else [])]
+        family = family_restrict(family=family, restricted=True, people=named, by=by)
+    return family
+
+
+@transaction.atomic
+def family_restrict(*, family: Family, restricted: bool, people: list[User], by: User) -> Family:
+    """Mark a family restricted (a staff-related case) and name exactly who may see it; audited."""
+    if restricted and not people:
+        raise ValidationError({"restricted_to": ["Name at least one person who may see a restricted case"]})
+    family = save_versioned(family, expected_version=None, changes={"restricted": restricted})
+    wanted = {p.pk for p in people} if restricted else set()
+    FamilyRestriction.objects.filter(family=family).exclude(user_id__in=wanted).delete()
+    existing = set(FamilyRestriction.objects.filter(family=family).values_list("user_id", flat=True))
+    FamilyRestriction.objects.bulk_create(FamilyRestriction(family=family, user_id=pk) for pk in wanted - existing)
     return family
 
 

@@ -306,11 +306,13 @@ class FamilyEdit(StepView):
             "team": f.team_id,
             "social_worker": f.social_worker_id,
             "team_manager": f.team_manager_id,
+            "restricted": f.restricted,
+            "restricted_to": list(f.restricted_to.values_list("pk", flat=True)),
         }
 
     def perform(self, form: Any) -> Any:
         d = form.cleaned_data
-        return services.family_update(
+        family = services.family_update(
             family=self.family,
             expected_version=d["version"],
             by=self.request.user,
@@ -319,6 +321,9 @@ class FamilyEdit(StepView):
             team=d["team"],
             social_worker=d["social_worker"],
             team_manager=d["team_manager"],
+        )
+        return services.family_restrict(
+            family=family, restricted=d["restricted"], people=list(d["restricted_to"]), by=self.request.user
         )
 
 

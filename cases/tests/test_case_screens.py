@@ -383,3 +383,22 @@ def test_a_family_with_an_open_episode_cannot_be_closed(client, staff, in_pre_pr
         )
     )
     assert "End the family's open PLO episode before closing the record" in html
+
+
+def test_restricting_a_case_names_who_may_see_it_and_is_audited(client, staff, family):
+    from pghistory.models import Events
+
+    client.force_login(staff["tm"])
+    data = {"version": family.version, "reference": family.reference, "name": family.name, "team": family.team_id,
+            "social_worker": staff["sw"].pk, "team_manager": staff["tm"].pk, "restricted": "on"}
+    html = _text(client.post(reverse("cases:family-edit", args=[family.pk]), data))
+    assert "Name at least one person who may see a restricted case" in html
+    response = client.post(reverse("cases:family-edit", args=[family.pk]),
+                           {**data, "restricted_to": [staff["tm"].pk, staff["sw"].pk]})
+    assert response.status_code == 302
+    family.refresh_from_db()
+    assert family.restricted and set(family.restricted_to.all()) == {staff["tm"], staff["sw"]}
+    client.force_login(staff["hos"])
+    assert client.get(reverse("cases:family-detail", args=[family.pk])).status_code == 404
+    added = [e for e in Events.objects.all() if e.pgh_model == "cases.FamilyRestrictionEvent"]
+    assert len(added) == 2 and all(e.pgh_context["user"] == staff["tm"].pk for e in added)
