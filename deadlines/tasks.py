@@ -1,13 +1,29 @@
-"""Celery jobs: thin wrappers that take ids and call services; safe to run twice."""
+"""Celery jobs: thin wrappers that take ids (or an ISO date) and call services; safe to run twice."""
 
 from __future__ import annotations
 
-from celery import shared_task
+import datetime as dt
 
-from . import services
+from celery import shared_task
+from django.utils import timezone
+
+from . import alerts, services
 
 
 @shared_task(name="deadlines.worker_heartbeat", acks_late=True, max_retries=3)
 def worker_heartbeat(name: str = "worker") -> str:
     """Record that a worker is alive and can reach the database; returns the time recorded."""
     return services.heartbeat_record(name=name).isoformat()
+
+
+@shared_task(name="deadlines.alert_scan", acks_late=True, max_retries=3)
+def alert_scan(today: str | None = None) -> int:
+    """The 07:00 alert scan (issue #5 §1); `today` (ISO date) re-runs a missed day. Returns alerts raised."""
+    day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    return alerts.alert_scan(today=day).created
+
+
+@shared_task(name="deadlines.alert_email", acks_late=True, max_retries=3)
+def alert_email() -> int:
+    """Email alerts not yet emailed (issue #5 §1); only those with emailed_at null. Returns emails sent."""
+    return alerts.alerts_email_pending()

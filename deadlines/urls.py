@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "deadlines"
-urlpatterns: list = []
+urlpatterns = [
+    path("team/", views.team_dashboard, name="team-dashboard"),
+    path("tracker/", views.tracker, name="tracker"),
+    path("tracker/print/", views.tracker_print, name="tracker-print"),
+    path("tracker/export.<str:fmt>", views.tracker_export, name="tracker-export"),
+    path("weekly/", views.weekly, name="weekly"),
+    path("alerts/", views.alert_list, name="alert-list"),
+    path("calendar/", views.calendar_subscription, name="calendar"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+]

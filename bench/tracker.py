@@ -1,0 +1,498 @@
+"""Benchmark the tracker screens (a script, not a test): ``python bench/tracker.py``.
+
+Creates a throwaway database (``bench_plo_<pid>``) on the embedded PostgreSQL, or on the server
+of DATABASE_URL, bulk-creates 2,000 open episodes with 50,000 stored deadlines (plus 300
+recently ended episodes for the weekly screen's outcomes), then times, server-side through
+Django's test Client, best of 5 after a warm-up:
+
+* the pre-action tracker (all 2,000 rows in one table), its CSV and XLSX exports;
+* the weekly tracker screen; a team manager's dashboard;
+
+against two baselines in the same process: a bare ``SELECT 1`` round trip, and the tracker
+filtered to a team of 10 episodes. Target (issue #5): tracker and weekly screen < 500 ms.
+``--markdown`` prints the rows for docs/benchmarks.md. Drops the database afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plo_tracker.settings.test")
+os.environ.setdefault("PLO_INSECURE_DEV_KEY", "1")
+
+SEED = 20270301
+REPEATS = 5
+Result = tuple[str, float, float, str, str]  # name, best s, median s, ratio, note
+
+
+# --- Shared with bench/alerts.py -----------------------------------------------------------------
+
+
+def django_setup() -> None:
+    import django
+
+    django.setup()
+
+
+class ThrowawayDatabase:
+    """A fresh database with the project's migrations, dropped on exit (django.test.utils)."""
+
+    def __enter__(self) -> ThrowawayDatabase:
+        from django.db import connection
+        from django.test.utils import setup_databases, setup_test_environment
+
+        setup_test_environment()
+        # Our own name, so a benchmark never collides with a test run on the same server.
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_plo_{os.getpid()}"
+        self.old = setup_databases(verbosity=0, interactive=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from django.test.utils import teardown_databases, teardown_test_environment
+
+        teardown_databases(self.old, verbosity=0)
+        teardown_test_environment()
+
+
+def machine() -> dict[str, str]:
+    """Where the figures were taken (docs/benchmarks.md records it)."""
+    model = platform.processor() or "unknown"
+    lscpu = shutil.which("lscpu")
+    if lscpu:
+        out = subprocess.run([lscpu], capture_output=True, text=True, check=False).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+                break
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    return {
+        "cpus (nproc)": str(os.cpu_count()),
+        "model": model,
+        "python": platform.python_version(),
+        "postgresql": pg.split()[0],
+        "date": dt.datetime.now(dt.UTC).date().isoformat(),
+    }
+
+
+def timed(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, float]:
+    """(best, median) wall time in seconds over `repeats` runs, after one warm-up run."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def select_one_round_trip() -> float:
+    """Best of 200 bare `SELECT 1` round trips, in seconds."""
+    from django.db import connection
+
+    best = float("inf")
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            start = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+# Milestones of the standard policy, as (key, occurrence, days after D, responsible role).
+MILESTONES: list[tuple[str, int, int, str]] = [
+    ("lpm_request_decision", 1, -21, "head_of_service"),
+    ("lpm_papers", 1, -7, "business_support"),
+    ("lpm_held", 1, 0, "head_of_service"),
+    ("lpm_outcome_recorded", 1, 1, "team_manager"),
+    ("lpm_minutes", 1, 6, "legal_adviser"),
+    ("letter_before_proceedings", 1, 7, "social_worker"),
+    ("initial_meeting", 1, 21, "team_manager"),
+    ("approved_minutes:initial_meeting", 1, 27, "team_manager"),
+    ("review_meeting", 1, 49, "team_manager"),
+    ("approved_minutes:review_meeting", 1, 55, "team_manager"),
+    ("gateway_review", 1, 56, "head_of_service"),
+    ("approved_minutes:gateway_review", 1, 62, "legal_adviser"),
+    ("review_meeting", 2, 77, "team_manager"),
+    ("approved_minutes:review_meeting", 2, 83, "team_manager"),
+    ("gateway_review", 2, 84, "head_of_service"),
+    ("approved_minutes:gateway_review", 2, 90, "legal_adviser"),
+    ("review_meeting", 3, 105, "team_manager"),
+    ("final_meeting", 1, 105, "team_manager"),
+    ("approved_minutes:review_meeting", 3, 111, "team_manager"),
+    ("approved_minutes:final_meeting", 1, 111, "team_manager"),
+    ("pre_proceedings_end", 1, 112, "head_of_service"),
+    ("review_meeting", 4, 133, "team_manager"),
+    ("approved_minutes:review_meeting", 4, 139, "team_manager"),
+    ("review_meeting", 5, 161, "team_manager"),
+    ("approved_minutes:review_meeting", 5, 167, "team_manager"),
+]
+
+
+def build(
+    *,
+    today: dt.date,
+    open_episodes: int,
+    deadlines_per_episode: int = 25,
+    ended_episodes: int = 0,
+    small_team: int = 10,
+    teams: int = 8,
+    overdue_share: float = 0.08,
+    seed: int = SEED,
+) -> dict[str, Any]:
+    """Bulk-create staff, families, children, episodes, meetings, LPMs, assessments, extensions
+    and stored deadlines; returns the people and counts the benchmarks need."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Team, User
+    from accounts.roles import Role
+    from accounts.services import roles_ensure
+    from cases.models import Assessment, Child, EndOutcome, Episode, EpisodeChild, Extension, Family, Stage
+    from deadlines.engine import load_policy
+    from deadlines.models import Deadline
+    from meetings.models import LPM, LPMKind, LPMOutcome, Meeting, MeetingKind
+
+    rng = random.Random(seed)
+    roles_ensure()
+    groups = {g.name: g for g in Group.objects.all()}
+    policy = load_policy("standard")
+
+    team_objs = Team.objects.bulk_create([Team(name=f"Bench team {i + 1}") for i in range(teams)])
+    small = Team.objects.create(name="Bench small team")
+    users: list[User] = []
+    roles: list[tuple[int, Role]] = []
+
+    def user(username: str, role: Role, team: Team | None) -> User:
+        u = User(username=username, first_name=username.split("-")[0].title(), last_name="Bench", team=team)
+        u.set_unusable_password()
+        u.email = f"{username}@council.example"
+        users.append(u)
+        roles.append((len(users) - 1, role))
+        return u
+
+    sws = {t.pk: [user(f"sw-{t.pk}-{i}", Role.SOCIAL_WORKER, t) for i in range(10)] for t in [*team_objs, small]}
+    tms = {t.pk: user(f"tm-{t.pk}", Role.TEAM_MANAGER, t) for t in [*team_objs, small]}
+    hos = [user(f"hos-{i}", Role.HEAD_OF_SERVICE, None) for i in range(3)]
+    ads = [user(f"ad-{i}", Role.ASSISTANT_DIRECTOR, None) for i in range(2)]
+    clo = user("clo-0", Role.COURT_LIAISON_OFFICER, None)
+    User.objects.bulk_create(users)
+    through = User.groups.through
+    through.objects.bulk_create([through(user_id=users[i].pk, group_id=groups[role.label].pk) for i, role in roles])
+
+    def team_for(i: int) -> Team:
+        return small if i < small_team else team_objs[i % teams]
+
+    total = open_episodes + ended_episodes
+    families = []
+    for i in range(total):
+        t = team_for(i)
+        families.append(
+            Family(
+                reference=f"PLO-{i + 1:06d}",
+                name=f"Bench{i} family",
+                team=t,
+                social_worker=rng.choice(sws[t.pk]),
+                team_manager=tms[t.pk],
+                restricted=rng.random() < 0.02,
+            )
+        )
+    Family.objects.bulk_create(families)
+    restricted_through = Family.restricted_to.through
+    restricted_through.objects.bulk_create(
+        [
+            restricted_through(family_id=f.pk, user_id=uid)
+            for f in families
+            if f.restricted
+            # The CLO is named too, so the timed tracker really shows every open episode.
+            for uid in (f.social_worker_id, f.team_manager_id, clo.pk)
+        ]
+    )
+    children = []
+    for i, f in enumerate(families):
+        for j in range(2):
+            children.append(
+                Child(
+                    family=f,
+                    first_name=f"Child{j}",
+                    last_name=f"Bench{i}",
+                    date_of_birth=dt.date(2018 + j, 1 + i % 12, 1 + i % 28),
+                    case_system_id=f"LL{i:06d}{j}",
+                    previous_pre_proceedings=1 if rng.random() < 0.05 and j == 0 else 0,
+                )
+            )
+    Child.objects.bulk_create(children)
+
+    episodes = []
+    for i, f in enumerate(families):
+        ended = i >= open_episodes
+        if ended:
+            ended_on = today - dt.timedelta(days=rng.randint(1, 13 * 7))
+            decision = ended_on - dt.timedelta(days=rng.randint(60, 140))
+            outcome = rng.choice([EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN, EndOutcome.ISSUE, EndOutcome.NFA])
+            stage = Stage.ENDED
+        else:
+            ended_on, outcome = None, ""
+            decision = today - dt.timedelta(days=rng.randint(1, 22 * 7))
+            stage = rng.choices([Stage.PRE_PROCEEDINGS, Stage.LPM, Stage.PROCEEDINGS], [90, 5, 5])[0]
+        episodes.append(
+            Episode(
+                family=f,
+                policy_name=policy.name,
+                policy_version=policy.version,
+                stage=stage,
+                started_on=decision - dt.timedelta(days=21),
+                decision_date=None if stage == Stage.LPM else decision,
+                ended_on=ended_on,
+                end_outcome=outcome,
+                end_decision_date=ended_on,
+                opened_by=clo,
+            )
+        )
+    Episode.objects.bulk_create(episodes)
+    EpisodeChild.objects.bulk_create(
+        [
+            EpisodeChild(episode=episodes[k // 2], child=c, earlier_episodes=c.previous_pre_proceedings)
+            for k, c in enumerate(children)
+        ]
+    )
+
+    lpms, meetings, assessments, extensions, deadlines = [], [], [], [], []
+    for e in episodes:
+        d = e.decision_date or (e.started_on + dt.timedelta(days=21))
+        if e.decision_date:
+            lpms.append(LPM(episode=e, panel_date=d, held_on=d, outcome=LPMOutcome.INITIATE))
+        else:
+            lpms.append(LPM(episode=e, panel_date=today + dt.timedelta(days=rng.randint(1, 14))))
+        if e.decision_date and (today - d).days > 21:
+            meetings.append(Meeting(episode=e, kind=MeetingKind.INITIAL, held_on=d + dt.timedelta(days=20)))
+            meetings.append(
+                Meeting(episode=e, kind=MeetingKind.REVIEW, scheduled_for=today + dt.timedelta(days=rng.randint(1, 28)))
+            )
+            if rng.random() < 0.3:
+                lpms.append(
+                    LPM(episode=e, kind=LPMKind.REVIEW, panel_date=today + dt.timedelta(days=rng.randint(1, 21)))
+                )
+        for _ in range(2):
+            instructed = d + dt.timedelta(days=rng.randint(7, 30))
+            due = instructed + dt.timedelta(days=rng.randint(20, 90))
+            done = due - dt.timedelta(days=2) if due < today and rng.random() < 0.7 else None
+            assessments.append(
+                Assessment(
+                    episode=e,
+                    kind="parenting",
+                    provider="Bench provider",
+                    instructed_on=instructed,
+                    due_on=due,
+                    completed_on=done if done is None or done >= instructed else instructed,
+                )
+            )
+        if e.decision_date and (today - d).days > 100 and rng.random() < 0.3:
+            extensions.append(
+                Extension(
+                    episode=e,
+                    weeks=rng.randint(1, 4),
+                    agreed_on=d + dt.timedelta(days=100),
+                    agreed_by=hos[0],
+                    rationale="Bench",
+                )
+            )
+        count = deadlines_per_episode if e.ended_on is None else 10
+        for key, occurrence, days, role in MILESTONES[:count]:
+            due = d + dt.timedelta(days=days)
+            while due.weekday() >= 5:
+                due -= dt.timedelta(days=1)
+            state, met_on, late = "open", None, 0
+            if e.decision_date is None and days > 0:
+                # Before the LPM: later milestones wait for it, with a provisional date only.
+                deadlines.append(
+                    Deadline(
+                        episode=e,
+                        key=key,
+                        occurrence=occurrence,
+                        label=policy.label_for(key.split(":")[0]),
+                        provisional_on=due,
+                        waiting_for="lpm_held",
+                        responsible_role=role,
+                        source="bench",
+                    )
+                )
+                continue
+            horizon = e.ended_on or today
+            if due < horizon:
+                r = rng.random()
+                if r < overdue_share and e.ended_on is None:
+                    state = "open"
+                elif r < 0.85:
+                    state, met_on = "met", due - dt.timedelta(days=rng.randint(0, 3))
+                else:
+                    late = rng.randint(1, 10)
+                    state, met_on = "met_late", due + dt.timedelta(days=late)
+            elif e.ended_on is not None:
+                state = "not_applicable"
+            deadlines.append(
+                Deadline(
+                    episode=e,
+                    key=key,
+                    occurrence=occurrence,
+                    label=policy.label_for(key.split(":")[0]),
+                    due_on=due,
+                    state=state,
+                    met_on=met_on,
+                    days_late=late,
+                    responsible_role=role,
+                    source="bench",
+                )
+            )
+    LPM.objects.bulk_create(lpms)
+    Meeting.objects.bulk_create(meetings)
+    Assessment.objects.bulk_create(assessments)
+    Extension.objects.bulk_create(extensions)
+    Deadline.objects.bulk_create(deadlines, batch_size=5000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "clo": clo,
+        "hos": hos[0],
+        "ads": ads,
+        "tm": tms[team_objs[0].pk],
+        "small_team": small,
+        "episodes_open": open_episodes,
+        "episodes_ended": ended_episodes,
+        "deadlines": len(deadlines),
+    }
+
+
+# --- The tracker benchmark -----------------------------------------------------------------------
+
+
+def run(markdown: bool) -> None:
+    django_setup()
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from deadlines.selectors import tracker_rows, weekly_figures
+    from deadlines.services import calendar_current
+
+    with ThrowawayDatabase():
+        today = timezone.localdate()
+        start = time.perf_counter()
+        data = build(today=today, open_episodes=2000, ended_episodes=300)
+        built = time.perf_counter() - start
+        info = machine()
+
+        client = Client()
+        client.force_login(data["clo"])
+        tracker = reverse("deadlines:tracker")
+
+        def get(url: str, **query: Any) -> Callable[[], object]:
+            def fetch() -> object:
+                response = client.get(url, query)
+                assert response.status_code == 200, response.status_code
+                return response
+
+            return fetch
+
+        rows = client.get(tracker).context["rows"]
+        html_size = len(client.get(tracker).content)
+        measured: list[tuple[str, float, float, str]] = []
+        rtt = select_one_round_trip()
+        small_best, small_median = timed(get(tracker, team=data["small_team"].pk))
+        best, median = timed(get(tracker))
+        measured.append(
+            (
+                f"tracker, all {len(rows):,} open episodes ({html_size / 1e6:.1f} MB of HTML)",
+                best,
+                median,
+                "target < 500 ms",
+            )
+        )
+        cal = calendar_current()
+        sel = timed(lambda: tracker_rows(user=data["clo"], today=today, calendar=cal))
+        measured.append(("  of which the selector (5 queries + one Python pass)", *sel, ""))
+        measured.append(("tracker CSV export", *timed(get(reverse("deadlines:tracker-export", args=["csv"]))), ""))
+        measured.append(("tracker XLSX export", *timed(get(reverse("deadlines:tracker-export", args=["xlsx"]))), ""))
+        measured.append(("tracker printable view", *timed(get(reverse("deadlines:tracker-print"))), ""))
+        client.force_login(data["hos"])
+        w_best, w_median = timed(get(reverse("deadlines:weekly")))
+        measured.append(("weekly tracker screen", w_best, w_median, "target < 500 ms"))
+        ws = timed(lambda: weekly_figures(user=data["hos"], today=today, calendar=cal))
+        measured.append(("  of which the selectors", *ws, ""))
+        client.force_login(data["tm"])
+        measured.append(
+            ("team dashboard (a team of ~250 episodes)", *timed(get(reverse("deadlines:team-dashboard"))), "")
+        )
+
+    results: list[Result] = [
+        ("bare `SELECT 1` round trip", rtt, rtt, "", "baseline"),
+        (
+            "tracker, a team of 10 episodes",
+            small_best,
+            small_median,
+            f"{small_best / rtt:,.0f}× `SELECT 1`",
+            "baseline",
+        ),
+    ]
+    results += [(name, b, m, f"{b / small_best:.1f}× team of 10", note) for name, b, m, note in measured]
+    of_open = data["episodes_open"] * 25
+    summary = (
+        f"Data: {data['episodes_open']:,} open episodes with {of_open:,} stored deadlines, "
+        f"plus {data['episodes_ended']:,} ended in the last 13 weeks with {data['deadlines'] - of_open:,} "
+        f"(built in {built:.0f} s). Best and median of 5 runs after a warm-up, server-side (Django test Client)."
+    )
+    print_results(info, summary, results, markdown)
+    ok = best < 0.5 and w_best < 0.5
+    print(f"\ntracker {best * 1000:.0f} ms, weekly {w_best * 1000:.0f} ms: {'OK' if ok else 'OVER TARGET'}")
+
+
+def print_results(
+    info: dict[str, str],
+    summary: str,
+    results: list[Result],
+    markdown: bool,
+) -> None:
+    """The figures as text, or as markdown rows for docs/benchmarks.md."""
+    if markdown:
+        print("| machine | |\n|---|---|")
+        for k, v in info.items():
+            print(f"| {k} | {v} |")
+        print(f"\n{summary}\n")
+        print("| measurement | best | median | ratio | note |\n|---|---:|---:|---|---|")
+        for name, best, median, ratio, note in results:
+            print(f"| {name} | {_ms(best)} | {_ms(median)} | {ratio} | {note} |")
+        return
+    for k, v in info.items():
+        print(f"{k:>14}: {v}")
+    print(summary)
+    for name, best, median, ratio, note in results:
+        print(f"{name:<62} best {_ms(best):>10}  median {_ms(median):>10}  {ratio:<28} {note}")
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms" if seconds < 0.01 else f"{seconds * 1000:.0f} ms"
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--markdown", action="store_true", help="print rows for docs/benchmarks.md")
+    run(parser.parse_args().markdown)

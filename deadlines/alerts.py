@@ -1,0 +1,340 @@
+"""Writes for alerts (issue #5 §1, §6) and the private calendar feed address (§5).
+
+The daily scan is one set-based INSERT ... SELECT: the database works out every alert due today
+and inserts only the ones that do not exist yet, so it takes the same few queries for ten
+deadlines or a hundred thousand, and a second run (or two beats at once) creates nothing: the
+`alert_once` unique constraint settles any race (ON CONFLICT DO NOTHING).
+
+Who is told (the rules the issue left open are marked "RULE"):
+
+* due soon (the policy's `due_soon_working_days`), due today, overdue: every open deadline with
+  a due date in an open episode, to the person responsible (social_worker -> the family's
+  social worker; team_manager -> the family's team manager, or its social worker if it has
+  none; any other role -> the family's social worker) and to the family's team manager;
+* escalation: overdue by more than 5 working days -> every head of service;
+* RULE overrun: the stored `pre_proceedings_end` deadline (standard length plus any agreed
+  extension) is open and either already past, or forecast to be missed because an outstanding
+  assessment is due after it or the final meeting is overdue -> every head of service and
+  assistant director; once per end date, so agreeing an extension (which moves the date) lets
+  a later forecast raise it again;
+* RULE repeat episode: an open episode that has reached pre-proceedings (decision date set)
+  with a child whose `earlier_episodes` > 0 -> every assistant director, once per episode;
+* RULE restricted families: an alert about a restricted family goes only to people named on it;
+  inactive accounts get nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import new_calendar_token
+from accounts.roles import Role
+from cases.models import Assessment, Episode, EpisodeChild, Family
+
+from .engine import WorkingCalendar
+from .models import Alert, AlertKind, Deadline, DeadlineState
+from .selectors import policy_facts, policy_names
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+ESCALATE_AFTER_WORKING_DAYS = 5
+EMAIL_BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What one run of the daily scan did (counts only: logs carry no personal data)."""
+
+    today: dt.date
+    skipped: bool
+    created: int
+
+
+def _tables() -> dict[str, str]:
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+
+    qn = connection.ops.quote_name
+    return {
+        "deadline": qn(Deadline._meta.db_table),
+        "episode": qn(Episode._meta.db_table),
+        "family": qn(Family._meta.db_table),
+        "restricted": qn(Family.restricted_to.through._meta.db_table),
+        "assessment": qn(Assessment._meta.db_table),
+        "episode_child": qn(EpisodeChild._meta.db_table),
+        "alert": qn(Alert._meta.db_table),
+        "user": qn(User._meta.db_table),
+        "user_groups": qn(User.groups.through._meta.db_table),
+        "group": qn(Group._meta.db_table),
+    }
+
+
+# Table names come from the models' _meta (never from input); every value is a parameter.
+_SCAN_SQL = """
+WITH pol(name, soon_before) AS (VALUES {policy_values}),
+hos AS (
+    SELECT ug.user_id AS id FROM {user_groups} ug JOIN {group} g ON g.id = ug.group_id WHERE g.name = %(hos)s
+),
+ads AS (
+    SELECT ug.user_id AS id FROM {user_groups} ug JOIN {group} g ON g.id = ug.group_id WHERE g.name = %(ad)s
+),
+cand AS (
+    SELECT d.id AS deadline_id, d.episode_id, d.due_on, d.responsible_role,
+           f.social_worker_id, f.team_manager_id
+    FROM {deadline} d
+    JOIN {episode} e ON e.id = d.episode_id
+    JOIN {family} f ON f.id = e.family_id
+    LEFT JOIN pol ON pol.name = e.policy_name
+    WHERE d.state = %(open)s AND d.due_on IS NOT NULL AND e.ended_on IS NULL
+      AND d.due_on < COALESCE(pol.soon_before, %(default_soon)s)
+),
+raised(episode_id, deadline_id, kind, recipient_id, due_on) AS (
+    SELECT c.episode_id, c.deadline_id,
+           CASE WHEN c.due_on < %(today)s THEN %(overdue)s
+                WHEN c.due_on = %(today)s THEN %(due_today)s
+                ELSE %(due_soon)s END,
+           r.recipient_id, c.due_on
+    FROM cand c
+    CROSS JOIN LATERAL (VALUES
+        (CASE WHEN c.responsible_role = %(tm_role)s THEN COALESCE(c.team_manager_id, c.social_worker_id)
+              ELSE c.social_worker_id END),
+        (c.team_manager_id)
+    ) AS r(recipient_id)
+    WHERE r.recipient_id IS NOT NULL
+  UNION ALL
+    SELECT c.episode_id, c.deadline_id, %(escalation)s, hos.id, c.due_on
+    FROM cand c CROSS JOIN hos
+    WHERE c.due_on < %(escalate_before)s
+  UNION ALL
+    SELECT d.episode_id, d.id, %(overrun)s, senior.id, d.due_on
+    FROM {deadline} d
+    JOIN {episode} e ON e.id = d.episode_id
+    CROSS JOIN (SELECT id FROM hos UNION SELECT id FROM ads) senior
+    WHERE d.key = %(end_key)s AND d.occurrence = 1 AND d.state = %(open)s AND d.due_on IS NOT NULL
+      AND e.ended_on IS NULL
+      AND (d.due_on < %(today)s
+           OR EXISTS (SELECT 1 FROM {assessment} a
+                      WHERE a.episode_id = d.episode_id AND a.completed_on IS NULL AND a.due_on > d.due_on)
+           OR EXISTS (SELECT 1 FROM {deadline} fm
+                      WHERE fm.episode_id = d.episode_id AND fm.key = %(final_key)s
+                        AND fm.state = %(open)s AND fm.due_on < %(today)s))
+  UNION ALL
+    SELECT e.id, NULL::bigint, %(repeat)s, ads.id, NULL::date
+    FROM {episode} e CROSS JOIN ads
+    WHERE e.ended_on IS NULL AND e.decision_date IS NOT NULL
+      AND EXISTS (SELECT 1 FROM {episode_child} ec WHERE ec.episode_id = e.id AND ec.earlier_episodes > 0)
+)
+INSERT INTO {alert} (episode_id, deadline_id, kind, recipient_id, due_on, raised_on, created_at)
+SELECT DISTINCT r.episode_id, r.deadline_id, r.kind, r.recipient_id, r.due_on, %(today)s, now()
+FROM raised r
+JOIN {user} u ON u.id = r.recipient_id AND u.is_active
+JOIN {episode} e ON e.id = r.episode_id
+JOIN {family} f ON f.id = e.family_id
+WHERE (NOT f.restricted
+       OR EXISTS (SELECT 1 FROM {restricted} rt WHERE rt.family_id = f.id AND rt.user_id = r.recipient_id))
+  AND NOT EXISTS (SELECT 1 FROM {alert} a
+                  WHERE a.episode_id = r.episode_id AND a.kind = r.kind AND a.recipient_id = r.recipient_id
+                    AND a.deadline_id IS NOT DISTINCT FROM r.deadline_id
+                    AND a.due_on IS NOT DISTINCT FROM r.due_on)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+def _scan_statement(today: dt.date, calendar: WorkingCalendar) -> tuple[str, dict[str, Any]]:
+    names = policy_names()
+    params: dict[str, Any] = {
+        "today": today,
+        "open": DeadlineState.OPEN.value,
+        "overdue": AlertKind.OVERDUE.value,
+        "due_today": AlertKind.DUE_TODAY.value,
+        "due_soon": AlertKind.DUE_SOON.value,
+        "escalation": AlertKind.ESCALATION.value,
+        "overrun": AlertKind.OVERRUN.value,
+        "repeat": AlertKind.REPEAT_EPISODE.value,
+        "tm_role": Role.TEAM_MANAGER.value,
+        "hos": Role.HEAD_OF_SERVICE.label,
+        "ad": Role.ASSISTANT_DIRECTOR.label,
+        "end_key": "pre_proceedings_end",
+        "final_key": "final_meeting",
+        # Overdue by more than 5 working days: due before the 5th working day before today.
+        "escalate_before": calendar.add_working_days(today, -ESCALATE_AFTER_WORKING_DAYS),
+        "default_soon": _soon_before(today, calendar, settings.PLO_POLICY),
+    }
+    values = []
+    for i, name in enumerate(names):
+        params[f"pol_name_{i}"] = name
+        params[f"pol_soon_{i}"] = _soon_before(today, calendar, name)
+        values.append(f"(%(pol_name_{i})s, %(pol_soon_{i})s::date)")
+    sql = _SCAN_SQL.format(policy_values=", ".join(values), **_tables())
+    return sql, params
+
+
+def _soon_before(today: dt.date, calendar: WorkingCalendar, name: str) -> dt.date:
+    return calendar.add_working_days(today, policy_facts(name).due_soon_working_days + 1)
+
+
+def alert_scan(*, today: dt.date, calendar: WorkingCalendar | None = None) -> ScanResult:
+    """Raise today's due-soon, due-today, overdue, escalation, overrun and repeat-episode alerts
+    (issue #5 §1); nothing on a non-working day; idempotent; emails go after commit."""
+    from .services import calendar_current
+
+    calendar = calendar or calendar_current()
+    if not calendar.is_working_day(today):
+        logger.info("alert scan %s: not a working day, nothing raised", today.isoformat())
+        return ScanResult(today=today, skipped=True, created=0)
+    sql, params = _scan_statement(today, calendar)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            created = len(cursor.fetchall())
+        # Emails only once the alerts are committed; the email job sends whatever is pending,
+        # so enqueueing it on every run also retries emails a failed earlier run left behind.
+        transaction.on_commit(_enqueue_emails, robust=True)
+    logger.info("alert scan %s: %d alerts raised", today.isoformat(), created)
+    return ScanResult(today=today, skipped=False, created=created)
+
+
+def _enqueue_emails() -> None:
+    from .tasks import alert_email
+
+    alert_email.delay()
+
+
+# --- Email -----------------------------------------------------------------------------------
+
+_PHRASES: dict[str, tuple[str, str]] = {
+    # kind: (one, several) -- the reference is all the case detail an email carries.
+    AlertKind.DUE_SOON: ("A deadline on case {ref} is due soon", "{n} deadlines on case {ref} are due soon"),
+    AlertKind.DUE_TODAY: ("A deadline on case {ref} is due today", "{n} deadlines on case {ref} are due today"),
+    AlertKind.OVERDUE: ("A deadline on case {ref} is overdue", "{n} deadlines on case {ref} are overdue"),
+    AlertKind.ESCALATION: (
+        "A deadline on case {ref} is overdue by more than 5 working days",
+        "{n} deadlines on case {ref} are overdue by more than 5 working days",
+    ),
+    AlertKind.OVERRUN: (
+        "Pre-proceedings on case {ref} are projected to run past their agreed length",
+        "Pre-proceedings on case {ref} are projected to run past their agreed length",
+    ),
+    AlertKind.REPEAT_EPISODE: (
+        "Case {ref} is a second pre-proceedings episode for a child",
+        "Case {ref} is a second pre-proceedings episode for a child",
+    ),
+}
+_KIND_ORDER = {kind: i for i, kind in enumerate(_PHRASES)}
+
+
+def alert_email_lines(alerts: list[tuple[int, str, str]]) -> list[str]:
+    """One line per case and kind, with the link to the case: no names, no other case details.
+
+    `alerts` are (family id, family reference, alert kind) tuples.
+    """
+    grouped: dict[tuple[int, str, str], int] = defaultdict(int)
+    for family_id, reference, kind in alerts:
+        grouped[(family_id, reference, kind)] += 1
+    lines = []
+    for (family_id, reference, kind), n in sorted(
+        grouped.items(), key=lambda kv: (_KIND_ORDER.get(kv[0][2], 99), kv[0][1])
+    ):
+        one, several = _PHRASES.get(kind, ("An alert on case {ref}", "{n} alerts on case {ref}"))
+        text = (one if n == 1 else several).format(ref=reference, n=n)
+        link = settings.PLO_SITE_URL + reverse("cases:family-detail", args=[family_id])
+        lines.append(f"- {text}:\n  {link}")
+    return lines
+
+
+def _message(email: str, alerts: list[tuple[int, str, str]]) -> EmailMessage:
+    count = len(alerts)
+    inbox = settings.PLO_SITE_URL + reverse("deadlines:alert-list")
+    body = "\n".join(
+        [
+            f"You have {count} new alert{'s' if count != 1 else ''} in {settings.SERVICE_NAME}.",
+            "",
+            *alert_email_lines(alerts),
+            "",
+            f"See and acknowledge your alerts: {inbox}",
+            "",
+            "This email leaves out case details on purpose. Sign in to see them.",
+        ]
+    )
+    subject = f"{settings.SERVICE_NAME}: {count} new alert{'s' if count != 1 else ''}"
+    return EmailMessage(subject=subject, body=body, to=[email])
+
+
+def alerts_email_pending(*, batch: int = EMAIL_BATCH) -> int:
+    """Email each recipient their alerts not yet emailed, then set emailed_at (issue #5 §1).
+
+    Idempotent: only alerts with emailed_at null are picked, under FOR UPDATE SKIP LOCKED, so two
+    workers never send the same alert. An account without an email address is marked done.
+    Returns the number of emails sent.
+    """
+    sent = 0
+    while True:
+        with transaction.atomic():
+            pending = list(
+                Alert.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(emailed_at__isnull=True)
+                .order_by("recipient_id", "id")
+                .values_list("id", "recipient__email", "episode__family_id", "episode__family__reference", "kind")[
+                    :batch
+                ]
+            )
+            if not pending:
+                break
+            by_recipient: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+            for _, email, family_id, reference, kind in pending:
+                if email:
+                    by_recipient[email].append((family_id, reference, kind))
+            messages = [_message(email, items) for email, items in by_recipient.items()]
+            if messages:
+                with get_connection() as mail:
+                    mail.send_messages(messages)
+            Alert.objects.filter(pk__in=[row[0] for row in pending]).update(emailed_at=timezone.now())
+            sent += len(messages)
+    if sent:
+        logger.info("alert emails: %d sent", sent)
+    return sent
+
+
+# --- Acknowledging ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def alert_acknowledge(*, user: User, alert_id: int) -> bool:
+    """Acknowledge one of the user's own alerts (issue #5 §6); False if it was not theirs or done."""
+    return bool(
+        Alert.objects.filter(pk=alert_id, recipient=user, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now()
+        )
+    )
+
+
+@transaction.atomic
+def alerts_acknowledge_all(*, user: User) -> int:
+    """Acknowledge every alert the user has not yet acknowledged (issue #5 §6)."""
+    return Alert.objects.filter(recipient=user, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+
+
+# --- Calendar feed ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_token_regenerate(*, user: User) -> str:
+    """Give the user a new private calendar address; the old one stops working (issue #5 §5)."""
+    user.calendar_token = new_calendar_token()
+    user.save(update_fields=["calendar_token"])
+    return user.calendar_token

@@ -1,0 +1,60 @@
+"""Turn the tracker's filter form into selector filters and a plain-English summary (issue #5 §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cases.models import Stage
+
+from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS, TrackerFilters, milestone_labels
+
+
+def tracker_filters(data: dict[str, Any]) -> TrackerFilters:
+    """Selector filters from the form's valid data (absent or blank fields do not filter)."""
+    team = data.get("team")
+    worker = data.get("worker")
+    return TrackerFilters(
+        team=team.pk if team is not None else None,
+        worker=worker.pk if worker is not None else None,
+        stage=data.get("stage") or None,
+        status=data.get("status") or None,
+        weeks=data.get("weeks") or None,
+        past_standard=bool(data.get("past_standard")),
+        extended=bool(data.get("extended")),
+        outcome=data.get("outcome") or None,
+        ended_since=data.get("ended_since"),
+        missed=data.get("missed") or None,
+        due_since=data.get("due_since"),
+        q=(data.get("q") or "").strip(),
+    )
+
+
+def tracker_filter_summary(data: dict[str, Any]) -> list[str]:
+    """What the table is narrowed to, for the page, the printout and the export's title."""
+    out: list[str] = []
+    if data.get("team"):
+        out.append(f"team: {data['team']}")
+    if data.get("worker"):
+        worker = data["worker"]
+        out.append(f"social worker: {worker.get_full_name() or worker.username}")
+    if data.get("stage"):
+        out.append(f"stage: {Stage(data['stage']).label.lower()}")
+    if data.get("status"):
+        out.append(f"RAG status: {RAG_LABELS[data['status']].lower()}")
+    if data.get("weeks"):
+        out.append(WEEK_BANDS[data["weeks"]][0].lower())
+    if data.get("past_standard"):
+        out.append("past their standard length")
+    if data.get("extended"):
+        out.append("with an agreed extension")
+    if data.get("outcome"):
+        label = OUTCOME_GROUPS[data["outcome"]][0].lower()
+        since = data.get("ended_since")
+        out.append(f"ended ({label})" + (f" since {since.day} {since:%b %Y}" if since else ""))
+    if data.get("missed"):
+        label = milestone_labels().get(data["missed"], data["missed"].replace("_", " "))
+        since = data.get("due_since")
+        out.append(f"{label.lower()} met late or overdue" + (f", due since {since.day} {since:%b %Y}" if since else ""))
+    if data.get("q"):
+        out.append(f"matching “{data['q']}”")
+    return out

@@ -1,0 +1,132 @@
+"""Forms for the tracker screens: the tracker's filters, the dashboard's team picker (issue #5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accounts.models import Team, User
+from accounts.roles import Role
+from cases.models import Stage
+
+from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS
+
+_SELECT = {"class": "govuk-select"}
+
+# Every field of the tracker can be sorted on (issue #5 §3 "sort by any column").
+SORT_LABELS = {
+    "rag": "RAG status",
+    "reference": "Family reference",
+    "family": "Family name",
+    "children": "Children",
+    "worker": "Social worker",
+    "team": "Team",
+    "stage": "Stage",
+    "week": "Week",
+    "decision": "Decision date",
+    "letter": "Letter delivered",
+    "initial": "Initial meeting",
+    "next_meeting": "Next meeting",
+    "next_due": "Next deadline",
+    "assessments": "Assessments outstanding",
+    "extension": "Extension",
+}
+
+
+class WorkerChoiceField(forms.ModelChoiceField):
+    """A social worker, shown by name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class TrackerFilterForm(forms.Form):
+    """Filters, search and sort for the pre-action tracker; every field is optional (GET)."""
+
+    q = forms.CharField(
+        label="Search by family, reference, child or case system ID",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "govuk-input", "spellcheck": "false", "type": "search"}),
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        empty_label="All teams",
+        widget=forms.Select(attrs=_SELECT),
+    )
+    worker = WorkerChoiceField(
+        label="Social worker",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="All social workers",
+        widget=forms.Select(attrs=_SELECT),
+    )
+    stage = forms.ChoiceField(
+        choices=[("", "All stages"), *[(v, label) for v, label in Stage.choices if v != Stage.ENDED]],
+        required=False,
+        widget=forms.Select(attrs=_SELECT),
+    )
+    status = forms.ChoiceField(
+        label="RAG status",
+        choices=[("", "Any status"), *RAG_LABELS.items()],
+        required=False,
+        widget=forms.Select(attrs=_SELECT),
+    )
+    weeks = forms.ChoiceField(
+        label="Week of pre-proceedings",
+        choices=[("", "Any week"), *[(slug, label) for slug, (label, _, _) in WEEK_BANDS.items()]],
+        required=False,
+        widget=forms.Select(attrs=_SELECT),
+    )
+    past_standard = forms.BooleanField(
+        label="Only past their standard length",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
+    )
+    extended = forms.BooleanField(
+        label="Only with an agreed extension",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
+    )
+    # Drill-downs from the weekly screen (hidden: they reach ended episodes too).
+    outcome = forms.ChoiceField(
+        choices=[("", ""), *[(slug, label) for slug, (label, _) in OUTCOME_GROUPS.items()]],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    ended_since = forms.DateField(required=False, widget=forms.HiddenInput, input_formats=["%Y-%m-%d"])
+    missed = forms.SlugField(required=False, max_length=60, widget=forms.HiddenInput)
+    due_since = forms.DateField(required=False, widget=forms.HiddenInput, input_formats=["%Y-%m-%d"])
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[("", "RAG, then next deadline"), *SORT_LABELS.items()],
+        required=False,
+        widget=forms.Select(attrs=_SELECT),
+    )
+    dir = forms.ChoiceField(
+        label="Order",
+        choices=[("asc", "A to Z, earliest or fewest first"), ("desc", "Z to A, latest or most first")],
+        required=False,
+        widget=forms.Select(attrs=_SELECT),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, groups__name=Role.SOCIAL_WORKER.label
+        ).order_by("first_name", "last_name")
+
+    def valid_data(self) -> dict[str, Any]:
+        """The fields that were valid: a bad value in one filter does not throw away the others."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+
+class TeamPickForm(forms.Form):
+    """A service manager chooses which team's dashboard to see."""
+
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"), empty_label=None, widget=forms.Select(attrs=_SELECT)
+    )

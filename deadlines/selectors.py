@@ -1,0 +1,1004 @@
+"""Reads for the tracker screens, the alert list and the calendar feed (issue #5).
+
+Every selector here runs a fixed number of queries whatever the number of rows: one query with
+subquery annotations for the episodes, then one flat `values_list` per related table, joined
+in Python in a single pass. No model instances are built for the big tables (2,000 episodes
+render in well under the 500 ms budget; see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat
+
+from accounts.models import Team
+from accounts.roles import Role
+from cases.models import Assessment, EndOutcome, Episode, EpisodeChild, Extension, Family, Stage
+from meetings.models import LPM, LPMKind, Meeting, MeetingKind, RequestStatus
+
+from .engine import WorkingCalendar, available_policies, load_policy
+from .models import Alert, AlertKind, Deadline, DeadlineState
+from .status import STATUS_LABELS, WAITING
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# --- Policies: the few numbers the screens need, per policy name ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFacts:
+    """What a screen needs from an episode's policy (timescales.md §3)."""
+
+    clock_start: str
+    standard_weeks: int
+    max_extension_weeks: int
+    due_soon_working_days: int
+
+
+@lru_cache(maxsize=32)
+def _facts(name: str) -> PolicyFacts | None:
+    try:
+        policy = load_policy(name)
+    except (OSError, ValueError, LookupError):
+        return None
+    return PolicyFacts(
+        policy.clock_start, policy.standard_weeks, policy.max_extension_weeks, policy.due_soon_working_days
+    )
+
+
+def policy_facts(name: str) -> PolicyFacts:
+    """The policy's facts; an unknown name (an archived file) falls back to the deployment's policy."""
+    facts = _facts(name) or _facts(settings.PLO_POLICY)
+    if facts is None:  # pragma: no cover - the deployment's own policy always loads
+        raise LookupError(f"policy {settings.PLO_POLICY} cannot be loaded")
+    return facts
+
+
+def policy_names() -> list[str]:
+    """Every policy an episode may be pinned to."""
+    return sorted(set(available_policies()) | {settings.PLO_POLICY})
+
+
+def soon_before(today: dt.date, calendar: WorkingCalendar, policy_name: str) -> dt.date:
+    """Open deadlines due before this date are due soon, today or overdue (timetable's rule)."""
+    # Due soon: at most `due_soon_working_days` working days in (today, due], i.e. due before
+    # the (n+1)-th working day after today.
+    return calendar.add_working_days(today, policy_facts(policy_name).due_soon_working_days + 1)
+
+
+def status_before(due: dt.date | None, today: dt.date, soon: dt.date) -> str:
+    """An open deadline's status given its policy's due-soon horizon (`soon_before`).
+
+    The same answer as deadlines.status.deadline_status, without a calendar call per row.
+    """
+    if due is None:
+        return WAITING
+    if due < today:
+        return "overdue"
+    if due == today:
+        return "due_today"
+    if due < soon:
+        return "due_soon"
+    return "upcoming"
+
+
+RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
+RAG_ORDER = {"red": 0, "amber": 1, "green": 2}
+
+OUTCOME_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "step_down": ("Stepped down", (EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN)),
+    "issue": ("Care proceedings issued", (EndOutcome.ISSUE,)),
+    "nfa": ("No further action", (EndOutcome.NFA,)),
+}
+
+WEEK_BANDS: dict[str, tuple[str, int, int]] = {
+    "1-4": ("Weeks 1 to 4", 1, 4),
+    "5-8": ("Weeks 5 to 8", 5, 8),
+    "9-12": ("Weeks 9 to 12", 9, 12),
+    "13-16": ("Weeks 13 to 16", 13, 16),
+    "17+": ("Week 17 or later", 17, 10_000),
+}
+
+
+def week_band(week: int | None) -> str | None:
+    """The weekly screen's band for an episode in week `week` (None before the clock starts)."""
+    if week is None:
+        return None
+    for slug, (_, low, high) in WEEK_BANDS.items():
+        if low <= week <= high:
+            return slug
+    return None
+
+
+# --- Who may see what ------------------------------------------------------------------------
+
+
+def _named_on(user: User, family_ref: str) -> Exists:
+    through = Family.restricted_to.through
+    return Exists(through.objects.filter(family_id=OuterRef(family_ref), user_id=user.pk))
+
+
+def episodes_visible(user: User) -> QuerySet[Episode]:
+    """Episodes the user may see: every team's, but restricted families only for people named on them."""
+    return Episode.objects.filter(Q(family__restricted=False) | _named_on(user, "family_id"))
+
+
+def visible_q(user: User, prefix: str) -> Q:
+    """The same rule for a queryset reaching the family through `prefix` (e.g. "episode__family")."""
+    return Q(**{f"{prefix}__restricted": False}) | Q(_named_on(user, f"{prefix}_id"))
+
+
+# --- The tracker -----------------------------------------------------------------------------
+
+
+def _count(qs: QuerySet[Any]) -> Coalesce:
+    """A correlated COUNT(*) subquery (no GROUP BY on the outer query, so no row multiplication)."""
+    counted = qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+@dataclass(slots=True)
+class TrackerRow:
+    """One episode on the pre-action tracker, with everything the table, exports and figures need."""
+
+    episode_id: int
+    family_id: int
+    reference: str
+    family_name: str
+    children: list[tuple[str, str]]
+    social_worker_id: int
+    social_worker: str
+    team_id: int
+    team: str
+    stage: str
+    stage_label: str
+    policy_name: str
+    decision_date: dt.date | None
+    letter_delivered: dt.date | None
+    letter_due: dt.date | None
+    initial_meeting: dt.date | None
+    initial_meeting_held: bool
+    initial_meeting_due: dt.date | None
+    next_meeting: dt.date | None
+    next_meeting_label: str
+    clock_start: dt.date | None
+    week: int | None
+    of_weeks: int
+    standard_weeks: int
+    past_standard: bool
+    next_label: str
+    next_due: dt.date | None
+    next_status: str
+    overdue_count: int
+    soon_count: int
+    assessments_outstanding: int
+    assessments_overdue: int
+    extension_weeks: int
+    end_due: dt.date | None
+    ended_on: dt.date | None
+    end_outcome: str
+    rag: str
+    rag_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def children_text(self) -> str:
+        """Children with their case system IDs, for exports."""
+        return "; ".join(f"{name} ({csid})" for name, csid in self.children)
+
+    @property
+    def week_text(self) -> str:
+        """'week 9 of 16' (timescales.md §1), or '' before the clock starts."""
+        return f"Week {self.week} of {self.of_weeks}" if self.week is not None else ""
+
+    @property
+    def next_status_label(self) -> str:
+        """'Overdue', 'Due soon', ... for the next deadline's tag."""
+        return STATUS_LABELS.get(self.next_status, "")
+
+    @property
+    def rag_label(self) -> str:
+        """'Red', 'Amber' or 'Green'."""
+        return RAG_LABELS[self.rag]
+
+    @property
+    def band(self) -> str | None:
+        """Which band of the weekly screen this episode falls in."""
+        return week_band(self.week)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerFilters:
+    """What the tracker is narrowed to (all optional); built from the filter form."""
+
+    team: int | None = None
+    worker: int | None = None
+    stage: str | None = None
+    status: str | None = None
+    weeks: str | None = None
+    past_standard: bool = False
+    extended: bool = False
+    outcome: str | None = None
+    ended_since: dt.date | None = None
+    missed: str | None = None
+    due_since: dt.date | None = None
+    q: str = ""
+
+    @property
+    def includes_ended(self) -> bool:
+        """Drill-downs from outcomes and timeliness reach episodes that have ended."""
+        return bool(self.outcome or self.missed)
+
+
+def _missed_q(key: str, since: dt.date | None, today: dt.date) -> Q:
+    """Deadlines of milestone `key` (any occurrence / meeting) met late or still overdue."""
+    q = (Q(key=key) | Q(key__startswith=f"{key}:")) & (
+        Q(state=DeadlineState.MET_LATE) | Q(state=DeadlineState.OPEN, due_on__lt=today)
+    )
+    if since is not None:
+        q &= Q(due_on__gte=since, due_on__lt=today)
+    return q
+
+
+def _episode_query(user: User, today: dt.date, calendar: WorkingCalendar, filters: TrackerFilters) -> QuerySet[Episode]:
+    qs = episodes_visible(user)
+    if filters.outcome:
+        outcomes = OUTCOME_GROUPS.get(filters.outcome, ("", (filters.outcome,)))[1]
+        qs = qs.filter(ended_on__isnull=False, end_outcome__in=outcomes)
+        if filters.ended_since:
+            qs = qs.filter(ended_on__gte=filters.ended_since)
+    elif filters.missed:
+        missed = Deadline.objects.filter(_missed_q(filters.missed, filters.due_since, today), episode=OuterRef("pk"))
+        qs = qs.filter(Exists(missed))
+    else:
+        qs = qs.filter(ended_on__isnull=True)
+    if filters.team:
+        qs = qs.filter(family__team_id=filters.team)
+    if filters.worker:
+        qs = qs.filter(family__social_worker_id=filters.worker)
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.q:
+        term = filters.q.strip()
+        child_match = EpisodeChild.objects.filter(episode=OuterRef("pk")).filter(
+            Q(child__case_system_id__icontains=term)
+            | Q(child__first_name__icontains=term)
+            | Q(child__last_name__icontains=term)
+        )
+        full_name = (
+            EpisodeChild.objects.filter(episode=OuterRef("pk"))
+            .annotate(full=Concat("child__first_name", Value(" "), "child__last_name", output_field=CharField()))
+            .filter(full__icontains=term)
+        )
+        qs = qs.filter(
+            Q(family__reference__icontains=term)
+            | Q(family__name__icontains=term)
+            | Exists(child_match)
+            | Exists(full_name)
+        )
+
+    # The due-soon horizon differs by policy: one CASE per policy name (a handful of them).
+    from django.db.models import Case, DateField, When
+
+    soon_case = Case(
+        *[When(policy_name=name, then=Value(soon_before(today, calendar, name))) for name in policy_names()],
+        default=Value(soon_before(today, calendar, settings.PLO_POLICY)),
+        output_field=DateField(),
+    )
+    open_dated = Deadline.objects.filter(episode=OuterRef("pk"), state=DeadlineState.OPEN, due_on__isnull=False)
+    next_open = open_dated.order_by("due_on", "id")
+    qs = qs.annotate(
+        soon_limit=soon_case,
+        next_due=Subquery(next_open.values("due_on")[:1]),
+        next_label=Subquery(next_open.values("label")[:1]),
+        overdue_count=_count(open_dated.filter(due_on__lt=today)),
+        soon_count=_count(open_dated.filter(due_on__gte=today, due_on__lt=OuterRef("soon_limit"))),
+        assessments_outstanding=_count(Assessment.objects.filter(episode=OuterRef("pk"), completed_on__isnull=True)),
+        assessments_overdue=_count(
+            Assessment.objects.filter(episode=OuterRef("pk"), completed_on__isnull=True, due_on__lt=today)
+        ),
+        extension_total=Coalesce(
+            Subquery(
+                Extension.objects.filter(episode=OuterRef("pk"))
+                .order_by()
+                .values("episode")
+                .annotate(total=Sum("weeks"))
+                .values("total"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+    )
+    if filters.extended:
+        qs = qs.filter(extension_total__gt=0)
+    return qs
+
+
+_EPISODE_FIELDS = (
+    "id",
+    "family_id",
+    "family__reference",
+    "family__name",
+    "family__social_worker_id",
+    "family__social_worker__first_name",
+    "family__social_worker__last_name",
+    "family__social_worker__username",
+    "family__team_id",
+    "family__team__name",
+    "stage",
+    "policy_name",
+    "decision_date",
+    "ended_on",
+    "end_outcome",
+    "soon_limit",
+    "next_due",
+    "next_label",
+    "overdue_count",
+    "soon_count",
+    "assessments_outstanding",
+    "assessments_overdue",
+    "extension_total",
+)
+
+_KEY_DEADLINES = ("letter_before_proceedings", "initial_meeting", "pre_proceedings_end")
+_STAGE_LABELS = dict(Stage.choices)
+_LPM_LABELS = {LPMKind.INITIAL: "LPM", LPMKind.FURTHER: "Further LPM", LPMKind.REVIEW: "Legal gateway review"}
+_MEETING_LABELS = {
+    MeetingKind.INITIAL: "Initial meeting",
+    MeetingKind.REVIEW: "Review meeting",
+    MeetingKind.FINAL: "Final meeting",
+}
+
+
+def _person(first: str, last: str, username: str) -> str:
+    return f"{first} {last}".strip() or username
+
+
+def tracker_rows(
+    *,
+    user: User,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    filters: TrackerFilters | None = None,
+    with_details: bool = True,
+) -> list[TrackerRow]:
+    """Every open episode the user may see, as tracker rows (issue #5 §3; 000 "pre-action tracker").
+
+    Queries: the episodes (one, with subquery annotations), then with `with_details` the
+    children, the key deadlines, the pre-proceedings meetings and the LPMs not yet held: five
+    in all, whatever the number of episodes. RAG: red if any deadline is overdue; amber if one
+    is due today or soon (the policy's `due_soon_working_days`), or the episode is past its
+    standard length; green otherwise.
+    """
+    filters = filters or TrackerFilters()
+    episodes = list(_episode_query(user, today, calendar, filters).values(*_EPISODE_FIELDS).order_by())
+    ids = [e["id"] for e in episodes]
+
+    children: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    keyed: dict[tuple[int, str], tuple[dt.date | None, dt.date | None, str]] = {}
+    meetings: dict[int, list[tuple[str, dt.date | None, dt.date | None]]] = defaultdict(list)
+    lpms: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
+    if ids and with_details:
+        for episode_id, first, last, csid in (
+            EpisodeChild.objects.filter(episode_id__in=ids)
+            .order_by("child__last_name", "child__first_name", "child_id")
+            .values_list("episode_id", "child__first_name", "child__last_name", "child__case_system_id")
+        ):
+            children[episode_id].append((f"{first} {last}", csid))
+    if ids:
+        for episode_id, key, due_on, met_on, state in Deadline.objects.filter(
+            episode_id__in=ids, key__in=_KEY_DEADLINES, occurrence=1
+        ).values_list("episode_id", "key", "due_on", "met_on", "state"):
+            keyed[(episode_id, key)] = (due_on, met_on, state)
+        for episode_id, kind, scheduled_for, held_on in Meeting.objects.filter(episode_id__in=ids).values_list(
+            "episode_id", "kind", "scheduled_for", "held_on"
+        ):
+            meetings[episode_id].append((kind, scheduled_for, held_on))
+    if ids and with_details:
+        for episode_id, kind, panel_date in LPM.objects.filter(episode_id__in=ids, held_on__isnull=True).values_list(
+            "episode_id", "kind", "panel_date"
+        ):
+            lpms[episode_id].append((kind, panel_date))
+
+    rows: list[TrackerRow] = []
+    for e in episodes:
+        rows.append(_row(e, today, children, keyed, meetings, lpms))
+    if filters.status:
+        rows = [r for r in rows if r.rag == filters.status]
+    if filters.weeks:
+        rows = [r for r in rows if r.band == filters.weeks]
+    if filters.past_standard:
+        rows = [r for r in rows if r.past_standard]
+    rows.sort(key=lambda r: (RAG_ORDER[r.rag], r.next_due or dt.date.max, r.reference))
+    return rows
+
+
+def _row(
+    e: Mapping[str, Any],
+    today: dt.date,
+    children: Mapping[int, list[tuple[str, str]]],
+    keyed: Mapping[tuple[int, str], tuple[dt.date | None, dt.date | None, str]],
+    meetings: Mapping[int, list[tuple[str, dt.date | None, dt.date | None]]],
+    lpms: Mapping[int, list[tuple[str, dt.date]]],
+) -> TrackerRow:
+    pk = e["id"]
+    facts = policy_facts(e["policy_name"])
+    letter_due, letter_met, _ = keyed.get((pk, "letter_before_proceedings"), (None, None, ""))
+    initial_due, _, _ = keyed.get((pk, "initial_meeting"), (None, None, ""))
+    end_due, _, end_state = keyed.get((pk, "pre_proceedings_end"), (None, None, ""))
+
+    initial_held: dt.date | None = None
+    initial_booked: dt.date | None = None
+    upcoming: list[tuple[dt.date, str]] = []
+    for kind, scheduled_for, held_on in meetings.get(pk, ()):
+        if kind == MeetingKind.INITIAL:
+            initial_held, initial_booked = held_on, scheduled_for
+        if held_on is None and scheduled_for is not None:
+            upcoming.append((scheduled_for, _MEETING_LABELS.get(kind, "Meeting")))
+    for kind, panel_date in lpms.get(pk, ()):
+        upcoming.append((panel_date, _LPM_LABELS.get(kind, "LPM")))
+    # The next meeting still to happen; one booked in the past but not recorded shows first.
+    next_meeting, next_meeting_label = min(upcoming) if upcoming else (None, "")
+
+    # Clock start (timescales.md §1): the LPM decision, or for Sutton the initial meeting (001).
+    start = initial_held if facts.clock_start == "initial_meeting" else e["decision_date"]
+    extension = min(e["extension_total"], facts.max_extension_weeks)
+    of_weeks = facts.standard_weeks + extension
+    as_of = min(today, e["ended_on"]) if e["ended_on"] else today
+    week = (as_of - start).days // 7 + 1 if start is not None and as_of >= start else None
+    past_standard = week is not None and week > facts.standard_weeks
+
+    next_due = e["next_due"]
+    status = status_before(next_due, today, e["soon_limit"]) if next_due else ""
+    reasons: list[str] = []
+    if e["overdue_count"]:
+        rag = "red"
+        reasons.append(f"{e['overdue_count']} overdue")
+    else:
+        rag = "green"
+        if e["soon_count"]:
+            rag = "amber"
+            reasons.append("due today or soon")
+        if past_standard:
+            rag = "amber"
+    if past_standard:
+        reasons.append(f"past {facts.standard_weeks} weeks")
+
+    return TrackerRow(
+        episode_id=pk,
+        family_id=e["family_id"],
+        reference=e["family__reference"],
+        family_name=e["family__name"],
+        children=children.get(pk, []),
+        social_worker_id=e["family__social_worker_id"],
+        social_worker=_person(
+            e["family__social_worker__first_name"],
+            e["family__social_worker__last_name"],
+            e["family__social_worker__username"],
+        ),
+        team_id=e["family__team_id"],
+        team=e["family__team__name"],
+        stage=e["stage"],
+        stage_label=_STAGE_LABELS.get(e["stage"], e["stage"]),
+        policy_name=e["policy_name"],
+        decision_date=e["decision_date"],
+        letter_delivered=letter_met,
+        letter_due=letter_due if letter_met is None else None,
+        initial_meeting=initial_held or initial_booked,
+        initial_meeting_held=initial_held is not None,
+        initial_meeting_due=initial_due if initial_held is None else None,
+        next_meeting=next_meeting,
+        next_meeting_label=next_meeting_label,
+        clock_start=start,
+        week=week,
+        of_weeks=of_weeks,
+        standard_weeks=facts.standard_weeks,
+        past_standard=past_standard,
+        next_label=e["next_label"] or "",
+        next_due=next_due,
+        next_status=status,
+        overdue_count=e["overdue_count"],
+        soon_count=e["soon_count"],
+        assessments_outstanding=e["assessments_outstanding"],
+        assessments_overdue=e["assessments_overdue"],
+        extension_weeks=extension,
+        end_due=end_due if end_state == DeadlineState.OPEN else None,
+        ended_on=e["ended_on"],
+        end_outcome=e["end_outcome"],
+        rag=rag,
+        rag_reasons=reasons,
+    )
+
+
+SORT_KEYS: dict[str, Any] = {
+    "reference": lambda r: r.reference,
+    "family": lambda r: r.family_name.lower(),
+    "children": lambda r: r.children_text.lower(),
+    "worker": lambda r: r.social_worker.lower(),
+    "team": lambda r: r.team.lower(),
+    "stage": lambda r: r.stage_label,
+    "decision": lambda r: r.decision_date,
+    "letter": lambda r: r.letter_delivered,
+    "initial": lambda r: r.initial_meeting,
+    "next_meeting": lambda r: r.next_meeting,
+    "week": lambda r: r.week,
+    "next_due": lambda r: r.next_due,
+    "assessments": lambda r: r.assessments_outstanding,
+    "extension": lambda r: r.extension_weeks,
+    "rag": lambda r: RAG_ORDER[r.rag],
+}
+
+
+def tracker_sort(rows: list[TrackerRow], key: str, descending: bool = False) -> list[TrackerRow]:
+    """Sort rows by a column; empty values always go last, whichever the direction."""
+    getter = SORT_KEYS.get(key)
+    if getter is None:
+        return rows
+    present = [r for r in rows if getter(r) is not None]
+    missing = [r for r in rows if getter(r) is None]
+    present.sort(key=lambda r: (getter(r), r.reference), reverse=descending)
+    return present + missing
+
+
+# --- Team manager dashboard ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class WorkerCounts:
+    """Per social worker figures on the team dashboard."""
+
+    user_id: int
+    name: str
+    episodes: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    assessments_overdue: int = 0
+    alerts: int = 0
+
+
+@dataclass(slots=True)
+class TeamDashboard:
+    """Everything on a team manager's dashboard (issue #5 §2)."""
+
+    team: Team
+    rows: list[TrackerRow]
+    deadlines: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    alerts_total: int
+    near_end: list[TrackerRow]
+    assessments: list[dict[str, Any]]
+    workers: list[WorkerCounts]
+
+    @property
+    def overdue(self) -> list[dict[str, Any]]:
+        """The team's overdue deadlines, oldest first."""
+        return [d for d in self.deadlines if d["status"] == "overdue"]
+
+    @property
+    def due_soon(self) -> list[dict[str, Any]]:
+        """The team's deadlines due today or soon."""
+        return [d for d in self.deadlines if d["status"] in ("due_today", "due_soon")]
+
+
+NEAR_END_WEEKS = 4
+# The tag colour of each kind of alert (static/scss/app.scss app-status--*).
+ALERT_TAG_CLASSES = {
+    AlertKind.DUE_SOON: "app-status--due_soon",
+    AlertKind.DUE_TODAY: "app-status--due_today",
+    AlertKind.OVERDUE: "app-status--overdue",
+    AlertKind.ESCALATION: "app-status--overdue",
+    AlertKind.OVERRUN: "app-status--overdue",
+    AlertKind.REPEAT_EPISODE: "govuk-tag--purple",
+}
+ALERTS_SHOWN = 100
+
+
+def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingCalendar) -> TeamDashboard:
+    """A team's overdue and due-soon deadlines, unacknowledged alerts, cases near their end,
+    overdue assessments and per-worker counts (issue #5 §2). Fixed number of queries."""
+    rows = tracker_rows(
+        user=user, today=today, calendar=calendar, filters=TrackerFilters(team=team.pk), with_details=False
+    )
+    horizon = max(soon_before(today, calendar, name) for name in policy_names())
+    team_open = Q(episode__family__team_id=team.pk, episode__ended_on__isnull=True) & visible_q(user, "episode__family")
+    soon_of = {r.episode_id: soon_before(today, calendar, r.policy_name) for r in rows}
+    deadlines: list[dict[str, Any]] = []
+    for d in (
+        Deadline.objects.filter(team_open, state=DeadlineState.OPEN, due_on__lt=horizon)
+        .order_by("due_on", "id")
+        .values(
+            "id",
+            "episode_id",
+            "label",
+            "due_on",
+            "episode__family_id",
+            "episode__family__reference",
+            "episode__family__name",
+            "episode__family__social_worker_id",
+        )
+    ):
+        soon = soon_of.get(d["episode_id"])
+        if soon is None:
+            continue
+        d["status"] = status_before(d["due_on"], today, soon)
+        if d["status"] in ("overdue", "due_today", "due_soon"):
+            d["days_late"] = calendar.working_days_between(d["due_on"], today) if d["status"] == "overdue" else 0
+            deadlines.append(d)
+
+    alert_qs = Alert.objects.filter(team_open, acknowledged_at__isnull=True)
+    alerts = list(
+        alert_qs.order_by("-raised_on", "-id").values(
+            "id",
+            "kind",
+            "raised_on",
+            "due_on",
+            "recipient_id",
+            "recipient__first_name",
+            "recipient__last_name",
+            "recipient__username",
+            "deadline__label",
+            "episode__family_id",
+            "episode__family__reference",
+            "episode__family__name",
+            "episode__family__social_worker_id",
+        )[:ALERTS_SHOWN]
+    )
+    kind_labels = dict(AlertKind.choices)
+    for a in alerts:
+        a["kind_label"] = kind_labels.get(a["kind"], a["kind"])
+        a["tag_class"] = ALERT_TAG_CLASSES.get(a["kind"], "govuk-tag--grey")
+        a["recipient"] = _person(a["recipient__first_name"], a["recipient__last_name"], a["recipient__username"])
+    alert_counts = dict(
+        alert_qs.order_by().values("recipient_id").annotate(n=Count("id")).values_list("recipient_id", "n")
+    )
+
+    near_limit = today + dt.timedelta(weeks=NEAR_END_WEEKS)
+    near_end = sorted(
+        (r for r in rows if r.end_due is not None and r.end_due <= near_limit),
+        key=lambda r: r.end_due or dt.date.max,
+    )
+
+    assessments = list(
+        Assessment.objects.filter(team_open, completed_on__isnull=True, due_on__lt=today)
+        .order_by("due_on", "id")
+        .values(
+            "id",
+            "kind",
+            "provider",
+            "due_on",
+            "episode__family_id",
+            "episode__family__reference",
+            "episode__family__name",
+            "episode__family__social_worker_id",
+        )
+    )
+    from cases.models import AssessmentKind
+
+    kinds = dict(AssessmentKind.choices)
+    for a in assessments:
+        a["kind_label"] = kinds.get(a["kind"], a["kind"])
+        a["days_late"] = calendar.working_days_between(a["due_on"], today)
+
+    workers: dict[int, WorkerCounts] = {}
+    for uid, first, last, username in (
+        team.members.filter(is_active=True, groups__name=Role.SOCIAL_WORKER.label)
+        .order_by("last_name", "first_name")
+        .values_list("id", "first_name", "last_name", "username")
+    ):
+        workers[uid] = WorkerCounts(uid, _person(first, last, username))
+    for r in rows:
+        w = workers.setdefault(r.social_worker_id, WorkerCounts(r.social_worker_id, r.social_worker))
+        w.episodes += 1
+        w.overdue += r.overdue_count
+        w.due_soon += r.soon_count
+        w.assessments_overdue += r.assessments_overdue
+    for uid, w in workers.items():
+        w.alerts = alert_counts.get(uid, 0)
+    return TeamDashboard(
+        team=team,
+        rows=rows,
+        deadlines=deadlines,
+        alerts=alerts,
+        alerts_total=sum(alert_counts.values()),
+        near_end=near_end,
+        assessments=assessments,
+        workers=sorted(workers.values(), key=lambda w: (-w.overdue, w.name)),
+    )
+
+
+# --- Weekly tracker (head of service) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One number on the weekly screen, with the tracker filter that lists the cases behind it."""
+
+    label: str
+    value: int
+    query: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeliness:
+    """% of a milestone's deadlines met on time: met / (met + met late + open overdue)."""
+
+    key: str
+    label: str
+    met: int
+    met_late: int
+    overdue: int
+    query: dict[str, str]
+
+    @property
+    def total(self) -> int:
+        """Deadlines that count (due in the window and either done or overdue)."""
+        return self.met + self.met_late + self.overdue
+
+    @property
+    def percent(self) -> int | None:
+        """Whole per cent met on time; None when nothing was due."""
+        return round(100 * self.met / self.total) if self.total else None
+
+    @property
+    def missed(self) -> int:
+        """Met late or still overdue."""
+        return self.met_late + self.overdue
+
+
+@dataclass(slots=True)
+class OutcomePeriod:
+    """Outcomes of episodes that ended in the last `weeks` weeks."""
+
+    weeks: int
+    since: dt.date
+    figures: list[Figure]
+    median_weeks: float | None
+    ended: int
+
+
+@dataclass(slots=True)
+class WeeklyFigures:
+    """The weekly tracker screen's figures (issue #5 §4)."""
+
+    today: dt.date
+    open_total: int
+    by_stage: list[Figure]
+    by_week: list[Figure]
+    past_standard: Figure
+    extended: Figure
+    extension_weeks_total: int
+    outcomes: list[OutcomePeriod]
+    timeliness: list[Timeliness]
+    timeliness_since: dt.date
+
+
+TIMELINESS_WEEKS = 13
+
+
+def weekly_figures(*, user: User, today: dt.date, calendar: WorkingCalendar) -> WeeklyFigures:
+    """Open episodes by stage and week, overruns, extensions, outcomes, median length and
+    timeliness per milestone (issue #5 §4). Every figure carries its tracker drill-down filter,
+    and is computed by the same code the tracker uses, so the counts agree."""
+    rows = tracker_rows(user=user, today=today, calendar=calendar, with_details=False)
+    stage_counts: dict[str, int] = defaultdict(int)
+    band_counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        stage_counts[r.stage] += 1
+        band = r.band
+        if band is not None:
+            band_counts[band] += 1
+    by_stage = [
+        Figure(label, stage_counts.get(value, 0), {"stage": value})
+        for value, label in Stage.choices
+        if value != Stage.ENDED
+    ]
+    by_week = [Figure(label, band_counts.get(slug, 0), {"weeks": slug}) for slug, (label, _, _) in WEEK_BANDS.items()]
+    past = Figure("Past their standard length", sum(1 for r in rows if r.past_standard), {"past_standard": "1"})
+    extended_rows = [r for r in rows if r.extension_weeks]
+    extended = Figure("With an agreed extension", len(extended_rows), {"extended": "1"})
+
+    since_13 = today - dt.timedelta(weeks=13)
+    ended = list(
+        episodes_visible(user)
+        .filter(ended_on__gte=since_13, ended_on__lte=today)
+        .order_by()
+        .values_list("end_outcome", "ended_on", "decision_date")
+    )
+    outcomes: list[OutcomePeriod] = []
+    for weeks in (4, 13):
+        since = today - dt.timedelta(weeks=weeks)
+        in_period = [x for x in ended if x[1] >= since]
+        figures = [
+            Figure(
+                label,
+                sum(1 for x in in_period if x[0] in values),
+                {"outcome": slug, "ended_since": since.isoformat()},
+            )
+            for slug, (label, values) in OUTCOME_GROUPS.items()
+        ]
+        # Length of pre-proceedings: from the LPM decision (D) to the end, for those that had one.
+        lengths = [(x[1] - x[2]).days / 7 for x in in_period if x[2] is not None]
+        median = round(statistics.median(lengths), 1) if lengths else None
+        outcomes.append(OutcomePeriod(weeks, since, figures, median, len(in_period)))
+
+    since_t = today - dt.timedelta(weeks=TIMELINESS_WEEKS)
+    base_key = Func(F("key"), Value(":"), Value(1), function="split_part", output_field=CharField())
+    grouped = (
+        Deadline.objects.filter(visible_q(user, "episode__family"), due_on__gte=since_t, due_on__lt=today)
+        .annotate(milestone=base_key)
+        .order_by()
+        .values("milestone")
+        .annotate(
+            met=Count("id", filter=Q(state=DeadlineState.MET)),
+            met_late=Count("id", filter=Q(state=DeadlineState.MET_LATE)),
+            overdue=Count("id", filter=Q(state=DeadlineState.OPEN)),
+        )
+        .values_list("milestone", "met", "met_late", "overdue")
+    )
+    labels = milestone_labels()
+    order = {key: i for i, key in enumerate(labels)}
+    timeliness = [
+        Timeliness(
+            key,
+            labels.get(key, key.replace("_", " ").capitalize()),
+            met,
+            met_late,
+            overdue,
+            {"missed": key, "due_since": since_t.isoformat()},
+        )
+        for key, met, met_late, overdue in grouped
+        if met + met_late + overdue
+    ]
+    timeliness.sort(key=lambda t: (order.get(t.key, len(order)), t.key))
+    return WeeklyFigures(
+        today=today,
+        open_total=len(rows),
+        by_stage=by_stage,
+        by_week=by_week,
+        past_standard=past,
+        extended=extended,
+        extension_weeks_total=sum(r.extension_weeks for r in extended_rows),
+        outcomes=outcomes,
+        timeliness=timeliness,
+        timeliness_since=since_t,
+    )
+
+
+@lru_cache(maxsize=1)
+def _milestone_labels_cached(policy: str) -> tuple[tuple[str, str], ...]:
+    loaded = load_policy(policy)
+    seen: dict[str, str] = {}
+    for rule in loaded.rules:
+        seen.setdefault(rule.key, loaded.label_for(rule.key))
+    return tuple(seen.items())
+
+
+def milestone_labels() -> dict[str, str]:
+    """Milestone key -> label, in the order of the deployment's policy."""
+    return dict(_milestone_labels_cached(settings.PLO_POLICY))
+
+
+# --- Alerts ----------------------------------------------------------------------------------
+
+ACKNOWLEDGED_SHOWN = 100
+
+
+def alert_inbox(*, user: User) -> tuple[list[Alert], list[Alert]]:
+    """The user's unacknowledged alerts (all) and their latest acknowledged ones (issue #5 §6)."""
+    base = Alert.objects.filter(recipient=user).select_related("episode__family", "deadline")
+    fields = (
+        "id",
+        "kind",
+        "due_on",
+        "raised_on",
+        "acknowledged_at",
+        "episode__id",
+        "episode__family__id",
+        "episode__family__reference",
+        "episode__family__name",
+        "deadline__id",
+        "deadline__label",
+    )
+    pending = list(base.filter(acknowledged_at__isnull=True).only(*fields).order_by("-raised_on", "-id"))
+    done = list(
+        base.filter(acknowledged_at__isnull=False)
+        .only(*fields)
+        .order_by("-acknowledged_at", "-id")[:ACKNOWLEDGED_SHOWN]
+    )
+    for alert in pending:
+        alert.tag_class = ALERT_TAG_CLASSES.get(alert.kind, "govuk-tag--grey")  # type: ignore[attr-defined]
+    return pending, done
+
+
+def alert_count_unacknowledged(*, user: User) -> int:
+    """How many alerts the user has not acknowledged (the header badge; one indexed COUNT)."""
+    return Alert.objects.filter(recipient_id=user.pk, acknowledged_at__isnull=True).count()
+
+
+# --- Calendar feed ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    """An all-day event in a user's calendar feed; the summary names the family reference only."""
+
+    uid: str
+    day: dt.date
+    summary: str
+    path: str
+
+
+def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
+    """Deadlines, meetings and LPM panels of the user's own cases, plus (heads of service) LPM
+    requests awaiting a decision (issue #5 §5). Four queries, whatever the caseload."""
+    from django.urls import reverse
+
+    mine = Q(social_worker_id=user.pk) | Q(team_manager_id=user.pk)
+    families = Family.objects.filter(mine).filter(Q(restricted=False) | _named_on(user, "pk"))
+    episodes = Episode.objects.filter(family__in=families, ended_on__isnull=True)
+    events: list[CalendarEvent] = []
+
+    def path(family_id: int) -> str:
+        return reverse("cases:family-detail", args=[family_id])
+
+    for pk, label, due_on, ref, family_id in (
+        Deadline.objects.filter(episode__in=episodes, state=DeadlineState.OPEN, due_on__isnull=False)
+        .order_by("due_on", "id")
+        .values_list("id", "label", "due_on", "episode__family__reference", "episode__family_id")
+    ):
+        events.append(CalendarEvent(f"deadline-{pk}", due_on, f"{ref}: {label} due", path(family_id)))
+    for pk, kind, scheduled_for, held_on, ref, family_id in Meeting.objects.filter(episode__in=episodes).values_list(
+        "id", "kind", "scheduled_for", "held_on", "episode__family__reference", "episode__family_id"
+    ):
+        day = held_on or scheduled_for
+        if day is not None:
+            events.append(CalendarEvent(f"meeting-{pk}", day, f"{ref}: {MeetingKind(kind).label}", path(family_id)))
+    for pk, kind, panel_date, held_on, ref, family_id in LPM.objects.filter(episode__in=episodes).values_list(
+        "id", "kind", "panel_date", "held_on", "episode__family__reference", "episode__family_id"
+    ):
+        events.append(
+            CalendarEvent(f"lpm-{pk}", held_on or panel_date, f"{ref}: {LPMKind(kind).label}", path(family_id))
+        )
+    if user.has_role(Role.HEAD_OF_SERVICE):
+        awaiting = (
+            Deadline.objects.filter(
+                visible_q(user, "episode__family"),
+                key="lpm_request_decision",
+                state=DeadlineState.OPEN,
+                due_on__isnull=False,
+                episode__ended_on__isnull=True,
+                episode__lpm_request__status=RequestStatus.AWAITING,
+            )
+            .order_by("due_on", "id")
+            .values_list("id", "due_on", "episode__family__reference", "episode__family_id")
+        )
+        for pk, due_on, ref, family_id in awaiting:
+            events.append(
+                CalendarEvent(
+                    f"lpm-request-{pk}", due_on, f"{ref}: LPM request awaiting your decision", path(family_id)
+                )
+            )
+    events.sort(key=lambda e: (e.day, e.summary))
+    return events

@@ -1,0 +1,258 @@
+"""The pre-action tracker: who sees what, filters, sort, search, exports, printout, query count."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.roles import Role
+from accounts.tests.factories import TeamFactory
+from cases import services as cs
+from deadlines.exports import safe_cell
+from meetings import services as ms
+from meetings.models import LPMKind
+
+from .test_scenarios import D, deliver_letter, family, hold_initial_meeting, staff, start_pre_proceedings
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2027, 2, 1)  # Monday, week 4 of an episode that started on Thu 7 Jan 2027
+URL = reverse("deadlines:tracker")
+
+
+@pytest.fixture
+def people(make_user, team):
+    return staff(make_user, team)
+
+
+@pytest.fixture
+def travel():
+    with time_machine.travel(dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+def refs(response) -> list[str]:
+    html = response.content.decode()
+    return [chunk.split('"', 1)[0] for chunk in html.split('data-reference="')[1:]]
+
+
+def test_the_clo_sees_every_open_episode_but_restricted_families_only_when_named(client_as, people, travel, make_user):
+    open_one = start_pre_proceedings(family(people, name="Ashworth family", reference="PLO-00001"), people)
+    start_pre_proceedings(family(people, name="Barnes family", reference="PLO-00002", restricted=True), people)
+    ended = start_pre_proceedings(family(people, name="Carter family", reference="PLO-00003"), people)
+    cs.episode_end(
+        episode=ended,
+        expected_version=ended.version,
+        ended_on=dt.date(2027, 1, 20),
+        end_outcome="nfa",
+        by=people.tm,
+        today=TODAY,
+    )
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert refs(response) == ["PLO-00001"]
+    body = response.content.decode()
+    assert "Barnes" not in body and "Carter" not in body
+    assert "Week 4 of 16" in body
+    assert open_one.family.name in body
+
+    # The social worker and team manager are named on the restricted family, so they see it.
+    client.force_login(people.tm)
+    assert sorted(refs(client.get(URL))) == ["PLO-00001", "PLO-00002"]
+
+
+@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.ADMINISTRATOR])
+def test_roles_without_the_tracker_are_refused(client_as, role):
+    assert client_as(role).get(URL).status_code == 403
+
+
+def test_team_managers_see_the_whole_service_read_only(client_as, people, travel):
+    other_team = TeamFactory(name="Safeguarding Team South")
+    start_pre_proceedings(family(people, reference="PLO-00010", team=other_team), people)
+    client = client_as(Role.TEAM_MANAGER)
+    assert refs(client.get(URL)) == ["PLO-00010"]
+
+
+def test_rows_show_the_episode_and_its_rag_status(client_as, people, travel):
+    late = start_pre_proceedings(family(people, name="Late family", reference="PLO-00020"), people)
+    on_time = start_pre_proceedings(family(people, name="Prompt family", reference="PLO-00021"), people)
+    for episode in (late, on_time):
+        lpm = episode.lpms.get()
+        ms.lpm_update(
+            lpm=lpm,
+            expected_version=lpm.version,
+            minutes_circulated_on=dt.date(2027, 1, 8),
+            by=people.tm,
+            today=TODAY,
+        )
+    deliver_letter(on_time, people, on=dt.date(2027, 1, 12), today=TODAY)
+    hold_initial_meeting(on_time, people, on=dt.date(2027, 1, 22), today=TODAY)
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    response = client.get(URL)
+    rows = {r.reference: r for r in response.context["rows"]}
+    # Late family: the letter (due Thu 14 Jan) was never delivered.
+    assert rows["PLO-00020"].rag == "red"
+    assert rows["PLO-00020"].letter_delivered is None
+    assert rows["PLO-00021"].letter_delivered == dt.date(2027, 1, 12)
+    assert rows["PLO-00021"].initial_meeting == dt.date(2027, 1, 22) and rows["PLO-00021"].initial_meeting_held
+    assert rows["PLO-00021"].week == 4 and rows["PLO-00021"].of_weeks == 16
+    assert rows["PLO-00021"].decision_date == D
+    # Red first.
+    assert refs(response)[0] == "PLO-00020"
+
+
+def test_filters_search_and_sort(client_as, people, travel, make_user):
+    other_team = TeamFactory(name="Safeguarding Team South")
+    other_sw = make_user(Role.SOCIAL_WORKER, team=other_team, first_name="Olive", last_name="Other")
+    start_pre_proceedings(
+        family(people, name="Ashworth family", reference="PLO-00031", children=(("Amy", "Ashworth"),)), people
+    )
+    start_pre_proceedings(
+        family(
+            people,
+            name="Brown family",
+            reference="PLO-00032",
+            children=(("Zara", "Brown"), ("Leo", "Brown")),
+            sw=other_sw,
+            team=other_team,
+        ),
+        people,
+    )
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    assert refs(client.get(URL, {"team": other_team.pk})) == ["PLO-00032"]
+    assert refs(client.get(URL, {"worker": people.sw.pk})) == ["PLO-00031"]
+    assert refs(client.get(URL, {"q": "zara"})) == ["PLO-00032"]
+    assert refs(client.get(URL, {"q": "Amy Ashworth"})) == ["PLO-00031"]
+    assert refs(client.get(URL, {"q": "00032"})) == ["PLO-00032"]
+    assert refs(client.get(URL, {"q": "ashworth fam"})) == ["PLO-00031"]
+    child_id = client.get(URL).context["rows"][0].children[0][1]
+    assert len(refs(client.get(URL, {"q": child_id}))) == 1
+    assert refs(client.get(URL, {"stage": "proceedings"})) == []
+    assert sorted(refs(client.get(URL, {"stage": "pre_proceedings"}))) == ["PLO-00031", "PLO-00032"]
+    assert refs(client.get(URL, {"status": "green"})) == []
+    assert sorted(refs(client.get(URL, {"status": "red"}))) == ["PLO-00031", "PLO-00032"]
+    assert refs(client.get(URL, {"sort": "family", "dir": "desc"})) == ["PLO-00032", "PLO-00031"]
+    assert refs(client.get(URL, {"sort": "family", "dir": "asc"})) == ["PLO-00031", "PLO-00032"]
+    assert refs(client.get(URL, {"sort": "worker"})) == ["PLO-00032", "PLO-00031"]  # Olive before Sam
+    # A nonsense value in one filter is ignored, not an error.
+    assert sorted(refs(client.get(URL, {"team": "nope", "q": "family"}))) == ["PLO-00031", "PLO-00032"]
+
+
+def test_every_column_sorts(client_as, people, travel):
+    start_pre_proceedings(family(people, reference="PLO-00041"), people)
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    response = client.get(URL)
+    for link in response.context["sort_links"]:
+        assert client.get(URL + link["href"]).status_code == 200
+
+
+def test_csv_and_xlsx_exports_escape_formulas_and_leave_out_legal_advice(client_as, people, travel):
+    fam = family(people, name='=HYPERLINK("http://evil")', reference="PLO-00051", children=(("+Amy", "-Bad"),))
+    episode = start_pre_proceedings(fam, people)
+    ms.legal_advice_record(lpm=episode.lpms.get(), advice="PRIVILEGED ADVICE TEXT", by=people.hos)
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+
+    response = client.get(reverse("deadlines:tracker-export", args=["csv"]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "Family reference"
+    assert rows[1][1] == '\'=HYPERLINK("http://evil")'
+    assert rows[1][2].startswith("'+Amy -Bad")
+    assert "PRIVILEGED" not in text
+
+    from openpyxl import load_workbook
+
+    response = client.get(reverse("deadlines:tracker-export", args=["xlsx"]), {"q": "PLO-00051"})
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[1][0] == "PLO-00051"
+    assert values[1][1] == '\'=HYPERLINK("http://evil")'
+    assert isinstance(values[1][6], dt.datetime) and values[1][6].date() == D  # a real date cell
+    assert not any("PRIVILEGED" in str(v) for row in values for v in row)
+
+    assert client.get(reverse("deadlines:tracker-export", args=["pdf"])).status_code == 404
+    for page in (URL, reverse("deadlines:tracker-print")):
+        html = client.get(page).content.decode()
+        assert "PLO-00051" in html and "PRIVILEGED" not in html
+        assert "=HYPERLINK(&quot;http://evil&quot;)" in html  # escaped, never markup
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44", "'+44"),
+        ("-2", "'-2"),
+        ("@SUM", "'@SUM"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("ok", "ok"),
+    ],
+)
+def test_safe_cell(value, expected):
+    assert safe_cell(value) == expected
+    assert safe_cell(3) == 3
+
+
+def test_the_printable_view_lists_the_same_rows(client_as, people, travel):
+    start_pre_proceedings(family(people, reference="PLO-00061"), people)
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    response = client.get(reverse("deadlines:tracker-print"), {"q": "PLO-00061"})
+    assert response.status_code == 200
+    assert refs(response) == ["PLO-00061"]
+    assert b"<h1" in response.content and b"style=" not in response.content and b"<script>" not in response.content
+
+
+def _episodes(people, count: int, start: int) -> None:
+    for i in range(count):
+        episode = start_pre_proceedings(
+            family(people, reference=f"PLO-{start + i:05d}", children=(("Amy", "A"), ("Ben", "B"))), people
+        )
+        if i % 2:
+            deliver_letter(episode, people, on=dt.date(2027, 1, 12), today=TODAY)
+        if i % 3 == 0:
+            ms.lpm_list(episode=episode, panel_date=dt.date(2027, 3, 4), kind=LPMKind.REVIEW, by=people.tm, today=TODAY)
+
+
+def test_the_tracker_runs_the_same_number_of_queries_for_3_and_30_episodes(client_as, people, travel):
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    _episodes(people, 3, 100)
+    with CaptureQueriesContext(connection) as small:
+        assert len(client.get(URL).context["rows"]) == 3
+    _episodes(people, 27, 200)
+    with CaptureQueriesContext(connection) as large:
+        assert len(client.get(URL).context["rows"]) == 30
+    assert len(small) == len(large)
+
+
+TRACKER_QUERIES = 16  # incl. session, user, roles, header count, filter choices (2) and the session save (3)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_tracker_query_count_is_pinned(client_as, people, travel, django_assert_max_num_queries, count):
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    _episodes(people, count, 300)
+    with django_assert_max_num_queries(TRACKER_QUERIES):
+        response = client.get(URL)
+    assert len(response.context["rows"]) == count
+    for fmt in ("csv", "xlsx"):
+        with django_assert_max_num_queries(TRACKER_QUERIES):
+            client.get(reverse("deadlines:tracker-export", args=[fmt]))
+
+
+def test_every_field_can_be_sorted_on_from_the_form():
+    from deadlines.forms import SORT_LABELS
+    from deadlines.selectors import SORT_KEYS
+
+    assert set(SORT_LABELS) == set(SORT_KEYS)

@@ -1,0 +1,391 @@
+"""The tracker screens, the alert list and the calendar feed (issue #5).
+
+Views hold no business rules: they read through deadlines.selectors, write through
+deadlines.alerts, and each declares its roles with @allow (deny by default).
+"""
+
+from __future__ import annotations
+
+from html import escape as esc
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from accounts.access import allow
+from accounts.models import Team, User
+from accounts.roles import CASE_READERS, Role
+
+from . import alerts as alert_services
+from . import selectors
+from .charts import Bar, bar_chart
+from .exports import calendar_ics, tracker_csv, tracker_xlsx
+from .filters import tracker_filter_summary, tracker_filters
+from .forms import TeamPickForm, TrackerFilterForm
+from .services import calendar_current
+
+TEAM_DASHBOARD_ROLES = frozenset({Role.TEAM_MANAGER, Role.SERVICE_MANAGER})
+# Who sees the pre-action tracker: as accounts/navigation.py gives it (read-only for most).
+TRACKER_ROLES = frozenset(
+    {
+        Role.COURT_LIAISON_OFFICER,
+        Role.TEAM_MANAGER,
+        Role.SERVICE_MANAGER,
+        Role.HEAD_OF_SERVICE,
+        Role.ASSISTANT_DIRECTOR,
+        Role.BUSINESS_SUPPORT,
+        Role.LEGAL_ADVISER,
+        Role.READ_ONLY,
+    }
+)
+WEEKLY_ROLES = frozenset({Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER})
+ALERT_ROLES = CASE_READERS
+
+# Header links of the tracker's columns (the "Sort by" control offers every field).
+SORT_COLUMNS = [
+    ("rag", "RAG"),
+    ("family", "Family"),
+    ("worker", "Social worker"),
+    ("week", "Stage and week"),
+    ("decision", "Key dates"),
+    ("next_meeting", "Next meeting"),
+    ("next_due", "Next deadline"),
+    ("assessments", "Assessments outstanding"),
+]
+
+
+# --- Team manager dashboard ------------------------------------------------------------------
+
+
+@allow(TEAM_DASHBOARD_ROLES)
+@require_safe
+def team_dashboard(request: HttpRequest) -> HttpResponse:
+    """A team's overdue and due-soon deadlines, alerts, cases near their end, overdue
+    assessments and per-worker counts; service managers may pick the team (issue #5 §2)."""
+    user: User = request.user  # type: ignore[assignment]
+    picker: TeamPickForm | None = None
+    team: Team | None = user.team
+    if user.has_role(Role.SERVICE_MANAGER):
+        picker = TeamPickForm(request.GET or None, initial={"team": team.pk if team else None})
+        if picker.is_bound and picker.is_valid():
+            team = picker.cleaned_data["team"]
+        elif team is None:
+            team = Team.objects.order_by("name").first()
+    context: dict[str, Any] = {"picker": picker, "team": team, "today": timezone.localdate()}
+    if team is not None:
+        context["dash"] = selectors.team_dashboard(
+            user=user, team=team, today=context["today"], calendar=calendar_current()
+        )
+        context["near_end_weeks"] = selectors.NEAR_END_WEEKS
+    return render(request, "deadlines/team_dashboard.html", context)
+
+
+# --- Pre-action tracker ----------------------------------------------------------------------
+
+
+def _tracker(request: HttpRequest) -> tuple[TrackerFilterForm, dict[str, Any], list[selectors.TrackerRow]]:
+    """The filtered, sorted rows for the tracker, its printout and its exports."""
+    form = TrackerFilterForm(request.GET)
+    data = form.valid_data()
+    rows = selectors.tracker_rows(
+        user=request.user,  # type: ignore[arg-type]
+        today=timezone.localdate(),
+        calendar=calendar_current(),
+        filters=tracker_filters(data),
+    )
+    if data.get("sort"):
+        rows = selectors.tracker_sort(rows, data["sort"], descending=data.get("dir") == "desc")
+    return form, data, rows
+
+
+def _sort_links(request: HttpRequest, data: dict[str, Any]) -> list[dict[str, Any]]:
+    current, direction = data.get("sort") or "", data.get("dir") or "asc"
+    links = []
+    for key, label in SORT_COLUMNS:
+        query = request.GET.copy()
+        query["sort"] = key
+        query["dir"] = "desc" if current == key and direction == "asc" else "asc"
+        links.append(
+            {
+                "key": key,
+                "label": label,
+                "href": "?" + query.urlencode(),
+                "aria_sort": ("ascending" if direction == "asc" else "descending") if current == key else "none",
+            }
+        )
+    return links
+
+
+@allow(TRACKER_ROLES)
+@require_safe
+def tracker(request: HttpRequest) -> HttpResponse:
+    """Every open episode in one table, with filters, sort, search and exports (issue #5 §3)."""
+    form, data, rows = _tracker(request)
+    query = request.GET.urlencode()
+    context = {
+        "form": form,
+        "rows": rows,
+        "rows_html": tracker_rows_html(rows),
+        "summary": tracker_filter_summary(data),
+        "drilldown": bool(data.get("outcome") or data.get("missed")),
+        "sort_links": _sort_links(request, data),
+        "query": query,
+        "today": timezone.localdate(),
+        "counts": _rag_counts(rows),
+    }
+    return render(request, "deadlines/tracker.html", context)
+
+
+def _rag_counts(rows: list[selectors.TrackerRow]) -> dict[str, int]:
+    counts = {"red": 0, "amber": 0, "green": 0}
+    for r in rows:
+        counts[r.rag] += 1
+    return counts
+
+
+@allow(TRACKER_ROLES)
+@require_safe
+def tracker_print(request: HttpRequest) -> HttpResponse:
+    """The tracker laid out for printing at the weekly tracker meeting (issue #5 §3)."""
+    _, data, rows = _tracker(request)
+    context = {
+        "rows": rows,
+        "rows_html": tracker_rows_html(rows),
+        "summary": tracker_filter_summary(data),
+        "today": timezone.localdate(),
+        "printed_at": timezone.localtime(),
+        "counts": _rag_counts(rows),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "deadlines/tracker_print.html", context)
+
+
+@allow(TRACKER_ROLES)
+@require_safe
+@never_cache
+def tracker_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The tracker as CSV or XLSX, with the same filters as the screen (issue #5 §3)."""
+    _, _, rows = _tracker(request)
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        response = HttpResponse(tracker_csv(rows), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            tracker_xlsx(rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404("Unknown export format")
+    response["Content-Disposition"] = f'attachment; filename="pre-action-tracker-{stamp}.{fmt}"'
+    return response
+
+
+# --- The big table, rendered in one Python pass ------------------------------------------------
+# The CLO wants every open episode in one table (issue #5 §3: no pagination). Django's template
+# engine spends ~250 µs a row on this table's 40-odd variables, filters and {% url %} tags, so
+# 2,000 rows would take ~500 ms; building the same GOV.UK markup here takes ~15 µs a row.
+# Every value goes through html.escape; the template keeps the table head and everything else.
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_SENTINEL = 987654321
+
+
+def _d(day: Any) -> str:
+    """A UK date as the templates' {{ d|date:"j M Y" }} writes it, kept on one line."""
+    return f"{day.day}\u00a0{_MONTHS[day.month - 1]}\u00a0{day.year}"
+
+
+def _hint(text: str) -> str:
+    # Secondary text, smaller than the compact table's 16px (a plain govuk-hint is 19px).
+    return f'<span class="govuk-hint govuk-!-font-size-14 govuk-!-margin-0">{text}</span>'
+
+
+def _line(label: str, value: str) -> str:
+    cls = "govuk-hint govuk-!-font-size-14 govuk-!-margin-0 govuk-!-display-block"
+    return f'<span class="{cls}">{label}</span>{value}<br>'
+
+
+def tracker_rows_html(rows: list[selectors.TrackerRow]) -> SafeString:
+    """The tracker table's body rows as GOV.UK table markup (columns as in _tracker_table.html)."""
+    family_url = reverse("cases:family-detail", args=[_SENTINEL]).replace(str(_SENTINEL), "{}")
+    cell = '<td class="govuk-table__cell">'
+    out: list[str] = []
+    add = out.append
+    for r in rows:
+        add(f'<tr class="govuk-table__row" data-reference="{esc(r.reference)}">')
+        # RAG first: the column the weekly meeting reads down.
+        reasons = f"<br>{_hint(esc(', '.join(r.rag_reasons)))}" if r.rag_reasons else ""
+        add(f'{cell}<strong class="govuk-tag app-rag--{r.rag}" data-rag="{r.rag}">{r.rag_label}</strong>{reasons}</td>')
+        children = ", ".join(f"{esc(name)} ({esc(csid)})" for name, csid in r.children)
+        add(
+            f'{cell}<a class="govuk-link" href="{family_url.format(r.family_id)}">{esc(r.family_name)}</a>'
+            f"<br>{esc(r.reference)}{'<br>' + _hint(children) if children else ''}</td>"
+        )
+        add(f"{cell}{esc(r.social_worker)}<br>{_hint(esc(r.team))}</td>")
+        stage = esc(r.stage_label)
+        if r.ended_on:
+            stage += f"<br>ended {_d(r.ended_on)}"
+        if r.week:
+            stage += f"<br><strong>Week {r.week} of {r.of_weeks}</strong>"
+        if r.extension_weeks:
+            stage += "<br>" + _hint(f"includes {r.extension_weeks}-week extension")
+        add(f"{cell}{stage}</td>")
+        if r.letter_delivered:
+            letter = _d(r.letter_delivered)
+        elif r.letter_due:
+            letter = f"due {_d(r.letter_due)}"
+        else:
+            letter = "–"
+        if r.initial_meeting:
+            initial = _d(r.initial_meeting) + ("" if r.initial_meeting_held else " (booked)")
+        elif r.initial_meeting_due:
+            initial = f"due {_d(r.initial_meeting_due)}"
+        else:
+            initial = "–"
+        if r.decision_date is None:
+            add(f"{cell}{_hint('Before the LPM decision')}</td>")
+        else:
+            add(
+                f"{cell}{_line('Decision', _d(r.decision_date))}{_line('Letter delivered', letter)}"
+                f"{_line('Initial meeting', initial)}</td>"
+            )
+        nxt = f"{_d(r.next_meeting)}<br>{_hint(esc(r.next_meeting_label))}" if r.next_meeting else "–"
+        add(f"{cell}{nxt}</td>")
+        if r.next_due:
+            deadline = (
+                f"{esc(r.next_label)}<br>{_d(r.next_due)} "
+                f'<strong class="govuk-tag app-status--{r.next_status}">{r.next_status_label}</strong>'
+            )
+        else:
+            deadline = "–"
+        add(f"{cell}{deadline}</td>")
+        overdue = f"<br>{_hint(f'{r.assessments_overdue} overdue')}" if r.assessments_overdue else ""
+        add(f'<td class="govuk-table__cell govuk-table__cell--numeric">{r.assessments_outstanding}{overdue}</td></tr>')
+    if not out:
+        add('<tr class="govuk-table__row"><td class="govuk-table__cell" colspan="8">No episodes match.</td></tr>')
+    return mark_safe("".join(out))  # noqa: S308  # nosec B308 B703 - every value above is escaped
+
+
+# --- Weekly tracker --------------------------------------------------------------------------
+
+
+@allow(WEEKLY_ROLES)
+@require_safe
+def weekly(request: HttpRequest) -> HttpResponse:
+    """Open episodes by stage and week, overruns, extensions, outcomes, median length and
+    timeliness, each figure linking to the cases behind it (issue #5 §4)."""
+    today = timezone.localdate()
+    figures = selectors.weekly_figures(user=request.user, today=today, calendar=calendar_current())  # type: ignore[arg-type]
+    tracker_url = reverse("deadlines:tracker")
+
+    def href(query: dict[str, str]) -> str:
+        return f"{tracker_url}?{urlencode(query)}"
+
+    stage_chart = bar_chart(
+        [Bar(f.label, f.value, href(f.query)) for f in figures.by_stage],
+        chart_id="chart-stage",
+        title="Open episodes by stage",
+    )
+    week_chart = bar_chart(
+        [Bar(f.label, f.value, href(f.query), warning=f.query["weeks"] == "17+") for f in figures.by_week],
+        chart_id="chart-weeks",
+        title="Open episodes by week since the clock started",
+    )
+    timeliness_chart = bar_chart(
+        [
+            Bar(t.label, t.percent or 0, href(t.query), text=f"{t.percent}%", warning=(t.percent or 0) < 75)
+            for t in figures.timeliness
+        ],
+        chart_id="chart-timeliness",
+        title=f"Deadlines met on time, due in the last {selectors.TIMELINESS_WEEKS} weeks",
+        maximum=100,
+    )
+    context = {
+        "figures": figures,
+        "stage_chart": stage_chart,
+        "week_chart": week_chart,
+        "timeliness_chart": timeliness_chart,
+        "tracker_url": tracker_url,
+        "href": href,
+        "links": {
+            "past": href(figures.past_standard.query),
+            "extended": href(figures.extended.query),
+            "stages": [(f, href(f.query)) for f in figures.by_stage],
+            "weeks": [(f, href(f.query)) for f in figures.by_week],
+            "outcomes": [
+                {
+                    "label": label,
+                    "slug": slug,
+                    "cells": [(p, p.figures[i], href(p.figures[i].query)) for p in figures.outcomes],
+                }
+                for i, (slug, (label, _)) in enumerate(selectors.OUTCOME_GROUPS.items())
+            ],
+            "timeliness": [(t, href(t.query)) for t in figures.timeliness],
+        },
+        "timeliness_weeks": selectors.TIMELINESS_WEEKS,
+    }
+    return render(request, "deadlines/weekly.html", context)
+
+
+# --- Alerts ----------------------------------------------------------------------------------
+
+
+@allow(ALERT_ROLES)
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """The user's alerts, unacknowledged first; POST acknowledges one or all (issue #5 §6)."""
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        if request.POST.get("all") == "1":
+            done = alert_services.alerts_acknowledge_all(user=user)
+            messages.success(request, f"{done} alert{'s' if done != 1 else ''} acknowledged")
+        else:
+            try:
+                alert_id = int(request.POST.get("alert", ""))
+            except ValueError:
+                alert_id = 0
+            if alert_services.alert_acknowledge(user=user, alert_id=alert_id):
+                messages.success(request, "Alert acknowledged")
+        return redirect("deadlines:alert-list")
+    pending, done = selectors.alert_inbox(user=user)
+    return render(request, "deadlines/alert_list.html", {"pending": pending, "done": done})
+
+
+# --- Calendar feed ---------------------------------------------------------------------------
+
+
+@allow(ALERT_ROLES)
+def calendar_subscription(request: HttpRequest) -> HttpResponse:
+    """Shows the user's private calendar address; POST replaces it so the old one stops (issue #5 §5)."""
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        alert_services.calendar_token_regenerate(user=user)
+        messages.success(request, "You have a new calendar address. The old one no longer works.")
+        return redirect("deadlines:calendar")
+    feed_url = request.build_absolute_uri(reverse("deadlines:calendar-feed", args=[user.calendar_token]))
+    return render(request, "deadlines/calendar.html", {"feed_url": feed_url})
+
+
+@login_not_required
+@require_safe
+@never_cache
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The user's .ics feed; the private token in the address is the only credential (issue #5 §5)."""
+    user = User.objects.filter(calendar_token=token, is_active=True).first()
+    if user is None or not token:
+        raise Http404("No such calendar")
+    events = selectors.calendar_events(user=user, today=timezone.localdate())
+    response = HttpResponse(calendar_ics(events), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="plo-tracker.ics"'
+    return response
+
+
+# Calendar clients have no session: let the feed past LoginRequired and RoleRequired middleware.
+calendar_feed.login_required = False  # type: ignore[attr-defined]
