@@ -5,35 +5,16 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from .roles import Role
+from .roles import TEAM_DASHBOARD_ROLES, TRACKER_ROLES, WEEKLY_ROLES, Role
 
 # (label, url name, roles that see it). An entry whose page does not exist yet is left out.
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("Home", "home", frozenset(Role)),
     ("My cases", "cases:my-cases", frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})),
-    ("Team dashboard", "deadlines:team-dashboard", frozenset({Role.TEAM_MANAGER, Role.SERVICE_MANAGER})),
+    ("Team dashboard", "deadlines:team-dashboard", TEAM_DASHBOARD_ROLES),
     ("Families", "cases:family-list", frozenset(Role) - {Role.ADMINISTRATOR}),
-    (
-        "Pre-action tracker",
-        "deadlines:tracker",
-        frozenset(
-            {
-                Role.COURT_LIAISON_OFFICER,
-                Role.TEAM_MANAGER,
-                Role.SERVICE_MANAGER,
-                Role.HEAD_OF_SERVICE,
-                Role.ASSISTANT_DIRECTOR,
-                Role.BUSINESS_SUPPORT,
-                Role.LEGAL_ADVISER,
-                Role.READ_ONLY,
-            }
-        ),
-    ),
-    (
-        "Weekly tracker",
-        "deadlines:weekly",
-        frozenset({Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER}),
-    ),
+    ("Pre-action tracker", "deadlines:tracker", TRACKER_ROLES),
+    ("Weekly tracker", "deadlines:weekly", WEEKLY_ROLES),
     ("Alerts", "deadlines:alert-list", frozenset(Role) - {Role.ADMINISTRATOR}),
     ("Audit trail", "audit-history", frozenset({Role.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({Role.ADMINISTRATOR})),

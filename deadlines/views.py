@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.access import allow
 from accounts.models import Team, User
-from accounts.roles import CASE_READERS, Role
+from accounts.roles import CASE_READERS, TEAM_DASHBOARD_ROLES, TRACKER_ROLES, WEEKLY_ROLES, Role
 
 from . import alerts as alert_services
 from . import selectors
@@ -32,21 +32,6 @@ from .filters import tracker_filter_summary, tracker_filters
 from .forms import TeamPickForm, TrackerFilterForm
 from .services import calendar_current
 
-TEAM_DASHBOARD_ROLES = frozenset({Role.TEAM_MANAGER, Role.SERVICE_MANAGER})
-# Who sees the pre-action tracker: as accounts/navigation.py gives it (read-only for most).
-TRACKER_ROLES = frozenset(
-    {
-        Role.COURT_LIAISON_OFFICER,
-        Role.TEAM_MANAGER,
-        Role.SERVICE_MANAGER,
-        Role.HEAD_OF_SERVICE,
-        Role.ASSISTANT_DIRECTOR,
-        Role.BUSINESS_SUPPORT,
-        Role.LEGAL_ADVISER,
-        Role.READ_ONLY,
-    }
-)
-WEEKLY_ROLES = frozenset({Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER})
 ALERT_ROLES = CASE_READERS
 
 # Header links of the tracker's columns (the "Sort by" control offers every field).
