@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .engine import Policy, Status, Timetable, WorkingCalendar, load_policy, timetable
@@ -311,7 +312,9 @@ def deadlines_recompute_open(*, today: dt.date | None = None) -> int:
     done = 0
     failures: list[Exception] = []
     # A list, not .iterator(): no server-side cursor held open across one transaction per episode.
-    for episode in list(EpisodeModel.objects.filter(ended_on__isnull=True).only("pk").order_by("pk")):
+    # Open pre-proceedings, and families in care proceedings (their court timeline is still running).
+    live = EpisodeModel.objects.filter(Q(ended_on__isnull=True) | Q(stage="proceedings"))
+    for episode in list(live.only("pk").order_by("pk")):
         try:
             deadlines_recompute(episode=episode, today=today, calendar=calendar)
         except (LookupError, ValueError) as exc:  # pinned policy missing or invalid (PolicyError is a ValueError)

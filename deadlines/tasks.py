@@ -27,3 +27,11 @@ def alert_scan(today: str | None = None) -> int:
 def alert_email() -> int:
     """Email alerts not yet emailed (issue #5 §1); only those with emailed_at null. Returns emails sent."""
     return alerts.alerts_email_pending()
+
+
+@shared_task(name="deadlines.recompute_open", acks_late=True, max_retries=3)
+def recompute_open(today: str | None = None) -> int:
+    """Recompute every live episode before the alert scan: some stored states depend on the day
+    (a listed hearing that has now been held, an optional review whose date has passed)."""
+    day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    return services.deadlines_recompute_open(today=day)

@@ -371,3 +371,52 @@ def test_two_beats_at_once_create_each_alert_once(make_user, team):
     total = Alert.objects.count()
     assert total > 0 and sum(created) == total
     assert alert_scan(today=dt.date(2027, 1, 22)).created == 0
+
+
+@pytest.mark.django_db
+def test_the_daily_recompute_marks_a_listed_hearing_held_once_its_day_has_passed(make_user, team):
+    """A hearing listed ahead is not 'held' until its date; the 06:30 job moves it on (002 App. 3)."""
+    import datetime as dt
+
+    from cases import services as cs
+    from cases.tests.factories import ChildFactory, FamilyFactory
+    from deadlines import tasks
+    from deadlines.models import DeadlineState
+    from meetings import services as ms
+
+    tm, hos, legal = make_user(Role.TEAM_MANAGER), make_user(Role.HEAD_OF_SERVICE), make_user(Role.LEGAL_ADVISER)
+    family = FamilyFactory(team=team, team_manager=tm)
+    ChildFactory(family=family)
+    docs = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment", "swet"), ("present", ""))
+    day = dt.date(2027, 2, 1)
+    request = ms.lpm_request_create(
+        family=family,
+        requested_on=dt.date(2027, 1, 4),
+        recommendation="issue",
+        concerns="x",
+        documents=docs,
+        by=tm,
+        today=day,
+    )
+    ms.lpm_request_decide(
+        request=request, expected_version=None, status="approved", decided_on=dt.date(2027, 1, 5), by=hos, today=day
+    )
+    lpm = ms.lpm_list(episode=request.episode, panel_date=dt.date(2027, 1, 7), by=tm, today=day)
+    ms.lpm_record_outcome(
+        lpm=lpm, expected_version=None, held_on=dt.date(2027, 1, 7), outcome="issue", chair=hos, by=hos, today=day
+    )
+    proceedings = cs.proceedings_update(
+        proceedings=request.episode.proceedings,
+        expected_version=None,
+        issued_on=dt.date(2027, 1, 15),
+        by=legal,
+        today=day,
+    )
+    cs.hearing_record(
+        proceedings=proceedings, kind="cmh", hearing_date=dt.date(2027, 2, 1), by=legal, today=dt.date(2027, 1, 20)
+    )
+    cmh = request.episode.deadlines.get(key="cmh")
+    assert cmh.state == DeadlineState.OPEN
+    assert tasks.recompute_open("2027-02-02") >= 1
+    cmh.refresh_from_db()
+    assert cmh.state == DeadlineState.MET and cmh.met_on == dt.date(2027, 2, 1)
