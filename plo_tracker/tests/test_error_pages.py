@@ -67,3 +67,27 @@ def test_health_check_is_public_and_reports_the_database(client):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_a_refused_write_is_a_500_not_a_database_outage(settings, make_user):
+    from django.db import IntegrityError
+
+    @allow(ALL_STAFF)
+    def _duplicate(request):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    settings.ROOT_URLCONF = "plo_tracker.tests.test_error_pages"
+    urlpatterns.append(path("duplicate/", _duplicate))
+    try:
+        client = Client(raise_request_exception=False)
+        client.force_login(make_user(Role.SOCIAL_WORKER))
+        response = client.get("/duplicate/")
+        assert response.status_code == 500
+        assert "cannot reach its database" not in response.content.decode()
+    finally:
+        urlpatterns.pop()
+
+
+def test_signed_in_pages_are_not_cached(client_as):
+    response = client_as(Role.SOCIAL_WORKER).get("/")
+    assert "no-store" in response["Cache-Control"]
