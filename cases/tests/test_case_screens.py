@@ -389,12 +389,20 @@ def test_restricting_a_case_names_who_may_see_it_and_is_audited(client, staff, f
     from pghistory.models import Events
 
     client.force_login(staff["tm"])
-    data = {"version": family.version, "reference": family.reference, "name": family.name, "team": family.team_id,
-            "social_worker": staff["sw"].pk, "team_manager": staff["tm"].pk, "restricted": "on"}
+    data = {
+        "version": family.version,
+        "reference": family.reference,
+        "name": family.name,
+        "team": family.team_id,
+        "social_worker": staff["sw"].pk,
+        "team_manager": staff["tm"].pk,
+        "restricted": "on",
+    }
     html = _text(client.post(reverse("cases:family-edit", args=[family.pk]), data))
     assert "Name at least one person who may see a restricted case" in html
-    response = client.post(reverse("cases:family-edit", args=[family.pk]),
-                           {**data, "restricted_to": [staff["tm"].pk, staff["sw"].pk]})
+    response = client.post(
+        reverse("cases:family-edit", args=[family.pk]), {**data, "restricted_to": [staff["tm"].pk, staff["sw"].pk]}
+    )
     assert response.status_code == 302
     family.refresh_from_db()
     assert family.restricted and set(family.restricted_to.all()) == {staff["tm"], staff["sw"]}
