@@ -15,7 +15,7 @@ run: setup
 	$(PY) scripts/run.py
 
 test: setup browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: setup
 	$(VENV)/bin/ruff check .
