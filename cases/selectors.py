@@ -110,6 +110,7 @@ class CasePage:
     episode: Episode | None
     children: list[Child]
     people: list[Any]
+    permanency_meetings: list[Any] = field(default_factory=list)
     deadlines: list[DeadlineRow] = field(default_factory=list)
     due_next: list[DeadlineRow] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -162,6 +163,9 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
         episode=current,
         children=list(family.children.annotate(episode_count=Count("episode_links")).order_by("date_of_birth")),
         people=people,
+        permanency_meetings=list(
+            family.permanency_meetings.select_related("child", "organised_by", "chair").order_by("-held_on")
+        ),
         earlier_episodes=[e for e in episodes if e is not current],
     )
     if current is None:

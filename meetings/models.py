@@ -280,3 +280,9 @@ class PermanencyPlanningMeeting(Versioned):
 
     def __str__(self) -> str:
         return f"Permanency planning meeting on {self.held_on:%d/%m/%Y}"
+
+    @property
+    def options_labels(self) -> list[str]:
+        """The options considered, in words."""
+        labels = dict(PlanOption.choices)
+        return [labels.get(o, o) for o in self.options_considered]

@@ -410,3 +410,29 @@ def test_restricting_a_case_names_who_may_see_it_and_is_audited(client, staff, f
     assert client.get(reverse("cases:family-detail", args=[family.pk])).status_code == 404
     added = [e for e in Events.objects.all() if e.pgh_model == "cases.FamilyRestrictionEvent"]
     assert len(added) == 2 and all(e.pgh_context["user"] == staff["tm"].pk for e in added)
+
+
+def test_a_permanency_planning_meeting_is_recorded_and_shown_on_the_case_page(client, staff, family):
+    client.force_login(staff["sw"])
+    child = family.children.get(case_system_id="LL5001")
+    url = reverse("meetings:ppm-add", args=[family.pk])
+    data = {
+        "child": child.pk,
+        "organised_by": staff["sw"].pk,
+        "chair": staff["tm"].pk,
+        **_date("held_on", dt.date(2027, 1, 18)),
+        "options_considered": ["return_home", "kinship", "sgo"],
+        "preferred_option": "adoption",
+        "parallel_plan": "",
+        "notes": "",
+        **_date("next_review_on", None),
+    }
+    html = _text(client.post(url, data))
+    assert "The preferred plan must be one of the options considered" in html
+    response = client.post(url, {**data, "preferred_option": "kinship", "parallel_plan": "sgo"}, follow=True)
+    html = _text(response)
+    assert "The permanency planning meeting has been recorded" in html
+    assert (
+        "Remain with or return to parents, Placement with family or friends (kinship care), Special guardianship"
+        " order" in html
+    )

@@ -1,0 +1,85 @@
+"""The three tracker screens in a real browser, each signed in as the role that works from it.
+
+Loaded with the demo council; the cases each screen must show are worked out from the database
+(issue #5 acceptance: "a browser test signs in as each of the three roles").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from accounts.models import User
+from cases.models import Episode
+from cases.selectors import families_visible_to
+from conftest import axe_violations, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TODAY = dt.date(2026, 11, 23)  # a Monday
+PASSWORD = "demo-password-2026"
+
+
+@pytest.fixture
+def demo(live_server):
+    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=True):
+        call_command("demo_data", today=TODAY, verbosity=0)
+        yield live_server.url
+
+
+def _references(page) -> set[str]:
+    return set(re.findall(r"PLO-\d{4}-\d{3}", page.inner_text("main")))
+
+
+def _open_references(user: User, **filters) -> set[str]:
+    episodes = Episode.objects.filter(ended_on__isnull=True, family__in=families_visible_to(user), **filters)
+    return set(episodes.values_list("family__reference", flat=True))
+
+
+def test_the_team_manager_sees_their_teams_cases(page, demo):
+    tm = User.objects.get(username="tara.manager")
+    sign_in(page, demo, "tara.manager", PASSWORD)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Team dashboard").click()
+    page.wait_for_selector("h1:has-text('Team dashboard')")
+    assert tm.team.name in page.inner_text("main")
+    shown = _references(page)
+    theirs = _open_references(tm, family__team=tm.team)
+    others = _open_references(tm) - theirs
+    assert shown and shown <= theirs | set(
+        Episode.objects.filter(family__team=tm.team).values_list("family__reference", flat=True)
+    )
+    assert not shown & others
+    assert axe_violations(page) == []
+
+
+def test_the_court_liaison_officer_sees_every_open_episode_they_may_see(page, demo):
+    clo = User.objects.get(username="clara.clo")
+    sign_in(page, demo, "clara.clo", PASSWORD)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Pre-action tracker").click()
+    page.wait_for_selector("h1:has-text('Pre-action tracker')")
+    expected = _open_references(clo)
+    assert _references(page) == expected
+    assert f"{len(expected)} open episodes" in page.inner_text("main")
+    page.fill("input[name=q]", sorted(expected)[0])
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_load_state()
+    assert _references(page) == {sorted(expected)[0]}
+    assert axe_violations(page) == []
+
+
+def test_the_head_of_service_sees_the_whole_service_each_week(page, demo):
+    hos = User.objects.get(username="helen.hos")
+    sign_in(page, demo, "helen.hos", PASSWORD)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Weekly tracker").click()
+    page.wait_for_selector("h1:has-text('Weekly tracker')")
+    expected = _open_references(hos)
+    assert f"{len(expected)} open episodes across the service" in page.inner_text("main")
+    in_pre = _open_references(hos, stage="pre_proceedings")
+    page.locator("table").get_by_role("link", name=str(len(in_pre))).first.click()
+    page.wait_for_selector("h1:has-text('Pre-action tracker')")
+    assert _references(page) == in_pre
+    assert axe_violations(page) == []
