@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("PLO_VAR_DIR", ROOT / "var"))
 HOST = os.environ.get("PLO_HOST", "127.0.0.1")
 PORT = os.environ.get("PLO_PORT", "8000")
 
@@ -39,6 +39,8 @@ def main() -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "plo_tracker.settings.base")
     env.setdefault("DJANGO_SECRET_KEY", _secret_key())
     env.setdefault("PLO_HTTPS", "0")  # a laptop serves plain http on localhost
+    # Static files straight from the source folders (WhiteNoise finders): no collectstatic step.
+    env.setdefault("PLO_MANIFEST_STATIC", "0")
     env.setdefault("PLO_SITE_URL", f"http://localhost:{PORT}")
     env.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
