@@ -89,6 +89,8 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
             events["lpm_request_decision"] = request.decided_on
         if request.status == RequestStatus.APPROVED:
             events["lpm_approved"] = request.decided_on
+        if request.deferred_until:
+            events["lpm_deferred_until"] = request.deferred_until
 
     lpms = list(episode.lpms.all())
     path_lpms = [x for x in lpms if x.kind != LPMKind.REVIEW]

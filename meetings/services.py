@@ -120,6 +120,7 @@ def lpm_request_decide(
     today: dt.date | None = None,
 ) -> LPMRequest:
     """The head of service approves, defers (up to 2 weeks, 002 §6b) or declines an LPM request."""
+    request = LPMRequest.objects.select_for_update().get(pk=request.pk)  # fresh: decide on what is saved
     today = _today(today)
     errors: dict[str, list[str]] = {}
     if not by.has_role(Role.HEAD_OF_SERVICE):
@@ -148,7 +149,8 @@ def lpm_request_decide(
             "decided_on": decided_on,
             "decided_by": by,
             "decision_note": note.strip(),
-            "deferred_until": deferred_until if status == RequestStatus.DEFERRED else None,
+            # A deferral stays on record after the later decision: it moved the deadline (002 §6b).
+            "deferred_until": deferred_until if status == RequestStatus.DEFERRED else request.deferred_until,
         },
     )
     episode = request.episode

@@ -171,3 +171,40 @@ def test_a_hearing_listed_for_a_future_date_does_not_meet_its_deadline(family, p
     assert _deadline(episode, "cmh").state == DeadlineState.MET
     irh = _deadline(episode, "irh")
     assert irh.state == DeadlineState.OPEN and irh.met_on is None  # listed, not yet held
+
+
+def test_a_deferral_by_the_head_of_service_moves_the_decision_deadline(family, people, settings):
+    """002 §6b: deferring for better papers (up to 2 weeks) is not a missed decision."""
+    settings.PLO_POLICY = "gloucestershire"
+    today = dt.date(2026, 12, 10)
+    request = ms.lpm_request_create(
+        family=family,
+        requested_on=dt.date(2026, 12, 1),
+        recommendation=Recommendation.PRE_PROCEEDINGS,
+        concerns="Neglect",
+        documents=DOCS,
+        by=people["tm"],
+        today=today,
+    )
+    ms.lpm_request_decide(
+        request=request,
+        expected_version=None,
+        status=RequestStatus.DEFERRED,
+        decided_on=dt.date(2026, 12, 8),
+        deferred_until=dt.date(2026, 12, 22),
+        note="Genogram needed",
+        by=people["hos"],
+        today=today,
+    )
+    episode = request.episode
+    assert _deadline(episode, "lpm_request_decision").due_on == dt.date(2026, 12, 22)  # not 15 Dec
+    ms.lpm_request_decide(
+        request=request,
+        expected_version=None,
+        status=RequestStatus.APPROVED,
+        decided_on=dt.date(2026, 12, 21),
+        by=people["hos"],
+        today=dt.date(2026, 12, 21),
+    )
+    decision = _deadline(episode, "lpm_request_decision")
+    assert decision.state == DeadlineState.MET and decision.due_on == dt.date(2026, 12, 22)

@@ -76,6 +76,7 @@ _RULE_FIELDS = frozenset(
         "extends",
         "optional",
         "not_after",
+        "not_before",
         "weekdays",
         "moot_after",
         "source",
@@ -121,6 +122,7 @@ class Step:
         "extends",
         "optional",
         "cap",
+        "floor",
         "weekdays",
         "moot_after",
         "source",
@@ -149,6 +151,8 @@ class Step:
         self.optional = rule.optional
         cap = rule.not_after
         self.cap = None if cap is None else (cap.anchor, cap.amount, _UNIT_CODE[cap.unit])
+        floor = rule.not_before
+        self.floor = None if floor is None else (floor.anchor, floor.amount, _UNIT_CODE[floor.unit])
         self.weekdays = frozenset(rule.weekdays)
         self.moot_after = rule.moot_after
         self.source = rule.source
@@ -475,25 +479,29 @@ class _Builder:
         if extends and unit is not Unit.WEEKS:
             raise bad("extends = true needs unit = 'weeks' (extensions are agreed in weeks)")
 
-        cap: Offset | None = None
-        cap_raw = raw.get("not_after")
-        if cap_raw is not None:
-            if not isinstance(cap_raw, dict):
-                raise bad("not_after must be a table {anchor, amount, unit}")
-            extra = sorted(set(cap_raw) - _CAP_FIELDS)
-            missing = sorted(_CAP_FIELDS - set(cap_raw))
+        def offset_field(field: str) -> Offset | None:
+            value = raw.get(field)
+            if value is None:
+                return None
+            if not isinstance(value, dict):
+                raise bad(f"{field} must be a table {{anchor, amount, unit}}")
+            extra = sorted(set(value) - _CAP_FIELDS)
+            missing = sorted(_CAP_FIELDS - set(value))
             if extra or missing:
-                raise bad(f"not_after needs exactly anchor, amount, unit (extra {extra}, missing {missing})")
-            cap_anchor = cap_raw["anchor"]
-            if cap_anchor not in known or cap_anchor == key:
-                raise bad(f"not_after anchor {cap_anchor!r} is not a known event")
+                raise bad(f"{field} needs exactly anchor, amount, unit (extra {extra}, missing {missing})")
+            anchor_key = value["anchor"]
+            if anchor_key not in known or anchor_key == key:
+                raise bad(f"{field} anchor {anchor_key!r} is not a known event")
             try:
-                cap_unit = Unit(cap_raw["unit"])
+                unit_value = Unit(value["unit"])
             except ValueError:
-                raise bad(f"unknown not_after unit {cap_raw['unit']!r}") from None
-            if type(cap_raw["amount"]) is not int:
-                raise bad("not_after amount must be an integer")
-            cap = Offset(cap_anchor, cap_raw["amount"], cap_unit)
+                raise bad(f"unknown {field} unit {value['unit']!r}") from None
+            if type(value["amount"]) is not int:
+                raise bad(f"{field} amount must be an integer")
+            return Offset(anchor_key, value["amount"], unit_value)
+
+        cap = offset_field("not_after")
+        floor = offset_field("not_before")
 
         weekday_names = self.key_list(raw.get("weekdays", []), "weekdays", bad)
         for w in weekday_names:
@@ -526,6 +534,7 @@ class _Builder:
             extends=extends,
             optional=optional,
             not_after=cap,
+            not_before=floor,
             weekdays=weekdays,
             moot_after=moot_after,
             note=note,
@@ -594,6 +603,8 @@ class _Builder:
             names = set(r.anchor) | set(r.for_each)
             if r.not_after is not None:
                 names.add(r.not_after.anchor)
+            if r.not_before is not None:
+                names.add(r.not_before.anchor)
             if r.recurring:
                 # Recurring meetings run until the episode ends, so they need the end first.
                 names.add(_END_KEY)

@@ -123,6 +123,9 @@ class Rule:
     optional: bool = False
     #: Latest allowed due date, e.g. never beyond D + 20 weeks (002 §11a ii).
     not_after: Offset | None = None
+    #: Earliest due date, from a *recorded* event: e.g. the date a head of service deferred a
+    #: decision to (002 §6b: deferment no longer than two weeks) moves the decision's due date.
+    not_before: Offset | None = None
     #: Move the due date forward to the first working day on one of these weekdays (panel days).
     weekdays: tuple[int, ...] = ()
     #: Once any of these events is recorded, the milestone (if not met) is moot: not applicable.
@@ -196,6 +199,14 @@ def describe_rule(rule: Rule, labels: Mapping[str, str] | None = None) -> str:
     if rule.not_after is not None:
         cap = rule.not_after
         text += f", never later than {_amount(cap.amount, cap.unit)} after {name(cap.anchor)}"
+    if rule.not_before is not None:
+        floor = rule.not_before
+        later = (
+            name(floor.anchor)
+            if floor.amount == 0
+            else f"{_amount(floor.amount, floor.unit)} after {name(floor.anchor)}"
+        )
+        text += f", or {later} if that is later"
     if rule.optional:
         text += " (optional)"
     if rule.moot_after:

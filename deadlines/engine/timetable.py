@@ -401,6 +401,12 @@ def timetable(
                 cap_base = cap_rec[0] if cap_rec else due_of.get(cap_anchor)
                 if cap_base is not None:
                     o = min(o, offset(cap_base, cap_amount, cap_unit))
+            if st.floor is not None:
+                # Only a recorded event moves a deadline later (a deferral someone agreed).
+                floor_anchor, floor_amount, floor_unit = st.floor
+                floor_rec = rec.get(floor_anchor)
+                if floor_rec:
+                    o = max(o, offset(floor_rec[-1], floor_amount, floor_unit))
             if st.occurrence == 1:
                 (due_of if firm else prov_of)[key] = o
         occurrence = st.occurrence

@@ -631,6 +631,14 @@ BROKEN = [
         id="bad-cap",
     ),
     pytest.param(
+        VALID.replace(
+            "extends = true\n",
+            'extends = true\nnot_before = { anchor = "no_such_event", amount = 0, unit = "weeks" }\n',
+        ),
+        r"not_before anchor 'no_such_event' is not a known event",
+        id="bad-floor-anchor",
+    ),
+    pytest.param(
         VALID.replace("amount = 10\n", "amount = 10\noccurrence = 2\n"),
         r"rules for 'initial_meeting' give occurrences \[2\]",
         id="occurrence-gap",
@@ -710,3 +718,23 @@ def test_policy_name_must_match_its_file_name(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(policies, "POLICY_DIR", tmp_path)
     with pytest.raises(PolicyError, match="name 'mini' does not match the file name 'other'"):
         load_policy("other")
+
+
+@pytest.mark.parametrize("name", ["gloucestershire", "standard"])
+def test_002_s6b_a_deferral_moves_the_hos_decision_but_never_earlier(name: str) -> None:
+    """002 §6b: decision within 2 weeks of the request; a deferral (up to 2 weeks) moves it later."""
+    request = {"lpm_request": date(2026, 3, 2)}
+    assert due(name, request, "lpm_request_decision", outcome=None) == date(2026, 3, 16)
+    deferred = {**request, "lpm_deferred_until": date(2026, 3, 27)}
+    assert due(name, deferred, "lpm_request_decision", outcome=None) == date(2026, 3, 27)
+    # A deferral ending before the two weeks are up does not bring the deadline forward.
+    early = {**request, "lpm_deferred_until": date(2026, 3, 10)}
+    assert due(name, early, "lpm_request_decision", outcome=None) == date(2026, 3, 16)
+    decided = {**deferred, "lpm_request_decision": date(2026, 3, 25)}
+    assert milestone(name, decided, "lpm_request_decision", outcome=None).status == "met"
+    (rule,) = load_policy(name).rules_for("lpm_request_decision")
+    assert describe_rule(rule, load_policy(name).labels) == (
+        "2 weeks after LPM requested by the team manager, "
+        "or the date the head of service deferred the decision to if that is later; "
+        "not needed once LPM request approved by the head of service or LPM / legal gateway panel held"
+    )
