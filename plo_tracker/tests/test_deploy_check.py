@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLO_")}
+    # Production's environment: none of the test run's own switches (browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright in this process).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLO_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DJANGO_SETTINGS_MODULE="plo_tracker.settings.base",
         DJANGO_DEBUG="0",
