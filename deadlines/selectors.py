@@ -40,7 +40,7 @@ from meetings.models import LPM, LPMKind, Meeting, MeetingKind, RequestStatus
 
 from .engine import WorkingCalendar, available_policies, load_policy
 from .models import Alert, AlertKind, Deadline, DeadlineState
-from .status import STATUS_LABELS, WAITING
+from .status import STATUS_LABELS, open_status, soon_horizon
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -83,26 +83,8 @@ def policy_names() -> list[str]:
 
 
 def soon_before(today: dt.date, calendar: WorkingCalendar, policy_name: str) -> dt.date:
-    """Open deadlines due before this date are due soon, today or overdue (timetable's rule)."""
-    # Due soon: at most `due_soon_working_days` working days in (today, due], i.e. due before
-    # the (n+1)-th working day after today.
-    return calendar.add_working_days(today, policy_facts(policy_name).due_soon_working_days + 1)
-
-
-def status_before(due: dt.date | None, today: dt.date, soon: dt.date) -> str:
-    """An open deadline's status given its policy's due-soon horizon (`soon_before`).
-
-    The same answer as deadlines.status.deadline_status, without a calendar call per row.
-    """
-    if due is None:
-        return WAITING
-    if due < today:
-        return "overdue"
-    if due == today:
-        return "due_today"
-    if due < soon:
-        return "due_soon"
-    return "upcoming"
+    """Open deadlines due before this date are due soon, today or overdue, under this policy."""
+    return soon_horizon(today, calendar, policy_facts(policy_name).due_soon_working_days)
 
 
 RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
@@ -471,7 +453,7 @@ def _row(
     past_standard = week is not None and week > facts.standard_weeks
 
     next_due = e["next_due"]
-    status = status_before(next_due, today, e["soon_limit"]) if next_due else ""
+    status = open_status(next_due, today, e["soon_limit"]) if next_due else ""
     reasons: list[str] = []
     if e["overdue_count"]:
         rag = "red"
@@ -642,7 +624,7 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
         soon = soon_of.get(d["episode_id"])
         if soon is None:
             continue
-        d["status"] = status_before(d["due_on"], today, soon)
+        d["status"] = open_status(d["due_on"], today, soon)
         if d["status"] in ("overdue", "due_today", "due_soon"):
             d["days_late"] = calendar.working_days_between(d["due_on"], today) if d["status"] == "overdue" else 0
             deadlines.append(d)

@@ -7,13 +7,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
 from cases import services as case_services
 from cases.models import Child, EndOutcome, Episode, Family, Stage
-from cases.services import _save_new, lock_episode, not_before, not_in_future, raise_if
+from cases.services import _save_new, _today, lock_episode, not_before, not_in_future, raise_if
 from deadlines.services import deadlines_recompute
 from plo_tracker.versioning import save_versioned
 
@@ -34,10 +33,6 @@ from .models import (
 )
 
 MAX_DEFERRAL = dt.timedelta(weeks=2)  # 002 §6b: deferment no longer than two weeks
-
-
-def _today(today: dt.date | None) -> dt.date:
-    return today or timezone.localdate()
 
 
 # --- LPM requests ----------------------------------------------------------------------------
