@@ -393,3 +393,12 @@ class CloseForm(GOVUKForm):
         error_messages={"required": "Enter why the record is being closed"},
     )
     submit_label = "Close the record"
+
+
+class ReopenForm(GOVUKForm):
+    submit_label = "Reopen the record"
+
+
+class ExitLetterForm(GOVUKForm):
+    exit_letter_on = UKDateField(label="date the exit letter was given to the family")
+    submit_label = "Save"

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -176,6 +175,8 @@ def family_close(
 @transaction.atomic
 def family_reopen(*, family: Family, by: User) -> Family:
     """Reopen a closed family record (the closure stays in the audit trail)."""
+    if Family.objects.filter(pk=family.pk, closed_on__isnull=True).exists():
+        raise ValidationError("This record is not closed")
     return save_versioned(
         family, expected_version=None, changes={"closed_on": None, "closed_by": None, "closed_reason": ""}
     )
@@ -719,8 +720,3 @@ def hearing_record(
     hearing = _save_new(Hearing(proceedings=proceedings, kind=kind, hearing_date=hearing_date, notes=notes))
     deadlines_recompute(episode=proceedings.episode, today=_today(today))
     return hearing
-
-
-def open_episode_for(family: Family) -> Episode | None:
-    """The family's open episode, if any."""
-    return family.episodes.filter(Q(ended_on__isnull=True) | Q(stage=Stage.PROCEEDINGS)).order_by("-started_on").first()

@@ -27,6 +27,7 @@ from .forms import (
     CostApprovalForm,
     DeliveryForm,
     EndForm,
+    ExitLetterForm,
     ExtensionForm,
     FamilyEditForm,
     FamilyForm,
@@ -35,9 +36,10 @@ from .forms import (
     NationalExportForm,
     PersonForm,
     ProceedingsForm,
+    ReopenForm,
     WaiveForm,
 )
-from .models import Assessment, CareProceedings, Child, Episode, Person, Stage
+from .models import Assessment, CareProceedings, Child, EndOutcome, Episode, Person, Stage
 
 R = Role
 FAMILY_OPENERS = frozenset(
@@ -237,6 +239,9 @@ def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[
                 actions.append(("Agree an extension", reverse("cases:extension", args=[episode.pk])))
             if can(END_ROLES):
                 actions.append(("End pre-proceedings", reverse("cases:episode-end", args=[episode.pk])))
+    stepped_down = episode is not None and episode.end_outcome in (EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN)
+    if stepped_down and not episode.exit_letter_on and can(END_ROLES):  # type: ignore[union-attr]
+        actions.append(("Record the exit letter", reverse("cases:exit-letter", args=[episode.pk])))  # type: ignore[union-attr]
     if episode is not None and episode.stage == Stage.PROCEEDINGS and can(COURT_ROLES):
         actions.append(("Update the care proceedings", reverse("cases:proceedings", args=[episode.pk])))
         if getattr(episode, "proceedings", None) is not None and episode.proceedings.issued_on:
@@ -352,6 +357,20 @@ class FamilyClose(StepView):
             reason=d["reason"],
             by=self.request.user,
         )
+
+
+class FamilyReopen(FamilyClose):
+    form_class = ReopenForm  # type: ignore[assignment]
+    title = "Reopen the family's record"
+    success_message = "The record has been reopened"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        f = self.family
+        closed = f"Closed on {f.closed_on:%d %b %Y} by {f.closed_by}: {f.closed_reason}" if f.closed_on else ""
+        return super().get_context_data(intro=closed or "This record is not closed.", **kwargs)
+
+    def perform(self, form: Any) -> Any:
+        return services.family_reopen(family=self.family, by=self.request.user)
 
 
 class ChildAdd(StepView):
@@ -544,6 +563,18 @@ class ExtensionAgree(EpisodeStep):
         )
 
 
+class ExitLetter(EpisodeStep):
+    form_class = ExitLetterForm
+    title = "Record the exit letter"
+    intro = "The reflective exit letter is given to the family within 5 days of stepping down (000)."
+    success_message = "The exit letter has been recorded"
+
+    def perform(self, form: Any) -> Any:
+        return services.exit_letter_record(
+            episode=self.obj, exit_letter_on=form.cleaned_data["exit_letter_on"], by=self.request.user
+        )
+
+
 class EpisodeEnd(EpisodeStep):
     form_class = EndForm
     title = "End pre-proceedings"
@@ -730,6 +761,7 @@ def national_export(request: HttpRequest) -> HttpResponse:
 
 family_edit = allow(CASE_WRITERS)(FamilyEdit.as_view())
 family_close = allow(WAIVE_ROLES)(FamilyClose.as_view())
+family_reopen = allow(WAIVE_ROLES)(FamilyReopen.as_view())
 child_add = allow(CASE_WRITERS)(ChildAdd.as_view())
 child_edit = allow(CASE_WRITERS)(ChildEdit.as_view())
 person_add = allow(CASE_WRITERS)(PersonAdd.as_view())
@@ -738,6 +770,7 @@ letter_update = allow(LETTER_ROLES)(LetterUpdate.as_view())
 letter_deliver = allow(DELIVERY_ROLES)(LetterDeliver.as_view())
 extension_agree = allow({R.HEAD_OF_SERVICE})(ExtensionAgree.as_view())
 episode_end = allow(END_ROLES)(EpisodeEnd.as_view())
+exit_letter = allow(END_ROLES)(ExitLetter.as_view())
 assessment_add = allow(ASSESSMENT_ROLES)(AssessmentAdd.as_view())
 assessment_edit = allow(ASSESSMENT_ROLES)(AssessmentEdit.as_view())
 assessment_approve_cost = allow({R.HEAD_OF_SERVICE})(AssessmentApproveCost.as_view())

@@ -495,8 +495,3 @@ def permanency_meeting_record(
             next_review_on=next_review_on,
         )
     )
-
-
-def lpm_decisive(episode: Episode) -> LPM | None:
-    """The LPM whose outcome set the episode's path (the latest initial or further LPM with an outcome)."""
-    return episode.lpms.exclude(kind=LPMKind.REVIEW).exclude(outcome="").order_by("-held_on", "-id").first()

@@ -436,3 +436,41 @@ def test_a_permanency_planning_meeting_is_recorded_and_shown_on_the_case_page(cl
         "Remain with or return to parents, Placement with family or friends (kinship care), Special guardianship"
         " order" in html
     )
+
+
+def test_a_closed_record_can_be_reopened_and_the_closure_stays_audited(client, staff, family):
+    from pghistory.models import Events
+
+    cs.family_close(
+        family=family, expected_version=None, closed_on=dt.date(2027, 1, 19), reason="Moved away", by=staff["tm"]
+    )
+    client.force_login(staff["tm"])
+    html = _text(client.get(reverse("cases:family-detail", args=[family.pk])))
+    assert "This record was closed on 19 Jan 2027" in html and "Reopen the record" in html
+    response = client.post(reverse("cases:family-reopen", args=[family.pk]), {}, follow=True)
+    assert "The record has been reopened" in _text(response)
+    family.refresh_from_db()
+    assert family.closed_on is None
+    assert any(e.pgh_diff and "closed_reason" in e.pgh_diff for e in Events.objects.tracks(family))
+    html = _text(client.post(reverse("cases:family-reopen", args=[family.pk]), {}))
+    assert "This record is not closed" in html
+
+
+def test_the_exit_letter_is_recorded_after_stepping_down(client, staff, in_pre_proceedings):
+    episode = in_pre_proceedings
+    cs.episode_end(
+        episode=episode,
+        expected_version=None,
+        ended_on=dt.date(2027, 1, 18),
+        end_outcome="step_down_cin",
+        by=staff["tm"],
+    )
+    client.force_login(staff["tm"])
+    url = reverse("cases:family-detail", args=[episode.family_id])
+    assert "Record the exit letter" in _text(client.get(url))
+    exit_url = reverse("cases:exit-letter", args=[episode.pk])
+    html = _text(client.post(exit_url, _date("exit_letter_on", dt.date(2027, 1, 15))))
+    assert "Date of the exit letter must be on or after the decision to step down (18/01/2027)" in html
+    response = client.post(exit_url, _date("exit_letter_on", dt.date(2027, 1, 19)), follow=True)
+    assert "The exit letter has been recorded" in _text(response)
+    assert "Record the exit letter" not in _text(client.get(url))

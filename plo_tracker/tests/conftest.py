@@ -70,6 +70,8 @@ def world(make_user, team):
             "cases:family-detail": family.pk,
             "cases:family-edit": family.pk,
             "cases:family-close": family.pk,
+            "cases:family-reopen": family.pk,
+            "cases:exit-letter": episode.pk,
             "cases:child-add": family.pk,
             "cases:child-edit": child.pk,
             "cases:person-add": family.pk,
