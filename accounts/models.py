@@ -11,11 +11,29 @@ from django.db import models
 from .roles import LABEL_TO_ROLE, Role
 
 
+class ServiceArea(models.Model):
+    """A group of teams run by one or more service managers (shared/domain/README.md "Who uses it")."""
+
+    name = models.CharField(max_length=120, unique=True)
+    managers = models.ManyToManyField(
+        "User", blank=True, related_name="managed_service_areas", help_text="The service managers of this area."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Team(models.Model):
     """A social work team: its cases are allocated to its social workers and managed by its TMs."""
 
     name = models.CharField(max_length=120, unique=True)
-    service_area = models.CharField(max_length=120, blank=True)
+    service_area = models.ForeignKey(ServiceArea, null=True, blank=True, on_delete=models.PROTECT, related_name="teams")
+    managers = models.ManyToManyField(
+        "User", blank=True, related_name="managed_teams", help_text="The team managers of this team."
+    )
 
     class Meta:
         ordering = ["name"]

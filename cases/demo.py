@@ -21,7 +21,7 @@ import pghistory
 from django.conf import settings
 from django.db import connection, transaction
 
-from accounts.models import Team, User
+from accounts.models import ServiceArea, Team, User
 from accounts.roles import Role
 from accounts.services import user_set_roles
 from deadlines.engine import WorkingCalendar, load_policy
@@ -113,10 +113,19 @@ OTHER_STAFF: tuple[StaffMember, ...] = (
     StaffMember("ayesha.qureshi", "Ayesha", "Qureshi", Role.SOCIAL_WORKER, "Senior Social Worker", "south"),
     StaffMember("callum.reid", "Callum", "Reid", Role.SOCIAL_WORKER, "Social Worker", "south"),
     StaffMember("rhiannon.pugh", "Rhiannon", "Pugh", Role.SOCIAL_WORKER, "Social Worker", "south"),
+    StaffMember("nia.vaughan", "Nia", "Vaughan", Role.SERVICE_MANAGER, "Service Manager, South locality", "south"),
 )
 
 ALL_STAFF: tuple[StaffMember, ...] = SIGN_INS + OTHER_STAFF
 TEAM_KEYS = ("north", "central", "south")
+# Two service areas: north and central teams share one, south has its own.
+SERVICE_AREA_OF_TEAM = {"north": "Northern localities", "central": "Northern localities", "south": "Southern locality"}
+# Who manages what: each team's team manager; Sian manages both areas, Nia only the south.
+TEAM_MANAGER_OF_TEAM = {"north": "tara.manager", "central": "marcus.adebayo", "south": "gareth.pryce"}
+SERVICE_MANAGERS_OF_AREA = {
+    "Northern localities": ("sian.sm",),
+    "Southern locality": ("sian.sm", "nia.vaughan"),
+}
 
 
 def council_place() -> str:
@@ -354,8 +363,9 @@ class _Builder:
     def build_staff(self) -> None:
         """Teams, then every member of staff with their role and the demo password."""
         place = council_place().lower()
+        areas = {name: ServiceArea.objects.create(name=name) for name in SERVICE_MANAGERS_OF_AREA}
         for key, name in team_names().items():
-            self.teams[key] = Team.objects.create(name=name, service_area=f"Children's social care, {key} locality")
+            self.teams[key] = Team.objects.create(name=name, service_area=areas[SERVICE_AREA_OF_TEAM[key]])
         password = demo_password()
         for member in ALL_STAFF:
             user = User(
@@ -371,6 +381,10 @@ class _Builder:
             user.save()
             user_set_roles(user=user, roles=[member.role])
             self.staff[member.username] = user
+        for key, username in TEAM_MANAGER_OF_TEAM.items():
+            self.teams[key].managers.add(self.staff[username])
+        for name, usernames in SERVICE_MANAGERS_OF_AREA.items():
+            areas[name].managers.add(*(self.staff[u] for u in usernames))
 
     def build_calendar(self) -> None:
         """The council's staff development day, a Friday about two weeks ahead (a closure day)."""
@@ -421,7 +435,7 @@ class _Builder:
 
         `father` is "pr_solicitor", "pr" (with PR, no solicitor yet) or "no_pr".
         """
-        tm = {"north": "tara.manager", "central": "marcus.adebayo", "south": "gareth.pryce"}[team]
+        tm = TEAM_MANAGER_OF_TEAM[team]
         surname = self.surnames[self.family_count]
         self.family_count += 1
         family = cs.family_create(

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import factory
 
-from accounts.models import Team, User
+from accounts.models import ServiceArea, Team, User
+from accounts.roles import Role
 from accounts.services import user_set_roles
 
 TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105  (test fixture only)
+
+
+class ServiceAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceArea
+        django_get_or_create = ("name",)
+
+    name = "Children's social care"
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -16,7 +25,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Family Safeguarding Team {n}")
-    service_area = "Children's social care"
+    service_area = factory.SubFactory(ServiceAreaFactory)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -35,3 +44,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if create and extracted:
             user_set_roles(user=self, roles=list(extracted))
+            # Wire managers the way the staff pages do: a team manager manages their own team, a
+            # service manager their team's service area.
+            if Role.TEAM_MANAGER in extracted and self.team is not None:
+                self.team.managers.add(self)
+            if Role.SERVICE_MANAGER in extracted and self.team is not None and self.team.service_area:
+                self.team.service_area.managers.add(self)

@@ -69,6 +69,17 @@ class TestTheDemoCouncil:
         # Every role is held by someone.
         assert {role for user in User.objects.all() for role in user.roles} == set(Role)
 
+    def test_two_service_areas_with_their_managers_and_each_team_its_manager(self, demo):
+        north, central, south = (Team.objects.get(name__contains=f" {k} ") for k in ("North", "Central", "South"))
+        assert north.service_area == central.service_area != south.service_area
+        assert list(north.managers.values_list("username", flat=True)) == ["tara.manager"]
+        assert list(south.managers.values_list("username", flat=True)) == ["gareth.pryce"]
+        sian = User.objects.get(username="sian.sm")
+        nia = User.objects.get(username="nia.vaughan")
+        assert set(sian.managed_service_areas.all()) == {north.service_area, south.service_area}
+        assert list(nia.managed_service_areas.all()) == [south.service_area]
+        assert nia.has_role(Role.SERVICE_MANAGER)
+
     def test_about_25_families_and_40_children_with_an_unborn_baby_and_a_sibling_group(self, demo):
         assert 20 <= Family.objects.count() <= 30
         assert 35 <= Child.objects.count() <= 45
