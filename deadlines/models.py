@@ -138,3 +138,17 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AlertScanDay(models.Model):
+    """A day the alert scan has run for: lets the daily job catch up days missed during downtime."""
+
+    day = models.DateField(unique=True)
+    raised = models.PositiveIntegerField(default=0)
+    ran_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y}"

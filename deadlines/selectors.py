@@ -24,6 +24,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -569,9 +570,13 @@ class TeamDashboard:
     deadlines: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
     alerts_total: int
+    # Only worked out when nothing is waiting (issue #12 §4: never "all acknowledged" when
+    # nothing was raised): were alerts ever raised on the team's cases, and when the scan last ran.
     near_end: list[TrackerRow]
     assessments: list[dict[str, Any]]
     workers: list[WorkerCounts]
+    alerts_ever: bool = False
+    last_scan: dt.date | None = None
 
     @property
     def overdue(self) -> list[dict[str, Any]]:
@@ -698,12 +703,21 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
         w.assessments_overdue += r.assessments_overdue
     for uid, w in workers.items():
         w.alerts = alert_counts.get(uid, 0)
+    alerts_total = sum(alert_counts.values())
+    alerts_ever, last_scan = True, None
+    if not alerts_total:
+        from .models import AlertScanDay
+
+        alerts_ever = Alert.objects.filter(team_open).exists()
+        last_scan = AlertScanDay.objects.aggregate(last=Max("day"))["last"]
     return TeamDashboard(
         team=team,
         rows=rows,
         deadlines=deadlines,
         alerts=alerts,
-        alerts_total=sum(alert_counts.values()),
+        alerts_total=alerts_total,
+        alerts_ever=alerts_ever,
+        last_scan=last_scan,
         near_end=near_end,
         assessments=assessments,
         workers=sorted(workers.values(), key=lambda w: (-w.overdue, w.name)),

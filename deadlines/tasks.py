@@ -7,7 +7,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from . import alerts, services
+from . import alerts, scans, services
 
 
 @shared_task(name="deadlines.worker_heartbeat", acks_late=True, max_retries=3)
@@ -18,9 +18,18 @@ def worker_heartbeat(name: str = "worker") -> str:
 
 @shared_task(name="deadlines.alert_scan", acks_late=True, max_retries=3)
 def alert_scan(today: str | None = None) -> int:
-    """The 07:00 alert scan (issue #5 §1); `today` (ISO date) re-runs a missed day. Returns alerts raised."""
-    day = dt.date.fromisoformat(today) if today else timezone.localdate()
-    return alerts.alert_scan(today=day).created
+    """The 07:00 alert scan (issue #5 §1): catches up days missed since the last scan, then today
+    (issue #12 §4); `today` (ISO date) re-runs that one day only. Returns alerts raised."""
+    if today:
+        return alerts.alert_scan(today=dt.date.fromisoformat(today)).created
+    return scans.alert_scan_catch_up(recompute=False).raised
+
+
+@shared_task(name="deadlines.alert_catch_up", acks_late=True, max_retries=3)
+def alert_catch_up() -> int:
+    """Sent when a worker or beat starts (issue #12 §4): recompute if today is not yet scanned,
+    scan the days missed during downtime and today. Returns alerts raised."""
+    return scans.alert_scan_catch_up().raised
 
 
 @shared_task(name="deadlines.alert_email", acks_late=True, max_retries=3)

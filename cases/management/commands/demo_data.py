@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cases.demo import DEFAULT_SEED, SIGN_INS, DemoNotLoaded, DemoSummary, demo_load, demo_password
+from deadlines.scans import alert_scan_catch_up
 
 
 def _date(value: str) -> dt.date:
@@ -56,7 +57,11 @@ class Command(BaseCommand):
                 f"Demo data not loaded: {exc}. It loads only into an empty database and never "
                 "duplicates or replaces existing records (use --if-empty to skip quietly)."
             ) from exc
+        # Alerts from the first minute (issue #12 §4): the demo's overdue deadlines raise their
+        # alerts now, not at the next 07:00 scan.
+        caught_up = alert_scan_catch_up(today=today, recompute=False)
         self._report(summary, time.monotonic() - started, options["verbosity"])
+        self.stdout.write(f"  Alert scan run for {today:%d/%m/%Y}: {caught_up.raised} alerts raised.")
 
     def _report(self, summary: DemoSummary, seconds: float, verbosity: int) -> None:
         out = self.stdout.write
