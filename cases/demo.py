@@ -45,6 +45,7 @@ from meetings.models import (
 from . import services as cs
 from .models import (
     AssessmentKind,
+    CarePlan,
     CareProceedings,
     Child,
     EndOutcome,
@@ -842,6 +843,7 @@ class _Builder:
                 court_reference=f"NB{issued:%y}C{self.rng.randint(10000, 99999)}",
                 short_notice=YesNoUnknown.NO,
                 parents_represented_at_issue=YesNoUnknown.YES,
+                initial_care_plan=CarePlan.CARE_ORDER,
             )
         return proceedings
 
@@ -850,6 +852,17 @@ class _Builder:
         cs.hearing_record(
             proceedings=proceedings, kind=kind, hearing_date=day, notes=notes, by=self.legal, today=self.today
         )
+        if kind == HearingKind.FINAL and day <= self.today:
+            # The national return needs the final plan once the final hearing has been (PREP023A).
+            proceedings.refresh_from_db()
+            cs.proceedings_update(
+                proceedings=proceedings,
+                expected_version=None,
+                by=self.legal,
+                today=self.today,
+                final_care_plan=CarePlan.CARE_ORDER,
+                final_plan_approved=YesNoUnknown.YES,
+            )
 
     # --- the build ----------------------------------------------------------------------
 

@@ -373,9 +373,22 @@ class WaiveForm(GOVUKForm):
 
 
 class NationalExportForm(GOVUKForm):
-    date_from = UKDateField(label="from", help_text="Episodes open at any time in this period. For example, 1 4 2026")
-    date_to = UKDateField(label="to", help_text="For example, 31 3 2027")
-    submit_label = "Download CSV"
+    date_from = UKDateField(
+        label="start of the period", help_text="Episodes open at any time in this period. For example, 1 4 2026"
+    )
+    date_to = UKDateField(label="end of the period", help_text="For example, 31 3 2027")
+    code_set = forms.ChoiceField(
+        label="Which file do you need?",
+        choices=[
+            ("national", "National return: DfE item codes PREP001A to PREP024A, dates as DD/MM/YYYY"),
+            ("ssd", "Standard Safeguarding Dataset: the ssd_pre_proceedings table, dates as YYYY-MM-DD"),
+        ],
+        initial="national",
+        required=False,  # an address without it (older bookmarks) means the national return
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Select which file you need"},
+    )
+    submit_label = "Check and download"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -453,6 +453,12 @@ class CareProceedings(Versioned):
                 name="court_reference_once_issued",
                 condition=Q(court_reference="") | Q(issued_on__isnull=False),
             ),
+            models.CheckConstraint(
+                name="short_notice_reason_only_on_short_notice",
+                condition=(Q(short_notice="yes") & ~Q(short_notice_reason=""))
+                | (~Q(short_notice="yes") & Q(short_notice_reason="")),
+                violation_error_message="Give a short-notice reason only when proceedings were issued on short notice.",
+            ),
         ]
 
     def __str__(self) -> str:

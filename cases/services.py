@@ -37,6 +37,7 @@ from .models import (
     LetterDelivery,
     Person,
     Stage,
+    YesNoUnknown,
 )
 
 
@@ -680,6 +681,13 @@ def proceedings_update(
         not_before(errors, field, merged.get(field), decision, what, "the decision to issue")
     if merged.get("court_reference") and not merged.get("issued_on"):
         errors.setdefault("court_reference", []).append("Enter the issue date with the court reference")
+    # PREP018A/PREP019A: a reason exactly when the application was made on short notice.
+    if merged.get("short_notice") == YesNoUnknown.YES and not merged.get("short_notice_reason"):
+        errors.setdefault("short_notice_reason", []).append("Select the main reason for the short-notice application")
+    if merged.get("short_notice") != YesNoUnknown.YES and merged.get("short_notice_reason"):
+        errors.setdefault("short_notice_reason", []).append(
+            "Select ‘Not applicable’: the proceedings were not issued on short notice"
+        )
     raise_if(errors)
     proceedings = save_versioned(proceedings, expected_version=expected_version, changes=changes)
     episode = proceedings.episode

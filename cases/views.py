@@ -737,23 +737,33 @@ class DeadlineWaive(StepView):
 @allow(EXPORT_ROLES)
 @require_safe
 def national_export(request: HttpRequest) -> HttpResponse:
-    """The national pre-proceedings data items (PREP001A-PREP024A) as CSV for a period."""
-    from .exports import national_dataset_csv
+    """The national pre-proceedings data (DfE items or the SSD table) as CSV, checked first.
+
+    Every row is checked before anything is downloaded: a record with an impossible combination
+    is listed as a problem to fix on its case, and the file is refused until none is left.
+    """
+    from .exports import export_csv, national_records
 
     form = NationalExportForm(data=request.GET or None)
+    problems: list[Any] = []
     if request.GET and form.is_valid():
         d = form.cleaned_data
-        return national_dataset_csv(user=request.user, date_from=d["date_from"], date_to=d["date_to"])  # type: ignore[arg-type]
+        records = national_records(user=request.user, date_from=d["date_from"], date_to=d["date_to"])  # type: ignore[arg-type]
+        problems = [r for r in records if r.problems]
+        if not problems:
+            return export_csv(
+                records=records, code_set=d["code_set"] or "national", date_from=d["date_from"], date_to=d["date_to"]
+            )
     return render(
         request,
-        "step_form.html",
+        "cases/national_export.html",
         {
             "form": form,
+            "problems": problems,
             "title": "Download the national pre-proceedings data",
             "caption": "Reports",
-            "intro": "One row per child per episode open at any time in the period, with the DfE item codes "
-            "PREP001A to PREP024A as column headers and dates as DD/MM/YYYY. Legal advice is never included.",
             "back_url": reverse("home"),
+            "cancel_label": "Cancel and go back to home",
             "method": "get",
         },
     )

@@ -36,7 +36,17 @@ from django.db.models.functions import Coalesce, Concat
 
 from accounts.models import Team
 from accounts.roles import Role
-from cases.models import Assessment, EndOutcome, Episode, EpisodeChild, Extension, Family, Stage
+from cases.models import (
+    Assessment,
+    EndOutcome,
+    Episode,
+    EpisodeChild,
+    Extension,
+    Family,
+    Hearing,
+    HearingKind,
+    Stage,
+)
 from meetings.models import LPM, LPMKind, Meeting, MeetingKind, RequestStatus
 
 from .engine import WorkingCalendar, available_policies, load_policy
@@ -947,13 +957,17 @@ class CalendarEvent:
 
 
 def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
-    """Deadlines, meetings and LPM panels of the user's own cases, plus (heads of service) LPM
-    requests awaiting a decision (issue #5 §5). Four queries, whatever the caseload."""
+    """Deadlines, meetings, LPM panels and court hearings of the user's own cases, plus (heads of
+    service) LPM requests awaiting a decision (issue #5 §5). Five queries, whatever the caseload.
+
+    A case in care proceedings stays in the feed after pre-proceedings end: its hearings and
+    meetings are the dates that matter most then (issue 13 §8).
+    """
     from django.urls import reverse
 
     mine = Q(social_worker_id=user.pk) | Q(team_manager_id=user.pk)
     families = Family.objects.filter(mine).filter(Q(restricted=False) | _named_on(user, "pk"))
-    episodes = Episode.objects.filter(family__in=families, ended_on__isnull=True)
+    episodes = Episode.objects.filter(family__in=families).filter(Q(ended_on__isnull=True) | Q(stage=Stage.PROCEEDINGS))
     events: list[CalendarEvent] = []
 
     def path(family_id: int) -> str:
@@ -977,6 +991,11 @@ def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
         events.append(
             CalendarEvent(f"lpm-{pk}", held_on or panel_date, f"{ref}: {LPMKind(kind).label}", path(family_id))
         )
+    for pk, kind, hearing_date, ref, family_id in Hearing.objects.filter(proceedings__episode__in=episodes).values_list(
+        "id", "kind", "hearing_date", "proceedings__episode__family__reference", "proceedings__episode__family_id"
+    ):
+        label = HearingKind(kind).label
+        events.append(CalendarEvent(f"hearing-{pk}", hearing_date, f"{ref}: {label}", path(family_id)))
     if user.has_role(Role.HEAD_OF_SERVICE):
         awaiting = (
             Deadline.objects.filter(

@@ -56,6 +56,14 @@ class TestTheDemoCouncil:
         response = client.post(SIGN_IN, {"username": member.username, "password": DEFAULT_PASSWORD})
         assert response.status_code == 302, response.content.decode()[:500]
 
+    def test_the_national_return_of_the_demo_council_has_no_problems_to_fix(self, demo):
+        from cases.exports import national_records
+
+        clo = User.objects.get(username=next(m.username for m in SIGN_INS if m.role == Role.COURT_LIAISON_OFFICER))
+        records = national_records(user=clo, date_from=dt.date(2025, 4, 1), date_to=TODAY, today=TODAY)
+        assert records and [(r.family_reference, r.problems) for r in records if r.problems] == []
+        assert any(r.issued for r in records)
+
     def test_three_teams_each_with_a_team_manager_and_social_workers(self, demo):
         teams = list(Team.objects.all())
         assert len(teams) == 3

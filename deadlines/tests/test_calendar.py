@@ -120,3 +120,31 @@ def test_an_inactive_account_has_no_feed(people):
 def test_the_subscription_page_needs_signing_in(client):
     response = client.get(reverse("deadlines:calendar"))
     assert response.status_code == 302 and reverse("accounts:sign-in") in response["Location"]
+
+
+def test_a_case_in_care_proceedings_keeps_its_hearings_and_meetings_in_the_feed(people, travel):
+    from cases import services as cs
+    from cases.models import Episode, HearingKind
+
+    episode = start_pre_proceedings(family(people, reference="PLO-00061"), people)
+    proceedings = cs.proceedings_decide(episode=episode, issue_decision_on=dt.date(2027, 1, 6), by=people.hos)
+    proceedings = cs.proceedings_update(
+        proceedings=proceedings,
+        expected_version=None,
+        by=people.hos,
+        issued_on=dt.date(2027, 1, 8),
+        court_reference="NB27C00061",
+        initial_care_plan="A",
+    )
+    assert Episode.objects.get(pk=episode.pk).ended_on is not None  # pre-proceedings ended at issue
+    cs.hearing_record(proceedings=proceedings, kind=HearingKind.CMH, hearing_date=dt.date(2027, 1, 27), by=people.hos)
+    ms.meeting_record(
+        episode=episode,
+        kind="review_meeting",
+        scheduled_for=dt.date(2027, 2, 3),
+        by=people.tm,
+        today=dt.date(2027, 1, 11),
+    )
+    found = {str(e["SUMMARY"]): e.decoded("DTSTART") for e in events(Client().get(feed(people.sw)))}
+    assert found["PLO-00061: Case management hearing"] == dt.date(2027, 1, 27)
+    assert found["PLO-00061: Pre-proceedings review meeting"] == dt.date(2027, 2, 3)

@@ -180,6 +180,10 @@ def test_csv_and_xlsx_exports_escape_formulas_and_leave_out_legal_advice(client_
     assert values[1][1] == '\'=HYPERLINK("http://evil")'
     assert isinstance(values[1][6], dt.datetime) and values[1][6].date() == D  # a real date cell
     assert not any("PRIVILEGED" in str(v) for row in values for v in row)
+    assert sheet.freeze_panes == "A2"  # the header stays put when scrolling
+    assert sheet.auto_filter.ref == f"A1:X{sheet.max_row}"  # a filter on every column
+    widths = {k: v.width for k, v in sheet.column_dimensions.items()}
+    assert widths["A"] >= len("Family reference") and all(8 <= w <= 50 for w in widths.values())
 
     assert client.get(reverse("deadlines:tracker-export", args=["pdf"])).status_code == 404
     for page in (URL, reverse("deadlines:tracker-print")):
