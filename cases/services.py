@@ -72,8 +72,12 @@ def raise_if(errors: dict[str, list[str]]) -> None:
 
 def lock_episode(episode: Episode) -> Episode:
     """Re-read the episode and lock its row for this transaction: decisions are made on fresh data,
-    and two people recording steps on one episode at once are applied one after the other."""
-    return Episode.objects.select_for_update().select_related("family").get(pk=episode.pk)
+    and two people recording steps on one episode at once are applied one after the other.
+
+    FOR NO KEY UPDATE (of the episode and its family): it serialises writers of the episode as FOR UPDATE
+    would, but does not block the FOR KEY SHARE lock that inserting an alert about the episode
+    takes, so a step being saved and the alert scan never wait on each other (deadlines/locking.py)."""
+    return Episode.objects.select_for_update(no_key=True).select_related("family").get(pk=episode.pk)
 
 
 def _save_new(instance: Any) -> Any:

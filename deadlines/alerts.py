@@ -2,8 +2,9 @@
 
 The daily scan is one set-based INSERT ... SELECT: the database works out every alert due today
 and inserts only the ones that do not exist yet, so it takes the same few queries for ten
-deadlines or a hundred thousand, and a second run (or two beats at once) creates nothing: the
-`alert_once` unique constraint settles any race (ON CONFLICT DO NOTHING).
+deadlines or a hundred thousand, and a second run (or two beats at once) creates nothing. Scans run one at a time under an advisory
+lock and insert in the `alert_once` key's order, so two at once neither deadlock nor duplicate
+(deadlines/locking.py says why; the unique constraint is the last word).
 
 Who is told (the rules the issue left open are marked "RULE"):
 
@@ -43,6 +44,7 @@ from cases.models import Assessment, Episode, EpisodeChild, Family
 from plo_tracker.outbox import outbox_enqueue
 
 from .engine import WorkingCalendar
+from .locking import job_lock
 from .models import Alert, AlertKind, Deadline, DeadlineState
 from .selectors import policy_facts, policy_names
 
@@ -151,6 +153,8 @@ WHERE (NOT f.restricted
                   WHERE a.episode_id = r.episode_id AND a.kind = r.kind AND a.recipient_id = r.recipient_id
                     AND a.deadline_id IS NOT DISTINCT FROM r.deadline_id
                     AND a.due_on IS NOT DISTINCT FROM r.due_on)
+-- In the order of the alert_once key, as every alert writer inserts (deadlines/locking.py).
+ORDER BY r.episode_id, r.deadline_id, r.kind, r.recipient_id, r.due_on
 ON CONFLICT DO NOTHING
 RETURNING id
 """
@@ -200,6 +204,9 @@ def alert_scan(*, today: dt.date, calendar: WorkingCalendar | None = None) -> Sc
         return ScanResult(today=today, skipped=True, created=0)
     sql, params = _scan_statement(today, calendar)
     with transaction.atomic():
+        # One scan at a time, whatever day it is for (deadlines/locking.py says why): a second
+        # beat or a catch-up waits here, then sees what the first committed and creates nothing.
+        job_lock("deadlines.alert_scan")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             created = len(cursor.fetchall())

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .engine import Policy, Status, Timetable, WorkingCalendar, load_policy, timetable
+from .locking import episode_lock_for_deadlines
 from .models import ClosureDay, Deadline, DeadlineState, ExtraBankHoliday, WorkerHeartbeat
 
 if TYPE_CHECKING:
@@ -239,6 +240,9 @@ def deadlines_recompute(
     """Recompute and store an episode's deadlines; met ones keep when they were met."""
     from cases.models import Episode as EpisodeModel
 
+    # Under the episode's row lock: a second recompute of it (the daily job, a second beat, a
+    # person saving a step) waits and then reads what this one stored (deadlines/locking.py).
+    episode_lock_for_deadlines(episode.pk)
     episode = EpisodeModel.objects.select_related("family").get(pk=episode.pk)
     tt = episode_timetable(episode, today=today, calendar=calendar)
     existing = {(d.key, d.occurrence): d for d in episode.deadlines.all()}
@@ -336,6 +340,10 @@ def deadline_waive(*, deadline: Deadline, reason: str, by: User, today: dt.date 
 
     from accounts.roles import Role
 
+    # The daily recompute rewrites this row under the episode's lock: take it, then re-read the
+    # row, so a recompute running now cannot overwrite the waiver with the state it read before.
+    episode_lock_for_deadlines(deadline.episode_id)
+    deadline.refresh_from_db()
     errors: dict[str, list[str]] = {}
     if not by.has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE):
         errors["__all__"] = ["Only a team manager or more senior manager can waive a deadline"]

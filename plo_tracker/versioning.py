@@ -45,7 +45,9 @@ def _display(instance: models.Model, field: models.Field[Any, Any], value: Any) 
 def save_versioned(instance: M, *, expected_version: int | None, changes: dict[str, Any]) -> M:
     """Apply `changes` to the locked current row if its version is still `expected_version`."""
     model = type(instance)
-    current = model._default_manager.select_for_update().get(pk=instance.pk)
+    # FOR NO KEY UPDATE: serialises edits of the row without holding up inserts that reference it
+    # (an alert's foreign key takes FOR KEY SHARE), so the alert scan never waits on a form.
+    current = model._default_manager.select_for_update(no_key=True).get(pk=instance.pk)
     if expected_version is not None and current.version != expected_version:  # type: ignore[attr-defined]
         differences = []
         for name, value in changes.items():
