@@ -2,9 +2,10 @@
 
 The daily scan is one set-based INSERT ... SELECT: the database works out every alert due today
 and inserts only the ones that do not exist yet, so it takes the same few queries for ten
-deadlines or a hundred thousand, and a second run (or two beats at once) creates nothing. Scans run one at a time under an advisory
-lock and insert in the `alert_once` key's order, so two at once neither deadlock nor duplicate
-(deadlines/locking.py says why; the unique constraint is the last word).
+deadlines or a hundred thousand, and a second run (or two beats at once) creates nothing.
+Scans run one at a time under an advisory lock and insert in the `alert_once` key's order, so two
+at once neither deadlock nor duplicate (deadlines/locking.py says why; the unique constraint is
+the last word).
 
 Who is told (the rules the issue left open are marked "RULE"):
 

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from . import alerts
@@ -72,9 +72,9 @@ def alert_scan_catch_up(*, today: dt.date | None = None, recompute: bool = True)
             day=day, defaults={"raised": result.created, "ran_at": timezone.now()}
         )
         if not created:
-            row.raised += result.created
-            row.ran_at = timezone.now()
-            row.save(update_fields=["raised", "ran_at"])
+            # An UPDATE of the stored count, not of the copy read above: a catch-up running
+            # alongside (a worker and beat starting together) adds its count instead of losing it.
+            AlertScanDay.objects.filter(pk=row.pk).update(raised=F("raised") + result.created, ran_at=timezone.now())
     if len(days) > 1:
         logger.info("alert scan caught up %d days to %s: %d alerts raised", len(days), today.isoformat(), raised)
     return CatchUp(days=tuple(days), raised=raised)

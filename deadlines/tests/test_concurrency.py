@@ -20,7 +20,7 @@ from django.db import connection, connections
 from django.db.models import Count
 
 from accounts.roles import Role
-from deadlines import alerts, tasks
+from deadlines import alerts, scans, tasks
 from deadlines.models import Alert, Deadline, DeadlineState
 from deadlines.services import calendar_current, deadline_waive
 from meetings import services as ms
@@ -119,6 +119,7 @@ PAIRS = [
     "two alert scans",
     "a catch-up of yesterday and today's scan",
     "two beats",
+    "a worker and a beat starting together (two catch-ups)",
     "a scan and the daily recompute",
     "a scan and people saving steps",
     "the daily recompute and people saving steps",
@@ -156,11 +157,15 @@ def run_pair(pair: str, people, episodes, yesterday: dt.date, day: dt.date) -> N
     def recompute() -> None:
         tasks.recompute_open(iso)
 
+    def catch_up() -> None:  # what a worker or beat runs when it starts (issue #12)
+        scans.alert_scan_catch_up(today=day)
+
     steps = save_steps(people, episodes, day)
     jobs: dict[str, tuple[Callable[[], object], ...]] = {
         "two alert scans": (scan, scan),
         "a catch-up of yesterday and today's scan": (lambda: tasks.alert_scan(yesterday.isoformat()), scan),
         "two beats": (beat, beat),
+        "a worker and a beat starting together (two catch-ups)": (catch_up, catch_up),
         "a scan and the daily recompute": (scan, recompute),
         "a scan and people saving steps": (scan, steps),
         "the daily recompute and people saving steps": (recompute, steps),
