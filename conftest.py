@@ -22,14 +22,14 @@ def need_service(available: bool, what: str) -> None:
 
 
 @pytest.fixture
-def team(db):  # type: ignore[no-untyped-def]
+def team(db):
     from accounts.tests.factories import TeamFactory
 
     return TeamFactory(name="Safeguarding Team North")
 
 
 @pytest.fixture
-def make_user(db, team) -> Callable[..., object]:  # type: ignore[no-untyped-def]
+def make_user(db, team) -> Callable[..., object]:
     """Create a user holding the given roles (in the default team unless told otherwise)."""
     from accounts.tests.factories import UserFactory
 
@@ -41,10 +41,10 @@ def make_user(db, team) -> Callable[..., object]:  # type: ignore[no-untyped-def
 
 
 @pytest.fixture
-def client_as(client, make_user):  # type: ignore[no-untyped-def]
+def client_as(client, make_user):
     """A test client signed in as a new user with the given roles."""
 
-    def sign_in(*roles: Role, **kwargs: object):  # type: ignore[no-untyped-def]
+    def sign_in(*roles: Role, **kwargs: object):
         user = make_user(*roles, **kwargs)
         client.force_login(user)
         return client
@@ -67,7 +67,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     """One headless Chromium for the session; browser tests fail (not skip) in CI without it."""
     need_service(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}")
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
@@ -81,7 +81,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser):
     """A fresh browser context and page (CSP bypassed only so the axe-core checker can be injected)."""
     context = browser.new_context(
         bypass_csp=True, locale="en-GB", timezone_id="Europe/London", viewport={"width": 1280, "height": 900}
@@ -92,7 +92,7 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def sign_in(page, base_url: str, username: str, password: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, base_url: str, username: str, password: str | None = None) -> None:
     """Sign in through the real sign-in page."""
     from accounts.tests.factories import TEST_PASSWORD
 
@@ -104,7 +104,7 @@ def sign_in(page, base_url: str, username: str, password: str | None = None) -> 
     page.wait_for_selector("[data-testid=signed-in-as]")
 
 
-def axe_violations(page) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def axe_violations(page) -> list[dict[str, object]]:
     """Serious and critical accessibility problems axe-core finds on the current page."""
     from pathlib import Path
 

@@ -13,7 +13,7 @@ class SignInForm(AuthenticationForm):
         "inactive": "This account has been switched off. Ask your system administrator.",
     }
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Username"
         self.fields["username"].error_messages["required"] = "Enter your username"

@@ -76,6 +76,6 @@ class RoleRequiredMiddleware:
         if allowed is None:
             raise PermissionDenied("This page has not declared who may use it.")
         user = request.user
-        if not user.is_authenticated or not user.roles.intersection(allowed):  # type: ignore[union-attr]
+        if not user.is_authenticated or not user.roles.intersection(allowed):
             raise PermissionDenied("Your role does not give you access to this page.")
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import cached_property
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -15,7 +16,7 @@ class ServiceArea(models.Model):
     """A group of teams run by one or more service managers (shared/domain/README.md "Who uses it")."""
 
     name = models.CharField(max_length=120, unique=True)
-    managers = models.ManyToManyField(
+    managers: models.ManyToManyField[User, Any] = models.ManyToManyField(
         "User", blank=True, related_name="managed_service_areas", help_text="The service managers of this area."
     )
 
@@ -31,7 +32,7 @@ class Team(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     service_area = models.ForeignKey(ServiceArea, null=True, blank=True, on_delete=models.PROTECT, related_name="teams")
-    managers = models.ManyToManyField(
+    managers: models.ManyToManyField[User, Any] = models.ManyToManyField(
         "User", blank=True, related_name="managed_teams", help_text="The team managers of this team."
     )
 

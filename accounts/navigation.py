@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from .roles import TEAM_DASHBOARD_ROLES, TRACKER_ROLES, WEEKLY_ROLES, Role
+
+if TYPE_CHECKING:
+    from .models import User
 
 # (label, url name, roles that see it). An entry whose page does not exist yet is left out.
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
@@ -21,9 +26,9 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
 ]
 
 
-def navigation_for(request: HttpRequest) -> list[dict[str, object]]:
+def navigation_for(request: HttpRequest, user: User) -> list[dict[str, object]]:
     """Navigation items for the signed-in user, marking the current one."""
-    roles = request.user.roles  # type: ignore[union-attr]
+    roles = user.roles
     items = []
     for label, name, allowed in NAVIGATION:
         if not roles.intersection(allowed):

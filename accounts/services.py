@@ -23,7 +23,7 @@ def roles_ensure() -> None:
 
 
 @transaction.atomic
-def user_set_roles(*, user, roles: list[Role]) -> None:  # type: ignore[no-untyped-def]
+def user_set_roles(*, user, roles: list[Role]) -> None:
     """Give a user exactly these roles; administrators may use the admin site."""
     groups = [Group.objects.get_or_create(name=r.label)[0] for r in roles]
     user.groups.set(groups)

@@ -6,5 +6,5 @@ from django.utils import timezone
 
 
 @receiver(user_logged_in)
-def _remember_sign_in(sender, request, user, **kwargs):  # type: ignore[no-untyped-def]
+def _remember_sign_in(sender, request, user, **kwargs):
     request.session["signed_in_at"] = timezone.now().isoformat()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -23,20 +25,19 @@ class SignInView(auth_views.LoginView):
     template_name = "registration/sign_in.html"
     redirect_authenticated_user = True
 
-    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["expired"] = self.request.GET.get("expired") == "1"
         return context
 
 
-SignInView.login_required = False  # type: ignore[attr-defined]
 sign_in = SignInView.as_view()
 
 
 class SignOutView(auth_views.LogoutView):
     """Sign out (POST only, as Django requires) and forget the signed-in marker."""
 
-    def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         response.delete_cookie(SIGNED_IN_COOKIE)
         return response

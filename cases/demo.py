@@ -281,7 +281,7 @@ REVIEW_ISSUE_ADVICE = (
     "the next working day, SWET and care plan to legal within 5 working days."
 )
 
-ALL_PAPERS = {
+ALL_PAPERS: dict[str, tuple[str, str]] = {
     DocumentKind.PLO_SUMMARY: (DocumentState.PRESENT, ""),
     DocumentKind.CHRONOLOGY: (DocumentState.PRESENT, ""),
     DocumentKind.GENOGRAM: (DocumentState.PRESENT, ""),
@@ -1263,7 +1263,7 @@ class _Builder:
         # A staff member's family: only the people named on it may see it.
         family = case.family
         named = [*family.restricted_to.all(), self.legal, self.clo]
-        case.family = cs.family_restrict(family=family, restricted=True, people=named, by=family.team_manager)
+        case.family = cs.family_restrict(family=family, restricted=True, people=named, by=case.tm)
         decision = self.ago(4)
         self.to_lpm(case, decision, LPMOutcome.INITIATE)
         self.progress(case, decision)

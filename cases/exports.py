@@ -85,7 +85,7 @@ def national_records(
     """
     today = today or timezone.localdate()
     counted_until = min(date_to, today)
-    episodes = (
+    episodes = list(
         Episode.objects.filter(family__in=families_visible_to(user), started_on__lte=date_to)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=date_from))
         .select_related("family")
@@ -99,14 +99,13 @@ def national_records(
         )
         .order_by("started_on", "id")
     )
-    episodes = list(episodes)
     child_ids = {link.child_id for e in episodes for link in e.episode_children.all()}
     earlier_proceedings: dict[int, int] = {}
-    for link in EpisodeChild.objects.filter(
+    for row in EpisodeChild.objects.filter(
         child_id__in=child_ids, episode__proceedings__issued_on__isnull=False
     ).values("child_id", "episode__proceedings__issued_on"):
-        earlier_proceedings.setdefault(link["child_id"], 0)
-        earlier_proceedings[link["child_id"]] += 1
+        earlier_proceedings.setdefault(row["child_id"], 0)
+        earlier_proceedings[row["child_id"]] += 1
     records: list[NationalRecord] = []
     for episode in episodes:
         proceedings = getattr(episode, "proceedings", None)

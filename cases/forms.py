@@ -8,15 +8,17 @@ from django import forms
 
 from accounts.models import Team, User
 from accounts.roles import Role
-from plo_tracker.forms import GOVUKForm, UKDateField
+from plo_tracker.forms import GOVUKForm, UKDateField, model_choice
 
 from .models import (
     AssessmentKind,
     CarePlan,
+    Child,
     EndOutcome,
     Gender,
     HearingKind,
     LegalStatus,
+    Person,
     Relationship,
     ShortNoticeReason,
     YesNoUnknown,
@@ -37,6 +39,13 @@ class StaffChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.get_full_name() or obj.username}" + (f" ({obj.team})" if obj.team_id else "")
+
+
+class StaffWithRolesField(forms.ModelMultipleChoiceField):
+    """People chosen by name, each shown with the roles they hold."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.get_full_name() or obj.username}, {', '.join(obj.role_labels)}"
 
 
 class FamilyForm(GOVUKForm):
@@ -67,8 +76,8 @@ class FamilyForm(GOVUKForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["social_worker"].queryset = staff_with(Role.SOCIAL_WORKER, Role.TEAM_MANAGER)  # type: ignore[attr-defined]
-        self.fields["team_manager"].queryset = staff_with(Role.TEAM_MANAGER)  # type: ignore[attr-defined]
+        model_choice(self, "social_worker").queryset = staff_with(Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
+        model_choice(self, "team_manager").queryset = staff_with(Role.TEAM_MANAGER)
 
     def clean_reference(self) -> str:
         from .models import Family
@@ -80,7 +89,7 @@ class FamilyForm(GOVUKForm):
 
 
 class FamilyEditForm(FamilyForm):
-    restricted_to = forms.ModelMultipleChoiceField(
+    restricted_to = StaffWithRolesField(
         label="People who may see a restricted case",
         queryset=User.objects.none(),
         required=False,
@@ -91,15 +100,12 @@ class FamilyEditForm(FamilyForm):
     def __init__(self, *args: Any, family: Any = None, **kwargs: Any) -> None:
         self.family = family
         super().__init__(*args, **kwargs)
-        self.fields["restricted_to"].queryset = (  # type: ignore[attr-defined]
+        model_choice(self, "restricted_to").queryset = (
             User.objects.filter(is_active=True)
             .exclude(groups__name=Role.ADMINISTRATOR.label)
             .exclude(groups=None)
             .distinct()
             .order_by("first_name", "last_name")
-        )
-        self.fields["restricted_to"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda u: f"{u.get_full_name() or u.username}, {', '.join(u.role_labels)}"
         )
 
     def clean(self) -> dict[str, Any]:
@@ -218,7 +224,7 @@ class LetterForm(GOVUKForm):
 class DeliveryForm(GOVUKForm):
     person = forms.ModelChoiceField(
         label="Who was the letter delivered to?",
-        queryset=None,  # type: ignore[arg-type]
+        queryset=Person.objects.none(),
         widget=forms.RadioSelect,
         error_messages={"required": "Choose who the letter was delivered to"},
     )
@@ -227,8 +233,7 @@ class DeliveryForm(GOVUKForm):
 
     def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people  # type: ignore[attr-defined]
-        self.fields["person"].label_from_instance = lambda p: str(p)  # type: ignore[attr-defined]
+        model_choice(self, "person").queryset = people
 
 
 class ExtensionForm(GOVUKForm):
@@ -283,8 +288,8 @@ class AssessmentForm(GOVUKForm):
     )
     child = forms.ModelChoiceField(
         label="Child",
-        queryset=None,
-        required=False,  # type: ignore[arg-type]
+        queryset=Child.objects.none(),
+        required=False,
         empty_label="The whole family",
     )
     description = forms.CharField(label="Description", max_length=200, required=False)
@@ -307,7 +312,7 @@ class AssessmentForm(GOVUKForm):
 
     def __init__(self, *args: Any, children: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["child"].queryset = children  # type: ignore[attr-defined]
+        model_choice(self, "child").queryset = children
 
 
 class CostApprovalForm(GOVUKForm):

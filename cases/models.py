@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
 from plo_tracker.models import Versioned
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 USER = settings.AUTH_USER_MODEL
 
@@ -32,7 +37,7 @@ class Family(Versioned):
     restricted = models.BooleanField(
         default=False, help_text="A staff-related or otherwise sensitive case: only named people may see it."
     )
-    restricted_to = models.ManyToManyField(
+    restricted_to: models.ManyToManyField[User, FamilyRestriction] = models.ManyToManyField(
         USER, blank=True, related_name="restricted_families", through="FamilyRestriction"
     )
     closed_on = models.DateField(null=True, blank=True)

@@ -305,10 +305,10 @@ def my_cases(user: User, *, today: dt.date) -> list[dict[str, Any]]:
         episode_id__in=episode_ids, state=DeadlineState.OPEN, due_on__isnull=False
     ).order_by("episode_id", "due_on"):
         next_due.setdefault(d.episode_id, d)
-        if d.due_on < today:
+        if d.due_on is not None and d.due_on < today:
             overdue[d.episode_id] = overdue.get(d.episode_id, 0) + 1
     calendar = calendar_current()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for f in families:
         episode = f.open_episodes[0] if f.open_episodes else None
         deadline = next_due.get(episode.pk) if episode else None

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.access import allow
+from accounts.access import SignedInRequest, allow
 from accounts.roles import ALL_STAFF, CASE_READERS, CASE_WRITERS, Role
 from deadlines.models import Deadline
 from deadlines.services import deadline_waive
 from meetings.models import LPMKind, LPMOutcome, MeetingKind, RequestStatus
+from plo_tracker.forms import GOVUKForm
 from plo_tracker.stepview import StepView
 
 from . import selectors, services
@@ -74,17 +76,17 @@ MEETING_ROLES = frozenset(
 
 @allow(ALL_STAFF)
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """The signed-in user's home page: what their role needs first."""
     from meetings.models import LPMRequest
 
     user = request.user
     today = timezone.localdate()
     context: dict[str, Any] = {"today": today}
-    if user.has_role(R.SOCIAL_WORKER, R.TEAM_MANAGER):  # type: ignore[union-attr]
-        context["my_cases"] = selectors.my_cases(user, today=today)[:10]  # type: ignore[arg-type]
-    if user.has_role(R.HEAD_OF_SERVICE):  # type: ignore[union-attr]
-        visible = selectors.families_visible_to(user)  # type: ignore[arg-type]
+    if user.has_role(R.SOCIAL_WORKER, R.TEAM_MANAGER):
+        context["my_cases"] = selectors.my_cases(user, today=today)[:10]
+    if user.has_role(R.HEAD_OF_SERVICE):
+        visible = selectors.families_visible_to(user)
         context["awaiting_decision"] = list(
             LPMRequest.objects.filter(
                 status__in=[RequestStatus.AWAITING, RequestStatus.DEFERRED],
@@ -99,40 +101,40 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @allow(CASE_READERS)
 @require_safe
-def family_list(request: HttpRequest) -> HttpResponse:
+def family_list(request: SignedInRequest) -> HttpResponse:
     """Every family the user may see, with a search by name, reference or case-system ID."""
     query = request.GET.get("q", "")[:100]
-    families = list(selectors.family_search(request.user, query)[:500])  # type: ignore[arg-type]
+    families = list(selectors.family_search(request.user, query)[:500])
     return render(
         request,
         "cases/family_list.html",
         {
             "families": families,
             "query": query,
-            "can_open": request.user.has_role(*FAMILY_OPENERS),  # type: ignore[union-attr]
+            "can_open": request.user.has_role(*FAMILY_OPENERS),
         },
     )
 
 
 @allow(frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER}))
 @require_safe
-def my_cases(request: HttpRequest) -> HttpResponse:
+def my_cases(request: SignedInRequest) -> HttpResponse:
     """A social worker's (or team manager's) own cases, most urgent first."""
     today = timezone.localdate()
     return render(
         request, "cases/my_cases.html", {"rows": selectors.my_cases(request.user, today=today), "today": today}
-    )  # type: ignore[arg-type]
+    )
 
 
 @allow(CASE_READERS)
 @require_safe
-def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def family_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """The case page: children, parents, what's due next, the timeline and every step recorded."""
-    family = selectors.family_get(request.user, pk)  # type: ignore[arg-type]
+    family = selectors.family_get(request.user, pk)
     today = timezone.localdate()
     page = selectors.case_page(family, today=today)
     user = request.user
-    can_edit = selectors.can_edit(user, family)  # type: ignore[arg-type]
+    can_edit = selectors.can_edit(user, family)
     return render(
         request,
         "cases/family_detail.html",
@@ -142,14 +144,14 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "episode": page.episode,
             "today": today,
             "can_edit": can_edit,
-            "can_see_legal_advice": selectors.can_see_legal_advice(user, family),  # type: ignore[arg-type]
-            "actions": case_actions(user, family, page.episode) if can_edit else [],  # type: ignore[arg-type]
-            "can_waive": can_edit and user.has_role(*WAIVE_ROLES),  # type: ignore[union-attr]
-            "can_edit_assessments": can_edit and user.has_role(*ASSESSMENT_ROLES),  # type: ignore[union-attr]
-            "can_approve_costs": can_edit and user.has_role(R.HEAD_OF_SERVICE),  # type: ignore[union-attr]
-            "can_record_advice": user.has_role(R.LEGAL_ADVISER, R.HEAD_OF_SERVICE),  # type: ignore[union-attr]
-            "can_edit_lpm": can_edit and user.has_role(*LPM_ROLES),  # type: ignore[union-attr]
-            "can_edit_meetings": can_edit and user.has_role(*MEETING_ROLES),  # type: ignore[union-attr]
+            "can_see_legal_advice": selectors.can_see_legal_advice(user, family),
+            "actions": case_actions(user, family, page.episode) if can_edit else [],
+            "can_waive": can_edit and user.has_role(*WAIVE_ROLES),
+            "can_edit_assessments": can_edit and user.has_role(*ASSESSMENT_ROLES),
+            "can_approve_costs": can_edit and user.has_role(R.HEAD_OF_SERVICE),
+            "can_record_advice": user.has_role(R.LEGAL_ADVISER, R.HEAD_OF_SERVICE),
+            "can_edit_lpm": can_edit and user.has_role(*LPM_ROLES),
+            "can_edit_meetings": can_edit and user.has_role(*MEETING_ROLES),
         },
     )
 
@@ -158,7 +160,7 @@ def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[
     """The steps this user can record next on this case, in the order the PLO takes them."""
     from meetings.views import PPM_ROLES, REQUEST_ROLES
 
-    def can(roles: frozenset[Role]) -> bool:
+    def can(roles: AbstractSet[Role]) -> bool:
         return bool(user.roles & roles)
 
     actions: list[tuple[str, str]] = []
@@ -240,8 +242,8 @@ def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[
             if can(END_ROLES):
                 actions.append(("End pre-proceedings", reverse("cases:episode-end", args=[episode.pk])))
     stepped_down = episode is not None and episode.end_outcome in (EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN)
-    if stepped_down and not episode.exit_letter_on and can(END_ROLES):  # type: ignore[union-attr]
-        actions.append(("Record the exit letter", reverse("cases:exit-letter", args=[episode.pk])))  # type: ignore[union-attr]
+    if episode is not None and stepped_down and not episode.exit_letter_on and can(END_ROLES):
+        actions.append(("Record the exit letter", reverse("cases:exit-letter", args=[episode.pk])))
     if episode is not None and episode.stage == Stage.PROCEEDINGS and can(COURT_ROLES):
         actions.append(("Update the care proceedings", reverse("cases:proceedings", args=[episode.pk])))
         if getattr(episode, "proceedings", None) is not None and episode.proceedings.issued_on:
@@ -255,17 +257,17 @@ def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[
 
 
 @allow(FAMILY_OPENERS)
-def family_create(request: HttpRequest) -> HttpResponse:
+def family_create(request: SignedInRequest) -> HttpResponse:
     """Open a new PLO family group."""
     user = request.user
     form = FamilyForm(
         data=request.POST or None,
         initial={
-            "team": user.team_id,  # type: ignore[union-attr]
-            "social_worker": user.pk if user.has_role(R.SOCIAL_WORKER) else None,  # type: ignore[union-attr]
+            "team": user.team_id,
+            "social_worker": user.pk if user.has_role(R.SOCIAL_WORKER) else None,
             "team_manager": user.pk if user.has_role(R.TEAM_MANAGER) else None,
         },
-    )  # type: ignore[union-attr]
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -277,7 +279,7 @@ def family_create(request: HttpRequest) -> HttpResponse:
                 team_manager=data["team_manager"],
                 restricted=data["restricted"],
                 by=user,
-            )  # type: ignore[arg-type]
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -296,7 +298,7 @@ class FamilyEdit(StepView):
     success_message = "The family's details have been updated"
 
     def get_family_and_object(self) -> tuple[Any, Any]:
-        family = selectors.family_get(self.request.user, self.kwargs["pk"])  # type: ignore[arg-type]
+        family = selectors.family_get(self.request.user, self.kwargs["pk"])
         return family, family
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -333,7 +335,7 @@ class FamilyEdit(StepView):
 
 
 class FamilyClose(StepView):
-    form_class = CloseForm
+    form_class: type[GOVUKForm] = CloseForm
     title = "Close the family's record"
     intro = (
         "Records are never deleted. Closing keeps everything, with who closed it, when and why; "
@@ -342,7 +344,7 @@ class FamilyClose(StepView):
     success_message = "The record has been closed"
 
     def get_family_and_object(self) -> tuple[Any, Any]:
-        family = selectors.family_get(self.request.user, self.kwargs["pk"])  # type: ignore[arg-type]
+        family = selectors.family_get(self.request.user, self.kwargs["pk"])
         return family, family
 
     def get_initial(self) -> dict[str, Any]:
@@ -360,7 +362,7 @@ class FamilyClose(StepView):
 
 
 class FamilyReopen(FamilyClose):
-    form_class = ReopenForm  # type: ignore[assignment]
+    form_class = ReopenForm
     title = "Reopen the family's record"
     success_message = "The record has been reopened"
 
@@ -379,7 +381,7 @@ class ChildAdd(StepView):
     success_message = "The child has been added"
 
     def get_family_and_object(self) -> tuple[Any, Any]:
-        return selectors.family_get(self.request.user, self.kwargs["pk"]), None  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, self.kwargs["pk"]), None
 
     def get_initial(self) -> dict[str, Any]:
         return {"last_name": self.family.name.split()[0] if self.family.name else ""}
@@ -411,7 +413,7 @@ class ChildEdit(StepView):
 
     def get_family_and_object(self) -> tuple[Any, Any]:
         child = get_object_or_404(Child, pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, child.family_id), child  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, child.family_id), child
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"child": self.obj}
@@ -443,7 +445,7 @@ class PersonAdd(StepView):
     success_message = "The person has been added"
 
     def get_family_and_object(self) -> tuple[Any, Any]:
-        return selectors.family_get(self.request.user, self.kwargs["pk"]), None  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, self.kwargs["pk"]), None
 
     def perform(self, form: Any) -> Any:
         d = dict(form.cleaned_data)
@@ -458,7 +460,7 @@ class PersonEdit(StepView):
 
     def get_family_and_object(self) -> tuple[Any, Any]:
         person = get_object_or_404(Person, pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, person.family_id), person  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, person.family_id), person
 
     def get_initial(self) -> dict[str, Any]:
         return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in _PERSON_FIELDS}}
@@ -478,7 +480,7 @@ class EpisodeStep(StepView):
     def get_family_and_object(self) -> tuple[Any, Any]:
         episode = get_object_or_404(Episode, pk=self.kwargs["pk"])
         self.episode = episode
-        return selectors.family_get(self.request.user, episode.family_id), episode  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, episode.family_id), episode
 
 
 class LetterUpdate(EpisodeStep):
@@ -625,13 +627,13 @@ class AssessmentAdd(EpisodeStep):
 
 
 class AssessmentEdit(StepView):
-    form_class = AssessmentForm
+    form_class: type[GOVUKForm] = AssessmentForm
     title = "Update an assessment"
     success_message = "The assessment has been updated"
 
     def get_family_and_object(self) -> tuple[Any, Any]:
         assessment = get_object_or_404(Assessment.objects.select_related("episode"), pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, assessment.episode.family_id), assessment  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, assessment.episode.family_id), assessment
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"children": self.family.children.all()}
@@ -647,7 +649,7 @@ class AssessmentEdit(StepView):
 
 
 class AssessmentApproveCost(AssessmentEdit):
-    form_class = CostApprovalForm  # type: ignore[assignment]
+    form_class = CostApprovalForm
     title = "Approve the cost of an assessment"
     success_message = "The cost has been approved"
 
@@ -684,7 +686,7 @@ _PROCEEDINGS_FIELDS = [
 
 
 class ProceedingsEdit(EpisodeStep):
-    form_class = ProceedingsForm
+    form_class: type[GOVUKForm] = ProceedingsForm
     title = "Care proceedings"
     success_message = "The care proceedings have been updated"
 
@@ -703,7 +705,7 @@ class ProceedingsEdit(EpisodeStep):
 
 
 class HearingAdd(ProceedingsEdit):
-    form_class = HearingForm  # type: ignore[assignment]
+    form_class = HearingForm
     title = "Add a court hearing"
     success_message = "The hearing has been added"
 
@@ -724,7 +726,7 @@ class DeadlineWaive(StepView):
 
     def get_family_and_object(self) -> tuple[Any, Any]:
         deadline = get_object_or_404(Deadline.objects.select_related("episode"), pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, deadline.episode.family_id), deadline  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, deadline.episode.family_id), deadline
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         due = self.obj.due_on.strftime("%d %b %Y") if self.obj.due_on else "not yet set"
@@ -736,7 +738,7 @@ class DeadlineWaive(StepView):
 
 @allow(EXPORT_ROLES)
 @require_safe
-def national_export(request: HttpRequest) -> HttpResponse:
+def national_export(request: SignedInRequest) -> HttpResponse | StreamingHttpResponse:
     """The national pre-proceedings data (DfE items or the SSD table) as CSV, checked first.
 
     Every row is checked before anything is downloaded: a record with an impossible combination
@@ -748,7 +750,7 @@ def national_export(request: HttpRequest) -> HttpResponse:
     problems: list[Any] = []
     if request.GET and form.is_valid():
         d = form.cleaned_data
-        records = national_records(user=request.user, date_from=d["date_from"], date_to=d["date_to"])  # type: ignore[arg-type]
+        records = national_records(user=request.user, date_from=d["date_from"], date_to=d["date_to"])
         problems = [r for r in records if r.problems]
         if not problems:
             return export_csv(

@@ -82,7 +82,7 @@ def tracker_xlsx(rows: Iterable[TrackerRow], *, title: str = "Pre-action tracker
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook has one sheet
     sheet.title = title[:31]
     bold = Font(bold=True)
     names = [name for name, _ in COLUMNS]

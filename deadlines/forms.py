@@ -9,6 +9,7 @@ from django import forms
 from accounts.models import Team, User
 from accounts.roles import Role
 from cases.models import Stage
+from plo_tracker.forms import model_choice
 
 from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS
 
@@ -114,7 +115,7 @@ class TrackerFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["worker"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+        model_choice(self, "worker").queryset = User.objects.filter(
             is_active=True, groups__name=Role.SOCIAL_WORKER.label
         ).order_by("first_name", "last_name")
 

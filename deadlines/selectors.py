@@ -357,8 +357,12 @@ _EPISODE_FIELDS = (
 
 _KEY_DEADLINES = ("letter_before_proceedings", "initial_meeting", "pre_proceedings_end")
 _STAGE_LABELS = dict(Stage.choices)
-_LPM_LABELS = {LPMKind.INITIAL: "LPM", LPMKind.FURTHER: "Further LPM", LPMKind.REVIEW: "Legal gateway review"}
-_MEETING_LABELS = {
+_LPM_LABELS: dict[str, str] = {
+    LPMKind.INITIAL: "LPM",
+    LPMKind.FURTHER: "Further LPM",
+    LPMKind.REVIEW: "Legal gateway review",
+}
+_MEETING_LABELS: dict[str, str] = {
     MeetingKind.INITIAL: "Initial meeting",
     MeetingKind.REVIEW: "Review meeting",
     MeetingKind.FINAL: "Final meeting",
@@ -601,7 +605,7 @@ class TeamDashboard:
 
 NEAR_END_WEEKS = 4
 # The tag colour of each kind of alert (static/scss/app.scss app-status--*).
-ALERT_TAG_CLASSES = {
+ALERT_TAG_CLASSES: dict[str, str] = {
     AlertKind.DUE_SOON: "app-status--due_soon",
     AlertKind.DUE_TODAY: "app-status--due_today",
     AlertKind.OVERDUE: "app-status--overdue",
@@ -622,7 +626,7 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
     team_open = Q(episode__family__team_id=team.pk, episode__ended_on__isnull=True) & visible_q(user, "episode__family")
     soon_of = {r.episode_id: soon_before(today, calendar, r.policy_name) for r in rows}
     deadlines: list[dict[str, Any]] = []
-    for d in (
+    for values in (
         Deadline.objects.filter(team_open, state=DeadlineState.OPEN, due_on__lt=horizon)
         .order_by("due_on", "id")
         .values(
@@ -636,6 +640,7 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
             "episode__family__social_worker_id",
         )
     ):
+        d: dict[str, Any] = dict(values)
         soon = soon_of.get(d["episode_id"])
         if soon is None:
             continue
@@ -645,8 +650,9 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
             deadlines.append(d)
 
     alert_qs = Alert.objects.filter(team_open, acknowledged_at__isnull=True)
-    alerts = list(
-        alert_qs.order_by("-raised_on", "-id").values(
+    alerts: list[dict[str, Any]] = [
+        dict(a)
+        for a in alert_qs.order_by("-raised_on", "-id").values(
             "id",
             "kind",
             "raised_on",
@@ -661,7 +667,7 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
             "episode__family__name",
             "episode__family__social_worker_id",
         )[:ALERTS_SHOWN]
-    )
+    ]
     kind_labels = dict(AlertKind.choices)
     for a in alerts:
         a["kind_label"] = kind_labels.get(a["kind"], a["kind"])
@@ -677,8 +683,9 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
         key=lambda r: r.end_due or dt.date.max,
     )
 
-    assessments = list(
-        Assessment.objects.filter(team_open, completed_on__isnull=True, due_on__lt=today)
+    assessments: list[dict[str, Any]] = [
+        dict(a)
+        for a in Assessment.objects.filter(team_open, completed_on__isnull=True, due_on__lt=today)
         .order_by("due_on", "id")
         .values(
             "id",
@@ -690,7 +697,7 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
             "episode__family__name",
             "episode__family__social_worker_id",
         )
-    )
+    ]
     from cases.models import AssessmentKind
 
     kinds = dict(AssessmentKind.choices)
@@ -835,7 +842,7 @@ def weekly_figures(*, user: User, today: dt.date, calendar: WorkingCalendar) -> 
     outcomes: list[OutcomePeriod] = []
     for weeks in (4, 13):
         since = today - dt.timedelta(weeks=weeks)
-        in_period = [x for x in ended if x[1] >= since]
+        in_period = [x for x in ended if x[1] is not None and x[1] >= since]
         figures = [
             Figure(
                 label,
@@ -845,7 +852,7 @@ def weekly_figures(*, user: User, today: dt.date, calendar: WorkingCalendar) -> 
             for slug, (label, values) in OUTCOME_GROUPS.items()
         ]
         # Length of pre-proceedings: from the LPM decision (D) to the end, for those that had one.
-        lengths = [(x[1] - x[2]).days / 7 for x in in_period if x[2] is not None]
+        lengths = [(x[1] - x[2]).days / 7 for x in in_period if x[1] is not None and x[2] is not None]
         median = round(statistics.median(lengths), 1) if lengths else None
         outcomes.append(OutcomePeriod(weeks, since, figures, median, len(in_period)))
 
@@ -934,7 +941,7 @@ def alert_inbox(*, user: User) -> tuple[list[Alert], list[Alert]]:
         .order_by("-acknowledged_at", "-id")[:ACKNOWLEDGED_SHOWN]
     )
     for alert in pending:
-        alert.tag_class = ALERT_TAG_CLASSES.get(alert.kind, "govuk-tag--grey")  # type: ignore[attr-defined]
+        alert.tag_class = ALERT_TAG_CLASSES.get(alert.kind, "govuk-tag--grey")  # type: ignore[attr-defined]  # for the template only
     return pending, done
 
 
@@ -978,7 +985,8 @@ def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
         .order_by("due_on", "id")
         .values_list("id", "label", "due_on", "episode__family__reference", "episode__family_id")
     ):
-        events.append(CalendarEvent(f"deadline-{pk}", due_on, f"{ref}: {label} due", path(family_id)))
+        if due_on is not None:  # always (filtered above); tells the type checker
+            events.append(CalendarEvent(f"deadline-{pk}", due_on, f"{ref}: {label} due", path(family_id)))
     for pk, kind, scheduled_for, held_on, ref, family_id in Meeting.objects.filter(episode__in=episodes).values_list(
         "id", "kind", "scheduled_for", "held_on", "episode__family__reference", "episode__family_id"
     ):
@@ -1010,6 +1018,8 @@ def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
             .values_list("id", "due_on", "episode__family__reference", "episode__family_id")
         )
         for pk, due_on, ref, family_id in awaiting:
+            if due_on is None:  # never (filtered above); tells the type checker
+                continue
             events.append(
                 CalendarEvent(
                     f"lpm-request-{pk}", due_on, f"{ref}: LPM request awaiting your decision", path(family_id)

@@ -119,7 +119,9 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
     if episode.decision_date is not None:
         events["lpm_held"] = episode.decision_date
 
-    reviews = sorted((x for x in lpms if x.kind == LPMKind.REVIEW and x.held_on), key=lambda x: x.held_on)
+    reviews = sorted(
+        (x for x in lpms if x.kind == LPMKind.REVIEW and x.held_on), key=lambda x: x.held_on or dt.date.min
+    )
     if reviews:
         events["gateway_review"] = [x.held_on for x in reviews]
         circulated = _leading([x.minutes_circulated_on for x in reviews])
@@ -135,14 +137,14 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
     if episode.letter_due_on:
         events["letter_deadline"] = episode.letter_due_on
 
-    meetings = sorted((m for m in episode.meetings.all() if m.held_on), key=lambda m: m.held_on)
+    meetings = sorted((m for m in episode.meetings.all() if m.held_on), key=lambda m: m.held_on or dt.date.min)
     for kind in MeetingKind:
-        held = [m for m in meetings if m.kind == kind]
-        if not held:
+        of_kind = [m for m in meetings if m.kind == kind]
+        if not of_kind:
             continue
-        events[kind.value] = held[0].held_on if kind != MeetingKind.REVIEW else [m.held_on for m in held]
-        drafted = _leading([m.minutes_drafted_on for m in held])
-        approved = _leading([m.minutes_circulated_on or m.minutes_approved_on for m in held])
+        events[kind.value] = of_kind[0].held_on if kind != MeetingKind.REVIEW else [m.held_on for m in of_kind]
+        drafted = _leading([m.minutes_drafted_on for m in of_kind])
+        approved = _leading([m.minutes_circulated_on or m.minutes_approved_on for m in of_kind])
         if drafted:
             events[f"draft_minutes:{kind.value}"] = drafted
         if approved:

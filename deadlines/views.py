@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.access import allow
+from accounts.access import SignedInRequest, allow
 from accounts.models import Team, User
 from accounts.roles import CASE_READERS, TEAM_DASHBOARD_ROLES, TRACKER_ROLES, WEEKLY_ROLES, Role
 
@@ -52,10 +52,10 @@ SORT_COLUMNS = [
 
 @allow(TEAM_DASHBOARD_ROLES)
 @require_safe
-def team_dashboard(request: HttpRequest) -> HttpResponse:
+def team_dashboard(request: SignedInRequest) -> HttpResponse:
     """A team's overdue and due-soon deadlines, alerts, cases near their end, overdue
     assessments and per-worker counts; service managers may pick the team (issue #5 §2)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     picker: TeamPickForm | None = None
     team: Team | None = user.team
     if user.has_role(Role.SERVICE_MANAGER):
@@ -76,12 +76,12 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
 # --- Pre-action tracker ----------------------------------------------------------------------
 
 
-def _tracker(request: HttpRequest) -> tuple[TrackerFilterForm, dict[str, Any], list[selectors.TrackerRow]]:
+def _tracker(request: SignedInRequest) -> tuple[TrackerFilterForm, dict[str, Any], list[selectors.TrackerRow]]:
     """The filtered, sorted rows for the tracker, its printout and its exports."""
     form = TrackerFilterForm(request.GET)
     data = form.valid_data()
     rows = selectors.tracker_rows(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         today=timezone.localdate(),
         calendar=calendar_current(),
         filters=tracker_filters(data),
@@ -111,7 +111,7 @@ def _sort_links(request: HttpRequest, data: dict[str, Any]) -> list[dict[str, An
 
 @allow(TRACKER_ROLES)
 @require_safe
-def tracker(request: HttpRequest) -> HttpResponse:
+def tracker(request: SignedInRequest) -> HttpResponse:
     """Every open episode in one table, with filters, sort, search and exports (issue #5 §3)."""
     form, data, rows = _tracker(request)
     query = request.GET.urlencode()
@@ -138,7 +138,7 @@ def _rag_counts(rows: list[selectors.TrackerRow]) -> dict[str, int]:
 
 @allow(TRACKER_ROLES)
 @require_safe
-def tracker_print(request: HttpRequest) -> HttpResponse:
+def tracker_print(request: SignedInRequest) -> HttpResponse:
     """The tracker laid out for printing at the weekly tracker meeting (issue #5 §3)."""
     _, data, rows = _tracker(request)
     context = {
@@ -156,7 +156,7 @@ def tracker_print(request: HttpRequest) -> HttpResponse:
 @allow(TRACKER_ROLES)
 @require_safe
 @never_cache
-def tracker_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def tracker_export(request: SignedInRequest, fmt: str) -> HttpResponse:
     """The tracker as CSV or XLSX, with the same filters as the screen (issue #5 §3)."""
     _, _, rows = _tracker(request)
     stamp = timezone.localdate().isoformat()
@@ -265,11 +265,11 @@ def tracker_rows_html(rows: list[selectors.TrackerRow]) -> SafeString:
 
 @allow(WEEKLY_ROLES)
 @require_safe
-def weekly(request: HttpRequest) -> HttpResponse:
+def weekly(request: SignedInRequest) -> HttpResponse:
     """Open episodes by stage and week, overruns, extensions, outcomes, median length and
     timeliness, each figure linking to the cases behind it (issue #5 §4)."""
     today = timezone.localdate()
-    figures = selectors.weekly_figures(user=request.user, today=today, calendar=calendar_current())  # type: ignore[arg-type]
+    figures = selectors.weekly_figures(user=request.user, today=today, calendar=calendar_current())
     tracker_url = reverse("deadlines:tracker")
 
     def href(query: dict[str, str]) -> str:
@@ -325,13 +325,13 @@ def weekly(request: HttpRequest) -> HttpResponse:
 
 
 @allow(ALERT_ROLES)
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: SignedInRequest) -> HttpResponse:
     """The user's alerts, unacknowledged first; POST acknowledges one or all (issue #5 §6)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if request.method == "POST":
         if request.POST.get("all") == "1":
-            done = alert_services.alerts_acknowledge_all(user=user)
-            messages.success(request, f"{done} alert{'s' if done != 1 else ''} acknowledged")
+            count = alert_services.alerts_acknowledge_all(user=user)
+            messages.success(request, f"{count} alert{'s' if count != 1 else ''} acknowledged")
         else:
             try:
                 alert_id = int(request.POST.get("alert", ""))
@@ -348,9 +348,9 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 
 @allow(ALERT_ROLES)
-def calendar_subscription(request: HttpRequest) -> HttpResponse:
+def calendar_subscription(request: SignedInRequest) -> HttpResponse:
     """Shows the user's private calendar address; POST replaces it so the old one stops (issue #5 §5)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if request.method == "POST":
         alert_services.calendar_token_regenerate(user=user)
         messages.success(request, "You have a new calendar address. The old one no longer works.")
@@ -359,7 +359,7 @@ def calendar_subscription(request: HttpRequest) -> HttpResponse:
     return render(request, "deadlines/calendar.html", {"feed_url": feed_url})
 
 
-@login_not_required
+@login_not_required  # calendar clients have no session: past LoginRequired and RoleRequired
 @require_safe
 @never_cache
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
@@ -371,7 +371,3 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(calendar_ics(events), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="plo-tracker.ics"'
     return response
-
-
-# Calendar clients have no session: let the feed past LoginRequired and RoleRequired middleware.
-calendar_feed.login_required = False  # type: ignore[attr-defined]

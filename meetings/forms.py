@@ -8,7 +8,8 @@ from django import forms
 
 from accounts.roles import Role
 from cases.forms import StaffChoiceField, staff_with
-from plo_tracker.forms import GOVUKForm, UKDateField
+from cases.models import Child
+from plo_tracker.forms import GOVUKForm, UKDateField, choice, model_choice
 
 from .models import (
     REQUIRED_DOCUMENTS,
@@ -71,7 +72,7 @@ class LPMRequestForm(GOVUKForm, DocumentChecklistMixin):
     )
     children = forms.ModelMultipleChoiceField(
         label="Children the request is about",
-        queryset=None,  # type: ignore[arg-type]
+        queryset=Child.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one child"},
     )
@@ -79,7 +80,7 @@ class LPMRequestForm(GOVUKForm, DocumentChecklistMixin):
 
     def __init__(self, *args: Any, children: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["children"].queryset = children  # type: ignore[attr-defined]
+        model_choice(self, "children").queryset = children
         self.fields["children"].initial = list(children) if children is not None else []
         self.add_document_fields()
 
@@ -124,15 +125,15 @@ class OutcomeForm(GOVUKForm):
         choices=LPMOutcome.choices,
         error_messages={"required": "Choose the outcome"},
     )
-    chair = StaffChoiceField(label="Chair", queryset=None, required=False)  # type: ignore[arg-type]
+    chair = StaffChoiceField(label="Chair", queryset=None, required=False)
     outcome_recorded_on = UKDateField(label="date the outcome was recorded on the child's record", required=False)
     submit_label = "Record the outcome"
 
     def __init__(self, *args: Any, kind: str = LPMKind.INITIAL, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = _OUTCOMES_BY_KIND[LPMKind(kind)]
-        self.fields["outcome"].choices = [c for c in LPMOutcome.choices if c[0] in allowed]  # type: ignore[attr-defined]
-        self.fields["chair"].queryset = staff_with(  # type: ignore[attr-defined]
+        choice(self, "outcome").choices = [c for c in LPMOutcome.choices if c[0] in allowed]
+        model_choice(self, "chair").queryset = staff_with(
             Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER
         )
 
@@ -157,7 +158,7 @@ class LegalAdviceForm(GOVUKForm):
 class MeetingForm(GOVUKForm):
     scheduled_for = UKDateField(label="date booked for", required=False)
     held_on = UKDateField(label="date held", required=False, help_text="Leave blank until the meeting has happened")
-    chair = StaffChoiceField(label="Chair", queryset=None, required=False)  # type: ignore[arg-type]
+    chair = StaffChoiceField(label="Chair", queryset=None, required=False)
     attendees = forms.CharField(
         label="Who attended",
         widget=forms.Textarea,
@@ -173,9 +174,7 @@ class MeetingForm(GOVUKForm):
 
     def __init__(self, *args: Any, kind: str = MeetingKind.REVIEW, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = staff_with(  # type: ignore[attr-defined]
-            Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE
-        )
+        model_choice(self, "chair").queryset = staff_with(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE)
         if kind != MeetingKind.INITIAL:
             del self.fields["plan_agreed"]
 
@@ -183,17 +182,17 @@ class MeetingForm(GOVUKForm):
 class PermanencyForm(GOVUKForm):
     child = forms.ModelChoiceField(
         label="Child",
-        queryset=None,  # type: ignore[arg-type]
+        queryset=Child.objects.none(),
         error_messages={"required": "Choose the child"},
     )
     organised_by = StaffChoiceField(
         label="Organised by (the child's social worker)",
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         error_messages={"required": "Choose who organised the meeting"},
     )
     chair = StaffChoiceField(
         label="Chair (team manager or service manager)",
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         error_messages={"required": "Choose the chair"},
     )
     held_on = UKDateField(label="date held")
@@ -217,6 +216,6 @@ class PermanencyForm(GOVUKForm):
 
     def __init__(self, *args: Any, children: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["child"].queryset = children  # type: ignore[attr-defined]
-        self.fields["organised_by"].queryset = staff_with(Role.SOCIAL_WORKER)  # type: ignore[attr-defined]
-        self.fields["chair"].queryset = staff_with(Role.TEAM_MANAGER, Role.SERVICE_MANAGER)  # type: ignore[attr-defined]
+        model_choice(self, "child").queryset = children
+        model_choice(self, "organised_by").queryset = staff_with(Role.SOCIAL_WORKER)
+        model_choice(self, "chair").queryset = staff_with(Role.TEAM_MANAGER, Role.SERVICE_MANAGER)

@@ -46,7 +46,7 @@ class LPMRequestCreate(StepView):
     success_message = "The LPM request has been sent to the head of service"
 
     def get_family_and_object(self) -> tuple[Any, Any]:
-        return selectors.family_get(self.request.user, self.kwargs["pk"]), None  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, self.kwargs["pk"]), None
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"children": self.family.children.all()}
@@ -67,7 +67,7 @@ class LPMRequestCreate(StepView):
 class RequestStep(StepView):
     def get_family_and_object(self) -> tuple[Any, Any]:
         request = get_object_or_404(LPMRequest.objects.select_related("episode"), pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, request.episode.family_id), request  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, request.episode.family_id), request
 
 
 class LPMRequestDocuments(RequestStep):
@@ -121,7 +121,7 @@ class LPMListing(StepView):
         if self.kind not in LPMKind.values:
             self.kind = LPMKind.INITIAL
         self.title = f"List the case: {LPMKind(self.kind).label.lower()}"
-        return selectors.family_get(self.request.user, episode.family_id), episode  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, episode.family_id), episode
 
     def perform(self, form: Any) -> Any:
         return services.lpm_list(
@@ -132,7 +132,7 @@ class LPMListing(StepView):
 class LPMStep(StepView):
     def get_family_and_object(self) -> tuple[Any, Any]:
         lpm = get_object_or_404(LPM.objects.select_related("episode"), pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, lpm.episode.family_id), lpm  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, lpm.episode.family_id), lpm
 
 
 class LPMOutcomeRecord(LPMStep):
@@ -140,7 +140,7 @@ class LPMOutcomeRecord(LPMStep):
     success_message = "The outcome has been recorded and the deadlines worked out"
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # worked out per record, in place of the class's text
         return f"Record the outcome of the {self.obj.get_kind_display().lower()}"
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -198,7 +198,7 @@ class LegalAdviceRecord(LPMStep):
         # Legal advisers record advice on any family they can see; nobody else may, whatever else they can do.
         from django.core.exceptions import PermissionDenied
 
-        if not selectors.can_see_legal_advice(self.request.user, self.family):  # type: ignore[arg-type]
+        if not selectors.can_see_legal_advice(self.request.user, self.family):
             raise PermissionDenied("Legal advice is privileged.")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -239,7 +239,7 @@ class MeetingAdd(StepView):
         if self.kind not in MeetingKind.values:
             self.kind = MeetingKind.REVIEW
         self.title = MeetingKind(self.kind).label
-        return selectors.family_get(self.request.user, episode.family_id), episode  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, episode.family_id), episode
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"kind": self.kind}
@@ -256,7 +256,7 @@ class MeetingEdit(StepView):
     def get_family_and_object(self) -> tuple[Any, Any]:
         meeting = get_object_or_404(Meeting.objects.select_related("episode"), pk=self.kwargs["pk"])
         self.title = meeting.get_kind_display()
-        return selectors.family_get(self.request.user, meeting.episode.family_id), meeting  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, meeting.episode.family_id), meeting
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"kind": self.obj.kind}
@@ -278,7 +278,7 @@ class PermanencyAdd(StepView):
     success_message = "The permanency planning meeting has been recorded"
 
     def get_family_and_object(self) -> tuple[Any, Any]:
-        return selectors.family_get(self.request.user, self.kwargs["pk"]), None  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, self.kwargs["pk"]), None
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"children": self.family.children.all()}

@@ -65,7 +65,7 @@ def history_rows(obj: models.Model) -> list[dict[str, Any]]:
     # references(): the record's own events and those of records pointing at it (children, restrictions).
     events = list(Events.objects.references(obj).order_by("-pgh_created_at"))
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
+    users: dict[object, User] = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
     rows = []
     for event in events:
         context = event.pgh_context or {}

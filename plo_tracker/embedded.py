@@ -41,7 +41,7 @@ def embedded_database_url() -> str:
     return uri
 
 
-def embedded_broker_dirs() -> dict[str, str]:
+def embedded_broker_dirs() -> dict[str, object]:
     """Folders for Kombu's filesystem transport under var/broker (created if missing)."""
     root = VAR_DIR / "broker"
     dirs = {name: root / name for name in ("out", "processed", "control")}

@@ -38,7 +38,7 @@ class UKDateField(DateInputField):
             for sub in self.fields:
                 sub.required = True
         try:
-            return super().clean(value)  # type: ignore[no-any-return]
+            return super().clean(value)
         except ValidationError as exc:
             messages = exc.messages
             if any("range" in m or "valid" in m.lower() or "must be in" in m for m in messages):
@@ -56,6 +56,22 @@ class UKDateField(DateInputField):
             except (ValueError, OverflowError) as exc:  # 31/02, or a day of 99999999999999999999
                 raise ValidationError(f"{self.what} must be a real date", code="invalid") from exc
         return None
+
+
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's own copy of a model-choice field, to give it the queryset for this request."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model choice field")
+    return field
+
+
+def choice(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's own copy of a choice field, to give it the choices for this request."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    return field
 
 
 class GOVUKForm(forms.Form):

@@ -128,7 +128,7 @@ def _publish_pending(*, ids: list[int] | None, limit: int, timeout: float) -> tu
 
 
 @contextmanager
-def _producer_connection(timeout: float):  # type: ignore[no-untyped-def]
+def _producer_connection(timeout: float):
     """A fresh broker connection with short connect and socket timeouts (no pool to go stale)."""
     from .celery import app
 

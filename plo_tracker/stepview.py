@@ -13,10 +13,12 @@ from typing import Any, ClassVar
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
+from accounts.access import SignedInRequest
 from accounts.roles import CASE_WRITERS, Role
 
 from .forms import GOVUKForm
@@ -26,6 +28,7 @@ class StepView(View, ABC):
     """Base for a page that records one step on a family's case through a service."""
 
     allowed_roles: ClassVar[frozenset[Role]] = CASE_WRITERS
+    request: SignedInRequest  # RoleRequiredMiddleware let only signed-in staff through
     form_class: type[GOVUKForm]
     template_name = "step_form.html"
     title = ""
@@ -47,9 +50,9 @@ class StepView(View, ABC):
         from cases.selectors import can_edit, can_see_legal_advice
 
         user = self.request.user
-        if not can_edit(user, self.family):  # type: ignore[arg-type]
+        if not can_edit(user, self.family):
             raise PermissionDenied("You can see this case but not change it.")
-        if self.legal_advice and not can_see_legal_advice(user, self.family):  # type: ignore[arg-type]
+        if self.legal_advice and not can_see_legal_advice(user, self.family):
             raise PermissionDenied("Legal advice is privileged.")
 
     def get_initial(self) -> dict[str, Any]:
@@ -80,7 +83,7 @@ class StepView(View, ABC):
             **kwargs,
         }
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.family, self.obj = self.get_family_and_object()
         self.check_access()
         return super().dispatch(request, *args, **kwargs)

@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models
 
-M = TypeVar("M", bound=models.Model)
+from .models import Versioned
+
+M = TypeVar("M", bound=Versioned)
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,12 @@ def save_versioned(instance: M, *, expected_version: int | None, changes: dict[s
     # FOR NO KEY UPDATE: serialises edits of the row without holding up inserts that reference it
     # (an alert's foreign key takes FOR KEY SHARE), so the alert scan never waits on a form.
     current = model._default_manager.select_for_update(no_key=True).get(pk=instance.pk)
-    if expected_version is not None and current.version != expected_version:  # type: ignore[attr-defined]
+    if expected_version is not None and current.version != expected_version:
         differences = []
         for name, value in changes.items():
             field = model._meta.get_field(name)
+            if not isinstance(field, models.Field):  # `changes` names the record's own fields only
+                raise TypeError(f"{name} is not a field of {model.__name__}")
             saved = getattr(current, name)
             if saved != value:
                 differences.append(
@@ -64,7 +68,7 @@ def save_versioned(instance: M, *, expected_version: int | None, changes: dict[s
         raise StaleEditError(differences)
     for name, value in changes.items():
         setattr(current, name, value)
-    current.version += 1  # type: ignore[attr-defined]
+    current.version += 1
     current.full_clean()
     current.save()
     return current

@@ -11,7 +11,7 @@ from accounts.services import user_set_roles
 TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105  (test fixture only)
 
 
-class ServiceAreaFactory(factory.django.DjangoModelFactory):
+class ServiceAreaFactory(factory.django.DjangoModelFactory[ServiceArea]):
     class Meta:
         model = ServiceArea
         django_get_or_create = ("name",)
@@ -19,7 +19,7 @@ class ServiceAreaFactory(factory.django.DjangoModelFactory):
     name = "Children's social care"
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
         django_get_or_create = ("name",)
@@ -28,7 +28,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     service_area = factory.SubFactory(ServiceAreaFactory)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -40,13 +40,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     password = factory.django.Password(TEST_PASSWORD)
 
-    @factory.post_generation
-    def roles(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
-        if create and extracted:
-            user_set_roles(user=self, roles=list(extracted))
-            # Wire managers the way the staff pages do: a team manager manages their own team, a
-            # service manager their team's service area.
-            if Role.TEAM_MANAGER in extracted and self.team is not None:
-                self.team.managers.add(self)
-            if Role.SERVICE_MANAGER in extracted and self.team is not None and self.team.service_area:
-                self.team.service_area.managers.add(self)
+    roles = factory.PostGeneration(lambda user, create, extracted, **kwargs: _give_roles(user, create, extracted))
+
+
+def _give_roles(user: User, create: bool, extracted: list[Role] | None) -> None:
+    """UserFactory(roles=[...]): the roles, and the teams and areas a manager manages."""
+    if create and extracted:
+        user_set_roles(user=user, roles=list(extracted))
+        # Wire managers the way the staff pages do: a team manager manages their own team, a
+        # service manager their team's service area.
+        if Role.TEAM_MANAGER in extracted and user.team is not None:
+            user.team.managers.add(user)
+        if Role.SERVICE_MANAGER in extracted and user.team is not None and user.team.service_area:
+            user.team.service_area.managers.add(user)

@@ -11,7 +11,7 @@ from accounts.tests.factories import TeamFactory, UserFactory
 from cases.models import Child, Family, Person
 
 
-class FamilyFactory(factory.django.DjangoModelFactory):
+class FamilyFactory(factory.django.DjangoModelFactory[Family]):
     class Meta:
         model = Family
 
@@ -22,7 +22,7 @@ class FamilyFactory(factory.django.DjangoModelFactory):
     team_manager = factory.SubFactory(UserFactory, roles=[Role.TEAM_MANAGER], team=factory.SelfAttribute("..team"))
 
 
-class ChildFactory(factory.django.DjangoModelFactory):
+class ChildFactory(factory.django.DjangoModelFactory[Child]):
     class Meta:
         model = Child
 
@@ -34,7 +34,7 @@ class ChildFactory(factory.django.DjangoModelFactory):
     case_system_id = factory.Sequence(lambda n: f"LL{100000 + n}")
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 

@@ -99,13 +99,13 @@ def approve_and_hold(page, base, family, staff, *, approved_on, panel, outcome) 
 
 def test_a_family_from_lpm_request_to_step_down(page, live_server, staff, team):
     base = live_server.url
-    family = FamilyFactory(
+    family = FamilyFactory.create(
         team=team, social_worker=staff["sw"], team_manager=staff["tm"], name="Fletcher family", reference="PLO-02001"
     )
     ChildFactory(family=family, first_name="Leo", date_of_birth=dt.date(2018, 6, 1), case_system_id="LL9001")
     ChildFactory(family=family, first_name="Ivy", date_of_birth=dt.date(2021, 9, 9), case_system_id="LL9002")
-    kerry = PersonFactory(family=family, full_name="Kerry Fletcher", relationship="mother")
-    dean = PersonFactory(family=family, full_name="Dean Fletcher", relationship="father")
+    kerry = PersonFactory.create(family=family, full_name="Kerry Fletcher", relationship="mother")
+    dean = PersonFactory.create(family=family, full_name="Dean Fletcher", relationship="father")
 
     request_lpm(page, base, family, staff, requested_on=dt.date(2027, 1, 4), recommendation="pre_proceedings")
     # 002 §6b: the head of service decides within 2 weeks of the request.

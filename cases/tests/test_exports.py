@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -29,7 +30,7 @@ PERIOD = {**_date("date_from", dt.date(2026, 4, 1)), **_date("date_to", dt.date(
 
 def _issue(episode, staff, **changes) -> CareProceedings:
     proceedings = cs.proceedings_decide(episode=episode, issue_decision_on=dt.date(2027, 1, 4), by=staff["legal"])
-    values = {
+    values: dict[str, Any] = {
         "issued_on": dt.date(2027, 1, 6),
         "court_reference": "NB27C12345",
         "short_notice": "no",

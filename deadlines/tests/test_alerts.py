@@ -216,7 +216,7 @@ def test_emails_go_after_commit_with_a_link_and_no_names(
     assert set(by_to) == {people.sw.email, people.tm.email}
     link = f"{settings.PLO_SITE_URL}{reverse('cases:family-detail', args=[fam.pk])}"
     for message in mail.outbox:
-        text = message.subject + message.body
+        text = f"{message.subject}{message.body}"
         assert (
             "A deadline on case PLO-00501 is overdue" in message.body
             or "deadlines on case PLO-00501 are overdue" in (message.body)
@@ -305,6 +305,7 @@ def test_the_header_counts_and_the_list_shows_unacknowledged_alerts_first(client
 
     # Someone else's alert cannot be acknowledged.
     theirs = Alert.objects.filter(recipient=people.tm).first()
+    assert theirs is not None
     client.post(url, {"alert": theirs.pk})
     theirs.refresh_from_db()
     assert theirs.acknowledged_at is None
@@ -386,7 +387,7 @@ def test_the_daily_recompute_marks_a_listed_hearing_held_once_its_day_has_passed
     from meetings import services as ms
 
     tm, hos, legal = make_user(Role.TEAM_MANAGER), make_user(Role.HEAD_OF_SERVICE), make_user(Role.LEGAL_ADVISER)
-    family = FamilyFactory(team=team, team_manager=tm)
+    family = FamilyFactory.create(team=team, team_manager=tm)
     ChildFactory(family=family)
     docs = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment", "swet"), ("present", ""))
     day = dt.date(2027, 2, 1)

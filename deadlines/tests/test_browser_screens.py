@@ -45,7 +45,7 @@ def test_the_team_manager_sees_their_teams_cases(page, demo):
     sign_in(page, demo, "tara.manager", PASSWORD)
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Team dashboard").click()
     page.wait_for_selector("h1:has-text('Team dashboard')")
-    assert tm.team.name in page.inner_text("main")
+    assert tm.team is not None and tm.team.name in page.inner_text("main")
     shown = _references(page)
     theirs = _open_references(tm, family__team=tm.team)
     others = _open_references(tm) - theirs

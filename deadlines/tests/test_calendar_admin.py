@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 import pytest
 from django.contrib import admin
@@ -38,9 +39,9 @@ DOCS = {
 def start_episode(make_user, *, letter_on: dt.date = dt.date(2026, 12, 24)) -> Episode:
     """An open Gloucestershire episode: LPM Thu 17 Dec 2026 decides to initiate; the letter is delivered."""
     tm, hos, sw = make_user(Role.TEAM_MANAGER), make_user(Role.HEAD_OF_SERVICE), make_user(Role.SOCIAL_WORKER)
-    family = FamilyFactory(team=tm.team, social_worker=sw, team_manager=tm)
+    family = FamilyFactory.create(team=tm.team, social_worker=sw, team_manager=tm)
     ChildFactory(family=family)
-    mother = PersonFactory(family=family, relationship="mother")
+    mother = PersonFactory.create(family=family, relationship="mother")
     request = ms.lpm_request_create(
         family=family,
         requested_on=dt.date(2026, 12, 1),
@@ -122,7 +123,12 @@ def test_moving_a_closure_day_recomputes_and_a_new_reason_alone_does_not(
     closure = ClosureDay.objects.create(date=dt.date(2027, 2, 1), reason="Staff training day")
     calls: list[int] = []
     real = deadlines_admin.deadlines_recompute_open
-    monkeypatch.setattr(deadlines_admin, "deadlines_recompute_open", lambda **kw: calls.append(1) or real(**kw))
+
+    def counted(**kw: Any) -> object:
+        calls.append(1)
+        return real(**kw)
+
+    monkeypatch.setattr(deadlines_admin, "deadlines_recompute_open", counted)
     url = reverse("admin:deadlines_closureday_change", args=[closure.pk])
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -60,7 +60,7 @@ def family(
     kwargs: dict[str, Any] = {"name": name}
     if reference:
         kwargs["reference"] = reference
-    fam = FamilyFactory(
+    fam = FamilyFactory.create(
         team=team or people.team,
         social_worker=sw or people.sw,
         team_manager=people.tm,

@@ -97,7 +97,7 @@ def test_cases_near_their_end_date(client, people, travel):
 
 
 def test_a_service_manager_may_pick_the_team(client_as, people, travel):
-    south = TeamFactory(name="Safeguarding Team South")
+    south = TeamFactory.create(name="Safeguarding Team South")
     start_pre_proceedings(family(people, reference="PLO-00021", team=south), people)
     client = client_as(Role.SERVICE_MANAGER, team=None)
     response = client.get(URL)
@@ -108,7 +108,7 @@ def test_a_service_manager_may_pick_the_team(client_as, people, travel):
 
 
 def test_a_team_manager_cannot_pick_another_team(client, people, travel):
-    south = TeamFactory(name="Safeguarding Team South")
+    south = TeamFactory.create(name="Safeguarding Team South")
     start_pre_proceedings(family(people, reference="PLO-00031", team=south), people)
     client.force_login(people.tm)
     response = client.get(URL, {"team": south.pk})

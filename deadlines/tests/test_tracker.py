@@ -110,7 +110,7 @@ def test_rows_show_the_episode_and_its_rag_status(client_as, people, travel):
 
 
 def test_filters_search_and_sort(client_as, people, travel, make_user):
-    other_team = TeamFactory(name="Safeguarding Team South")
+    other_team = TeamFactory.create(name="Safeguarding Team South")
     other_sw = make_user(Role.SOCIAL_WORKER, team=other_team, first_name="Olive", last_name="Other")
     start_pre_proceedings(
         family(people, name="Ashworth family", reference="PLO-00031", children=(("Amy", "Ashworth"),)), people
@@ -175,6 +175,7 @@ def test_csv_and_xlsx_exports_escape_formulas_and_leave_out_legal_advice(client_
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
     sheet = book.active
+    assert sheet is not None
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[1][0] == "PLO-00051"
     assert values[1][1] == '\'=HYPERLINK("http://evil")'

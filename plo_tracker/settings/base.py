@@ -176,13 +176,13 @@ CRISPY_TEMPLATE_PACK = "gds"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_RESULT_BACKEND: str | None = REDIS_URL
     # Fail fast when Redis is down or hung: without socket_timeout a publish to a hung Redis waits
     # for ever, and the result backend retries 20 times a second apart before giving up. Work from
     # requests goes through plo_tracker.outbox, which keeps it when Redis is away (issue #6).
     # visibility_timeout: a task whose worker died unacknowledged goes to another worker after this
     # long, so it must be longer than the longest task (CELERY_TASK_TIME_LIMIT).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "socket_connect_timeout": 2,
         "socket_timeout": 2,
         "visibility_timeout": int(os.environ.get("PLO_BROKER_VISIBILITY_TIMEOUT", "3600")),

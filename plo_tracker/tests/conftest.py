@@ -23,9 +23,9 @@ def world(make_user, team):
     docs = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment", "swet"), ("present", ""))
 
     def journey(name: str, outcome: str):
-        family = FamilyFactory(team=team, social_worker=sw, team_manager=tm, name=name)
-        child = ChildFactory(family=family)
-        person = PersonFactory(family=family)
+        family = FamilyFactory.create(team=team, social_worker=sw, team_manager=tm, name=name)
+        child = ChildFactory.create(family=family)
+        person = PersonFactory.create(family=family)
         request = ms.lpm_request_create(
             family=family,
             requested_on=dt.date(2027, 1, 4),

@@ -160,9 +160,10 @@ class PostgresServer:
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.bin = postgres_bin_dir()
-        if self.bin is None:
+        binaries = postgres_bin_dir()
+        if binaries is None:
             raise RuntimeError("no PostgreSQL server binaries found (apt-get install postgresql)")
+        self.bin: Path = binaries
         self.folder = Path(tempfile.mkdtemp(prefix="plo-pg-"))
         self.data = self.folder / "data"
         self.log = self.folder / "postgres.log"

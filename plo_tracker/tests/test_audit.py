@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def test_a_change_in_the_browser_is_recorded_with_the_user_and_request(client, make_user, team):
     sw = make_user(Role.SOCIAL_WORKER, username="sam.social", first_name="Sam", last_name="Social")
-    family = FamilyFactory(team=team, social_worker=sw)
-    child = ChildFactory(family=family, first_name="Mia", case_system_id="LL7001")
+    family = FamilyFactory.create(team=team, social_worker=sw)
+    child = ChildFactory.create(family=family, first_name="Mia", case_system_id="LL7001")
     client.force_login(sw)
     response = client.post(
         reverse("cases:child-edit", args=[child.pk]),
@@ -60,8 +60,8 @@ def test_bulk_changes_are_audited_too(make_user, team):
 
     from cases.models import Child
 
-    family = FamilyFactory(team=team)
-    child = ChildFactory(family=family, date_of_birth=dt.date(2020, 1, 1))
+    family = FamilyFactory.create(team=team)
+    child = ChildFactory.create(family=family, date_of_birth=dt.date(2020, 1, 1))
     Child.objects.filter(pk=child.pk).update(legal_status="s20")
     labels = [e.pgh_diff for e in Events.objects.tracks(child).order_by("pgh_created_at")]
     assert any(d and "legal_status" in d for d in labels)

@@ -123,7 +123,7 @@ def _worker_env(redis_server: RedisServer, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _family_in_pre_proceedings(make_user, team):  # type: ignore[no-untyped-def]
+def _family_in_pre_proceedings(make_user, team):
     """One family through the LPM to a delivered letter, through the services (as of 20 Jan 2027)."""
     from cases import services as cs
     from cases.tests.factories import ChildFactory, FamilyFactory, PersonFactory
@@ -132,9 +132,9 @@ def _family_in_pre_proceedings(make_user, team):  # type: ignore[no-untyped-def]
 
     tm = make_user(Role.TEAM_MANAGER, username="fault.tm")
     hos = make_user(Role.HEAD_OF_SERVICE, username="fault.hos", team=None)
-    family = FamilyFactory(team=team, social_worker=tm, team_manager=tm, reference="PLO-FAULT-1")
+    family = FamilyFactory.create(team=team, social_worker=tm, team_manager=tm, reference="PLO-FAULT-1")
     ChildFactory(family=family)
-    mother = PersonFactory(family=family, relationship="mother")
+    mother = PersonFactory.create(family=family, relationship="mother")
     docs = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment"), ("present", ""))
     request = ms.lpm_request_create(
         family=family,
@@ -175,7 +175,7 @@ def test_with_redis_stopped_every_page_and_form_works_and_queued_work_is_sent_wh
 
         timings = {}
 
-        def timed(label: str, response_status: int, call):  # type: ignore[no-untyped-def]
+        def timed(label: str, response_status: int, call):
             started = time.monotonic()
             response = call()
             timings[label] = time.monotonic() - started
@@ -315,7 +315,7 @@ def test_two_beats_at_once_raise_each_alert_once(memory_broker):
     assert tasks.alert_scan.apply(args=[TODAY.isoformat()]).result == 0  # a third run: nothing new
 
 
-def _alert_keys(alert_model) -> dict[tuple[object, ...], int]:  # type: ignore[no-untyped-def]
+def _alert_keys(alert_model) -> dict[tuple[object, ...], int]:
     counts: dict[tuple[object, ...], int] = {}
     for key in alert_model.objects.values_list("episode_id", "deadline_id", "kind", "recipient_id", "due_on"):
         counts[key] = counts.get(key, 0) + 1

@@ -9,6 +9,8 @@ import importlib.util
 import io
 import logging
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 import time_machine
@@ -78,6 +80,7 @@ def log_output():
     handlers = [h for h in root.handlers if any(isinstance(f, WithholdExceptionDetail) for f in h.filters)]
     assert len(handlers) == 1, "LOGGING must send everything through one filtered console handler"
     handler = handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
     buffer = io.StringIO()
     old_stream = handler.setStream(buffer)
     saved = {name: logging.getLogger(name).level for name in ("", "django", "django.request", "celery")}
@@ -97,7 +100,7 @@ def _date(prefix: str, value: dt.date | None) -> dict[str, str]:
     return {f"{prefix}_0": str(value.day), f"{prefix}_1": str(value.month), f"{prefix}_2": str(value.year)}
 
 
-def _post(client: Client, url: str, data: dict[str, object], expect: int = 302):
+def _post(client: Client, url: str, data: Mapping[str, object], expect: int = 302):
     """Submit a form as a browser does: GET it first and send its hidden fields (the version) back."""
     page = client.get(url)
     assert page.status_code == 200, (url, page.status_code)
@@ -269,8 +272,9 @@ def test_sql_is_never_logged_even_at_debug(settings):
     """SQL parameters are case data: django.db.backends stays at INFO in the production LOGGING."""
     from plo_tracker.settings import base
 
-    assert base.LOGGING["loggers"]["django.db.backends"]["level"] == "INFO"
-    assert base.LOGGING["loggers"]["django"]["handlers"] == []  # no mail_admins with POST data
+    logging_config: dict[str, Any] = base.LOGGING
+    assert logging_config["loggers"]["django.db.backends"]["level"] == "INFO"
+    assert logging_config["loggers"]["django"]["handlers"] == []  # no mail_admins with POST data
     root = logging.getLogger()
     saved = root.level
     root.setLevel(logging.DEBUG)

@@ -39,7 +39,7 @@ def council(make_user):
     today = dt.date(2027, 2, 1)
 
     def family(name, ref, team, sw, tm, restricted_to=()):
-        f = FamilyFactory(
+        f = FamilyFactory.create(
             name=name, reference=ref, team=team, social_worker=sw, team_manager=tm, restricted=bool(restricted_to)
         )
         f.restricted_to.set(restricted_to)

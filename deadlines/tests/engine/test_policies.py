@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,8 +51,8 @@ def milestone(
     return found
 
 
-def due(policy: str, events: Mapping[str, date | Sequence[date] | None], key: str, **kw: object) -> date:
-    m = milestone(policy, events, key, **kw)  # type: ignore[arg-type]
+def due(policy: str, events: Mapping[str, date | Sequence[date] | None], key: str, **kw: Any) -> date:
+    m = milestone(policy, events, key, **kw)
     assert m.due is not None, f"{key} is waiting for {m.waiting_for}"
     return m.due
 

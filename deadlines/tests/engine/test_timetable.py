@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -31,9 +32,9 @@ def tt_for(
     *,
     policy: str = "gloucestershire",
     outcome: str | None = "initiate",
-    **kw: object,
+    **kw: Any,
 ) -> Timetable:
-    return timetable(load_policy(policy), events, CAL, today, outcome=outcome, **kw)  # type: ignore[arg-type]
+    return timetable(load_policy(policy), events, CAL, today, outcome=outcome, **kw)
 
 
 def get(tt: Timetable, key: str, occurrence: int = 1, of: str | None = None) -> Milestone:
@@ -385,9 +386,9 @@ def test_milestones_carry_source_role_and_labels_for_the_screen() -> None:
 def test_timetable_and_milestones_are_frozen() -> None:
     tt = tt_for({"lpm_held": D}, D)
     with pytest.raises(AttributeError):
-        tt.week = 3  # type: ignore[misc]
+        tt.week = 3  # type: ignore[misc]  # the point: a frozen dataclass refuses it
     with pytest.raises(AttributeError):
-        tt.milestones[0].due = D  # type: ignore[misc]
+        tt.milestones[0].due = D  # type: ignore[misc]  # the point: a frozen dataclass refuses it
     assert (tt.policy, tt.policy_version) == ("gloucestershire", "2026.1")
 
 
@@ -410,4 +411,4 @@ def test_step_down_decided_but_end_not_yet_recorded_keeps_the_plan_visible() -> 
 
 def test_a_string_is_not_a_date() -> None:
     with pytest.raises(TypeError, match="expected a date"):
-        tt_for({"lpm_held": "2026-03-04"}, D)  # type: ignore[dict-item]
+        tt_for({"lpm_held": "2026-03-04"}, D)  # type: ignore[dict-item]  # the wrong type on purpose
