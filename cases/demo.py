@@ -13,12 +13,14 @@ import datetime as dt
 import os
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pghistory
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from accounts.models import ServiceArea, Team, User
@@ -26,7 +28,7 @@ from accounts.roles import Role
 from accounts.services import user_set_roles
 from deadlines.engine import WorkingCalendar, load_policy
 from deadlines.models import ClosureDay
-from deadlines.services import calendar_current
+from deadlines.services import calendar_current, deadlines_recompute_deferred, deadlines_recompute_pending
 from meetings import services as ms
 from meetings.models import (
     LPM,
@@ -233,8 +235,24 @@ def demo_load(*, today: dt.date, seed: int = DEFAULT_SEED) -> DemoSummary:
         if blockers:
             raise DemoNotLoaded("; ".join(blockers))
         builder = _Builder(today=today, seed=seed)
-        builder.build()
+        with _bulk():
+            builder.build()
         return builder.summary()
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """Load in bulk (issue #14 §4): each episode's deadlines computed once at the end rather than
+    after every step, and no savepoint per service call (the whole load is one transaction, and
+    any error in it rolls all of it back, so the savepoints bought nothing but round trips)."""
+    features = connection.features
+    saved = features.uses_savepoints
+    features.uses_savepoints = False
+    try:
+        with deadlines_recompute_deferred():
+            yield
+    finally:
+        features.uses_savepoints = saved
 
 
 # --- Texts -------------------------------------------------------------------------------------
@@ -367,7 +385,9 @@ class _Builder:
         areas = {name: ServiceArea.objects.create(name=name) for name in SERVICE_MANAGERS_OF_AREA}
         for key, name in team_names().items():
             self.teams[key] = Team.objects.create(name=name, service_area=areas[SERVICE_AREA_OF_TEAM[key]])
-        password = demo_password()
+        # Hashed once for all twenty (PBKDF2 costs about half a second a time, on purpose): every
+        # demo account shares the one published password anyway, so one salt hides nothing.
+        password = make_password(demo_password())
         for member in ALL_STAFF:
             user = User(
                 username=member.username,
@@ -377,7 +397,7 @@ class _Builder:
                 job_title=member.job_title,
                 team=self.teams[member.team] if member.team else None,
             )
-            user.set_password(password)
+            user.password = password
             user.full_clean()
             user.save()
             user_set_roles(user=user, roles=[member.role])
@@ -578,6 +598,7 @@ class _Builder:
         self, case: _Case, lpm: LPM, held: dt.date, outcome: str, *, minutes: bool = True, advice: str = ""
     ) -> None:
         """The panel decides; legal records its privileged advice and circulates the minutes."""
+        deadlines_recompute_pending()  # before the path changes (see _bulk)
         ms.lpm_record_outcome(
             lpm=LPM.objects.get(pk=lpm.pk),
             expected_version=None,
@@ -802,6 +823,7 @@ class _Builder:
         self, case: _Case, outcome: str, decided: dt.date, ended: dt.date, exit_letter: dt.date | None
     ) -> None:
         """The team manager ends pre-proceedings with a step-down and an exit letter (000)."""
+        deadlines_recompute_pending()  # before the path changes (see _bulk)
         cs.episode_end(
             episode=case.ep,
             expected_version=None,
@@ -823,6 +845,7 @@ class _Builder:
         issued: dt.date | None = None,
     ) -> CareProceedings:
         """The SW sends the letter of issue and SWET; legal issues and records the court's reference."""
+        deadlines_recompute_pending()  # before the path changes (see _bulk)
         proceedings = CareProceedings.objects.get(episode=case.ep)
         changes: dict[str, object] = {}
         if letter_of_issue:
@@ -1177,6 +1200,7 @@ class _Builder:
         issue = self.plus_weeks(decision, 14)
         self.to_lpm(case, decision, LPMOutcome.INITIATE)
         self.progress(case, decision, until=self.add(issue, -1), book_ahead=False)
+        deadlines_recompute_pending()  # before the path changes (see _bulk)
         cs.episode_end(
             episode=case.ep,
             expected_version=None,
@@ -1337,6 +1361,7 @@ class _Builder:
         issue = self.add(self.plus_weeks(decision, 16), -2)
         self.to_lpm(case, decision, LPMOutcome.INITIATE)
         self.progress(case, decision, until=self.add(issue, -1), book_ahead=False)
+        deadlines_recompute_pending()  # before the path changes (see _bulk)
         cs.episode_end(
             episode=case.ep,
             expected_version=None,

@@ -7,6 +7,9 @@ service's transaction (a service, not a signal), so no screen ever shows a stale
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -235,12 +238,62 @@ def episode_timetable(
     )
 
 
+# Episodes whose recompute a bulk load has put off, with the `today` each was last asked for.
+_deferred: ContextVar[dict[int, dt.date | None] | None] = ContextVar("deadlines_deferred", default=None)
+
+
+@contextmanager
+def deadlines_recompute_deferred() -> Iterator[None]:
+    """For bulk loads (the demo council): services inside only note which episodes changed, and
+    each is recomputed once on leaving, instead of after every step (issue #14 §4).
+
+    Only for a loader that records many steps in one go and reads no deadline in between. It must
+    call `deadlines_recompute_pending()` before each step that changes an episode's path, or the
+    milestones of the old path (met, or kept as "not applicable") are never stored. Nothing is
+    recomputed if the block raises (its transaction is rolled back anyway).
+    """
+    pending: dict[int, dt.date | None] = {}
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    _recompute_pending(pending)
+
+
+def deadlines_recompute_pending() -> None:
+    """Inside deadlines_recompute_deferred(): recompute what is waiting now. A loader calls it
+    before a step that changes an episode's path (an LPM decision, issue, step down), so the
+    milestones met on the old path are stored, as recording step by step would have."""
+    pending = _deferred.get()
+    if pending:
+        token = _deferred.set(None)
+        try:
+            _recompute_pending(pending)
+        finally:
+            _deferred.reset(token)
+        pending.clear()
+
+
+def _recompute_pending(pending: dict[int, dt.date | None]) -> None:
+    from cases.models import Episode as EpisodeModel
+
+    calendar = calendar_current()
+    for episode_id, today in sorted(pending.items()):
+        deadlines_recompute(episode=EpisodeModel(pk=episode_id), today=today, calendar=calendar)
+
+
 @transaction.atomic
 def deadlines_recompute(
     *, episode: Episode, today: dt.date | None = None, calendar: WorkingCalendar | None = None
 ) -> list[Deadline]:
     """Recompute and store an episode's deadlines; met ones keep when they were met."""
     from cases.models import Episode as EpisodeModel
+
+    pending = _deferred.get()
+    if pending is not None:  # inside deadlines_recompute_deferred(): done once on leaving it
+        pending[episode.pk] = today
+        return []
 
     # Under the episode's row lock: a second recompute of it (the daily job, a second beat, a
     # person saving a step) waits and then reads what this one stored (deadlines/locking.py).
