@@ -20,6 +20,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("Families", "cases:family-list", frozenset(Role) - {Role.ADMINISTRATOR}),
     ("Pre-action tracker", "deadlines:tracker", TRACKER_ROLES),
     ("Weekly tracker", "deadlines:weekly", WEEKLY_ROLES),
+    ("Meetings", "tracker_meetings:list", TRACKER_ROLES),
     ("Alerts", "deadlines:alert-list", frozenset(Role) - {Role.ADMINISTRATOR}),
     ("Audit trail", "audit-history", frozenset({Role.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({Role.ADMINISTRATOR})),

@@ -10,7 +10,8 @@ the last word).
 Who is told (the rules the issue left open are marked "RULE"):
 
 * due soon (the policy's `due_soon_working_days`), due today, overdue: every open deadline with
-  a due date in an open episode, to the person responsible (social_worker -> the family's
+  a due date in an open episode, to the person responsible (the deadline's named owner, for an
+  action set at a tracker meeting; otherwise social_worker -> the family's
   social worker; team_manager -> the family's team manager, or its social worker if it has
   none; any other role -> the family's social worker) and to the family's team manager;
 * escalation: overdue by more than 5 working days -> every head of service;
@@ -97,7 +98,7 @@ ads AS (
     SELECT ug.user_id AS id FROM {user_groups} ug JOIN {group} g ON g.id = ug.group_id WHERE g.name = %(ad)s
 ),
 cand AS (
-    SELECT d.id AS deadline_id, d.episode_id, d.due_on, d.responsible_role,
+    SELECT d.id AS deadline_id, d.episode_id, d.due_on, d.responsible_role, d.owner_id,
            f.social_worker_id, f.team_manager_id
     FROM {deadline} d
     JOIN {episode} e ON e.id = d.episode_id
@@ -114,7 +115,8 @@ raised(episode_id, deadline_id, kind, recipient_id, due_on) AS (
            r.recipient_id, c.due_on
     FROM cand c
     CROSS JOIN LATERAL (VALUES
-        (CASE WHEN c.responsible_role = %(tm_role)s THEN COALESCE(c.team_manager_id, c.social_worker_id)
+        (CASE WHEN c.owner_id IS NOT NULL THEN c.owner_id
+              WHEN c.responsible_role = %(tm_role)s THEN COALESCE(c.team_manager_id, c.social_worker_id)
               ELSE c.social_worker_id END),
         (c.team_manager_id)
     ) AS r(recipient_id)

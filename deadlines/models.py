@@ -70,6 +70,9 @@ class Deadline(models.Model):
     waived_reason = models.TextField(blank=True)
     waived_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     waived_on = models.DateField(null=True, blank=True)
+    # The person who must meet it, where that is one named person (an action set at a tracker
+    # meeting); alerts go to them instead of the family's social worker. Engine milestones leave it empty.
+    owner = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -152,3 +155,40 @@ class AlertScanDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y}"
+
+
+class WeeklySnapshot(models.Model):
+    """The weekly tracker's figures as they stood at the end of one week, for the service or one team.
+
+    Stored by the Monday job (deadlines.weekly_snapshot), never recomputed, so a later correction
+    to a record does not rewrite what the meeting saw that week. `team` empty means every team.
+    """
+
+    week_ending = models.DateField(help_text="The Sunday the week ended on")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    open_total = models.PositiveIntegerField(default=0)
+    open_by_stage = models.JSONField(default=dict, help_text="Stage -> open episodes at the week's end")
+    requests = models.PositiveIntegerField("LPM requests made in the week", default=0)
+    entries = models.PositiveIntegerField("episodes that entered pre-proceedings in the week", default=0)
+    exits = models.PositiveIntegerField("episodes that ended in the week", default=0)
+    exits_by_outcome = models.JSONField(default=dict)
+    timeliness = models.JSONField(
+        default=dict, help_text="Milestone -> [met, met late, missed] for deadlines due in the week"
+    )
+    median_weeks = models.FloatField(
+        "median length of pre-proceedings ended in the 13 weeks to the week's end", null=True, blank=True
+    )
+    median_open_weeks = models.FloatField("median weeks so far of open pre-proceedings", null=True, blank=True)
+    episode_ids = models.JSONField(default=dict, help_text="Figure -> episode ids, for the drill-down")
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-week_ending"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week_ending", "team"], name="snapshot_once_per_week_and_team", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Week ending {self.week_ending:%d/%m/%Y}"

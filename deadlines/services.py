@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from accounts.models import User
     from cases.models import Episode
 
+# Stored key prefix of an action set at a tracker meeting ("meeting_action:<action id>").
+ACTION_KEY = "meeting_action"
 ARCHIVE = Path(__file__).resolve().parent / "engine" / "policies" / "archive"
 
 _STATE_OF = {
@@ -300,7 +302,8 @@ def deadlines_recompute(
     episode_lock_for_deadlines(episode.pk)
     episode = EpisodeModel.objects.select_related("family").get(pk=episode.pk)
     tt = episode_timetable(episode, today=today, calendar=calendar)
-    existing = {(d.key, d.occurrence): d for d in episode.deadlines.all()}
+    # Actions set at tracker meetings are deadlines the engine does not know: leave them alone.
+    existing = {(d.key, d.occurrence): d for d in episode.deadlines.all() if not d.key.startswith(ACTION_KEY)}
     seen: set[tuple[str, int]] = set()
     to_create: list[Deadline] = []
     to_update: list[Deadline] = []

@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("meetings/", include("meetings.urls")),
     path("deadlines/", include("deadlines.urls")),
+    path("tracker-meetings/", include("tracker_meetings.urls")),
     path("audit/", audit.audit_history, name="audit-history"),
     path("admin/", admin.site.urls),
 ]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cases",
     "meetings",
     "deadlines",
+    "tracker_meetings",
     "plo_tracker",
 ]
 

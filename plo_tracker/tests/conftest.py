@@ -64,6 +64,23 @@ def world(make_user, team):
         due_on=dt.date(2027, 3, 1),
     )
     issued_family, *_, issued_request, _ = journey("Court family", "issue")
+    from tracker_meetings import services as ts
+    from tracker_meetings.models import AgendaItem, TrackerMeeting
+
+    tracker_meeting = TrackerMeeting.objects.create(
+        kind="weekly_tracker",
+        meets_on=dt.date(2027, 2, 1),
+        starts_at=dt.time(10),
+        prepared_by=users[R.COURT_LIAISON_OFFICER],
+    )
+    item = AgendaItem.objects.create(meeting=tracker_meeting, episode=episode, position=1, reasons=["red"])
+    action = ts.meeting_action_add(
+        item=item,
+        description="Chase the papers",
+        owner=sw,
+        due_on=dt.date(2027, 2, 8),
+        by=users[R.COURT_LIAISON_OFFICER],
+    )
     return {
         "users": users,
         "kwargs": {
@@ -96,5 +113,12 @@ def world(make_user, team):
             "meetings:meeting-add": episode.pk,
             "meetings:meeting-edit": meeting.pk,
             "meetings:ppm-add": family.pk,
+            "tracker_meetings:detail": tracker_meeting.pk,
+            "tracker_meetings:refresh": tracker_meeting.pk,
+            "tracker_meetings:held": tracker_meeting.pk,
+            "tracker_meetings:minutes": tracker_meeting.pk,
+            "tracker_meetings:item": item.pk,
+            "tracker_meetings:action-add": item.pk,
+            "tracker_meetings:action-done": action.pk,
         },
     }

@@ -23,6 +23,8 @@ READERS = ALL - {R.ADMINISTRATOR}
 WRITERS = READERS - {R.READ_ONLY}
 PUBLIC = "public"
 NONE: frozenset[Role] = frozenset()
+MEETING_PREPARERS = frozenset({R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.HEAD_OF_SERVICE})
+MEETING_RECORDERS = MEETING_PREPARERS | {R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER, R.LEGAL_ADVISER}
 
 # url name -> (roles that may GET, roles that may POST). PUBLIC needs no sign-in.
 EXPECTED: dict[str, tuple[Any, Any]] = {
@@ -132,6 +134,18 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "deadlines:alert-list": (READERS, READERS),
     "deadlines:calendar": (READERS, READERS),
     "deadlines:calendar-feed": ("token", NONE),
+    # Tracker meetings and panels (issue 13 §3): the CLO, business support and heads of service set
+    # them up; senior managers and legal advisers record in them too; an action's owner (here the
+    # social worker) may mark it done.
+    "tracker_meetings:list": (READERS - {R.SOCIAL_WORKER}, NONE),
+    "tracker_meetings:detail": (READERS - {R.SOCIAL_WORKER}, NONE),
+    "tracker_meetings:minutes": (READERS - {R.SOCIAL_WORKER}, NONE),
+    "tracker_meetings:prepare": (MEETING_PREPARERS,) * 2,
+    "tracker_meetings:refresh": (NONE, MEETING_PREPARERS),
+    "tracker_meetings:held": (MEETING_RECORDERS,) * 2,
+    "tracker_meetings:item": (MEETING_RECORDERS,) * 2,
+    "tracker_meetings:action-add": (MEETING_RECORDERS,) * 2,
+    "tracker_meetings:action-done": (MEETING_RECORDERS | {R.SOCIAL_WORKER},) * 2,
     # The admin site keeps its own checks (is_staff, model permissions); only its front door is listed.
     "admin:index": ("admin", "admin"),
 }
