@@ -96,6 +96,11 @@ def home(request: SignedInRequest) -> HttpResponse:
             .select_related("episode__family", "requested_by")
             .order_by("requested_on")
         )
+    # What each role does today (issue 13 §4): meetings, dates, advice, escalations, own actions.
+    from deadlines.services import calendar_current
+    from tracker_meetings.today import role_today
+
+    context["work"] = role_today(user=user, today=today, calendar=calendar_current())  # type: ignore[arg-type]
     return render(request, "cases/home.html", context)
 
 

@@ -3,6 +3,8 @@ through services, resolve every record through its visibility scope, and declare
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +22,7 @@ from deadlines.services import calendar_current
 
 from . import selectors, services
 from .forms import ActionDoneForm, ActionForm, AgendaItemForm, HeldForm, PrepareForm
-from .models import AgendaItem, MeetingAction, TrackerMeeting
+from .models import AgendaItem, MeetingAction, TrackerMeeting, TrackerMeetingKind
 
 PREPARERS = services.MEETING_PREPARERS
 RECORDERS = services.MEETING_RECORDERS
@@ -78,7 +80,12 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @allow(PREPARERS)
 def meeting_prepare(request: HttpRequest) -> HttpResponse:
     """Set up a meeting: its agenda is built from the tracker."""
-    form = PrepareForm(data=request.POST or None)
+    initial: dict[str, Any] = {}
+    if request.GET.get("kind") in TrackerMeetingKind.values:
+        initial["kind"] = request.GET["kind"]
+    with contextlib.suppress(ValueError):
+        initial["meets_on"] = dt.date.fromisoformat(request.GET.get("meets_on", ""))
+    form = PrepareForm(data=request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -1,0 +1,112 @@
+"""Role homes answer "what do I do today" (issue 13 §4), each in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.roles import Role
+from deadlines.services import calendar_current
+from deadlines.tests.test_scenarios import family, staff, start_pre_proceedings
+from meetings import services as ms
+from meetings.models import LPMKind
+from tracker_meetings import services
+from tracker_meetings.models import TrackerMeetingKind
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+TODAY = dt.date(2027, 3, 1)  # a Monday, week 8 of the Ashworths' pre-proceedings (decision 7 Jan)
+
+
+@pytest.fixture
+def people(make_user, team):
+    return staff(make_user, team)
+
+
+@pytest.fixture
+def world(people, make_user):
+    ash = start_pre_proceedings(family(people, name="Ashworth family", reference="PLO-ASH"), people, today=TODAY)
+    # Booked for last week, never recorded as held: a date for the CLO to enter.
+    ms.meeting_record(
+        episode=ash, kind="initial_meeting", scheduled_for=dt.date(2027, 2, 22), by=people.tm, today=dt.date(2027, 2, 1)
+    )
+    # A second episode for a child, long overdue: escalations and a second episode for the AD.
+    old = start_pre_proceedings(
+        family(people, name="Carter family", reference="PLO-CAR", previous_pre_proceedings=1),
+        people,
+        decision=dt.date(2026, 11, 5),
+        today=TODAY,
+    )
+    # Listed at this week's panel, held last week without advice recorded.
+    ms.lpm_list(episode=ash, panel_date=dt.date(2027, 3, 3), kind=LPMKind.REVIEW, by=people.tm, today=TODAY)
+    return {"ash": ash, "old": old}
+
+
+@pytest.fixture
+def home(client, django_assert_max_num_queries):
+    """GET the home page as `user` on TODAY, within `queries` queries."""
+
+    def get(user, queries):
+        with time_machine.travel(dt.datetime.combine(TODAY, dt.time(9), tzinfo=LONDON), tick=False):
+            client.force_login(user)
+            client.get(reverse("home"))  # warm: the session and the policy caches
+            with django_assert_max_num_queries(queries):
+                response = client.get(reverse("home"))
+        assert response.status_code == 200
+        return response.content.decode()
+
+    return get
+
+
+def test_court_liaison_officer_home(home, world, make_user):
+    clo = make_user(Role.COURT_LIAISON_OFFICER)
+    services.tracker_meeting_prepare(
+        kind=TrackerMeetingKind.COURT, meets_on=TODAY, starts_at=None, by=clo, today=TODAY, calendar=calendar_current()
+    )
+    body = home(clo, 30)
+    assert "Meetings to prepare" in body
+    assert "Weekly tracker meeting" in body and "Not set up yet this week" in body
+    assert "Legal gateway panel" in body and "Wed 3 Mar 2027" in body and "1 case listed: not set up yet" in body
+    assert "Court tracker meeting" in body and "Open the agenda" in body
+    assert "Dates to enter" in body and "Initial pre-proceedings meeting" in body and "22 Mar 2027" not in body
+    assert "Record it as held" in body
+    assert "Cases with missing dates" in body and "No initial meeting booked" in body  # the Carters
+
+
+def test_legal_adviser_home(home, world, people, make_user):
+    legal = make_user(Role.LEGAL_ADVISER)
+    body = home(legal, 20)
+    assert "LPMs this week" in body and "Legal gateway review" in body and "Not sent" in body
+    # Both LPMs that started pre-proceedings were held without advice recorded (the Carters' too long ago).
+    assert "Legal advice to record" in body and "PLO-ASH" in body
+    assert "Proceedings to issue" in body and "No decisions to issue are waiting" in body
+
+
+def test_assistant_director_home(home, world, make_user):
+    ad = make_user(Role.ASSISTANT_DIRECTOR)
+    body = home(ad, 20)
+    assert "Escalations" in body and "PLO-CAR" in body
+    assert "Second episodes" in body and "1 earlier pre-proceedings episode" in body
+    assert "Overruns" in body
+
+
+def test_head_of_service_home_and_own_actions(home, world, people, make_user):
+    clo = make_user(Role.COURT_LIAISON_OFFICER)
+    meeting = services.tracker_meeting_prepare(
+        kind=TrackerMeetingKind.WEEKLY, meets_on=TODAY, starts_at=None, by=clo, today=TODAY, calendar=calendar_current()
+    )
+    services.meeting_action_add(
+        item=meeting.items.get(episode=world["old"]),
+        description="Decide whether to issue",
+        owner=people.hos,
+        due_on=TODAY,
+        by=clo,
+    )
+    body = home(people.hos, 24)
+    assert "Your actions from meetings" in body and "Decide whether to issue" in body and "Due today" in body
+    assert "Extensions to decide" in body and "PLO-CAR" in body and "Agree an extension" in body
+    assert "LPM requests waiting for your decision" in body
