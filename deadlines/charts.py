@@ -70,3 +70,122 @@ def bar_chart(bars: Sequence[Bar], *, chart_id: str, title: str, maximum: float 
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+# --- Charts over time (the weekly tracker's history, issue 13 §5) ------------------------------
+
+T_WIDTH = 900
+T_HEIGHT = 240
+T_LEFT = 44
+T_BOTTOM = 34
+T_TOP = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One series over the weeks; `href` per point (optional) links a column to its drill-down."""
+
+    label: str
+    values: Sequence[float | None]
+    hrefs: Sequence[str] = ()
+
+
+def _ticks(top: float, maximum: float | None) -> list[float]:
+    if maximum is not None:
+        return [0, maximum / 2, maximum]
+    if top <= 0:
+        return [0]
+    step = max(1, round(top / 4))
+    return [float(v) for v in range(0, int(top) + step, step)]
+
+
+def time_chart(
+    weeks: Sequence[str],
+    series: Sequence[Series],
+    *,
+    chart_id: str,
+    title: str,
+    kind: str = "stacked",
+    maximum: float | None = None,
+    unit: str = "",
+) -> SafeString:
+    """Weekly columns (stacked or side by side) or lines, as inline SVG with the figures in <desc>.
+
+    `weeks` are the x-axis labels; every `label_every`th is drawn so 52 weeks stay legible.
+    """
+    n = max(len(weeks), 1)
+    plot_w = T_WIDTH - T_LEFT - 10
+    plot_h = T_HEIGHT - T_BOTTOM - T_TOP
+    if kind == "stacked":
+        totals = [sum(s.values[i] or 0 for s in series) for i in range(len(weeks))]
+        top = max(totals, default=0)
+    else:
+        top = max((v or 0 for s in series for v in s.values), default=0)
+    scale = maximum if maximum is not None else (max(_ticks(top, None)) or 1)
+    slot = plot_w / n
+
+    def y(value: float) -> float:
+        return round(T_TOP + plot_h - plot_h * value / scale, 1) if scale else T_TOP + plot_h
+
+    desc = "; ".join(
+        f"{s.label}: "
+        + ", ".join(f"{w} {'–' if v is None else _num(v)}{unit}" for w, v in zip(weeks, s.values, strict=False))
+        for s in series
+    )
+    parts = [
+        f'<svg class="app-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {T_WIDTH} {T_HEIGHT}" '
+        f'width="{T_WIDTH}" height="{T_HEIGHT}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'focusable="false">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+    ]
+    for tick in _ticks(top, maximum):
+        ty = y(tick)
+        parts.append(f'<line class="app-chart__axis" x1="{T_LEFT}" x2="{T_WIDTH - 10}" y1="{ty}" y2="{ty}"/>')
+        parts.append(
+            f'<text class="app-chart__tick" x="{T_LEFT - 6}" y="{ty}" text-anchor="end" '
+            f'dominant-baseline="middle">{_num(tick)}{escape(unit)}</text>'
+        )
+    label_every = max(1, round(n / 13))
+    for i, week in enumerate(weeks):
+        if i % label_every == 0 or i == n - 1:
+            x = round(T_LEFT + slot * i + slot / 2, 1)
+            parts.append(
+                f'<text class="app-chart__tick" x="{x}" y="{T_HEIGHT - 12}" text-anchor="middle">{escape(week)}</text>'
+            )
+    if kind == "line":
+        for k, s in enumerate(series):
+            points = [(round(T_LEFT + slot * i + slot / 2, 1), y(v)) for i, v in enumerate(s.values) if v is not None]
+            if len(points) > 1:
+                path = " ".join(f"{x},{py}" for x, py in points)
+                parts.append(f'<polyline class="app-chart__line app-chart__series--{k % 4}" points="{path}"/>')
+            for x, py in points:
+                parts.append(f'<circle class="app-chart__series--{k % 4}" cx="{x}" cy="{py}" r="3"/>')
+    else:
+        gap = max(1.0, slot * 0.15)
+        width = slot - 2 * gap
+        for i in range(len(weeks)):
+            base = 0.0
+            for k, s in enumerate(series):
+                value = s.values[i] or 0
+                if kind == "stacked":
+                    x, w, bottom, top_v = T_LEFT + slot * i + gap, width, base, base + value
+                    base = top_v
+                else:
+                    w = width / len(series)
+                    x, bottom, top_v = T_LEFT + slot * i + gap + w * k, 0.0, value
+                if not value:
+                    continue
+                rect = (
+                    f'<rect class="app-chart__series--{k % 4}" x="{round(x, 1)}" y="{y(top_v)}" '
+                    f'width="{round(max(w, 1), 1)}" height="{round(y(bottom) - y(top_v), 1)}">'
+                    f"<title>{escape(s.label)}, {escape(weeks[i])}: {_num(value)}{escape(unit)}</title></rect>"
+                )
+                href = s.hrefs[i] if i < len(s.hrefs) else ""
+                if href:
+                    name = escape(f"{s.label}, {weeks[i]}: {_num(value)}")
+                    rect = f'<a href="{escape(href)}" aria-label="{name}">{rect}</a>'
+                parts.append(rect)
+    parts.append("</svg>")
+    # bandit B308/B703: every part was built here from escaped values and numbers
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703

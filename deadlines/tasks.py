@@ -44,3 +44,13 @@ def recompute_open(today: str | None = None) -> int:
     (a listed hearing that has now been held, an optional review whose date has passed)."""
     day = dt.date.fromisoformat(today) if today else timezone.localdate()
     return services.deadlines_recompute_open(today=day)
+
+
+@shared_task(name="deadlines.weekly_snapshot", acks_late=True, max_retries=3)
+def weekly_snapshot(week_ending: str | None = None) -> int:
+    """Monday 06:45: store last week's weekly tracker figures (issue 13 §5); a week already
+    stored is left as it was. Returns snapshots stored."""
+    from . import history
+
+    day = dt.date.fromisoformat(week_ending) if week_ending else history.week_ending_for(timezone.localdate())
+    return history.weekly_snapshot_take(week_ending=day)

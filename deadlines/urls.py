@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import history_views, views
 
 app_name = "deadlines"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("tracker/print/", views.tracker_print, name="tracker-print"),
     path("tracker/export.<str:fmt>", views.tracker_export, name="tracker-export"),
     path("weekly/", views.weekly, name="weekly"),
+    path("weekly/history/", history_views.weekly_history, name="weekly-history"),
+    path("weekly/history/export.<str:fmt>", history_views.weekly_history_export, name="weekly-history-export"),
+    path("weekly/history/<str:week_ending>/", history_views.weekly_history_week, name="weekly-history-week"),
     path("alerts/", views.alert_list, name="alert-list"),
     path("calendar/", views.calendar_subscription, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),

@@ -280,5 +280,7 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-open": {"task": "deadlines.recompute_open", "schedule": crontab(hour=6, minute=30)},
     "alert-scan": {"task": "deadlines.alert_scan", "schedule": crontab(hour=7, minute=0, day_of_week="mon-fri")},
     "outbox-flush": {"task": "plo_tracker.outbox_flush", "schedule": 60.0},
+    # After the recompute, before the scan: last week's figures as they stood (issue 13 §5).
+    "weekly-snapshot": {"task": "deadlines.weekly_snapshot", "schedule": crontab(hour=6, minute=45, day_of_week="mon")},
 }
 WHITENOISE_USE_FINDERS = STORAGES["staticfiles"]["BACKEND"].endswith(".StaticFilesStorage")

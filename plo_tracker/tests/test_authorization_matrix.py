@@ -131,6 +131,9 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "deadlines:tracker-print": (READERS - {R.SOCIAL_WORKER}, NONE),
     "deadlines:tracker-export": (READERS - {R.SOCIAL_WORKER}, NONE),
     "deadlines:weekly": ({R.HEAD_OF_SERVICE, R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER}, NONE),
+    "deadlines:weekly-history": ({R.HEAD_OF_SERVICE, R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER}, NONE),
+    "deadlines:weekly-history-week": ({R.HEAD_OF_SERVICE, R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER}, NONE),
+    "deadlines:weekly-history-export": ({R.HEAD_OF_SERVICE, R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER}, NONE),
     "deadlines:alert-list": (READERS, READERS),
     "deadlines:calendar": (READERS, READERS),
     "deadlines:calendar-feed": ("token", NONE),
@@ -172,8 +175,10 @@ def test_every_url_is_in_the_declared_table():
 
 
 def _url(name: str, world: dict[str, Any], user: Any) -> str:
-    if name == "deadlines:tracker-export":
+    if name in ("deadlines:tracker-export", "deadlines:weekly-history-export"):
         return reverse(name, kwargs={"fmt": "csv"})
+    if name == "deadlines:weekly-history-week":
+        return reverse(name, args=["2027-01-31"]) + "?figure=entries"
     if name == "deadlines:calendar-feed":
         token = user.calendar_token if user is not None else world["users"][R.SOCIAL_WORKER].calendar_token
         return reverse(name, kwargs={"token": token})

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cases.demo import DEFAULT_SEED, SIGN_INS, DemoNotLoaded, DemoSummary, demo_load, demo_password
+from deadlines.history import weekly_snapshots_backfill
 from deadlines.scans import alert_scan_catch_up
 
 
@@ -60,8 +61,11 @@ class Command(BaseCommand):
         # Alerts from the first minute (issue #12 §4): the demo's overdue deadlines raise their
         # alerts now, not at the next 07:00 scan.
         caught_up = alert_scan_catch_up(today=today, recompute=False)
+        # A year of the weekly tracker's history (issue 13 §5), as the Monday job would have stored it.
+        snapshots = weekly_snapshots_backfill(today=today, weeks=52)
         self._report(summary, time.monotonic() - started, options["verbosity"])
         self.stdout.write(f"  Alert scan run for {today:%d/%m/%Y}: {caught_up.raised} alerts raised.")
+        self.stdout.write(f"  Weekly tracker history: {snapshots} weekly snapshots stored (52 weeks).")
 
     def _report(self, summary: DemoSummary, seconds: float, verbosity: int) -> None:
         out = self.stdout.write
