@@ -123,6 +123,7 @@ def time_chart(
         top = max((v or 0 for s in series for v in s.values), default=0)
     scale = maximum if maximum is not None else (max(_ticks(top, None)) or 1)
     slot = plot_w / n
+    linked = kind != "line" and any(s.hrefs for s in series)
 
     def y(value: float) -> float:
         return round(T_TOP + plot_h - plot_h * value / scale, 1) if scale else T_TOP + plot_h
@@ -134,7 +135,9 @@ def time_chart(
     )
     parts = [
         f'<svg class="app-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {T_WIDTH} {T_HEIGHT}" '
-        f'width="{T_WIDTH}" height="{T_HEIGHT}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        # A chart with links is a group of links (an image may not hold interactive parts).
+        f'width="{T_WIDTH}" height="{T_HEIGHT}" role="{"group" if linked else "img"}" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'focusable="false">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
