@@ -100,7 +100,7 @@ def home(request: SignedInRequest) -> HttpResponse:
     from deadlines.services import calendar_current
     from tracker_meetings.today import role_today
 
-    context["work"] = role_today(user=user, today=today, calendar=calendar_current())  # type: ignore[arg-type]
+    context["work"] = role_today(user=user, today=today, calendar=calendar_current())
     return render(request, "cases/home.html", context)
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 MEDIAN_WINDOW_WEEKS = 13
 OPEN_STAGES = (Stage.LPM, Stage.PRE_PROCEEDINGS, Stage.PROCEEDINGS)
-EXIT_GROUPS = {
+EXIT_GROUPS: dict[str, str] = {
     EndOutcome.STEP_DOWN_CP: "step_down",
     EndOutcome.STEP_DOWN_CIN: "step_down",
     EndOutcome.NFA: "nfa",
@@ -208,11 +208,15 @@ class HistoryWeek:
         return round(100 * met / total) if total else None
 
 
+def _for_team(team: int | None) -> Q:
+    return Q(team__isnull=True) if team is None else Q(team_id=team)
+
+
 def weekly_history(*, weeks: int, team: int | None, today: dt.date) -> list[HistoryWeek]:
     """The stored snapshots of the last `weeks` weeks, oldest first (one query)."""
     last = week_ending_for(today)
     since = last - dt.timedelta(weeks=weeks - 1)
-    qs = WeeklySnapshot.objects.filter(week_ending__gte=since, week_ending__lte=last, team_id=team).order_by(
+    qs = WeeklySnapshot.objects.filter(_for_team(team), week_ending__gte=since, week_ending__lte=last).order_by(
         "week_ending"
     )
     return [
@@ -265,11 +269,11 @@ def snapshot_episodes(*, user: User, week_ending: dt.date, team: int | None, fig
     """The cases behind one stored figure, as far as this user may see them (one stored row + one query)."""
     from .selectors import episodes_visible
 
-    snapshot = WeeklySnapshot.objects.filter(week_ending=week_ending, team_id=team).only("episode_ids").first()
+    snapshot = WeeklySnapshot.objects.filter(_for_team(team), week_ending=week_ending).only("episode_ids").first()
     if snapshot is None or figure not in DRILL_FIGURES:
         return []
     ids = snapshot.episode_ids.get(figure, [])
-    return list(
+    qs = (
         episodes_visible(user)
         .filter(pk__in=ids)
         .order_by("family__reference")
@@ -284,3 +288,4 @@ def snapshot_episodes(*, user: User, week_ending: dt.date, team: int | None, fig
             "ended_on",
         )
     )
+    return [dict(row) for row in qs]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.access import allow
+from accounts.access import SignedInRequest, allow
 from accounts.models import Team
 from accounts.roles import WEEKLY_ROLES
 from cases.models import Stage
@@ -49,7 +49,7 @@ def _label(day: dt.date) -> str:
 
 @allow(WEEKLY_ROLES)
 @require_safe
-def weekly_history(request: HttpRequest) -> HttpResponse:
+def weekly_history(request: SignedInRequest) -> HttpResponse:
     """The last 13 or 52 weeks as stored each Monday, for the service or one team."""
     weeks, team = _choices(request)
     today = timezone.localdate()
@@ -124,7 +124,7 @@ def weekly_history(request: HttpRequest) -> HttpResponse:
         ),
     }
     base = {"weeks": str(weeks), **team_q}
-    context = {
+    context: dict[str, Any] = {
         "rows": rows,
         "rows_desc": list(reversed(rows)),
         "weeks": weeks,
@@ -162,14 +162,14 @@ def weekly_history(request: HttpRequest) -> HttpResponse:
             "exits_link": drill(r.week_ending, "exits"),
             "on_time": r.on_time(milestone),
         }
-        for r in context["rows_desc"]
+        for r in reversed(rows)
     ]
     return render(request, "deadlines/weekly_history.html", context)
 
 
 @allow(WEEKLY_ROLES)
 @require_safe
-def weekly_history_week(request: HttpRequest, week_ending: str) -> HttpResponse:
+def weekly_history_week(request: SignedInRequest, week_ending: str) -> HttpResponse:
     """The cases behind one stored figure of one week (drill-down), as far as the user may see them."""
     try:
         day = dt.date.fromisoformat(week_ending)
@@ -181,7 +181,7 @@ def weekly_history_week(request: HttpRequest, week_ending: str) -> HttpResponse:
         raise Http404("No such figure")
     episodes = history.snapshot_episodes(
         user=request.user, week_ending=day, team=team.pk if team else None, figure=figure
-    )  # type: ignore[arg-type]
+    )
     stage_labels = dict(Stage.choices)
     for e in episodes:
         e["stage_label"] = stage_labels.get(e["stage"], e["stage"])
@@ -244,7 +244,7 @@ def _export_rows(rows: list[history.HistoryWeek], team: str, milestones: list[st
 
 @allow(WEEKLY_ROLES)
 @require_safe
-def weekly_history_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def weekly_history_export(request: SignedInRequest, fmt: str) -> HttpResponse:
     """The stored weeks shown on screen, one row a week, as CSV or XLSX (frozen header, filters)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404("No such format")
@@ -268,8 +268,8 @@ def weekly_history_export(request: HttpRequest, fmt: str) -> HttpResponse:
         from openpyxl.utils import get_column_letter
 
         book = Workbook()
-        sheet = book.active
-        sheet.title = "Weekly tracker"
+        sheet = book.create_sheet("Weekly tracker", 0)
+        del book[book.sheetnames[1]]
         sheet.append(header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)

@@ -101,13 +101,12 @@ def agenda_candidates(
 
     if kind == TrackerMeetingKind.PANEL:
         visible = episodes_visible(user)
-        listed = (
+        listed = list(
             LPM.objects.filter(episode__in=visible, panel_date=meets_on, held_on__isnull=True)
             .select_related("episode__family")
             .order_by("kind", "episode__family__reference", "id")
         )
         deadline = papers_due(meets_on, calendar)
-        listed = list(listed)
         missing: dict[int, list[str]] = defaultdict(list)
         for request_episode, kind_value in LPMRequestDocument.objects.filter(
             request__episode_id__in=[x.episode_id for x in listed],

@@ -86,7 +86,7 @@ def _meetings_to_prepare(
     user: User, today: dt.date, calendar: WorkingCalendar
 ) -> tuple[list[MeetingToPrepare], list[TrackerMeeting]]:
     monday = today - dt.timedelta(days=today.weekday())
-    meetings = list(
+    meetings: list[TrackerMeeting] = list(
         tracker_meetings_visible_to(user)
         .filter(Q(meets_on__gte=monday - dt.timedelta(weeks=COURT_TRACKER_WEEKS)) | Q(held_on__isnull=True))
         .annotate(item_count=Count("items"))
@@ -230,17 +230,21 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
 
     if Role.ASSISTANT_DIRECTOR in roles:
         before = calendar.add_working_days(today, -ESCALATE_AFTER_WORKING_DAYS)
-        result.escalations = list(
-            Deadline.objects.filter(
+        result.escalations = [
+            dict(row)
+            for row in Deadline.objects.filter(
                 episode__in=visible.filter(ended_on__isnull=True), state=DeadlineState.OPEN, due_on__lt=before
             )
             .values("episode__family_id", "episode__family__reference", "episode__family__name")
             .annotate(n=Count("id"))
             .order_by("-n", "episode__family__reference")
-        )
+        ]
         result.overruns = [r for r in tracker() if r.past_standard or (r.end_due is not None and r.end_due < today)]
-        result.second_episodes = list(
-            EpisodeChild.objects.filter(episode__in=visible.filter(ended_on__isnull=True), earlier_episodes__gt=0)
+        result.second_episodes = [
+            dict(row)
+            for row in EpisodeChild.objects.filter(
+                episode__in=visible.filter(ended_on__isnull=True), earlier_episodes__gt=0
+            )
             .values(
                 "episode__family_id",
                 "episode__family__reference",
@@ -250,7 +254,7 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
                 "earlier_episodes",
             )
             .order_by("episode__family__reference", "child__first_name")
-        )
+        ]
 
     if Role.HEAD_OF_SERVICE in roles:
         near = today + dt.timedelta(weeks=NEAR_END_WEEKS)

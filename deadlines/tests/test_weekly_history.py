@@ -131,7 +131,7 @@ def test_history_screen_shows_13_weeks_by_team_with_drill_down_and_exports(
         xlsx = client.get(reverse("deadlines:weekly-history-export", args=["xlsx"]), {"weeks": "52"})
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx.content))["Weekly tracker"]
     assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref.startswith("A1:")
     assert sheet.max_row == 53
 
