@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 CSS := build/static/css/app.css
+# When make began: scripts/run.py prints each stage against it (time to the first page).
+PLO_MAKE_STARTED := $(shell date +%s.%N)
 
 .PHONY: run test lint setup browser demo clean help
 
@@ -12,7 +14,7 @@ help:
 	@echo "make lint  - ruff, mypy, djLint and bandit"
 
 run: setup
-	$(PY) scripts/run.py
+	PLO_MAKE_STARTED=$(PLO_MAKE_STARTED) $(PY) scripts/run.py
 
 test: setup browser
 	$(PY) -m pytest -n 2

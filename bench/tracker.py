@@ -117,6 +117,77 @@ def select_one_round_trip() -> float:
     return best
 
 
+Target = tuple[str, float, float]  # what, measured ratio, the most it may be
+
+
+def report_targets(targets: list[Target], markdown: bool = False) -> int:
+    """Print every ratio beside its target (issue #14); return how many were missed."""
+    missed = 0
+    if markdown:
+        print("\n| ratio | measured | target | |\n|---|---:|---:|---|")
+    else:
+        print()
+    for what, value, limit in targets:
+        ok = value <= limit
+        missed += not ok
+        mark = "✔" if ok else "✘ MISSED"
+        if markdown:
+            print(f"| {what} | {value:,.2f}× | ≤ {limit:g}× | {mark} |")
+        else:
+            print(f"{what:<70} {value:>9,.2f}×  target ≤ {limit:g}×  {mark}")
+    return missed
+
+
+def tracker_floor(*, user_id: int, today: dt.date, soon_before: dt.date, team_id: int | None = None) -> int:
+    """The floor for `tracker_rows`: hand-written SQL fetching the same columns (the open episodes
+    with their next deadline, counts, assessments and extensions; children; key deadlines;
+    meetings; LPMs not yet held) as plain tuples, with no ORM and no Python pass. Returns rows."""
+    from django.db import connection
+
+    team = "AND f.team_id = %(team)s" if team_id else ""
+    episodes_sql = f"""
+        SELECT e.id, e.family_id, f.reference, f.name, f.social_worker_id, u.first_name, u.last_name,
+               u.username, f.team_id, t.name, e.stage, e.policy_name, e.decision_date, e.ended_on,
+               e.end_outcome, nd.due_on, nd.label, dl.overdue, dl.soon, a.outstanding, a.overdue,
+               COALESCE(x.weeks, 0)
+        FROM cases_episode e
+        JOIN cases_family f ON f.id = e.family_id
+        JOIN accounts_user u ON u.id = f.social_worker_id
+        JOIN accounts_team t ON t.id = f.team_id
+        LEFT JOIN LATERAL (SELECT d.due_on, d.label FROM deadlines_deadline d
+                           WHERE d.episode_id = e.id AND d.state = 'open' AND d.due_on IS NOT NULL
+                           ORDER BY d.due_on, d.id LIMIT 1) nd ON true
+        LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE d.due_on < %(today)s) AS overdue,
+                                  count(*) FILTER (WHERE d.due_on >= %(today)s AND d.due_on < %(soon)s) AS soon
+                           FROM deadlines_deadline d
+                           WHERE d.episode_id = e.id AND d.state = 'open' AND d.due_on IS NOT NULL) dl ON true
+        LEFT JOIN LATERAL (SELECT count(*) AS outstanding, count(*) FILTER (WHERE s.due_on < %(today)s) AS overdue
+                           FROM cases_assessment s
+                           WHERE s.episode_id = e.id AND s.completed_on IS NULL) a ON true
+        LEFT JOIN LATERAL (SELECT sum(weeks) AS weeks FROM cases_extension x WHERE x.episode_id = e.id) x ON true
+        WHERE e.ended_on IS NULL {team}
+          AND (NOT f.restricted OR EXISTS (SELECT 1 FROM cases_familyrestriction r
+                                           WHERE r.family_id = f.id AND r.user_id = %(user)s))
+    """  # noqa: S608  (a constant; every value is a parameter)
+    params: dict[str, Any] = {"today": today, "soon": soon_before, "user": user_id, "team": team_id}
+    with connection.cursor() as cursor:
+        cursor.execute(episodes_sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+        for sql in (
+            """SELECT ec.episode_id, c.first_name, c.last_name, c.case_system_id
+               FROM cases_episodechild ec JOIN cases_child c ON c.id = ec.child_id
+               WHERE ec.episode_id = ANY(%s) ORDER BY c.last_name, c.first_name, c.id""",
+            """SELECT episode_id, key, due_on, met_on, state FROM deadlines_deadline
+               WHERE episode_id = ANY(%s) AND occurrence = 1
+                 AND key IN ('letter_before_proceedings', 'initial_meeting', 'pre_proceedings_end')""",
+            "SELECT episode_id, kind, scheduled_for, held_on FROM meetings_meeting WHERE episode_id = ANY(%s)",
+            "SELECT episode_id, kind, panel_date FROM meetings_lpm WHERE episode_id = ANY(%s) AND held_on IS NULL",
+        ):
+            cursor.execute(sql, [ids])
+            cursor.fetchall()
+    return len(ids)
+
+
 # Milestones of the standard policy, as (key, occurrence, days after D, responsible role).
 MILESTONES: list[tuple[str, int, int, str]] = [
     ("lpm_request_decision", 1, -21, "head_of_service"),
@@ -157,9 +228,52 @@ def build(
     teams: int = 8,
     overdue_share: float = 0.08,
     seed: int = SEED,
+    prefix: str = "",
+    first_reference: int = 1,
 ) -> dict[str, Any]:
     """Bulk-create staff, families, children, episodes, meetings, LPMs, assessments, extensions
-    and stored deadlines; returns the people and counts the benchmarks need."""
+    and stored deadlines; returns the people and counts the benchmarks need.
+
+    `prefix` and `first_reference` let a second call add more of the same to the database (the
+    large-service benchmark grows 2,000 episodes to 20,000). Rows go in with triggers off
+    (`session_replication_role = replica`: no audit-trail rows, no foreign-key triggers), as a
+    bulk import would: the benchmark times reading the data, not writing it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        return _build(
+            today=today,
+            open_episodes=open_episodes,
+            deadlines_per_episode=deadlines_per_episode,
+            ended_episodes=ended_episodes,
+            small_team=small_team,
+            teams=teams,
+            overdue_share=overdue_share,
+            seed=seed,
+            prefix=prefix,
+            first_reference=first_reference,
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+            cursor.execute("ANALYZE")
+
+
+def _build(
+    *,
+    today: dt.date,
+    open_episodes: int,
+    deadlines_per_episode: int,
+    ended_episodes: int,
+    small_team: int,
+    teams: int,
+    overdue_share: float,
+    seed: int,
+    prefix: str,
+    first_reference: int,
+) -> dict[str, Any]:
     from django.contrib.auth.models import Group
 
     from accounts.models import Team, User
@@ -175,8 +289,8 @@ def build(
     groups = {g.name: g for g in Group.objects.all()}
     policy = load_policy("standard")
 
-    team_objs = Team.objects.bulk_create([Team(name=f"Bench team {i + 1}") for i in range(teams)])
-    small = Team.objects.create(name="Bench small team")
+    team_objs = Team.objects.bulk_create([Team(name=f"Bench team {prefix}{i + 1}") for i in range(teams)])
+    small = Team.objects.create(name=f"Bench small team {prefix}")
     users: list[User] = []
     roles: list[tuple[int, Role]] = []
 
@@ -190,9 +304,9 @@ def build(
 
     sws = {t.pk: [user(f"sw-{t.pk}-{i}", Role.SOCIAL_WORKER, t) for i in range(10)] for t in [*team_objs, small]}
     tms = {t.pk: user(f"tm-{t.pk}", Role.TEAM_MANAGER, t) for t in [*team_objs, small]}
-    hos = [user(f"hos-{i}", Role.HEAD_OF_SERVICE, None) for i in range(3)]
-    ads = [user(f"ad-{i}", Role.ASSISTANT_DIRECTOR, None) for i in range(2)]
-    clo = user("clo-0", Role.COURT_LIAISON_OFFICER, None)
+    hos = [user(f"hos-{prefix}{i}", Role.HEAD_OF_SERVICE, None) for i in range(3)]
+    ads = [user(f"ad-{prefix}{i}", Role.ASSISTANT_DIRECTOR, None) for i in range(2)]
+    clo = user(f"clo-{prefix}0", Role.COURT_LIAISON_OFFICER, None)
     User.objects.bulk_create(users)
     through = User.groups.through
     through.objects.bulk_create([through(user_id=users[i].pk, group_id=groups[role.label].pk) for i, role in roles])
@@ -206,7 +320,7 @@ def build(
         t = team_for(i)
         families.append(
             Family(
-                reference=f"PLO-{i + 1:06d}",
+                reference=f"PLO-{first_reference + i:06d}",
                 name=f"Bench{i} family",
                 team=t,
                 social_worker=rng.choice(sws[t.pk]),
@@ -234,7 +348,7 @@ def build(
                     first_name=f"Child{j}",
                     last_name=f"Bench{i}",
                     date_of_birth=dt.date(2018 + j, 1 + i % 12, 1 + i % 28),
-                    case_system_id=f"LL{i:06d}{j}",
+                    case_system_id=f"LL{first_reference + i:06d}{j}",
                     previous_pre_proceedings=1 if rng.random() < 0.05 and j == 0 else 0,
                 )
             )
@@ -366,15 +480,18 @@ def build(
     Assessment.objects.bulk_create(assessments)
     Extension.objects.bulk_create(extensions)
     Deadline.objects.bulk_create(deadlines, batch_size=5000)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     return {
         "clo": clo,
         "hos": hos[0],
         "ads": ads,
         "tm": tms[team_objs[0].pk],
+        "team": team_objs[0],
+        # An open, unrestricted family of that team: the case page the benchmarks open.
+        "family": next(
+            f
+            for f, e in zip(families, episodes, strict=True)
+            if f.team_id == team_objs[0].pk and not f.restricted and e.ended_on is None
+        ),
         "small_team": small,
         "episodes_open": open_episodes,
         "episodes_ended": ended_episodes,
@@ -385,13 +502,14 @@ def build(
 # --- The tracker benchmark -----------------------------------------------------------------------
 
 
-def run(markdown: bool) -> None:
+def run(markdown: bool) -> int:
+    """Build, measure, print; returns how many targets were missed."""
     django_setup()
     from django.test import Client
     from django.urls import reverse
     from django.utils import timezone
 
-    from deadlines.selectors import tracker_rows, weekly_figures
+    from deadlines.selectors import soon_before, tracker_rows, weekly_figures
     from deadlines.services import calendar_current
 
     with ThrowawayDatabase():
@@ -424,18 +542,23 @@ def run(markdown: bool) -> None:
                 f"tracker, all {len(rows):,} open episodes ({html_size / 1e6:.1f} MB of HTML)",
                 best,
                 median,
-                "target < 500 ms",
+                "target ≤ 3× team of 10",
             )
         )
         cal = calendar_current()
         sel = timed(lambda: tracker_rows(user=data["clo"], today=today, calendar=cal))
         measured.append(("  of which the selector (5 queries + one Python pass)", *sel, ""))
-        measured.append(("tracker CSV export", *timed(get(reverse("deadlines:tracker-export", args=["csv"]))), ""))
-        measured.append(("tracker XLSX export", *timed(get(reverse("deadlines:tracker-export", args=["xlsx"]))), ""))
+        soon = soon_before(today, cal, "standard")
+        floor = timed(lambda: tracker_floor(user_id=data["clo"].pk, today=today, soon_before=soon))
+        measured.append(("  hand-written SQL for the same columns (the floor)", *floor, ""))
+        csv = timed(get(reverse("deadlines:tracker-export", args=["csv"])))
+        xlsx = timed(get(reverse("deadlines:tracker-export", args=["xlsx"])))
+        measured.append(("tracker CSV export", *csv, ""))
+        measured.append(("tracker XLSX export", *xlsx, "target ≤ 2× CSV"))
         measured.append(("tracker printable view", *timed(get(reverse("deadlines:tracker-print"))), ""))
         client.force_login(data["hos"])
         w_best, w_median = timed(get(reverse("deadlines:weekly")))
-        measured.append(("weekly tracker screen", w_best, w_median, "target < 500 ms"))
+        measured.append(("weekly tracker screen", w_best, w_median, ""))
         ws = timed(lambda: weekly_figures(user=data["hos"], today=today, calendar=cal))
         measured.append(("  of which the selectors", *ws, ""))
         client.force_login(data["tm"])
@@ -450,7 +573,7 @@ def run(markdown: bool) -> None:
             small_best,
             small_median,
             f"{small_best / rtt:,.0f}× `SELECT 1`",
-            "baseline",
+            "baseline; target < 200× `SELECT 1`",
         ),
     ]
     results += [(name, b, m, f"{b / small_best:.1f}× team of 10", note) for name, b, m, note in measured]
@@ -461,8 +584,15 @@ def run(markdown: bool) -> None:
         f"(built in {built:.0f} s). Best and median of 5 runs after a warm-up, server-side (Django test Client)."
     )
     print_results(info, summary, results, markdown)
-    ok = best < 0.5 and w_best < 0.5
-    print(f"\ntracker {best * 1000:.0f} ms, weekly {w_best * 1000:.0f} ms: {'OK' if ok else 'OVER TARGET'}")
+    return report_targets(
+        [
+            ("tracker, all 2,000 open episodes ÷ a team of 10", best / small_best, 3),
+            ("tracker selector ÷ hand-written SQL for the same columns", sel[0] / floor[0], 3),
+            ("tracker XLSX export ÷ CSV export", xlsx[0] / csv[0], 2),
+            ("tracker, a team of 10 ÷ a bare `SELECT 1`", small_best / rtt, 200),
+        ],
+        markdown,
+    )
 
 
 def print_results(
@@ -495,4 +625,4 @@ def _ms(seconds: float) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print rows for docs/benchmarks.md")
-    run(parser.parse_args().markdown)
+    sys.exit(1 if run(parser.parse_args().markdown) else 0)

@@ -77,44 +77,13 @@ def tracker_csv(rows: Iterable[TrackerRow]) -> bytes:
 def tracker_xlsx(rows: Iterable[TrackerRow], *, title: str = "Pre-action tracker") -> bytes:
     """The tracker as an Excel workbook: real dates in UK format, text cells formula-safe, the
     header row frozen with filters on every column, and each column as wide as its content."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    from plo_tracker.xlsx import xlsx_table
 
-    book = Workbook()
-    sheet = book.worksheets[0]  # a new workbook has one sheet
-    sheet.title = title[:31]
-    bold = Font(bold=True)
-    names = [name for name, _ in COLUMNS]
-    widths = [len(name) for name in names]
-    sheet.append(names)
-    for cell in sheet[1]:
-        cell.font = bold
-    count = 0
-    for row in rows:
-        count += 1
-        values = []
-        for i, (_, get) in enumerate(COLUMNS):
-            value = get(row)
-            # Text is quoted when a spreadsheet would run it as a formula (OWASP CSV injection).
-            value = value if isinstance(value, dt.date) else safe_cell(value)
-            values.append(value)
-            shown = 10 if isinstance(value, dt.date) else len(str(value)) if value is not None else 0
-            widths[i] = max(widths[i], shown)
-        sheet.append(values)
-        for i, value in enumerate(values, start=1):
-            if isinstance(value, dt.date):
-                sheet.cell(row=count + 1, column=i).number_format = "dd/mm/yyyy"
-            elif isinstance(value, str):
-                sheet.cell(row=count + 1, column=i).data_type = "s"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    for i, width in enumerate(widths, start=1):
-        # Wide enough to read, never a wall: between 8 and 50 characters.
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    def values(row: TrackerRow) -> list[Any]:
+        # Text is quoted when a spreadsheet would run it as a formula (OWASP CSV injection).
+        return [safe_cell(get(row)) for _, get in COLUMNS]
+
+    return xlsx_table([name for name, _ in COLUMNS], (values(r) for r in rows), title=title)
 
 
 def calendar_ics(events: Iterable[CalendarEvent]) -> bytes:

@@ -9,7 +9,7 @@ from django import forms
 from accounts.models import Team, User
 from accounts.roles import Role
 from cases.models import Stage
-from plo_tracker.forms import model_choice
+from plo_tracker.forms import FastSelect, model_choice
 
 from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS
 
@@ -55,31 +55,31 @@ class TrackerFilterForm(forms.Form):
         queryset=Team.objects.order_by("name"),
         required=False,
         empty_label="All teams",
-        widget=forms.Select(attrs=_SELECT),
+        widget=FastSelect(attrs=_SELECT),
     )
     worker = WorkerChoiceField(
         label="Social worker",
         queryset=User.objects.none(),
         required=False,
         empty_label="All social workers",
-        widget=forms.Select(attrs=_SELECT),
+        widget=FastSelect(attrs=_SELECT),
     )
     stage = forms.ChoiceField(
         choices=[("", "All stages"), *[(v, label) for v, label in Stage.choices if v != Stage.ENDED]],
         required=False,
-        widget=forms.Select(attrs=_SELECT),
+        widget=FastSelect(attrs=_SELECT),
     )
     status = forms.ChoiceField(
         label="RAG status",
         choices=[("", "Any status"), *RAG_LABELS.items()],
         required=False,
-        widget=forms.Select(attrs=_SELECT),
+        widget=FastSelect(attrs=_SELECT),
     )
     weeks = forms.ChoiceField(
         label="Week of pre-proceedings",
         choices=[("", "Any week"), *[(slug, label) for slug, (label, _, _) in WEEK_BANDS.items()]],
         required=False,
-        widget=forms.Select(attrs=_SELECT),
+        widget=FastSelect(attrs=_SELECT),
     )
     past_standard = forms.BooleanField(
         label="Only past their standard length",
@@ -104,13 +104,13 @@ class TrackerFilterForm(forms.Form):
         label="Sort by",
         choices=[("", "RAG, then next deadline"), *SORT_LABELS.items()],
         required=False,
-        widget=forms.Select(attrs=_SELECT),
+        widget=FastSelect(attrs=_SELECT),
     )
     dir = forms.ChoiceField(
         label="Order",
         choices=[("asc", "A to Z, earliest or fewest first"), ("desc", "Z to A, latest or most first")],
         required=False,
-        widget=forms.Select(attrs=_SELECT),
+        widget=FastSelect(attrs=_SELECT),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -129,5 +129,5 @@ class TeamPickForm(forms.Form):
     """A service manager chooses which team's dashboard to see."""
 
     team = forms.ModelChoiceField(
-        queryset=Team.objects.order_by("name"), empty_label=None, widget=forms.Select(attrs=_SELECT)
+        queryset=Team.objects.order_by("name"), empty_label=None, widget=FastSelect(attrs=_SELECT)
     )

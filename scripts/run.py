@@ -32,8 +32,41 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+# When `make run` began (the Makefile passes it), so the stages below add up to the wait for the
+# first page (issue #14 §4); this script's own start when run directly.
+STARTED = float(os.environ.get("PLO_MAKE_STARTED") or time.time())
+
+
+def _stage(name: str, since: float) -> float:
+    """Print how long a stage took and the time since `make run` began; returns now."""
+    now = time.time()
+    print(f"[{now - STARTED:6.1f} s] {name}: {now - since:.1f} s", flush=True)
+    return now
+
+
+def _wait_for_first_page(url: str, processes: dict[str, subprocess.Popen[bytes]], limit: float = 300) -> bool:
+    """Poll the sign-in page until the web server answers it (or a process dies, or `limit` s pass)."""
+    from urllib.error import HTTPError, URLError
+    from urllib.request import urlopen
+
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if any(proc.poll() is not None for proc in processes.values()):
+            return False
+        try:
+            # bandit B310: our own loopback URL
+            with urlopen(url, timeout=2) as response:  # noqa: S310  # nosec B310
+                return bool(response.status < 500)
+        except HTTPError as exc:
+            return exc.code < 500
+        except (URLError, OSError):
+            time.sleep(0.25)
+    return False
+
+
 def main() -> int:
     """Prepare the database and start web, worker and beat until interrupted."""
+    mark = _stage("set-up before this script (virtualenv, packages, styles)", STARTED)
     VAR.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "plo_tracker.settings.base")
@@ -54,16 +87,19 @@ def main() -> int:
     else:
         print("Database: DATABASE_URL")
     print("Broker:   " + ("Redis (REDIS_URL)" if env.get("REDIS_URL") else "embedded (files in var/broker)"))
+    mark = _stage("database started", mark)
 
     python = sys.executable
     manage = [python, str(ROOT / "manage.py")]
     # bandit B603: fixed command
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)  # nosec B603
+    mark = _stage("migrations", mark)
     # Fictional demo families only go into the embedded laptop database, or when asked for:
     # a council's real database must never receive them by accident.
     if embedded_db or env.get("PLO_DEMO") == "1":
         # bandit B603: fixed command
         subprocess.run([*manage, "demo_data", "--if-empty"], env=env, check=True)  # nosec B603
+        mark = _stage("demo data", mark)
 
     commands = {
         "web": [
@@ -112,7 +148,9 @@ def main() -> int:
     # bandit B603: fixed commands
     processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in commands.items()}  # noqa: S603  # nosec B603
 
-    time.sleep(2)
+    mark = _stage("web server, worker and beat started", mark)
+    if _wait_for_first_page(f"http://{HOST}:{PORT}/", processes):
+        _stage("first page served (the sign-in page)", mark)
     print(
         f"""
 PLO Tracker is running at http://localhost:{PORT}/
