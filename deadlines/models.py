@@ -90,6 +90,10 @@ class Deadline(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "due_on"], name="deadline_open_due"),
+            # An episode's open deadlines by due date: the tracker's next deadline and counts, and
+            # a team's dashboard, probe this per episode shown, so their cost follows the team's
+            # size and not the service's (issue #14 §2: indexes, not scans).
+            models.Index(fields=["episode", "due_on"], condition=Q(state="open"), name="deadline_open_by_episode"),
         ]
 
     def __str__(self) -> str:
