@@ -19,8 +19,8 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from html import escape
 from typing import Any
-from xml.sax.saxutils import escape
 
 _EPOCH = dt.date(1899, 12, 30).toordinal()  # Excel's day 0 (with its 1900 leap-year quirk)
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -84,7 +84,7 @@ def column_letter(index: int) -> str:
 
 
 def _text(value: str) -> str:
-    return escape(_ILLEGAL.sub("", value), {'"': "&quot;"})
+    return escape(_ILLEGAL.sub("", value))
 
 
 def _row_xml(number: int, values: Sequence[Any], letters: Sequence[str], style: int = 0) -> str:
