@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0002_short_notice_reason_only_on_short_notice'),
-        ('deadlines', '0002_alert_scan_day'),
+        ('deadlines', '0003_deadline_owner_weeklysnapshot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
