@@ -172,6 +172,7 @@ FATHERS = _words(
     "Liam Dean Craig Jordan Ryan Lee Connor Shane Kieran Wayne Darren Imran Jamie Nathan Scott Kwame "
     "Bilal Aaron Gavin Reece"
 )
+STREETS = ("Mill Lane", "Chapel Street", "Victoria Road", "Moorside Close", "Bank Terrace", "Albert Street")
 SOLICITORS = (
     ("Harbour Lane Solicitors", ("Joanna Patel", "Simon Eckersley")),
     ("Pennine Family Law LLP", ("Rebecca Hurst", "Daniel Okoro")),
@@ -522,6 +523,20 @@ class _Builder:
             "parental_responsibility": pr,
             "legally_represented": YesNoUnknown.YES if solicitor else (YesNoUnknown.NO if pr else YesNoUnknown.UNKNOWN),
         }
+        # Contact details from the name, not the random generator, so the rest of the demo is unchanged.
+        key = sum(map(ord, name))
+        fields |= {
+            "address": f"{key % 90 + 1} {STREETS[key % len(STREETS)]}\nNorthmoor\nNM{key % 9 + 1} {key % 9}AB",
+            "phone": f"07700 900{key % 1000:03d}",  # Ofcom's range for drama
+            "language": "English",
+        }
+        if key % 5 == 0:
+            fields |= {"language": "Polish", "interpreter_needed": True}
+        elif key % 7 == 0:
+            fields |= {
+                "support_kind": "intermediary",
+                "support_contact": "Jo Marsh, Northmoor Intermediaries, 01632 960555",
+            }
         if solicitor:
             firm, names = self.rng.choice(SOLICITORS)
             fields |= {

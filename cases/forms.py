@@ -11,6 +11,8 @@ from accounts.roles import Role
 from plo_tracker.forms import GOVUKForm, UKDateField, model_choice
 
 from .models import (
+    DELIVERY_METHODS,
+    HAND_DELIVERED,
     AssessmentKind,
     CarePlan,
     Child,
@@ -21,6 +23,7 @@ from .models import (
     Person,
     Relationship,
     ShortNoticeReason,
+    SupportKind,
     YesNoUnknown,
 )
 
@@ -194,6 +197,41 @@ class PersonForm(GOVUKForm):
     full_name = forms.CharField(label="Full name", max_length=160, error_messages={"required": "Enter the full name"})
     relationship = forms.ChoiceField(label="Relationship to the children", choices=Relationship.choices)
     parental_responsibility = forms.BooleanField(label="Has parental responsibility", required=False, initial=True)
+    address = forms.CharField(
+        label="Address",
+        widget=forms.Textarea,
+        max_length=400,
+        required=False,
+        help_text="Where the letter before proceedings can be delivered by hand",
+        error_messages={"max_length": "The address must be 400 characters or fewer"},
+    )
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=40,
+        required=False,
+        error_messages={"max_length": "The phone number must be 40 characters or fewer"},
+    )
+    language = forms.CharField(
+        label="First language",
+        max_length=80,
+        required=False,
+        help_text="For example, English, Polish or British Sign Language",
+        error_messages={"max_length": "The first language must be 80 characters or fewer"},
+    )
+    interpreter_needed = forms.BooleanField(label="Needs an interpreter at meetings", required=False)
+    support_kind = forms.ChoiceField(
+        label="Advocate or intermediary",
+        choices=SupportKind.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="An advocate speaks up for the parent; an intermediary helps them understand and be understood",
+    )
+    support_contact = forms.CharField(
+        label="Advocate's or intermediary's name and contact details",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "The name and contact details must be 200 characters or fewer"},
+    )
     solicitor_name = forms.CharField(label="Solicitor's name", max_length=160, required=False)
     solicitor_firm = forms.CharField(label="Solicitor's firm", max_length=160, required=False)
     solicitor_email = forms.EmailField(
@@ -208,6 +246,14 @@ class PersonForm(GOVUKForm):
         widget=forms.RadioSelect,
         initial=YesNoUnknown.UNKNOWN,
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("interpreter_needed") and not data.get("language"):
+            self.add_error("language", "Enter the language the interpreter is needed for")
+        if data.get("support_kind") and not data.get("support_contact"):
+            self.add_error("support_contact", "Enter the advocate's or intermediary's name and how to contact them")
+        return data
 
 
 class LetterForm(GOVUKForm):
@@ -229,7 +275,29 @@ class DeliveryForm(GOVUKForm):
         error_messages={"required": "Choose who the letter was delivered to"},
     )
     delivered_on = UKDateField(label="date delivered")
-    method = forms.CharField(label="How it was delivered", max_length=60, initial="Hand delivered")
+    method = forms.ChoiceField(
+        label="How was it delivered?",
+        choices=DELIVERY_METHODS,
+        initial=HAND_DELIVERED,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how the letter was delivered"},
+    )
+    address = forms.CharField(
+        label="Address it was delivered to",
+        widget=forms.Textarea,
+        max_length=400,
+        required=False,
+        help_text="Leave blank to use the parent's address on record",
+        error_messages={"max_length": "The address must be 400 characters or fewer"},
+    )
+    no_address_reason = forms.CharField(
+        label="If there is no address, say why",
+        widget=forms.Textarea,
+        max_length=1000,
+        required=False,
+        help_text="For example, handed to them at the contact centre because they have no fixed address",
+        error_messages={"max_length": "The reason must be 1,000 characters or fewer"},
+    )
 
     def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

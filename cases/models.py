@@ -142,14 +142,34 @@ class Relationship(models.TextChoices):
     OTHER = "other", "Other person with parental responsibility"
 
 
+class SupportKind(models.TextChoices):
+    """Who helps a parent take part (an advocate speaks up for them; an intermediary helps communication)."""
+
+    NONE = "", "No advocate or intermediary"
+    ADVOCATE = "advocate", "Advocate"
+    INTERMEDIARY = "intermediary", "Intermediary"
+
+
 @pghistory.track()
 class Person(Versioned):
-    """A parent or other adult with parental responsibility, who receives letters and attends meetings."""
+    """A parent or other adult with parental responsibility, who receives letters and attends meetings.
+
+    The letter before proceedings is delivered by hand (002 §9b ii), so the address matters; an
+    interpreter or intermediary must be booked for every meeting (003, 004).
+    """
 
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="people")
     full_name = models.CharField(max_length=160)
     relationship = models.CharField(max_length=20, choices=Relationship.choices)
     parental_responsibility = models.BooleanField(default=True)
+    address = models.TextField(blank=True, max_length=400)
+    phone = models.CharField("phone number", max_length=40, blank=True)
+    language = models.CharField("first language", max_length=80, blank=True)
+    interpreter_needed = models.BooleanField("needs an interpreter", default=False)
+    support_kind = models.CharField(
+        "advocate or intermediary", max_length=20, choices=SupportKind.choices, blank=True, default=""
+    )
+    support_contact = models.CharField("advocate or intermediary: name and contact", max_length=200, blank=True)
     solicitor_name = models.CharField(max_length=160, blank=True)
     solicitor_firm = models.CharField(max_length=160, blank=True)
     solicitor_email = models.EmailField(blank=True)
@@ -160,6 +180,18 @@ class Person(Versioned):
         verbose_name = "parent or person with parental responsibility"
         verbose_name_plural = "parents and people with parental responsibility"
         ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(
+                name="interpreter_needs_language",
+                condition=Q(interpreter_needed=False) | ~Q(language=""),
+                violation_error_message="Say which language the interpreter is for.",
+            ),
+            models.CheckConstraint(
+                name="support_has_contact",
+                condition=Q(support_kind="") | ~Q(support_contact=""),
+                violation_error_message="Give the advocate's or intermediary's name and contact.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.get_relationship_display().lower()})"
@@ -285,6 +317,15 @@ class EpisodeChild(models.Model):
         return self.earlier_episodes > 0
 
 
+HAND_DELIVERED = "Hand delivered"
+DELIVERY_METHODS = [
+    (HAND_DELIVERED, "By hand"),
+    ("Given at a meeting", "Given to them at a meeting"),
+    ("Sent by post", "By post"),
+    ("Sent by email", "By email"),
+]
+
+
 @pghistory.track()
 class LetterDelivery(Versioned):
     """The letter before proceedings delivered by hand to one parent (delivery starts legal help)."""
@@ -292,11 +333,18 @@ class LetterDelivery(Versioned):
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="letter_deliveries")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="letter_deliveries")
     delivered_on = models.DateField()
-    method = models.CharField(max_length=60, default="Hand delivered")
+    method = models.CharField(max_length=60, default=HAND_DELIVERED)
+    address = models.TextField("address delivered to", blank=True, max_length=400)
+    no_address_reason = models.TextField("why no address is recorded", blank=True, max_length=1000)
 
     class Meta:
         ordering = ["delivered_on"]
         constraints = [
+            models.CheckConstraint(
+                name="hand_delivery_has_address_or_reason",
+                condition=~Q(method=HAND_DELIVERED) | ~Q(address="") | ~Q(no_address_reason=""),
+                violation_error_message="Record the address the letter was delivered to, or why there is none.",
+            ),
             models.UniqueConstraint(
                 fields=["episode", "person"],
                 name="letter_delivered_once_per_parent",

@@ -189,7 +189,10 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     page.due_next = sorted(open_rows, key=lambda r: r.deadline.due_on or r.deadline.provisional_on or dt.date.max)[:6]
     page.extension_weeks = sum(e.weeks for e in current.extensions.all())
     recipients = [p for p in people if p.parental_responsibility]
-    delivered = {d.person_id for d in current.letter_deliveries.all()}
+    deliveries = {d.person_id: d for d in current.letter_deliveries.all()}
+    for person in people:
+        person.delivery = deliveries.get(person.pk)  # type: ignore[attr-defined]
+    delivered = set(deliveries)
     page.letter_recipients = len(recipients)
     page.letter_delivered_to = len([p for p in recipients if p.pk in delivered])
     clock = current.decision_date

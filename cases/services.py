@@ -23,6 +23,7 @@ from deadlines.services import deadlines_recompute
 from plo_tracker.versioning import save_versioned
 
 from .models import (
+    HAND_DELIVERED,
     Assessment,
     CareProceedings,
     Child,
@@ -394,11 +395,17 @@ def letter_deliver(
     episode: Episode,
     person: Person,
     delivered_on: dt.date,
-    method: str = "Hand delivered",
+    method: str = HAND_DELIVERED,
+    address: str = "",
+    no_address_reason: str = "",
     by: User,
     today: dt.date | None = None,
 ) -> LetterDelivery:
-    """Record the letter before proceedings delivered to one parent (this entitles them to legal help)."""
+    """Record the letter before proceedings delivered to one parent (this entitles them to legal help).
+
+    A hand delivery records where: the address typed, else the parent's address on record, else
+    a reason why there is none (002 §9b ii: the letter is delivered by hand).
+    """
     episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
@@ -427,8 +434,22 @@ def letter_deliver(
         errors.setdefault("person", []).append(
             f"The letter has already been recorded as delivered to {person.full_name}"
         )
+    address = address.strip() or (person.address if person.family_id == episode.family_id else "")
+    if method == HAND_DELIVERED and not address and not no_address_reason.strip():
+        errors.setdefault("address", []).append(
+            f"Enter the address the letter was handed over at, or say why there is no address for {person.full_name}"
+        )
     raise_if(errors)
-    delivery = _save_new(LetterDelivery(episode=episode, person=person, delivered_on=delivered_on, method=method))
+    delivery = _save_new(
+        LetterDelivery(
+            episode=episode,
+            person=person,
+            delivered_on=delivered_on,
+            method=method,
+            address=address,
+            no_address_reason=no_address_reason.strip(),
+        )
+    )
     deadlines_recompute(episode=episode, today=today)
     return delivery
 

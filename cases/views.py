@@ -436,6 +436,12 @@ _PERSON_FIELDS = [
     "full_name",
     "relationship",
     "parental_responsibility",
+    "address",
+    "phone",
+    "language",
+    "interpreter_needed",
+    "support_kind",
+    "support_contact",
     "solicitor_name",
     "solicitor_firm",
     "solicitor_email",
@@ -542,6 +548,8 @@ class LetterDeliver(EpisodeStep):
             person=d["person"],
             delivered_on=d["delivered_on"],
             method=d["method"],
+            address=d["address"],
+            no_address_reason=d["no_address_reason"],
             by=self.request.user,
         )
 

@@ -41,4 +41,5 @@ class PersonFactory(factory.django.DjangoModelFactory[Person]):
     family = factory.SubFactory(FamilyFactory)
     full_name = factory.Faker("name", locale="en_GB")
     relationship = "mother"
+    address = "1 Mill Lane\nNorthmoor"  # where the letter before proceedings is delivered by hand
     solicitor_firm = "Harbour Lane Solicitors"

@@ -163,13 +163,19 @@ def test_a_letter_delivered_before_the_lpm_is_refused_beside_the_field(client, s
     mother = family.people.get()
     url = reverse("cases:letter-deliver", args=[in_pre_proceedings.pk])
     response = client.post(
-        url, {"person": mother.pk, "method": "Hand delivered by Sam", **_date("delivered_on", dt.date(2026, 12, 10))}
+        url,
+        {
+            "person": mother.pk,
+            "method": "Hand delivered",
+            "address": "4 Mill Lane, Northmoor",
+            **_date("delivered_on", dt.date(2026, 12, 10)),
+        },
     )
     html = _text(response)
     assert response.status_code == 200
     assert "There is a problem" in html
     assert "Date delivered must be on or after the LPM decision to start pre-proceedings (17/12/2026)" in html
-    assert 'value="Hand delivered by Sam"' in html and 'name="delivered_on_0" value="10"' in html
+    assert "4 Mill Lane, Northmoor</textarea>" in html and 'name="delivered_on_0" value="10"' in html
     assert not in_pre_proceedings.letter_deliveries.exists()
 
 
@@ -182,7 +188,7 @@ def test_an_impossible_date_and_a_future_date_are_refused(client, staff, in_pre_
             url,
             {
                 "person": mother.pk,
-                "method": "Hand",
+                "method": "Sent by post",
                 "delivered_on_0": "31",
                 "delivered_on_1": "2",
                 "delivered_on_2": "2027",
@@ -191,7 +197,7 @@ def test_an_impossible_date_and_a_future_date_are_refused(client, staff, in_pre_
     )
     assert "Date delivered must be a real date" in html
     html = _text(
-        client.post(url, {"person": mother.pk, "method": "Hand", **_date("delivered_on", dt.date(2027, 1, 21))})
+        client.post(url, {"person": mother.pk, "method": "Sent by post", **_date("delivered_on", dt.date(2027, 1, 21))})
     )
     assert "Date delivered must be today or in the past" in html
 
@@ -201,7 +207,12 @@ def test_recording_the_letter_moves_the_initial_meeting_deadline(client, staff, 
     mother = family.people.get()
     response = client.post(
         reverse("cases:letter-deliver", args=[in_pre_proceedings.pk]),
-        {"person": mother.pk, "method": "Hand delivered", **_date("delivered_on", dt.date(2026, 12, 23))},
+        {
+            "person": mother.pk,
+            "method": "Hand delivered",
+            "no_address_reason": "No fixed address: handed over at the contact centre",
+            **_date("delivered_on", dt.date(2026, 12, 23)),
+        },
         follow=True,
     )
     html = _text(response)
@@ -474,3 +485,57 @@ def test_the_exit_letter_is_recorded_after_stepping_down(client, staff, in_pre_p
     response = client.post(exit_url, _date("exit_letter_on", dt.date(2027, 1, 19)), follow=True)
     assert "The exit letter has been recorded" in _text(response)
     assert "Record the exit letter" not in _text(client.get(url))
+
+
+def test_a_parents_contact_language_and_advocate_are_kept_and_shown(client, staff, family):
+    client.force_login(staff["sw"])
+    mother = family.people.get()
+    url = reverse("cases:person-edit", args=[mother.pk])
+    base = {
+        "full_name": "Dawn Ashworth",
+        "relationship": "mother",
+        "parental_responsibility": "on",
+        "address": "4 Mill Lane\nNorthmoor\nNM1 2AB",
+        "phone": "07700 900123",
+        "language": "",
+        "interpreter_needed": "on",
+        "support_kind": "intermediary",
+        "support_contact": "",
+        "solicitor_name": "",
+        "solicitor_firm": "Marsh & Co",
+        "solicitor_email": "",
+        "solicitor_phone": "01632 960001",
+        "legally_represented": "yes",
+        "version": mother.version,
+    }
+    html = _text(client.post(url, base))
+    assert "Enter the language the interpreter is needed for" in html
+    assert "Enter the advocate's or intermediary's name and how to contact them" in html
+    assert "4 Mill Lane Northmoor NM1 2AB</textarea>" in html  # nothing typed is lost
+    response = client.post(
+        url, {**base, "language": "Polish", "support_contact": "Jo Marsh, 01632 960555"}, follow=True
+    )
+    page = _text(response)
+    assert "The details have been updated" in page
+    assert "4 Mill Lane<br>Northmoor<br>NM1 2AB" in page
+    assert 'Polish <strong class="govuk-tag govuk-tag--orange">Interpreter needed' in page
+    assert "Intermediary: Jo Marsh, 01632 960555" in page
+    assert "Marsh &amp; Co" in response.content.decode() and "01632 960001" in page
+
+
+def test_a_hand_delivery_needs_an_address_or_a_reason(client, staff, in_pre_proceedings, family):
+    client.force_login(staff["sw"])
+    mother = family.people.get()
+    mother.address = ""
+    mother.save()
+    url = reverse("cases:letter-deliver", args=[in_pre_proceedings.pk])
+    delivery = {"person": mother.pk, "method": "Hand delivered", **_date("delivered_on", dt.date(2026, 12, 23))}
+    html = _text(client.post(url, delivery))
+    assert "Enter the address the letter was handed over at, or say why there is no address for Dawn Ashworth" in html
+    assert not in_pre_proceedings.letter_deliveries.exists()
+    # The parent's address on record is used when none is typed.
+    mother.address = "4 Mill Lane\nNorthmoor"
+    mother.save()
+    page = _text(client.post(url, delivery, follow=True))
+    assert "Delivered 23 Dec 2026 (hand delivered) to 4 Mill Lane<br>Northmoor" in page
+    assert in_pre_proceedings.letter_deliveries.get().address == "4 Mill Lane\nNorthmoor"

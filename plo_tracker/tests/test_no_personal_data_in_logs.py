@@ -202,7 +202,7 @@ def _journey(make_user, team) -> None:
     client.force_login(sw)
     deliver = reverse("cases:letter-deliver", args=[episode.pk])
     # Refused beside the field (before the LPM decision), then recorded.
-    delivery = {"person": parent.pk, "method": f"Handed to {PARENT}"}
+    delivery = {"person": parent.pk, "method": "Hand delivered", "address": f"c/o {PARENT}, 1 Mill Lane"}
     _post(client, deliver, {**delivery, **_date("delivered_on", dt.date(2026, 12, 10))}, expect=200)
     _post(client, deliver, {**delivery, **_date("delivered_on", dt.date(2026, 12, 23))})
     assert episode.letter_deliveries.count() == 1
