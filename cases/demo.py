@@ -713,8 +713,12 @@ class _Builder:
                 if day > self.today:
                     break
                 fields[name] = day
+            if "minutes_drafted_on" in fields:
+                fields["minutes_drafted_by"] = self.support
             if "minutes_approved_on" in fields:
                 fields["minutes_approved_by"] = case.tm
+            if "minutes_circulated_on" in fields:
+                fields["minutes_circulated_to"] = "Parents and their solicitors; the social worker and team manager"
         # Only the people named on a restricted family may see it, so its TM records its meetings.
         by = case.tm if case.family.restricted else self.support
         return ms.meeting_record(episode=case.ep, kind=kind, by=by, today=self.today, **fields)

@@ -103,6 +103,30 @@ class TimelineEntry:
 
 
 @dataclass
+class MinutesStep:
+    """One step of a meeting's minutes (drafted, approved, circulated) beside its policy deadline."""
+
+    label: str
+    done_on: dt.date | None
+    who: str
+    due_on: dt.date | None = None
+    status: str = ""
+    status_label: str = ""
+
+
+@dataclass
+class MinutesRow:
+    """The minutes of one meeting of any kind, step by step, with where to update them."""
+
+    kind: str  # "meeting", "lpm" or "ppm": who may update them differs
+    title: str
+    held_on: dt.date | None
+    state: str
+    url: str
+    steps: list[MinutesStep]
+
+
+@dataclass
 class CasePage:
     """Everything the case page shows, fetched in a fixed number of queries."""
 
@@ -121,6 +145,7 @@ class CasePage:
     letter_delivered_to: int = 0
     letter_recipients: int = 0
     extension_weeks: int = 0
+    minutes: list[MinutesRow] = field(default_factory=list)
 
 
 def _episode_queryset() -> QuerySet[Episode]:
@@ -131,11 +156,18 @@ def _episode_queryset() -> QuerySet[Episode]:
     ).prefetch_related(
         Prefetch(
             "lpms",
-            queryset=LPM.objects.select_related("chair", "legal_advice", "legal_advice__recorded_by").order_by(
+            queryset=LPM.objects.select_related(
+                "chair", "legal_advice", "legal_advice__recorded_by", "minutes_drafted_by", "minutes_approved_by"
+            ).order_by(
                 "panel_date", "id"
             ),
         ),
-        Prefetch("meetings", queryset=Meeting.objects.select_related("chair").order_by("held_on", "scheduled_for")),
+        Prefetch(
+            "meetings",
+            queryset=Meeting.objects.select_related("chair", "minutes_drafted_by", "minutes_approved_by").order_by(
+                "held_on", "scheduled_for"
+            ),
+        ),
         "lpm_request__documents",
         "letter_deliveries__person",
         "extensions__agreed_by",
@@ -164,7 +196,9 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
         children=list(family.children.annotate(episode_count=Count("episode_links")).order_by("date_of_birth")),
         people=people,
         permanency_meetings=list(
-            family.permanency_meetings.select_related("child", "organised_by", "chair").order_by("-held_on")
+            family.permanency_meetings.select_related(
+                "child", "organised_by", "chair", "minutes_drafted_by", "minutes_approved_by"
+            ).order_by("-held_on")
         ),
         earlier_episodes=[e for e in episodes if e is not current],
     )
@@ -205,7 +239,98 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     end = next((r.deadline for r in page.deadlines if r.deadline.key == "pre_proceedings_end"), None)
     page.projected_end = end.due_on if end else None
     page.timeline = _timeline(current)
+    page.minutes = _minutes_rows(current, page, today=today, calendar=calendar, soon=policy.due_soon_working_days)
     return page
+
+
+def _minutes_rows(episode: Episode, page: CasePage, *, today: dt.date, calendar: Any, soon: int) -> list[MinutesRow]:
+    """Every held meeting's minutes, each step with the deadline the council's policy sets for it.
+
+    Pre-proceedings meetings: `draft_minutes:<meeting>` and `approved_minutes:<meeting>` (approved
+    and circulated), numbered by meeting in the order held. LPMs: `lpm_minutes` (authorised and
+    circulated) for the deciding LPM, `approved_minutes:gateway_review` for reviews. Permanency
+    planning meetings have no policy deadline.
+    """
+    from django.urls import reverse
+
+    from meetings.models import LPMKind
+
+    by_key = {(r.deadline.key, r.deadline.occurrence): r.deadline for r in page.deadlines}
+
+    def step(label: str, done_on: dt.date | None, who: str, deadline: Deadline | None) -> MinutesStep:
+        item = MinutesStep(label, done_on, who)
+        if deadline is not None and deadline.due_on is not None:
+            item.due_on = deadline.due_on
+            if done_on is None:
+                item.status = deadline_status(
+                    state=DeadlineState.OPEN, due_on=deadline.due_on, today=today, calendar=calendar,
+                    due_soon_working_days=soon,
+                )  # fmt: skip
+            else:
+                item.status = "met" if done_on <= deadline.due_on else "met_late"
+            item.status_label = STATUS_LABELS.get(item.status, item.status)
+        return item
+
+    def steps(
+        record: Any, drafted: Deadline | None, approved: Deadline | None, circulated: Deadline | None
+    ) -> list[MinutesStep]:
+        drafted_by = f"by {record.minutes_drafted_by}" if record.minutes_drafted_by else ""
+        approved_by = f"by {record.minutes_approved_by}" if record.minutes_approved_by else ""
+        sent_to = f"to {record.minutes_circulated_to}" if record.minutes_circulated_to else ""
+        return [
+            step("Drafted", record.minutes_drafted_on, drafted_by, drafted),
+            step("Approved", record.minutes_approved_on, approved_by, approved),
+            step("Circulated", record.minutes_circulated_on, sent_to, circulated),
+        ]
+
+    rows: list[MinutesRow] = []
+    counts: dict[str, int] = {}
+    for meeting in sorted((m for m in episode.meetings.all() if m.held_on), key=lambda m: (m.held_on, m.pk)):
+        counts[meeting.kind] = n = counts.get(meeting.kind, 0) + 1
+        approved = by_key.get((f"approved_minutes:{meeting.kind}", n))
+        rows.append(
+            MinutesRow(
+                "meeting",
+                meeting.get_kind_display(),
+                meeting.held_on,
+                meeting.minutes_state,
+                reverse("meetings:meeting-minutes", args=[meeting.pk]),
+                steps(meeting, by_key.get((f"draft_minutes:{meeting.kind}", n)), approved, approved),
+            )
+        )
+    held_lpms = [x for x in episode.lpms.all() if x.held_on]
+    deciding = [x for x in held_lpms if x.kind != LPMKind.REVIEW and x.outcome]
+    decisive = max(deciding, key=lambda x: (x.held_on, x.pk), default=None)
+    reviews = 0
+    for lpm in sorted(held_lpms, key=lambda x: (x.held_on, x.pk)):
+        deadline = None
+        if lpm is decisive:
+            deadline = by_key.get(("lpm_minutes", 1))
+        elif lpm.kind == LPMKind.REVIEW:
+            reviews += 1
+            deadline = by_key.get(("approved_minutes:gateway_review", reviews))
+        rows.append(
+            MinutesRow(
+                "lpm",
+                lpm.get_kind_display(),
+                lpm.held_on,
+                lpm.minutes_state,
+                reverse("meetings:lpm-minutes", args=[lpm.pk]),
+                steps(lpm, None, deadline, deadline),
+            )
+        )
+    for ppm in page.permanency_meetings:
+        rows.append(
+            MinutesRow(
+                "ppm",
+                f"Permanency planning meeting for {ppm.child.first_name}",
+                ppm.held_on,
+                ppm.minutes_state,
+                reverse("meetings:ppm-minutes", args=[ppm.pk]),
+                steps(ppm, None, None, None),
+            )
+        )
+    return sorted(rows, key=lambda r: r.held_on or dt.date.max)
 
 
 def _timeline(episode: Episode) -> list[TimelineEntry]:

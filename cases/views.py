@@ -69,6 +69,8 @@ LPM_ROLES = frozenset(
         R.LEGAL_ADVISER,
     }
 )
+# Who records permanency planning meetings (003); meetings.views.PPM_ROLES is the same set.
+PPM_WRITERS = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT})
 MEETING_ROLES = frozenset(
     {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
 )
@@ -157,6 +159,7 @@ def family_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "can_record_advice": user.has_role(R.LEGAL_ADVISER, R.HEAD_OF_SERVICE),
             "can_edit_lpm": can_edit and user.has_role(*LPM_ROLES),
             "can_edit_meetings": can_edit and user.has_role(*MEETING_ROLES),
+            "can_edit_ppm": can_edit and user.has_role(*PPM_WRITERS),
         },
     )
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from accounts.models import User
 from accounts.roles import Role
 from cases.forms import StaffChoiceField, staff_with
 from cases.models import Child
@@ -167,9 +168,6 @@ class MeetingForm(GOVUKForm):
         help_text="One person per line, with their role",
     )
     plan_agreed = forms.BooleanField(label="The written pre-proceedings plan was agreed", required=False)
-    minutes_drafted_on = UKDateField(label="date minutes were drafted", required=False)
-    minutes_approved_on = UKDateField(label="date minutes were approved", required=False)
-    minutes_circulated_on = UKDateField(label="date minutes were circulated", required=False)
     submit_label = "Save the meeting"
 
     def __init__(self, *args: Any, kind: str = MeetingKind.REVIEW, **kwargs: Any) -> None:
@@ -177,6 +175,38 @@ class MeetingForm(GOVUKForm):
         model_choice(self, "chair").queryset = staff_with(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE)
         if kind != MeetingKind.INITIAL:
             del self.fields["plan_agreed"]
+
+
+class MinutesForm(GOVUKForm):
+    """The minutes of any meeting, step by step: drafted, approved, circulated."""
+
+    minutes_drafted_on = UKDateField(label="date the minutes were drafted", required=False)
+    minutes_drafted_by = StaffChoiceField(
+        label="Who drafted them", queryset=None, required=False, help_text="Leave blank if it was you"
+    )  # type: ignore[arg-type]
+    minutes_approved_on = UKDateField(label="date the minutes were approved", required=False)
+    minutes_approved_by = StaffChoiceField(
+        label="Who approved them",
+        queryset=None,
+        required=False,
+        help_text="Usually the chair. Leave blank if it was you",
+    )  # type: ignore[arg-type]
+    minutes_circulated_on = UKDateField(label="date the minutes were circulated", required=False)
+    minutes_circulated_to = forms.CharField(
+        label="Who they were sent to",
+        widget=forms.Textarea,
+        max_length=2000,
+        required=False,
+        help_text="For example, both parents and their solicitors, the independent reviewing officer",
+        error_messages={"max_length": "Who they were sent to must be 2,000 characters or fewer"},
+    )
+    submit_label = "Save the minutes"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+        self.fields["minutes_drafted_by"].queryset = staff  # type: ignore[attr-defined]
+        self.fields["minutes_approved_by"].queryset = staff  # type: ignore[attr-defined]
 
 
 class PermanencyForm(GOVUKForm):

@@ -13,6 +13,60 @@ from plo_tracker.models import Versioned
 USER = settings.AUTH_USER_MODEL
 
 
+class MinutesWorkflow(models.Model):
+    """Minutes of any meeting: drafted (by whom), approved (by whom), circulated (to whom).
+
+    Each step has a policy deadline (timescales.md §2 `draft_minutes`, `approved_minutes`,
+    `lpm_minutes`), worked out by the engine from the date the meeting was held.
+    """
+
+    minutes_drafted_on = models.DateField(null=True, blank=True)
+    minutes_drafted_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    minutes_approved_on = models.DateField(null=True, blank=True)
+    minutes_approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    minutes_circulated_on = models.DateField(null=True, blank=True)
+    minutes_circulated_to = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def minutes_state(self) -> str:
+        """Where the minutes are, in words."""
+        if self.minutes_circulated_on:
+            return "Circulated"
+        if self.minutes_approved_on:
+            return "Approved, not yet circulated"
+        if self.minutes_drafted_on:
+            return "Drafted, waiting for approval"
+        return "Not yet drafted"
+
+
+def minutes_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """The minutes steps in order, where both dates of a pair are recorded (a database backstop)."""
+    return [
+        models.CheckConstraint(
+            name=f"{prefix}_minutes_approved_after_drafted",
+            condition=Q(minutes_approved_on__isnull=True)
+            | Q(minutes_drafted_on__isnull=True)
+            | Q(minutes_approved_on__gte=F("minutes_drafted_on")),
+        ),
+        models.CheckConstraint(
+            name=f"{prefix}_minutes_circulated_after_approved",
+            condition=Q(minutes_circulated_on__isnull=True)
+            | Q(minutes_approved_on__isnull=True)
+            | Q(minutes_circulated_on__gte=F("minutes_approved_on")),
+        ),
+        models.CheckConstraint(
+            name=f"{prefix}_minutes_circulated_to_someone",
+            condition=Q(minutes_circulated_on__isnull=True)
+            | ~Q(minutes_circulated_to="")
+            # Circulation dates recorded before the workflow kept who they went to.
+            | Q(minutes_drafted_on__isnull=True),
+        ),
+    ]
+
+
 class Recommendation(models.TextChoices):
     PRE_PROCEEDINGS = "pre_proceedings", "Start pre-proceedings"
     ISSUE = "issue", "Issue care proceedings"
@@ -132,7 +186,7 @@ class LPMOutcome(models.TextChoices):
 
 
 @pghistory.track()
-class LPM(Versioned):
+class LPM(Versioned, MinutesWorkflow):
     """A legal planning meeting or legal gateway panel listing for an episode, and its outcome."""
 
     episode = models.ForeignKey("cases.Episode", on_delete=models.PROTECT, related_name="lpms")
@@ -165,6 +219,12 @@ class LPM(Versioned):
                 condition=Q(minutes_circulated_on__isnull=True)
                 | (Q(held_on__isnull=False) & Q(minutes_circulated_on__gte=F("held_on"))),
             ),
+            models.CheckConstraint(
+                name="lpm_minutes_drafted_after_held",
+                condition=Q(minutes_drafted_on__isnull=True)
+                | (Q(held_on__isnull=False) & Q(minutes_drafted_on__gte=F("held_on"))),
+            ),
+            *minutes_constraints("lpm"),
         ]
 
     def __str__(self) -> str:
@@ -194,7 +254,7 @@ class MeetingKind(models.TextChoices):
 
 
 @pghistory.track()
-class Meeting(Versioned):
+class Meeting(Versioned, MinutesWorkflow):
     """A pre-proceedings meeting with parents and their solicitors, and its minutes workflow."""
 
     episode = models.ForeignKey("cases.Episode", on_delete=models.PROTECT, related_name="meetings")
@@ -204,10 +264,6 @@ class Meeting(Versioned):
     chair = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     attendees = models.TextField(blank=True, help_text="One person per line, with their role")
     plan_agreed = models.BooleanField("written pre-proceedings plan agreed", default=False)
-    minutes_drafted_on = models.DateField(null=True, blank=True)
-    minutes_approved_on = models.DateField(null=True, blank=True)
-    minutes_approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    minutes_circulated_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["held_on", "scheduled_for", "id"]
@@ -229,6 +285,12 @@ class Meeting(Versioned):
                 name="minutes_circulated_after_approved",
                 condition=Q(minutes_circulated_on__isnull=True)
                 | (Q(minutes_approved_on__isnull=False) & Q(minutes_circulated_on__gte=F("minutes_approved_on"))),
+            ),
+            models.CheckConstraint(
+                name="meeting_minutes_circulated_to_someone",
+                condition=Q(minutes_circulated_on__isnull=True)
+                | ~Q(minutes_circulated_to="")
+                | Q(minutes_drafted_by__isnull=True),  # circulations recorded before the workflow kept who
             ),
             models.UniqueConstraint(
                 fields=["episode", "kind"],
@@ -255,7 +317,7 @@ class PlanOption(models.TextChoices):
 
 
 @pghistory.track()
-class PermanencyPlanningMeeting(Versioned):
+class PermanencyPlanningMeeting(Versioned, MinutesWorkflow):
     """A permanency planning meeting for a child who may not return home (003)."""
 
     family = models.ForeignKey("cases.Family", on_delete=models.PROTECT, related_name="permanency_meetings")
@@ -276,6 +338,11 @@ class PermanencyPlanningMeeting(Versioned):
                 name="ppm_review_after_meeting",
                 condition=Q(next_review_on__isnull=True) | Q(next_review_on__gt=F("held_on")),
             ),
+            models.CheckConstraint(
+                name="ppm_minutes_drafted_after_meeting",
+                condition=Q(minutes_drafted_on__isnull=True) | Q(minutes_drafted_on__gte=F("held_on")),
+            ),
+            *minutes_constraints("ppm"),
         ]
 
     def __str__(self) -> str:

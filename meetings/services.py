@@ -443,6 +443,95 @@ def meeting_update(
     return meeting
 
 
+# --- Minutes of any meeting -------------------------------------------------------------------
+
+MinutedRecord = LPM | Meeting | PermanencyPlanningMeeting
+MINUTES_FIELDS = (
+    "minutes_drafted_on",
+    "minutes_drafted_by",
+    "minutes_approved_on",
+    "minutes_approved_by",
+    "minutes_circulated_on",
+    "minutes_circulated_to",
+)
+
+
+@transaction.atomic
+def minutes_record(
+    *,
+    record: MinutedRecord,
+    expected_version: int | None,
+    by: User,
+    today: dt.date | None = None,
+    **changes: Any,
+) -> MinutedRecord:
+    """Record the minutes of a meeting step by step: drafted (by), approved (by), circulated (to).
+
+    Each step needs the one before it; dates are in order and not in the future. Whoever saves
+    a step without naming someone else is recorded as its author or approver. The episode's
+    deadlines (draft_minutes, approved_minutes, lpm_minutes) are worked out again.
+    """
+    today = _today(today)
+    unknown = set(changes) - set(MINUTES_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a minutes field: {sorted(unknown)}")
+    merged = {f: getattr(record, f) for f in MINUTES_FIELDS}
+    merged.update(changes)
+    if merged["minutes_circulated_to"]:
+        merged["minutes_circulated_to"] = merged["minutes_circulated_to"].strip()
+    drafted, approved, circulated = (
+        merged["minutes_drafted_on"],
+        merged["minutes_approved_on"],
+        merged["minutes_circulated_on"],
+    )
+    errors: dict[str, list[str]] = {}
+    held = record.held_on
+    if held is None and drafted:
+        errors.setdefault("minutes_drafted_on", []).append("Record the date the meeting was held first")
+    for field, value, what in (
+        ("minutes_drafted_on", drafted, "The date the minutes were drafted"),
+        ("minutes_approved_on", approved, "The date the minutes were approved"),
+        ("minutes_circulated_on", circulated, "The date the minutes were circulated"),
+    ):
+        not_in_future(errors, field, value, today, what)
+    not_before(errors, "minutes_drafted_on", drafted, held, "The date the minutes were drafted", "the meeting")
+    not_before(
+        errors, "minutes_approved_on", approved, drafted, "The date the minutes were approved", "the date drafted"
+    )
+    not_before(
+        errors,
+        "minutes_circulated_on",
+        circulated,
+        approved,
+        "The date the minutes were circulated",
+        "the date approved",
+    )
+    if approved and not drafted:
+        errors.setdefault("minutes_drafted_on", []).append("Enter the date the minutes were drafted before approval")
+    if circulated and not approved:
+        errors.setdefault("minutes_approved_on", []).append(
+            "Enter the date the minutes were approved before they went out"
+        )
+    if circulated and not merged["minutes_circulated_to"]:
+        errors.setdefault("minutes_circulated_to", []).append("Enter who the minutes were sent to")
+    if not circulated and merged["minutes_circulated_to"]:
+        errors.setdefault("minutes_circulated_on", []).append("Enter the date the minutes were sent")
+    raise_if(errors)
+    if drafted and not merged["minutes_drafted_by"]:
+        merged["minutes_drafted_by"] = by
+    if approved and not merged["minutes_approved_by"]:
+        merged["minutes_approved_by"] = by
+    if not drafted:
+        merged["minutes_drafted_by"] = None
+    if not approved:
+        merged["minutes_approved_by"] = None
+    record = save_versioned(record, expected_version=expected_version, changes=merged)
+    episode = getattr(record, "episode", None)
+    if episode is not None:
+        deadlines_recompute(episode=lock_episode(episode), today=today)
+    return record
+
+
 # --- Permanency planning ---------------------------------------------------------------------
 
 

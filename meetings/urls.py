@@ -13,5 +13,8 @@ urlpatterns = [
     path("lpms/<int:pk>/legal-advice/", views.legal_advice, name="legal-advice"),
     path("episodes/<int:pk>/meetings/add/", views.meeting_add, name="meeting-add"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
+    path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting-minutes"),
+    path("lpms/<int:pk>/minutes/", views.lpm_minutes, name="lpm-minutes"),
     path("families/<int:pk>/permanency/add/", views.ppm_add, name="ppm-add"),
+    path("permanency/<int:pk>/minutes/", views.ppm_minutes, name="ppm-minutes"),
 ]

@@ -23,10 +23,11 @@ from .forms import (
     LPMEditForm,
     LPMRequestForm,
     MeetingForm,
+    MinutesForm,
     OutcomeForm,
     PermanencyForm,
 )
-from .models import LPM, LPMKind, LPMRequest, Meeting, MeetingKind
+from .models import LPM, LPMKind, LPMRequest, Meeting, MeetingKind, PermanencyPlanningMeeting
 
 R = Role
 REQUEST_ROLES = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE})
@@ -217,16 +218,7 @@ class LegalAdviceRecord(LPMStep):
         )
 
 
-_MEETING_FIELDS = [
-    "scheduled_for",
-    "held_on",
-    "chair",
-    "attendees",
-    "plan_agreed",
-    "minutes_drafted_on",
-    "minutes_approved_on",
-    "minutes_circulated_on",
-]
+_MEETING_FIELDS = ["scheduled_for", "held_on", "chair", "attendees", "plan_agreed"]
 
 
 class MeetingAdd(StepView):
@@ -271,6 +263,46 @@ class MeetingEdit(StepView):
         )
 
 
+class MinutesEdit(StepView):
+    """The minutes of one meeting of any kind: drafted (by), approved (by), circulated (to)."""
+
+    form_class = MinutesForm
+    success_message = "The minutes have been saved"
+    model: type[Any] = Meeting
+
+    def get_family_and_object(self) -> tuple[Any, Any]:
+        record = get_object_or_404(self.model, pk=self.kwargs["pk"])
+        family_id = record.family_id if isinstance(record, PermanencyPlanningMeeting) else record.episode.family_id
+        return selectors.family_get(self.request.user, family_id), record  # type: ignore[arg-type]
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        held = f" held on {self.obj.held_on:%-d %b %Y}" if self.obj.held_on else ""
+        name = (
+            "Permanency planning meeting"
+            if isinstance(self.obj, PermanencyPlanningMeeting)
+            else self.obj.get_kind_display()
+        )
+        return f"Minutes: {name}{held}"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in services.MINUTES_FIELDS}}
+
+    def perform(self, form: Any) -> Any:
+        d = {k: form.cleaned_data[k] for k in services.MINUTES_FIELDS}
+        return services.minutes_record(
+            record=self.obj, expected_version=form.cleaned_data["version"], by=self.request.user, **d
+        )
+
+
+class LPMMinutesEdit(MinutesEdit):
+    model = LPM
+
+
+class PermanencyMinutesEdit(MinutesEdit):
+    model = PermanencyPlanningMeeting
+
+
 class PermanencyAdd(StepView):
     form_class = PermanencyForm
     title = "Record a permanency planning meeting"
@@ -304,4 +336,7 @@ lpm_edit = allow(LPM_ROLES)(LPMEdit.as_view())
 legal_advice = allow(ADVICE_ROLES)(LegalAdviceRecord.as_view())
 meeting_add = allow(MEETING_ROLES)(MeetingAdd.as_view())
 meeting_edit = allow(MEETING_ROLES)(MeetingEdit.as_view())
+meeting_minutes = allow(MEETING_ROLES)(MinutesEdit.as_view())
+lpm_minutes = allow(LPM_ROLES)(LPMMinutesEdit.as_view())
+ppm_minutes = allow(PPM_ROLES)(PermanencyMinutesEdit.as_view())
 ppm_add = allow(PPM_ROLES)(PermanencyAdd.as_view())

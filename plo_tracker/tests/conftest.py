@@ -63,6 +63,17 @@ def world(make_user, team):
         instructed_on=dt.date(2027, 1, 8),
         due_on=dt.date(2027, 3, 1),
     )
+    ppm = ms.permanency_meeting_record(
+        family=family,
+        child=child,
+        organised_by=sw,
+        chair=tm,
+        held_on=dt.date(2027, 1, 9),
+        options_considered=["return_home", "kinship"],
+        preferred_option="return_home",
+        by=sw,
+        today=today,
+    )
     issued_family, *_, issued_request, _ = journey("Court family", "issue")
     from tracker_meetings import services as ts
     from tracker_meetings.models import AgendaItem, TrackerMeeting
@@ -120,5 +131,8 @@ def world(make_user, team):
             "tracker_meetings:item": item.pk,
             "tracker_meetings:action-add": item.pk,
             "tracker_meetings:action-done": action.pk,
+            "meetings:ppm-minutes": ppm.pk,
+            "meetings:meeting-minutes": meeting.pk,
+            "meetings:lpm-minutes": lpm.pk,
         },
     }

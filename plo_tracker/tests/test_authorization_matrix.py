@@ -126,6 +126,23 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     )
     * 2,
     "meetings:ppm-add": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT},) * 2,
+    "meetings:ppm-minutes": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT},) * 2,
+    "meetings:meeting-minutes": (
+        {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},
+    )
+    * 2,
+    "meetings:lpm-minutes": (
+        {
+            R.TEAM_MANAGER,
+            R.SERVICE_MANAGER,
+            R.HEAD_OF_SERVICE,
+            R.ASSISTANT_DIRECTOR,
+            R.COURT_LIAISON_OFFICER,
+            R.BUSINESS_SUPPORT,
+            R.LEGAL_ADVISER,
+        },
+    )
+    * 2,
     "deadlines:team-dashboard": ({R.TEAM_MANAGER, R.SERVICE_MANAGER}, NONE),
     "deadlines:tracker": (READERS - {R.SOCIAL_WORKER}, NONE),
     "deadlines:tracker-print": (READERS - {R.SOCIAL_WORKER}, NONE),
