@@ -183,14 +183,14 @@ class MinutesForm(GOVUKForm):
     minutes_drafted_on = UKDateField(label="date the minutes were drafted", required=False)
     minutes_drafted_by = StaffChoiceField(
         label="Who drafted them", queryset=None, required=False, help_text="Leave blank if it was you"
-    )  # type: ignore[arg-type]
+    )
     minutes_approved_on = UKDateField(label="date the minutes were approved", required=False)
     minutes_approved_by = StaffChoiceField(
         label="Who approved them",
         queryset=None,
         required=False,
         help_text="Usually the chair. Leave blank if it was you",
-    )  # type: ignore[arg-type]
+    )
     minutes_circulated_on = UKDateField(label="date the minutes were circulated", required=False)
     minutes_circulated_to = forms.CharField(
         label="Who they were sent to",

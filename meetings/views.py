@@ -273,7 +273,7 @@ class MinutesEdit(StepView):
     def get_family_and_object(self) -> tuple[Any, Any]:
         record = get_object_or_404(self.model, pk=self.kwargs["pk"])
         family_id = record.family_id if isinstance(record, PermanencyPlanningMeeting) else record.episode.family_id
-        return selectors.family_get(self.request.user, family_id), record  # type: ignore[arg-type]
+        return selectors.family_get(self.request.user, family_id), record
 
     @property
     def title(self) -> str:  # type: ignore[override]

@@ -5,7 +5,7 @@ import pgtrigger.migrations
 from django.db import migrations, models
 
 
-def _reason_for_earlier_deliveries(apps, schema_editor):  # type: ignore[no-untyped-def]
+def _reason_for_earlier_deliveries(apps, schema_editor):
     """Deliveries recorded before addresses were kept say so, rather than inventing an address."""
     LetterDelivery = apps.get_model("cases", "LetterDelivery")
     LetterDelivery.objects.filter(method="Hand delivered", address="", no_address_reason="").update(
