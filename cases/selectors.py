@@ -158,9 +158,7 @@ def _episode_queryset() -> QuerySet[Episode]:
             "lpms",
             queryset=LPM.objects.select_related(
                 "chair", "legal_advice", "legal_advice__recorded_by", "minutes_drafted_by", "minutes_approved_by"
-            ).order_by(
-                "panel_date", "id"
-            ),
+            ).order_by("panel_date", "id"),
         ),
         Prefetch(
             "meetings",
