@@ -17,18 +17,38 @@ from accounts.models import User
 from cases.models import Episode
 from cases.selectors import families_visible_to
 from conftest import axe_violations, sign_in
+from deadlines.models import Deadline, DeadlineState
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Not transactional: the tests only read the demo, which the module fixture below commits once.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 TODAY = dt.date(2026, 11, 23)  # a Monday
 PASSWORD = "demo-password-2026"
 
 
-@pytest.fixture
-def demo(live_server):
-    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=True):
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo council, built once for this file and committed, with a web server of its own.
+
+    Building the demo takes a while, so the screens below share one copy. pytest-django's
+    live_server would make every test transactional and empty the database after each one, so
+    this file runs its own server thread; the database is emptied when the file is done.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=True),
+    ):
         call_command("demo_data", today=TODAY, verbosity=0)
-        yield live_server.url
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+        try:
+            yield server.url
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)
 
 
 def _references(page) -> set[str]:
@@ -49,9 +69,15 @@ def test_the_team_manager_sees_their_teams_cases(page, demo):
     shown = _references(page)
     theirs = _open_references(tm, family__team=tm.team)
     others = _open_references(tm) - theirs
-    assert shown and shown <= theirs | set(
-        Episode.objects.filter(family__team=tm.team).values_list("family__reference", flat=True)
+    # The overdue table lists exactly the team's families with a deadline past its date.
+    late = set(
+        Deadline.objects.filter(
+            episode__family__reference__in=theirs, state=DeadlineState.OPEN, due_on__lt=TODAY
+        ).values_list("episode__family__reference", flat=True)
     )
+    overdue_table = set(re.findall(r"PLO-\d{4}-\d{3}", page.inner_text("[data-testid=overdue]")))
+    assert late and overdue_table == late
+    assert shown <= set(Episode.objects.filter(family__team=tm.team).values_list("family__reference", flat=True))
     assert not shown & others
     assert axe_violations(page) == []
 

@@ -189,7 +189,12 @@ def test_the_admin_lists_the_calendar_but_no_case_data(administrator, episode):
     assert page.status_code == 200
     text = page.content.decode()
     assert "29 Dec 2026" in text and "Tuesday" in text and "Offices closed" in text
-    assert administrator.get(reverse("admin:deadlines_closureday_changelist"), {"q": "Christmas"}).status_code == 200
+    ClosureDay.objects.create(date=dt.date(2027, 2, 1), reason="Staff training day")
+    found = administrator.get(reverse("admin:deadlines_closureday_changelist"), {"q": "Christmas"})
+    text = found.content.decode()
+    assert found.status_code == 200
+    assert "Offices closed" in text and "29 Dec 2026" in text
+    assert "Staff training" not in text and "1 Feb 2027" not in text
     index = administrator.get(reverse("admin:index")).content.decode()
     assert "Closure days" in index and "Extra bank holidays" in index
     # Privacy: administrators run the system; children's records stay out of the admin.

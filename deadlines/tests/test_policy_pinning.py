@@ -120,12 +120,36 @@ def test_the_loader_accepts_archive_file_names_and_does_not_offer_them_as_polici
     assert available_policies() == ["gloucestershire", "pre_action_flowchart", "st_helens", "standard", "sutton"]
 
 
+def archive_problems(archive: Path) -> list[str]:
+    """What is wrong in an archive folder: policy_for trusts the file name, so name and version
+    must match it, and an archived version must be an older one of a current policy."""
+    problems = []
+    for path in sorted(archive.glob("*.toml")):
+        policy = load_policy(path)
+        if path.stem != f"{policy.name}-{policy.version}":
+            problems.append(f"{path.name}: holds {policy.name} {policy.version}")
+        elif policy.name not in available_policies():
+            problems.append(f"{path.name}: no current policy {policy.name}")
+        elif load_policy(policy.name).version == policy.version:
+            problems.append(f"{path.name}: same version as the current file")
+    return problems
+
+
 def test_every_archived_policy_is_an_older_version_named_after_itself():
-    """Guards the real archive: policy_for trusts the file name, so name and version must match it."""
+    """Guards the real archive (which may hold no file yet: then there is nothing wrong in it)."""
     assert (ARCHIVE / "README.md").is_file()
     assert ARCHIVE == BUNDLED / "archive"
-    for path in sorted(ARCHIVE.glob("*.toml")):
-        policy = load_policy(path)
-        assert path.stem == f"{policy.name}-{policy.version}", path
-        assert policy.name in available_policies(), f"{path}: no current policy {policy.name!r}"
-        assert load_policy(policy.name).version != policy.version, f"{path}: same version as the current file"
+    assert archive_problems(ARCHIVE) == []
+
+
+def test_the_archive_check_passes_a_proper_release_and_names_each_mistake(policy_dir):
+    archive = policy_dir / "archive"
+    release_new_gloucestershire(policy_dir)
+    assert [p.name for p in archive.glob("*.toml")] == ["gloucestershire-2026.1.toml"]
+    assert archive_problems(archive) == []
+    shutil.copy(archive / "gloucestershire-2026.1.toml", archive / "gloucestershire-2025.1.toml")
+    shutil.copy(policy_dir / "gloucestershire.toml", archive / "gloucestershire-2027.1.toml")
+    assert archive_problems(archive) == [
+        "gloucestershire-2025.1.toml: holds gloucestershire 2026.1",
+        "gloucestershire-2027.1.toml: same version as the current file",
+    ]

@@ -43,6 +43,13 @@ def test_a_team_manager_sees_their_teams_deadlines_alerts_and_workers(client, pe
     start_pre_proceedings(
         family(people, name="Hidden family", reference="PLO-00004", restricted=True, sw=second_sw), people
     )
+    # Decided on Mon 11 Jan: its letter is due Mon 18 Jan, the next working day but one.
+    start_pre_proceedings(
+        family(people, name="Dawson family", reference="PLO-00005", sw=second_sw),
+        people,
+        decision=dt.date(2027, 1, 11),
+        today=TODAY,
+    )
     cs.assessment_create(
         episode=ours,
         kind="parenting",
@@ -62,16 +69,28 @@ def test_a_team_manager_sees_their_teams_deadlines_alerts_and_workers(client, pe
     assert "Other family" not in html
     # The TM is named on the restricted family, so it shows; see the hidden test below.
     families = {d["episode__family__reference"] for d in dash.overdue}
-    assert families == {"PLO-00001", "PLO-00002", "PLO-00004"}
+    assert families == {"PLO-00001", "PLO-00002", "PLO-00004", "PLO-00005"}
     letters = [d for d in dash.overdue if d["label"].startswith("Letter")]
     assert all(d["days_late"] == 1 for d in letters)
-    assert {d["status"] for d in dash.due_soon} <= {"due_today", "due_soon"}
+    soon = sorted((d["episode__family__reference"], d["label"], d["status"]) for d in dash.due_soon)
+    # D + 4 working days is today for the minutes; the letter (D + 5) is due on Monday.
+    assert soon == [
+        ("PLO-00005", "LPM minutes authorised and circulated", "due_today"),
+        ("PLO-00005", "Letter before proceedings delivered to parents", "due_soon"),
+    ]
     assert [a["episode__family__reference"] for a in dash.assessments] == ["PLO-00001"]
     assert dash.assessments[0]["days_late"] == 2
     workers = {w.name: w for w in dash.workers}
-    assert workers["Sam Worker"].episodes == 1 and workers["Sue Second"].episodes == 2
+    assert workers["Sam Worker"].episodes == 1 and workers["Sue Second"].episodes == 3
     assert workers["Sam Worker"].assessments_overdue == 1
-    assert workers["Sam Worker"].overdue == dash.rows[0].overdue_count or workers["Sam Worker"].overdue > 0
+    # Sam's one case is late with the outcome on record (D + 1), the minutes (D + 4) and the letter (D + 5).
+    sams_overdue = [d["label"] for d in dash.overdue if d["episode__family__reference"] == "PLO-00001"]
+    assert sams_overdue == [
+        "LPM outcome recorded on the child's record",
+        "LPM minutes authorised and circulated",
+        "Letter before proceedings delivered to parents",
+    ]
+    assert workers["Sam Worker"].overdue == 3
     assert workers["Sam Worker"].alerts > 0
     assert dash.alerts_total > 0 and dash.alerts
     assert "Ashworth family" in html and 'data-testid="workers"' in html

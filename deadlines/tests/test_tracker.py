@@ -146,12 +146,74 @@ def test_filters_search_and_sort(client_as, people, travel, make_user):
     assert sorted(refs(client.get(URL, {"team": "nope", "q": "family"}))) == ["PLO-00031", "PLO-00032"]
 
 
-def test_every_column_sorts(client_as, people, travel):
-    start_pre_proceedings(family(people, reference="PLO-00041"), people)
+# What each sortable column shows, read straight off the row (not through the view's own sort keys).
+COLUMN_VALUES = {
+    "rag": lambda r: ["red", "amber", "green"].index(r.rag),
+    "family": lambda r: r.family_name.lower(),
+    "worker": lambda r: r.social_worker.lower(),
+    "week": lambda r: r.week,
+    "decision": lambda r: r.decision_date,
+    "next_meeting": lambda r: r.next_meeting,
+    "next_due": lambda r: r.next_due,
+    "assessments": lambda r: r.assessments_outstanding,
+}
+
+
+def test_every_column_sorts(client_as, people, travel, make_user):
+    """Each column's link orders the rows by what that column shows, empty cells last, both ways."""
+    south = TeamFactory.create(name="Safeguarding Team South")
+    olive = make_user(Role.SOCIAL_WORKER, team=south, first_name="Olive", last_name="Other")
+    kai = make_user(Role.SOCIAL_WORKER, first_name="Kai", last_name="Keane")
+    first = start_pre_proceedings(
+        family(people, name="Carter family", reference="PLO-00043", children=(("Cy", "Carter"),)),
+        people,
+        decision=D - dt.timedelta(days=7),
+    )
+    second = start_pre_proceedings(
+        family(
+            people,
+            name="Ashworth family",
+            reference="PLO-00041",
+            children=(("Amy", "Ashworth"), ("Zed", "Ashworth")),
+            sw=olive,
+            team=south,
+        ),
+        people,
+    )
+    start_pre_proceedings(
+        family(people, name="Brown family", reference="PLO-00042", children=(("Bo", "Brown"),), sw=kai),
+        people,
+        decision=D + dt.timedelta(days=7),
+    )
+    deliver_letter(first, people, on=dt.date(2027, 1, 5))
+    deliver_letter(second, people, on=dt.date(2027, 1, 12))
+    hold_initial_meeting(first, people, on=dt.date(2027, 1, 18), today=TODAY)
+    cs.assessment_create(
+        episode=second,
+        kind="parenting",
+        provider="Parenting Co",
+        instructed_on=dt.date(2027, 1, 12),
+        due_on=dt.date(2027, 3, 1),
+        by=people.sw,
+        today=TODAY,
+    )
     client = client_as(Role.COURT_LIAISON_OFFICER)
-    response = client.get(URL)
-    for link in response.context["sort_links"]:
-        assert client.get(URL + link["href"]).status_code == 200
+
+    links = client.get(URL).context["sort_links"]
+    assert {link["key"] for link in links} == set(COLUMN_VALUES)
+    varied = set()
+    for link in links:
+        key, shown = link["key"], COLUMN_VALUES[link["key"]]
+        ascending = [shown(r) for r in client.get(URL + link["href"]).context["rows"]]
+        descending = [shown(r) for r in client.get(URL, {"sort": key, "dir": "desc"}).context["rows"]]
+        for values, backwards in ((ascending, False), (descending, True)):
+            present = [v for v in values if v is not None]
+            assert values == present + [None] * (len(values) - len(present)), (key, values)  # empty cells last
+            assert present == sorted(present, reverse=backwards), (key, backwards, values)
+        if len({v for v in ascending if v is not None}) > 1:
+            varied.add(key)
+    # The three families differ in these columns, so each of them really was put in order.
+    assert varied >= {"family", "worker", "week", "decision", "next_due", "assessments"}
 
 
 def test_csv_and_xlsx_exports_escape_formulas_and_leave_out_legal_advice(client_as, people, travel):

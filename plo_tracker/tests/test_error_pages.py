@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import OperationalError
 from django.test import Client
-from django.urls import path
+from django.urls import path, reverse
 
 from accounts.access import allow
 from accounts.roles import ALL_STAFF, Role
@@ -36,8 +36,17 @@ def test_missing_page(client_as):
 
 
 def test_forbidden_page(client_as):
-    response = client_as(Role.SOCIAL_WORKER).post("/admin/accounts/user/add/")
-    assert response.status_code in (302, 403)
+    """A page the role may not use says so in the product's own layout, and leaks nothing."""
+    client = client_as(Role.SOCIAL_WORKER)
+    response = client.get(reverse("deadlines:weekly"))  # the head of service's screen
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "You do not have access to this page" in html and "app.css" in html
+    assert "Weekly tracker" not in html.split("<main", 1)[1]
+    assert "Traceback" not in html
+    # The admin site is not for case workers: it sends them to sign in as staff, it shows no form.
+    response = client.post("/admin/accounts/user/add/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
     response = client_as(Role.READ_ONLY).get("/accounts/sign-out/")
     assert response.status_code == 405
 
