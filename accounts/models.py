@@ -13,7 +13,7 @@ from .roles import LABEL_TO_ROLE, Role
 
 
 class ServiceArea(models.Model):
-    """A group of teams run by one or more service managers (shared/domain/README.md "Who uses it")."""
+    """A group of teams run by one or more service managers (docs/domain.md "Who uses it")."""
 
     name = models.CharField(max_length=120, unique=True)
     managers: models.ManyToManyField[User, Any] = models.ManyToManyField(

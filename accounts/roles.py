@@ -1,4 +1,4 @@
-"""Staff roles (shared/domain/README.md "Who uses it"), held as Django groups."""
+"""Staff roles (docs/domain.md "Who uses it"), held as Django groups."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ SERVICE_WIDE: frozenset[Role] = frozenset(
 # service, and the team managers of that case (checked per record).
 LEGAL_ADVICE_ROLES: frozenset[Role] = frozenset({Role.LEGAL_ADVISER, Role.HEAD_OF_SERVICE})
 
-# Who works from which screen (shared/domain/README.md "Who uses it"); views and navigation share these.
+# Who works from which screen (docs/domain.md "Who uses it"); views and navigation share these.
 TEAM_DASHBOARD_ROLES: frozenset[Role] = frozenset({Role.TEAM_MANAGER, Role.SERVICE_MANAGER})
 TRACKER_ROLES: frozenset[Role] = CASE_READERS - {Role.SOCIAL_WORKER}
 WEEKLY_ROLES: frozenset[Role] = frozenset({Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER})

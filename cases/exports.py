@@ -1,4 +1,4 @@
-"""The national pre-proceedings data items (shared/domain/national-dataset.md) as CSV."""
+"""The national pre-proceedings data items (docs/national-dataset.md) as CSV."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")  # UK dates (CONVENTIONS "Dates and time")
+        return value.strftime("%d/%m/%Y")  # UK dates (docs/conventions.md "Words, dates and time")
     return safe_cell(value)
 
 

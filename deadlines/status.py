@@ -1,4 +1,4 @@
-"""The status of a stored deadline on a given day (shared/domain/README.md "What the product must know")."""
+"""The status of a stored deadline on a given day (docs/timescales.md §1, "Status")."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ of the same name) publishes whatever is pending, oldest first, under `SELECT ...
 LOCKED`, so two flushers (two beats, or a flush racing a request) never send one row twice.
 
 A crash between the publish and the commit that marks the row sent publishes it again later:
-delivery is at least once, which is safe because every task is idempotent (CONVENTIONS.md).
+delivery is at least once, which is safe because every task is idempotent (docs/conventions.md).
 """
 
 from __future__ import annotations

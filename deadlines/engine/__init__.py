@@ -1,4 +1,4 @@
-"""PLO Tracker deadline engine: pure Python, no Django (shared/CONVENTIONS.md).
+"""PLO Tracker deadline engine: pure Python, no Django (docs/conventions.md).
 
 Working-day calendar (timescales.md §1), rules and council policies as data (§2, §3), and the
 timetable of an episode's milestones with their statuses.

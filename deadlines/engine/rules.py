@@ -56,7 +56,7 @@ MILESTONE_KEYS: Mapping[str, str] = MappingProxyType(
 #: the end of pre-proceedings, 004 "Concluding the process"). ``None`` means no decision yet.
 OUTCOMES: tuple[str, ...] = ("initiate", "issue", "defer", "nfa", "step_down")
 
-#: Roles a milestone can be the responsibility of (shared/domain/README.md "Who uses it").
+#: Roles a milestone can be the responsibility of (docs/domain.md "Who uses it").
 ROLES: frozenset[str] = frozenset(
     {
         "social_worker",

@@ -26,7 +26,7 @@ _MAX_OCCURRENCES = 100  # a recurring meeting every week for two years; guards b
 
 
 class Status(StrEnum):
-    """Derived status of a deadline (shared/domain/README.md "What the product must know")."""
+    """Derived status of a deadline (docs/timescales.md §1, "Status")."""
 
     UPCOMING = "upcoming"
     DUE_SOON = "due_soon"

@@ -1,4 +1,4 @@
-"""Working-day calendar: the counting rules of shared/domain/timescales.md §1, by example."""
+"""Working-day calendar: the counting rules of docs/timescales.md §1, by example."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The deadline engine imports nothing from Django (shared/CONVENTIONS.md, issue requirement 1)."""
+"""The deadline engine imports nothing from Django (docs/conventions.md)."""
 
 from __future__ import annotations
 
