@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import CASE_READERS, CASE_WRITERS, SERVICE_WIDE, Role
@@ -138,7 +140,9 @@ class CasePage:
     deadlines: list[DeadlineRow] = field(default_factory=list)
     due_next: list[DeadlineRow] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    coming_up: list[TimelineEntry] = field(default_factory=list)
     earlier_episodes: list[Episode] = field(default_factory=list)
+    earlier: list[EpisodeHistory] = field(default_factory=list)
     week: int | None = None
     of_weeks: int | None = None
     projected_end: dt.date | None = None
@@ -236,7 +240,16 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
         page.of_weeks = policy.standard_weeks + page.extension_weeks
     end = next((r.deadline for r in page.deadlines if r.deadline.key == "pre_proceedings_end"), None)
     page.projected_end = end.due_on if end else None
-    page.timeline = _timeline(current)
+    deferrals = _deferrals(episodes)
+    story = _timeline(current, deferrals.get(current.pk))
+    if family.restricted:
+        story = sorted(story + _restrictions(family), key=lambda e: e.date)
+    # What has happened stays apart from what is booked or listed for later (issue 13 §2).
+    page.timeline = [x for x in story if x.date <= today]
+    page.coming_up = [x for x in story if x.date > today]
+    page.earlier = [
+        EpisodeHistory(e, _episode_summary(e), _timeline(e, deferrals.get(e.pk))) for e in page.earlier_episodes
+    ]
     page.minutes = _minutes_rows(current, page, today=today, calendar=calendar, soon=policy.due_soon_working_days)
     return page
 
@@ -331,9 +344,78 @@ def _minutes_rows(episode: Episode, page: CasePage, *, today: dt.date, calendar:
     return sorted(rows, key=lambda r: r.held_on or dt.date.max)
 
 
-def _timeline(episode: Episode) -> list[TimelineEntry]:
-    """What happened, oldest first, from the records themselves (no stored copy to go stale)."""
-    entries: list[TimelineEntry] = []
+@dataclass
+class EpisodeHistory:
+    """An earlier episode, summed up in a line and told in full when opened."""
+
+    episode: Episode
+    summary: str
+    entries: list[TimelineEntry]
+
+
+def _deferrals(episodes: list[Episode]) -> dict[int, list[TimelineEntry]]:
+    """Every deferral a head of service made, from the request's audit trail.
+
+    The request row only holds its latest decision, so once a deferred request is approved the
+    deferral would vanish from the story; pghistory keeps each saved version (one query).
+    """
+    from meetings.models import RequestStatus
+
+    ids = {e.lpm_request.pk: e.pk for e in episodes if getattr(e, "lpm_request", None) is not None}
+    found: dict[int, list[TimelineEntry]] = {}
+    if not ids:
+        return found
+    event_model = apps.get_model("meetings", "LPMRequestEvent")
+    seen: set[tuple[int, dt.date, dt.date | None]] = set()
+    for row in (
+        event_model.objects.filter(pgh_obj_id__in=ids, status=RequestStatus.DEFERRED)
+        .order_by("pgh_id")
+        .values(
+            "pgh_obj_id",
+            "decided_on",
+            "deferred_until",
+            "decision_note",
+            "decided_by__first_name",
+            "decided_by__last_name",
+        )
+    ):
+        key = (row["pgh_obj_id"], row["decided_on"], row["deferred_until"])
+        if key in seen or row["decided_on"] is None:
+            continue
+        seen.add(key)
+        who = f"{row['decided_by__first_name']} {row['decided_by__last_name']}".strip()
+        until = f" until {row['deferred_until']:%-d %b %Y}" if row["deferred_until"] else ""
+        detail = f"by {who}" + (f": {row['decision_note']}" if row["decision_note"] else "")
+        found.setdefault(ids[row["pgh_obj_id"]], []).append(
+            TimelineEntry(row["decided_on"], f"LPM request deferred{until}", detail)
+        )
+    return found
+
+
+def _restrictions(family: Family) -> list[TimelineEntry]:
+    """People named on (or removed from) a restricted case, from the audit trail."""
+    event_model = apps.get_model("cases", "FamilyRestrictionEvent")
+    entries = []
+    for row in (
+        event_model.objects.filter(family_id=family.pk)
+        .order_by("pgh_id")
+        .values("pgh_label", "pgh_created_at", "user__first_name", "user__last_name")
+    ):
+        who = f"{row['user__first_name']} {row['user__last_name']}".strip()
+        day = timezone.localtime(row["pgh_created_at"]).date()
+        if row["pgh_label"] == "insert":
+            entries.append(TimelineEntry(day, "Case restricted", f"{who} named as someone who may see it"))
+        else:
+            entries.append(TimelineEntry(day, "Restriction changed", f"{who} may no longer see it"))
+    return entries
+
+
+def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) -> list[TimelineEntry]:
+    """Everything recorded on an episode, oldest first, from the records themselves: requests,
+    deferrals and decisions, LPMs and their outcomes, letters, meetings, extensions, waivers,
+    assessments, proceedings and hearings. Listed (future) dates are included; the caller splits
+    them into "Coming up"."""
+    entries: list[TimelineEntry] = list(deferrals or [])
     request = getattr(episode, "lpm_request", None)
     if request is not None:
         entries.append(
@@ -343,12 +425,12 @@ def _timeline(episode: Episode) -> list[TimelineEntry]:
                 f"by {request.requested_by}: {request.get_recommendation_display()}",
             )
         )
-        if request.decided_on:
+        if request.decided_on and request.status != "deferred":
             entries.append(
                 TimelineEntry(
                     request.decided_on,
                     f"LPM request {request.get_status_display().lower()}",
-                    f"by {request.decided_by}",
+                    f"by {request.decided_by}" + (f": {request.decision_note}" if request.decision_note else ""),
                 )
             )
     for lpm in episode.lpms.all():
@@ -357,9 +439,15 @@ def _timeline(episode: Episode) -> list[TimelineEntry]:
                 TimelineEntry(
                     lpm.held_on,
                     f"{lpm.get_kind_display()} held",
-                    f"Outcome: {lpm.get_outcome_display()}" if lpm.outcome else "",
+                    f"Outcome: {lpm.get_outcome_display()}" if lpm.outcome else "Outcome not yet recorded",
                 )
             )
+        else:
+            entries.append(TimelineEntry(lpm.panel_date, f"{lpm.get_kind_display()} listed", "Panel date"))
+    if episode.letter_drafted_on:
+        entries.append(TimelineEntry(episode.letter_drafted_on, "Letter before proceedings drafted"))
+    if episode.letter_to_legal_on:
+        entries.append(TimelineEntry(episode.letter_to_legal_on, "Letter before proceedings sent to legal"))
     if episode.letter_approved_on:
         entries.append(TimelineEntry(episode.letter_approved_on, "Letter before proceedings approved by legal"))
     for delivery in episode.letter_deliveries.all():
@@ -379,28 +467,61 @@ def _timeline(episode: Episode) -> list[TimelineEntry]:
                     f"chaired by {meeting.chair}" if meeting.chair else "",
                 )
             )
+        elif meeting.scheduled_for:
+            entries.append(TimelineEntry(meeting.scheduled_for, f"{meeting.get_kind_display()} booked"))
+        if meeting.minutes_circulated_on:
+            what = f"Minutes of the {meeting.get_kind_display().lower()} circulated"
+            entries.append(TimelineEntry(meeting.minutes_circulated_on, what))
     for extension in episode.extensions.all():
         entries.append(
             TimelineEntry(
-                extension.agreed_on, f"Extension of {extension.weeks} weeks agreed", f"by {extension.agreed_by}"
+                extension.agreed_on,
+                f"Extension of {extension.weeks} weeks agreed",
+                f"by {extension.agreed_by}: {extension.rationale}",
             )
         )
+    for deadline in episode.deadlines.all():
+        if deadline.state == DeadlineState.WAIVED and deadline.waived_on:
+            entries.append(
+                TimelineEntry(
+                    deadline.waived_on,
+                    f"Deadline waived: {deadline.label}",
+                    f"by {deadline.waived_by}: {deadline.waived_reason}",
+                )
+            )
     for assessment in episode.assessments.all():
         entries.append(
             TimelineEntry(assessment.instructed_on, f"{assessment.get_kind_display()} instructed", assessment.provider)
         )
         if assessment.completed_on:
             entries.append(TimelineEntry(assessment.completed_on, f"{assessment.get_kind_display()} completed"))
+    if episode.end_decision_date and episode.end_outcome and episode.end_outcome != "issue":
+        entries.append(
+            TimelineEntry(
+                episode.end_decision_date, "Decision to end pre-proceedings", episode.get_end_outcome_display()
+            )
+        )
     proceedings = getattr(episode, "proceedings", None)
     if proceedings is not None:
         entries.append(TimelineEntry(proceedings.issue_decision_on, "Decision to issue care proceedings"))
+        if proceedings.letter_of_issue_on:
+            entries.append(TimelineEntry(proceedings.letter_of_issue_on, "Letter of issue sent to parents"))
         if proceedings.issued_on:
             entries.append(TimelineEntry(proceedings.issued_on, "Care proceedings issued", proceedings.court_reference))
         for hearing in proceedings.hearings.all():
             entries.append(TimelineEntry(hearing.hearing_date, hearing.get_kind_display(), hearing.notes))
+    if episode.exit_letter_on:
+        entries.append(TimelineEntry(episode.exit_letter_on, "Letter sent to parents ending pre-proceedings"))
     if episode.ended_on and episode.end_outcome:
         entries.append(TimelineEntry(episode.ended_on, "Pre-proceedings ended", episode.get_end_outcome_display()))
     return sorted(entries, key=lambda e: e.date)
+
+
+def _episode_summary(episode: Episode) -> str:
+    started = f"LPM requested {episode.started_on:%-d %b %Y}"
+    if episode.ended_on:
+        return f"{started}, ended {episode.ended_on:%-d %b %Y}: {episode.get_end_outcome_display()}"
+    return f"{started}, still open"
 
 
 def my_cases(user: User, *, today: dt.date) -> list[dict[str, Any]]:
