@@ -77,7 +77,7 @@ def test_the_case_timeline_keeps_a_deferral_and_an_earlier_episode(page, live_se
         "tm": make_user(Role.TEAM_MANAGER, username="tara.manager", first_name="Tara", last_name="Manager"),
         "hos": make_user(Role.HEAD_OF_SERVICE, username="helen.hos", first_name="Helen", last_name="Hos", team=None),
     }
-    family = FamilyFactory(team=team, social_worker=staff["sw"], team_manager=staff["tm"], name="Hart family")
+    family = FamilyFactory.create(team=team, social_worker=staff["sw"], team_manager=staff["tm"], name="Hart family")
     ChildFactory(family=family, first_name="Rosa", date_of_birth=dt.date(2019, 5, 2))
     PersonFactory(family=family, full_name="Jade Hart", relationship="mother")
 
