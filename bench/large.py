@@ -116,6 +116,7 @@ def run(markdown: bool) -> int:
             prefix="x",
             first_reference=SMALL + 1,
             seed=7,
+            seniors=False,
         )
         built = built_small + time.perf_counter() - start
         deadlines_large = deadlines_small + more["deadlines"]

@@ -230,6 +230,7 @@ def build(
     seed: int = SEED,
     prefix: str = "",
     first_reference: int = 1,
+    seniors: bool = True,
 ) -> dict[str, Any]:
     """Bulk-create staff, families, children, episodes, meetings, LPMs, assessments, extensions
     and stored deadlines; returns the people and counts the benchmarks need.
@@ -254,6 +255,7 @@ def build(
             seed=seed,
             prefix=prefix,
             first_reference=first_reference,
+            seniors=seniors,
         )
     finally:
         with connection.cursor() as cursor:
@@ -273,6 +275,7 @@ def _build(
     seed: int,
     prefix: str,
     first_reference: int,
+    seniors: bool,
 ) -> dict[str, Any]:
     from django.contrib.auth.models import Group
 
@@ -303,8 +306,10 @@ def _build(
 
     sws = {t.pk: [user(f"sw-{t.pk}-{i}", Role.SOCIAL_WORKER, t) for i in range(10)] for t in [*team_objs, small]}
     tms = {t.pk: user(f"tm-{t.pk}", Role.TEAM_MANAGER, t) for t in [*team_objs, small]}
-    hos = [user(f"hos-{prefix}{i}", Role.HEAD_OF_SERVICE, None) for i in range(3)]
-    ads = [user(f"ad-{prefix}{i}", Role.ASSISTANT_DIRECTOR, None) for i in range(2)]
+    # Heads of service and assistant directors are service-wide: a second call adds none (with
+    # `seniors=False`), so a larger service raises the same escalations per deadline.
+    hos = [user(f"hos-{prefix}{i}", Role.HEAD_OF_SERVICE, None) for i in range(3 if seniors else 0)]
+    ads = [user(f"ad-{prefix}{i}", Role.ASSISTANT_DIRECTOR, None) for i in range(2 if seniors else 0)]
     clo = user(f"clo-{prefix}0", Role.COURT_LIAISON_OFFICER, None)
     User.objects.bulk_create(users)
     through = User.groups.through
@@ -425,7 +430,7 @@ def _build(
                     episode=e,
                     weeks=rng.randint(1, 4),
                     agreed_on=d + dt.timedelta(days=100),
-                    agreed_by=hos[0],
+                    agreed_by=hos[0] if hos else clo,
                     rationale="Bench",
                 )
             )
@@ -459,7 +464,7 @@ def _build(
     _copy_deadlines(deadlines)
     return {
         "clo": clo,
-        "hos": hos[0],
+        "hos": hos[0] if hos else None,
         "ads": ads,
         "tm": tms[team_objs[0].pk],
         "team": team_objs[0],
