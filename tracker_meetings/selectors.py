@@ -68,7 +68,7 @@ class Candidate:
 
 def papers_due(meets_on: dt.date, calendar: WorkingCalendar) -> dt.datetime:
     """Panel papers are due by 12:00 on the Monday of the panel's week, or the working day before
-    if that Monday is not a working day (004 §7; shared domain README step 3)."""
+    if that Monday is not a working day (004 §7)."""
     from django.utils import timezone
 
     monday = meets_on - dt.timedelta(days=meets_on.weekday())

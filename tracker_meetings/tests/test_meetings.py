@@ -114,8 +114,9 @@ def test_setting_up_refuses_a_past_date_a_closed_day_and_a_second_meeting(clo, r
 def test_an_action_is_a_deadline_that_alerts_its_owner_and_carries_over_until_done(red_case, people, clo):
     weekly = prepare(TrackerMeetingKind.WEEKLY, MONDAY, clo)
     item = weekly.items.get(episode=red_case)
+    # Owned by the head of service, who is not the family's social worker or team manager.
     action = services.meeting_action_add(
-        item=item, description="Send the letter to legal", owner=people.tm, due_on=dt.date(2027, 1, 20), by=clo
+        item=item, description="Send the letter to legal", owner=people.hos, due_on=dt.date(2027, 1, 20), by=clo
     )
     deadline = action.deadline
     assert deadline.due_on == dt.date(2027, 1, 20) and deadline.state == DeadlineState.OPEN
@@ -126,7 +127,8 @@ def test_an_action_is_a_deadline_that_alerts_its_owner_and_carries_over_until_do
 
     # The day after it falls due, the 07:00 scan raises an overdue alert to its owner.
     alert_scan(today=dt.date(2027, 1, 21))
-    assert Alert.objects.filter(deadline=deadline, kind=AlertKind.OVERDUE, recipient=people.tm).exists()
+    assert Alert.objects.filter(deadline=deadline, kind=AlertKind.OVERDUE, recipient=people.hos).exists()
+    assert not Alert.objects.filter(deadline=deadline, recipient=people.sw).exists()
 
     # The next week's meeting carries it over.
     nxt = prepare(TrackerMeetingKind.WEEKLY, dt.date(2027, 1, 25), clo, today=dt.date(2027, 1, 21))
@@ -135,7 +137,7 @@ def test_an_action_is_a_deadline_that_alerts_its_owner_and_carries_over_until_do
     services.meeting_action_complete(
         action=action,
         completed_on=dt.date(2027, 1, 22),
-        by=people.tm,
+        by=people.hos,
         today=dt.date(2027, 1, 22),
         calendar=calendar_current(),
     )
