@@ -159,7 +159,7 @@ def episode_cases(cal: WorkingCalendar, n: int) -> list[Case]:
             initial = cal.add_working_days(d, rng.randrange(9, 16))
             events["initial_meeting"] = initial
             events["review_meeting"] = [initial + dt.timedelta(weeks=4 * k + 4) for k in range(rng.randrange(0, 3))]
-            ext = rng.randrange(0, policy.max_extension_weeks + 1)
+            ext = rng.randrange(0, (policy.max_extension_weeks or 4) + 1)
         if stage == 4:
             events["gateway_review"] = [d + dt.timedelta(weeks=8)]
         if stage == 5:  # stepped up to issue at week 12

@@ -1197,7 +1197,7 @@ class _Builder:
         case = self.family("central", "fatima.begum", children=[("f", 9), ("m", 6)], concern="domestic abuse")
         decision = self.ago(17, 4)
         self.to_lpm(case, decision, LPMOutcome.INITIATE)
-        extension = min(4, self.policy.max_extension_weeks)
+        extension = min(4, self.policy.max_extension_weeks or 4)
         self.progress(case, decision, extension=extension)
         self.record(case, f"Week 18: past 16 weeks with a {extension}-week extension agreed by the HoS")
 

@@ -345,7 +345,21 @@ class EndForm(GOVUKForm):
         help_text="Only when the family steps down",
     )
     end_reason = forms.CharField(label="Reasons", widget=forms.Textarea, max_length=4000, required=False)
+    confirm = forms.BooleanField(
+        label="I have checked the end date: the open deadlines listed above will close and their alerts stop",
+        required=False,
+    )
     submit_label = "End pre-proceedings"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("confirm"):
+            # An end date typed by mistake would close every deadline and silence every alert.
+            self.add_error(
+                "confirm",
+                "Confirm that the open deadlines listed above should close: check the end date, then tick the box",
+            )
+        return data
 
 
 class AssessmentForm(GOVUKForm):
@@ -433,6 +447,29 @@ class HearingForm(GOVUKForm):
     )
     hearing_date = UKDateField(label="hearing date")
     notes = forms.CharField(label="Notes", max_length=300, required=False)
+
+
+class CourtExtensionForm(GOVUKForm):
+    weeks = forms.IntegerField(
+        label="How many weeks did the court extend the 26 weeks by?",
+        help_text="No more than 8 weeks at a time (Children Act 1989 s32(5)). Record a further extension separately.",
+        min_value=1,
+        max_value=8,
+        error_messages={
+            "required": "Enter the number of weeks the court extended by",
+            "min_value": "The extension must be at least 1 week",
+            "max_value": "The court can extend by no more than 8 weeks at a time (Children Act 1989 s32(5))",
+            "invalid": "Enter the number of weeks as a whole number, like 4",
+        },
+    )
+    granted_on = UKDateField(label="date the court granted it")
+    reasons = forms.CharField(
+        label="The court's reasons for the extension",
+        widget=forms.Textarea,
+        max_length=4000,
+        error_messages={"required": "Enter the court's reasons for the extension"},
+    )
+    submit_label = "Record the extension"
 
 
 class WaiveForm(GOVUKForm):

@@ -518,6 +518,35 @@ class CareProceedings(Versioned):
         return f"Care proceedings {self.court_reference}".strip()
 
 
+#: Children Act 1989 s32(5): an extension "is not to exceed eight weeks" each time.
+COURT_EXTENSION_MAX_WEEKS = 8
+
+
+@pghistory.track()
+class CourtExtension(Versioned):
+    """The court's extension of the 26-week limit (Children Act 1989 s32(5)), with its reasons."""
+
+    proceedings = models.ForeignKey(CareProceedings, on_delete=models.PROTECT, related_name="court_extensions")
+    weeks = models.PositiveSmallIntegerField()
+    granted_on = models.DateField("date the court granted it")
+    reasons = models.TextField("the court's reasons")
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["granted_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="court_extension_up_to_8_weeks",
+                condition=Q(weeks__gte=1) & Q(weeks__lte=COURT_EXTENSION_MAX_WEEKS),
+                violation_error_message="The court can extend by 1 to 8 weeks at a time (Children Act 1989 s32(5)).",
+            ),
+            models.CheckConstraint(name="court_extension_has_reasons", condition=~Q(reasons="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"Court extension of {self.weeks} weeks"
+
+
 class HearingKind(models.TextChoices):
     CMH = "cmh", "Case management hearing"
     IRH = "irh", "Issues resolution hearing"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import CASE_READERS, CASE_WRITERS, SERVICE_WIDE, Role
+from deadlines.engine.timetable import COURT_WEEKS
 from deadlines.models import Deadline, DeadlineState
 from deadlines.status import STATUS_LABELS, deadline_status
 
@@ -88,6 +89,8 @@ class DeadlineRow:
 
     deadline: Deadline
     status: str
+    #: "Why this date": the rule in plain words and its source (deadlines.explain).
+    why: Any = None
 
     @property
     def status_label(self) -> str:
@@ -150,6 +153,15 @@ class CasePage:
     letter_recipients: int = 0
     extension_weeks: int = 0
     minutes: list[MinutesRow] = field(default_factory=list)
+    #: In care proceedings: the last day of the 26 weeks plus the court's extensions (s32).
+    court_limit: dt.date | None = None
+    court_extension_weeks: int = 0
+    final_hearing_listed: dt.date | None = None
+
+    @property
+    def final_hearing_past_limit(self) -> bool:
+        """A final hearing listed after the end of the (extended) 26 weeks: needs the court's extension."""
+        return bool(self.final_hearing_listed and self.court_limit and self.final_hearing_listed > self.court_limit)
 
 
 def _episode_queryset() -> QuerySet[Episode]:
@@ -175,6 +187,7 @@ def _episode_queryset() -> QuerySet[Episode]:
         "extensions__agreed_by",
         "assessments__child",
         "proceedings__hearings",
+        "proceedings__court_extensions__recorded_by",
         "episode_children__child",
         Prefetch(
             "deadlines",
@@ -206,9 +219,12 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     )
     if current is None:
         return page
+    from deadlines.explain import rule_for, why_this_date
+
     calendar = calendar_current()
     policy = policy_for(current)
     for d in current.deadlines.all():
+        rule = rule_for(policy, d.key, d.occurrence, d.rule)
         page.deadlines.append(
             DeadlineRow(
                 d,
@@ -219,6 +235,7 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
                     calendar=calendar,
                     due_soon_working_days=policy.due_soon_working_days,
                 ),
+                why=None if rule is None else why_this_date(policy, rule),
             )
         )
     open_rows = [r for r in page.deadlines if r.deadline.state == DeadlineState.OPEN]
@@ -238,6 +255,17 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     if clock is not None and current.stage == Stage.PRE_PROCEEDINGS:
         page.week = (today - clock).days // 7 + 1
         page.of_weeks = policy.standard_weeks + page.extension_weeks
+    proceedings = getattr(current, "proceedings", None)
+    if current.stage == Stage.PROCEEDINGS and proceedings is not None and proceedings.issued_on:
+        # Children Act 1989 s32(1)(a)(ii): 26 weeks beginning with the issue day (week 1, day 1).
+        issued = proceedings.issued_on
+        page.court_extension_weeks = sum(x.weeks for x in proceedings.court_extensions.all())
+        weeks = COURT_WEEKS + page.court_extension_weeks
+        page.court_limit = issued + dt.timedelta(days=7 * weeks - 1)
+        if today >= issued:
+            page.week, page.of_weeks = (today - issued).days // 7 + 1, weeks
+        finals = [h for h in proceedings.hearings.all() if h.kind == "final_hearing"]
+        page.final_hearing_listed = max(finals, key=lambda h: h.pk).hearing_date if finals else None
     end = next((r.deadline for r in page.deadlines if r.deadline.key == "pre_proceedings_end"), None)
     page.projected_end = end.due_on if end else None
     deferrals = _deferrals(episodes)
@@ -510,6 +538,14 @@ def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) ->
             entries.append(TimelineEntry(proceedings.issued_on, "Care proceedings issued", proceedings.court_reference))
         for hearing in proceedings.hearings.all():
             entries.append(TimelineEntry(hearing.hearing_date, hearing.get_kind_display(), hearing.notes))
+        for extension in proceedings.court_extensions.all():
+            entries.append(
+                TimelineEntry(
+                    extension.granted_on,
+                    f"Court extended the 26 weeks by {extension.weeks} week{'s' if extension.weeks != 1 else ''}",
+                    extension.reasons,
+                )
+            )
     if episode.exit_letter_on:
         entries.append(TimelineEntry(episode.exit_letter_on, "Letter sent to parents ending pre-proceedings"))
     if episode.ended_on and episode.end_outcome:

@@ -19,14 +19,16 @@ from django.utils import timezone
 from accounts.models import Team, User
 from accounts.roles import Role
 from deadlines.engine import load_policy
-from deadlines.services import deadlines_recompute
+from deadlines.services import deadlines_recompute, policy_for
 from plo_tracker.versioning import save_versioned
 
 from .models import (
     HAND_DELIVERED,
+    COURT_EXTENSION_MAX_WEEKS,
     Assessment,
     CareProceedings,
     Child,
+    CourtExtension,
     EndOutcome,
     Episode,
     EpisodeChild,
@@ -461,14 +463,15 @@ def extension_agree(
     """Record a head of service's agreed extension, bounded by the policy's maximum (002 §11a ii)."""
     episode = lock_episode(episode)
     today = _today(today)
-    policy = load_policy(episode.policy_name)
+    policy = policy_for(episode)  # the version the episode is pinned to
     errors: dict[str, list[str]] = {}
     if not by.has_role(Role.HEAD_OF_SERVICE):
         errors["__all__"] = ["Only a head of service can agree an extension"]
     if episode.stage != Stage.PRE_PROCEEDINGS:
         errors.setdefault("__all__", []).append("Extensions apply only while the family is in pre-proceedings")
     already = sum(e.weeks for e in episode.extensions.all())
-    allowed = policy.max_extension_weeks - already
+    # No stated maximum (000, 004): the panel or director decides, with reasons (required below).
+    allowed = policy.max_extension_weeks - already if policy.max_extension_weeks is not None else weeks
     if weeks < 1:
         errors["weeks"] = ["Enter a number of weeks, 1 or more"]
     elif weeks > allowed:
@@ -753,3 +756,42 @@ def hearing_record(
     hearing = _save_new(Hearing(proceedings=proceedings, kind=kind, hearing_date=hearing_date, notes=notes))
     deadlines_recompute(episode=proceedings.episode, today=_today(today))
     return hearing
+
+
+@transaction.atomic
+def court_extension_record(
+    *,
+    proceedings: CareProceedings,
+    weeks: int,
+    granted_on: dt.date,
+    reasons: str,
+    by: User,
+    today: dt.date | None = None,
+) -> CourtExtension:
+    """Record the court's extension of the 26 weeks (Children Act 1989 s32(5): no more than 8 weeks
+    at a time, and only with the court's reasons); the final hearing's deadline moves with it."""
+    proceedings = CareProceedings.objects.select_related("episode").get(pk=proceedings.pk)
+    lock_episode(proceedings.episode)
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if proceedings.issued_on is None:
+        errors["__all__"] = ["Record the date proceedings were issued before an extension of the 26 weeks"]
+    if weeks is None or weeks < 1:
+        errors["weeks"] = ["Enter the number of weeks the court extended by, 1 or more"]
+    elif weeks > COURT_EXTENSION_MAX_WEEKS:
+        errors["weeks"] = [
+            f"The court can extend by no more than {COURT_EXTENSION_MAX_WEEKS} weeks at a time "
+            "(Children Act 1989 s32(5)); record a further extension separately"
+        ]
+    not_in_future(errors, "granted_on", granted_on, today, "Date the court granted it")
+    not_before(errors, "granted_on", granted_on, proceedings.issued_on, "Date the court granted it", "the issue date")
+    if not reasons.strip():
+        errors["reasons"] = ["Enter the court's reasons for the extension"]
+    raise_if(errors)
+    extension = _save_new(
+        CourtExtension(
+            proceedings=proceedings, weeks=weeks, granted_on=granted_on, reasons=reasons.strip(), recorded_by=by
+        )
+    )
+    deadlines_recompute(episode=proceedings.episode, today=today)
+    return extension

@@ -25,6 +25,7 @@ urlpatterns = [
     path("assessments/<int:pk>/approve-cost/", views.assessment_approve_cost, name="assessment-approve-cost"),
     path("episodes/<int:pk>/proceedings/", views.proceedings_edit, name="proceedings"),
     path("episodes/<int:pk>/hearings/add/", views.hearing_add, name="hearing-add"),
+    path("episodes/<int:pk>/court-extension/", views.court_extension_add, name="court-extension"),
     path("deadlines/<int:pk>/waive/", views.deadline_waive_view, name="deadline-waive"),
     path("export/national-data/", views.national_export, name="national-export"),
 ]

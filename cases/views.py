@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -27,6 +28,7 @@ from .forms import (
     ChildForm,
     CloseForm,
     CostApprovalForm,
+    CourtExtensionForm,
     DeliveryForm,
     EndForm,
     ExitLetterForm,
@@ -256,6 +258,12 @@ def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[
         actions.append(("Update the care proceedings", reverse("cases:proceedings", args=[episode.pk])))
         if getattr(episode, "proceedings", None) is not None and episode.proceedings.issued_on:
             actions.append(("Add a court hearing", reverse("cases:hearing-add", args=[episode.pk])))
+            actions.append(
+                (
+                    "Record the court's extension of the 26 weeks",
+                    reverse("cases:court-extension", args=[episode.pk]),
+                )
+            )
     if can(PPM_ROLES) and family.children.exists():
         actions.append(("Record a permanency planning meeting", reverse("meetings:ppm-add", args=[family.pk])))
     return actions
@@ -567,10 +575,14 @@ class ExtensionAgree(EpisodeStep):
 
         policy = policy_for(self.obj)
         used = sum(e.weeks for e in self.obj.extensions.all())
+        limit = (
+            f"by up to {policy.max_extension_weeks} weeks in all"
+            if policy.max_extension_weeks is not None
+            else "for as long as is needed (its protocol sets no maximum), with the reasons recorded"
+        )
         intro = (
-            f"{policy.title} allows pre-proceedings to be extended by up to {policy.max_extension_weeks} "
-            f"weeks in all, only where it is necessary and meaningful for the children. "
-            f"{used} week{'s' if used != 1 else ''} already agreed."
+            f"{policy.title} allows pre-proceedings to be extended {limit}, only where it is necessary and "
+            f"meaningful for the children. {used} week{'s' if used != 1 else ''} already agreed."
         )
         return super().get_context_data(intro=intro, **kwargs)
 
@@ -600,6 +612,27 @@ class EpisodeEnd(EpisodeStep):
 
     def get_initial(self) -> dict[str, Any]:
         return {"version": self.obj.version}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from deadlines.models import DeadlineState
+
+        episode = self.obj
+        open_ones = [
+            d
+            for d in episode.deadlines.filter(state=DeadlineState.OPEN).order_by("due_on", "provisional_on", "id")
+            if not d.key.startswith(("draft_minutes:", "approved_minutes:"))  # minutes of held meetings stay owed
+        ]
+        start = episode.decision_date or episode.started_on
+        listed = "; ".join(f"{d.label} (due {_uk(d.due_on)})" if d.due_on else d.label for d in open_ones[:12]) + (
+            "; and more" if len(open_ones) > 12 else ""
+        )
+        intro = f"Pre-proceedings started on {_uk(start)}; the end date cannot be before that. " + (
+            f"Ending them closes {len(open_ones)} open deadline{'s' if len(open_ones) != 1 else ''} "
+            f"and stops their alerts: {listed}. Minutes still owed for meetings already held stay open."
+            if open_ones
+            else "There are no open deadlines to close."
+        )
+        return super().get_context_data(intro=intro, **kwargs)
 
     def perform(self, form: Any) -> Any:
         d = form.cleaned_data
@@ -735,6 +768,46 @@ class HearingAdd(ProceedingsEdit):
         )
 
 
+def _uk(day: dt.date) -> str:
+    """24 Dec 2026 (brief: UK date formats)."""
+    return f"{day.day} {day:%b %Y}"
+
+
+class CourtExtensionAdd(ProceedingsEdit):
+    form_class = CourtExtensionForm  # type: ignore[assignment]
+    title = "Record the court's extension of the 26 weeks"
+    success_message = "The court's extension has been recorded and the final hearing deadline moved"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        p = self.obj
+        intro = (
+            "Care proceedings must finish within 26 weeks beginning with the day they were issued. The court can "
+            "extend that by no more than 8 weeks at a time, and gives its reasons (Children Act 1989 s32(5))."
+        )
+        if p.issued_on:
+            weeks = 26 + sum(x.weeks for x in p.court_extensions.all())
+            limit = p.issued_on + dt.timedelta(days=7 * weeks - 1)
+            intro += f" Issued {_uk(p.issued_on)}: the {weeks} weeks end on {_uk(limit)}."
+            finals = [h for h in p.hearings.all() if h.kind == "final_hearing"]
+            if finals:
+                listed = max(finals, key=lambda h: h.pk).hearing_date
+                intro += f" The final hearing is listed for {_uk(listed)}."
+        return super().get_context_data(intro=intro, **kwargs)
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.court_extension_record(
+            proceedings=self.obj,
+            weeks=d["weeks"],
+            granted_on=d["granted_on"],
+            reasons=d["reasons"],
+            by=self.request.user,
+        )
+
+
 class DeadlineWaive(StepView):
     form_class = WaiveForm
     title = "Waive a deadline"
@@ -804,4 +877,5 @@ assessment_edit = allow(ASSESSMENT_ROLES)(AssessmentEdit.as_view())
 assessment_approve_cost = allow({R.HEAD_OF_SERVICE})(AssessmentApproveCost.as_view())
 proceedings_edit = allow(COURT_ROLES)(ProceedingsEdit.as_view())
 hearing_add = allow(COURT_ROLES)(HearingAdd.as_view())
+court_extension_add = allow(COURT_ROLES)(CourtExtensionAdd.as_view())
 deadline_waive_view = allow(WAIVE_ROLES)(DeadlineWaive.as_view())

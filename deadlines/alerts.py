@@ -15,13 +15,15 @@ Who is told (the rules the issue left open are marked "RULE"):
   social worker; team_manager -> the family's team manager, or its social worker if it has
   none; any other role -> the family's social worker) and to the family's team manager;
 * escalation: overdue by more than 5 working days -> every head of service;
-* RULE overrun: the stored `pre_proceedings_end` deadline (standard length plus any agreed
-  extension) is open and either already past, or forecast to be missed because an outstanding
-  assessment is due after it or the final meeting is overdue -> every head of service and
-  assistant director; once per end date, so agreeing an extension (which moves the date) lets
-  a later forecast raise it again;
-* RULE repeat episode: an open episode that has reached pre-proceedings (decision date set)
-  with a child whose `earlier_episodes` > 0 -> every assistant director, once per episode;
+* overrun (a policy rule: the policy's `[escalations.overrun]`, e.g. 004 "the Chair of Legal
+  Gateway Panel will escalate to the Assistant Director"): the stored `pre_proceedings_end`
+  deadline (standard length plus any agreed extension) is open and either already past, or
+  forecast to be missed because an outstanding assessment is due after it or the final meeting
+  is overdue -> every head of service and/or assistant director, as the policy's `to` says; once
+  per end date, so agreeing an extension (which moves the date) lets a later forecast raise it again;
+* repeat episode (the policy's `[escalations.repeat_episode]`, 004 "Second period of
+  Pre-Proceedings"): an open episode that has reached pre-proceedings (decision date set) with a
+  child whose `earlier_episodes` > 0 -> every assistant director (as `to` says), once per episode;
 * RULE restricted families: an alert about a restricted family goes only to people named on it;
   inactive accounts get nothing.
 """
@@ -90,7 +92,7 @@ def _tables() -> dict[str, str]:
 
 # Table names come from the models' _meta (never from input); every value is a parameter.
 _SCAN_SQL = """
-WITH pol(name, soon_before) AS (VALUES {policy_values}),
+WITH pol(name, soon_before, overrun_hos, overrun_ad, repeat_ad) AS (VALUES {policy_values}),
 hos AS (
     SELECT ug.user_id AS id FROM {user_groups} ug JOIN {group} g ON g.id = ug.group_id WHERE g.name = %(hos)s
 ),
@@ -129,7 +131,8 @@ raised(episode_id, deadline_id, kind, recipient_id, due_on) AS (
     SELECT d.episode_id, d.id, %(overrun)s, senior.id, d.due_on
     FROM {deadline} d
     JOIN {episode} e ON e.id = d.episode_id
-    CROSS JOIN (SELECT id FROM hos UNION SELECT id FROM ads) senior
+    JOIN pol ON pol.name = e.policy_name
+    CROSS JOIN LATERAL (SELECT id FROM hos WHERE pol.overrun_hos UNION SELECT id FROM ads WHERE pol.overrun_ad) senior
     WHERE d.key = %(end_key)s AND d.occurrence = 1 AND d.state = %(open)s AND d.due_on IS NOT NULL
       AND e.ended_on IS NULL
       AND (d.due_on < %(today)s
@@ -140,7 +143,7 @@ raised(episode_id, deadline_id, kind, recipient_id, due_on) AS (
                         AND fm.state = %(open)s AND fm.due_on < %(today)s))
   UNION ALL
     SELECT e.id, NULL::bigint, %(repeat)s, ads.id, NULL::date
-    FROM {episode} e CROSS JOIN ads
+    FROM {episode} e JOIN pol ON pol.name = e.policy_name AND pol.repeat_ad CROSS JOIN ads
     WHERE e.ended_on IS NULL AND e.decision_date IS NOT NULL
       AND EXISTS (SELECT 1 FROM {episode_child} ec WHERE ec.episode_id = e.id AND ec.earlier_episodes > 0)
 )
@@ -185,9 +188,13 @@ def _scan_statement(today: dt.date, calendar: WorkingCalendar) -> tuple[str, dic
     }
     values = []
     for i, name in enumerate(names):
+        facts = policy_facts(name)
         params[f"pol_name_{i}"] = name
         params[f"pol_soon_{i}"] = _soon_before(today, calendar, name)
-        values.append(f"(%(pol_name_{i})s, %(pol_soon_{i})s::date)")
+        params[f"pol_ohos_{i}"] = Role.HEAD_OF_SERVICE.value in facts.overrun_to
+        params[f"pol_oad_{i}"] = Role.ASSISTANT_DIRECTOR.value in facts.overrun_to
+        params[f"pol_rad_{i}"] = Role.ASSISTANT_DIRECTOR.value in facts.repeat_to
+        values.append(f"(%(pol_name_{i})s, %(pol_soon_{i})s::date, %(pol_ohos_{i})s, %(pol_oad_{i})s, %(pol_rad_{i})s)")
     sql = _SCAN_SQL.format(policy_values=", ".join(values), **_tables())
     return sql, params
 

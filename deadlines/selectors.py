@@ -38,6 +38,7 @@ from accounts.models import Team
 from accounts.roles import Role
 from cases.models import (
     Assessment,
+    CourtExtension,
     EndOutcome,
     Episode,
     EpisodeChild,
@@ -50,6 +51,7 @@ from cases.models import (
 from meetings.models import LPM, LPMKind, Meeting, MeetingKind, RequestStatus
 
 from .engine import WorkingCalendar, available_policies, load_policy
+from .engine.timetable import COURT_WEEKS
 from .models import Alert, AlertKind, Deadline, DeadlineState
 from .status import STATUS_LABELS, open_status, soon_horizon
 
@@ -65,8 +67,12 @@ class PolicyFacts:
 
     clock_start: str
     standard_weeks: int
-    max_extension_weeks: int
+    max_extension_weeks: int | None
     due_soon_working_days: int
+    #: Who the policy says is told about a predicted overrun / a repeat episode (its
+    #: ``[escalations]``, e.g. 004: the assistant director); empty when the source names no one.
+    overrun_to: tuple[str, ...] = ()
+    repeat_to: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=32)
@@ -75,8 +81,14 @@ def _facts(name: str) -> PolicyFacts | None:
         policy = load_policy(name)
     except (OSError, ValueError, LookupError):
         return None
+    overrun, repeat = policy.escalation("overrun"), policy.escalation("repeat_episode")
     return PolicyFacts(
-        policy.clock_start, policy.standard_weeks, policy.max_extension_weeks, policy.due_soon_working_days
+        policy.clock_start,
+        policy.standard_weeks,
+        policy.max_extension_weeks,
+        policy.due_soon_working_days,
+        overrun.to if overrun else (),
+        repeat.to if repeat else (),
     )
 
 
@@ -195,6 +207,9 @@ class TrackerRow:
     end_outcome: str
     rag: str
     rag_reasons: list[str] = field(default_factory=list)
+    #: In care proceedings: "week k of 26" from the issue day (week 1, day 1; s32(1)(a)(ii)).
+    court_week: int | None = None
+    court_of_weeks: int = COURT_WEEKS
 
     @property
     def children_text(self) -> str:
@@ -203,7 +218,10 @@ class TrackerRow:
 
     @property
     def week_text(self) -> str:
-        """'week 9 of 16' (timescales.md §1), or '' before the clock starts."""
+        """'week 9 of 16' (timescales.md §1), in care proceedings 'week 3 of 26', or '' before
+        the clock starts."""
+        if self.stage == Stage.PROCEEDINGS:
+            return f"Week {self.court_week} of {self.court_of_weeks}" if self.court_week is not None else ""
         return f"Week {self.week} of {self.of_weeks}" if self.week is not None else ""
 
     @property
@@ -238,6 +256,9 @@ class TrackerFilters:
     missed: str | None = None
     due_since: dt.date | None = None
     q: str = ""
+    #: Also list care proceedings still before their final hearing ("week k of 26"); the weekly
+    #: figures count pre-proceedings episodes only, so they leave this off.
+    in_court: bool = True
 
     @property
     def includes_ended(self) -> bool:
@@ -266,7 +287,12 @@ def _episode_query(user: User, today: dt.date, calendar: WorkingCalendar, filter
         missed = Deadline.objects.filter(_missed_q(filters.missed, filters.due_since, today), episode=OuterRef("pk"))
         qs = qs.filter(Exists(missed))
     else:
-        qs = qs.filter(ended_on__isnull=True)
+        # Open episodes, and care proceedings whose court timeline runs until the final hearing.
+        if filters.in_court:
+            court = Deadline.objects.filter(episode=OuterRef("pk"), key="final_hearing", state=DeadlineState.OPEN)
+            qs = qs.filter(Q(ended_on__isnull=True) | (Q(stage=Stage.PROCEEDINGS) & Exists(court)))
+        else:
+            qs = qs.filter(ended_on__isnull=True)
     if filters.team:
         qs = qs.filter(family__team_id=filters.team)
     if filters.worker:
@@ -312,6 +338,18 @@ def _episode_query(user: User, today: dt.date, calendar: WorkingCalendar, filter
         assessments_overdue=_count(
             Assessment.objects.filter(episode=OuterRef("pk"), completed_on__isnull=True, due_on__lt=today)
         ),
+        issued_on=F("proceedings__issued_on"),
+        court_extension_total=Coalesce(
+            Subquery(
+                CourtExtension.objects.filter(proceedings__episode=OuterRef("pk"))
+                .order_by()
+                .values("proceedings")
+                .annotate(total=Sum("weeks"))
+                .values("total"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
         extension_total=Coalesce(
             Subquery(
                 Extension.objects.filter(episode=OuterRef("pk"))
@@ -353,6 +391,8 @@ _EPISODE_FIELDS = (
     "assessments_outstanding",
     "assessments_overdue",
     "extension_total",
+    "issued_on",
+    "court_extension_total",
 )
 
 _KEY_DEADLINES = ("letter_before_proceedings", "initial_meeting", "pre_proceedings_end")
@@ -461,11 +501,21 @@ def _row(
 
     # Clock start (timescales.md §1): the LPM decision, or for Sutton the initial meeting (001).
     start = initial_held if facts.clock_start == "initial_meeting" else e["decision_date"]
-    extension = min(e["extension_total"], facts.max_extension_weeks)
+    extension = e["extension_total"]
+    if facts.max_extension_weeks is not None:
+        extension = min(extension, facts.max_extension_weeks)
     of_weeks = facts.standard_weeks + extension
     as_of = min(today, e["ended_on"]) if e["ended_on"] else today
     week = (as_of - start).days // 7 + 1 if start is not None and as_of >= start else None
     past_standard = week is not None and week > facts.standard_weeks
+    court_week = None
+    court_of_weeks = COURT_WEEKS + e["court_extension_total"]
+    if e["stage"] == Stage.PROCEEDINGS:
+        # In court the 26 weeks count, not the pre-proceedings weeks (issue day = week 1, day 1).
+        week, past_standard = None, False
+        issued = e["issued_on"]
+        if issued is not None and today >= issued:
+            court_week = (today - issued).days // 7 + 1
 
     next_due = e["next_due"]
     status = open_status(next_due, today, e["soon_limit"]) if next_due else ""
@@ -526,6 +576,8 @@ def _row(
         end_outcome=e["end_outcome"],
         rag=rag,
         rag_reasons=reasons,
+        court_week=court_week,
+        court_of_weeks=court_of_weeks,
     )
 
 
@@ -814,7 +866,9 @@ def weekly_figures(*, user: User, today: dt.date, calendar: WorkingCalendar) -> 
     """Open episodes by stage and week, overruns, extensions, outcomes, median length and
     timeliness per milestone (issue #5 §4). Every figure carries its tracker drill-down filter,
     and is computed by the same code the tracker uses, so the counts agree."""
-    rows = tracker_rows(user=user, today=today, calendar=calendar, with_details=False)
+    rows = tracker_rows(
+        user=user, today=today, calendar=calendar, filters=TrackerFilters(in_court=False), with_details=False
+    )
     stage_counts: dict[str, int] = defaultdict(int)
     band_counts: dict[str, int] = defaultdict(int)
     for r in rows:
@@ -1012,7 +1066,8 @@ def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
                 state=DeadlineState.OPEN,
                 due_on__isnull=False,
                 episode__ended_on__isnull=True,
-                episode__lpm_request__status=RequestStatus.AWAITING,
+                # 002 §6b: only a deferred request has a decision date (the date deferred to).
+                episode__lpm_request__status__in=[RequestStatus.AWAITING, RequestStatus.DEFERRED],
             )
             .order_by("due_on", "id")
             .values_list("id", "due_on", "episode__family__reference", "episode__family_id")

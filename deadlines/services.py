@@ -141,6 +141,10 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         events["letter_before_proceedings"] = max(d.delivered_on for d in deliveries)
     if episode.letter_due_on:
         events["letter_deadline"] = episode.letter_due_on
+    if episode.letter_to_legal_on:
+        events["letter_to_legal"] = episode.letter_to_legal_on
+    if episode.exit_letter_on:
+        events["exit_letter"] = episode.exit_letter_on
 
     meetings = sorted((m for m in episode.meetings.all() if m.held_on), key=lambda m: m.held_on or dt.date.min)
     for kind in MeetingKind:
@@ -156,8 +160,14 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
             events[f"approved_minutes:{kind.value}"] = approved
 
     proceedings = CareProceedings.objects.filter(episode_id=episode.pk).first()
+    court_extension_weeks = 0
     if proceedings is not None:
         events["issue_decision"] = proceedings.issue_decision_on
+        if episode.decision_date is not None and proceedings.issue_decision_on >= episode.decision_date:
+            # Decided after pre-proceedings started: at a review or care-planning LPM (002 §11a i,
+            # App. 2 weeks 7/8, 12, 14), not at the first LPM (which leaves decision_date empty).
+            events["review_issue_decision"] = proceedings.issue_decision_on
+        court_extension_weeks = sum(x.weeks for x in proceedings.court_extensions.all())
         for key, value in (
             ("letter_of_issue", proceedings.letter_of_issue_on),
             ("swet_to_legal", proceedings.swet_to_legal_on),
@@ -165,14 +175,16 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         ):
             if value:
                 events[key] = value
-        for hearing in sorted(proceedings.hearings.all(), key=lambda h: h.hearing_date):
-            # A hearing listed for a future date has not happened yet: it cannot meet a deadline.
-            if (
-                hearing.kind in ("cmh", "irh", "final_hearing")
-                and hearing.kind not in events
-                and (hearing.hearing_date <= today)
-            ):
-                events[hearing.kind] = hearing.hearing_date
+        latest: dict[str, Any] = {}
+        for hearing in sorted(proceedings.hearings.all(), key=lambda h: h.pk):
+            if hearing.kind in ("cmh", "irh", "final_hearing"):
+                latest[hearing.kind] = hearing  # a later record of the same hearing is a relisting
+        for kind, hearing in latest.items():
+            # The listed date replaces the computed one (002 App. 3) ...
+            events[f"{kind}_listed"] = hearing.hearing_date
+            # ... and a hearing listed for a future date has not happened yet: it meets nothing.
+            if hearing.hearing_date <= today:
+                events[kind] = hearing.hearing_date
 
     if episode.ended_on and episode.end_outcome != EndOutcome.ISSUE:
         events["pre_proceedings_end"] = episode.ended_on
@@ -203,6 +215,7 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         "events": events,
         "outcome": outcome,
         "extension_weeks": sum(e.weeks for e in episode.extensions.all()),
+        "court_extension_weeks": court_extension_weeks,
         "waived": waived,
     }
 
@@ -223,7 +236,9 @@ def episode_timetable(
     """The engine's timetable for an episode as recorded now."""
     inputs = episode_inputs(episode, today=today)
     policy = policy_for(episode)
-    extension = min(inputs["extension_weeks"], policy.max_extension_weeks)
+    extension = inputs["extension_weeks"]
+    if policy.max_extension_weeks is not None:
+        extension = min(extension, policy.max_extension_weeks)
     # Each council's policy names only the events it uses; the rest of the record is not its concern.
     events = {key: value for key, value in inputs["events"].items() if key in policy.event_keys}
     # A waiver left from another policy version (before a re-base) names a key this one lacks.
@@ -237,6 +252,7 @@ def episode_timetable(
         outcome=inputs["outcome"],
         extension_weeks=extension,
         waived=waived,
+        court_extension_weeks=inputs["court_extension_weeks"],
     )
 
 
@@ -322,6 +338,7 @@ def deadlines_recompute(
             "days_late": m.days_late if m.status == Status.MET_LATE else 0,
             "responsible_role": m.responsible_role,
             "source": m.source[:120],
+            "rule": m.rule[:200],
             "entered": m.entered,
         }
         row = existing.get(ident)
@@ -352,6 +369,7 @@ def deadlines_recompute(
             "days_late",
             "responsible_role",
             "source",
+            "rule",
             "entered",
             "computed_at",
         ]

@@ -108,8 +108,8 @@ def test_a_family_from_lpm_request_to_step_down(page, live_server, staff, team):
     dean = PersonFactory.create(family=family, full_name="Dean Fletcher", relationship="father")
 
     request_lpm(page, base, family, staff, requested_on=dt.date(2027, 1, 4), recommendation="pre_proceedings")
-    # 002 §6b: the head of service decides within 2 weeks of the request.
-    assert "Mon 18 Jan 2027" in deadline_row(page, "lpm_request_decision")
+    # 002 §6b limits only a deferral of the head of service's decision, so no decision date yet.
+    assert page.locator("[data-testid=deadlines] tr[data-key='lpm_request_decision']").count() == 0
     assert axe_violations(page) == []
 
     approve_and_hold(
@@ -149,6 +149,12 @@ def test_a_family_from_lpm_request_to_step_down(page, live_server, staff, team):
     fill_date(page, "ended_on", dt.date(2027, 3, 2))
     fill_date(page, "exit_letter_on", dt.date(2027, 3, 2))
     page.fill("#id_end_reason", "Sustained progress: home conditions and school attendance improved.")
+    # What will close is listed, and nothing ends until it is confirmed (issue #10 §6).
+    assert "closes" in page.inner_text("main") and "Pre-proceedings review meeting" in page.inner_text("main")
+    submit(page, "End pre-proceedings")
+    assert "Confirm that the open deadlines listed above should close" in page.inner_text(".govuk-error-summary")
+    assert page.input_value("#id_end_reason").startswith("Sustained progress")  # nothing typed is lost
+    page.check("#id_confirm")
     submit(page, "End pre-proceedings")
     assert "The end of pre-proceedings has been recorded" in page.inner_text("main")
     assert "Ended" in page.inner_text("[data-testid=episode-summary]")
@@ -190,7 +196,8 @@ def test_a_family_to_the_issue_of_care_proceedings(page, live_server, staff, tea
     assert "Met" in deadline_row(page, "proceedings_issued")
     # App. 3: CMH by day 18 (X + 17 days) = Sat 13 Mar 2027, so the Friday before; IRH X + 20 weeks.
     assert "Fri 12 Mar 2027" in deadline_row(page, "cmh")
-    assert "Wed 14 Jul 2027" in deadline_row(page, "irh")
+    # Week 20 ends on issue + 139 days (week 1, day 1 = Wed 24 Feb): Tue 13 Jul 2027.
+    assert "Tue 13 Jul 2027" in deadline_row(page, "irh")
     assert "NM27C00042" in page.inner_text("[data-testid=proceedings]")
     assert "Care proceedings" in page.inner_text("[data-testid=children]")
 

@@ -62,7 +62,8 @@ def test_a_family_steps_down_and_every_date_moves_the_deadlines(family, people, 
         today=today,
     )
     episode = request.episode
-    assert _deadline(episode, "lpm_request_decision").due_on == dt.date(2026, 12, 15)  # request + 2 weeks
+    # 002 states no time for the head of service's decision (only a deferral is limited, §6b).
+    assert not episode.deadlines.filter(key="lpm_request_decision").exists()
     ms.lpm_request_decide(
         request=request,
         expected_version=request.version,

@@ -28,7 +28,7 @@ from .rules import (
     describe_rule,
 )
 
-__all__ = ["POLICY_DIR", "Policy", "PolicyError", "available_policies", "load_policy"]
+__all__ = ["ESCALATION_KINDS", "POLICY_DIR", "Escalation", "Policy", "PolicyError", "available_policies", "load_policy"]
 
 POLICY_DIR = Path(__file__).resolve().parent / "policies"
 
@@ -45,6 +45,7 @@ _TOP_FIELDS = frozenset(
         "max_extension_weeks",
         "due_soon_working_days",
         "events",
+        "escalations",
         "rules",
     }
 )
@@ -54,7 +55,6 @@ _TOP_REQUIRED = (
     "version",
     "clock_start",
     "standard_weeks",
-    "max_extension_weeks",
     "rules",
 )
 _EVENT_FIELDS = frozenset({"label", "source", "note"})
@@ -82,10 +82,24 @@ _RULE_FIELDS = frozenset(
         "source",
         "responsible_role",
         "note",
+        "quote",
+        "interpretation",
+        "requires",
+        "excluded_by",
+        "listed",
+        "court_extends",
     }
 )
 _RULE_REQUIRED = ("key", "amount", "unit", "source", "responsible_role")
 _CAP_FIELDS = frozenset({"anchor", "amount", "unit"})
+_ESCALATION_FIELDS = frozenset({"to", "source", "quote", "interpretation"})
+#: What a policy can escalate, with the alert each raises (deadlines/alerts.py).
+ESCALATION_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "overrun": "the episode is predicted to run past its standard length",
+        "repeat_episode": "a child is in pre-proceedings for a second (or later) time",
+    }
+)
 _END_KEY = "pre_proceedings_end"
 
 # Unit codes used by the timetable's hot loop (an int compare beats an enum compare).
@@ -127,6 +141,10 @@ class Step:
         "moot_after",
         "source",
         "role",
+        "requires",
+        "excluded_by",
+        "listed",
+        "court_extends",
     )
 
     def __init__(self, seq: int, rule: Rule, labels: Mapping[str, str], numbered: frozenset[str]) -> None:
@@ -157,6 +175,22 @@ class Step:
         self.moot_after = rule.moot_after
         self.source = rule.source
         self.role = rule.responsible_role
+        self.requires = rule.requires
+        self.excluded_by = rule.excluded_by
+        self.listed = rule.listed
+        self.court_extends = rule.court_extends
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A source's instruction to tell someone senior when something happens (e.g. 004: the
+    panel chair escalates to the assistant director a case predicted to pass 16 weeks)."""
+
+    kind: str
+    to: tuple[str, ...]
+    source: str
+    quote: str = ""
+    interpretation: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,7 +202,8 @@ class Policy:
     version: str
     clock_start: str
     standard_weeks: int
-    max_extension_weeks: int
+    #: Longest agreed extension in weeks; ``None`` when the source states no maximum (000, 004).
+    max_extension_weeks: int | None
     due_soon_working_days: int
     rules: tuple[Rule, ...]
     #: Extra recorded events the policy declares (key -> label), e.g. ``lpm_request``.
@@ -176,6 +211,7 @@ class Policy:
     source: str = ""
     notes: str = ""
     path: str = ""
+    escalations: tuple[Escalation, ...] = ()
     #: Every key -> label: canonical defaults, then event and rule labels.
     labels: Mapping[str, str] = field(default_factory=dict, repr=False)
     #: Keys ``timetable()`` accepts in ``events``.
@@ -193,6 +229,24 @@ class Policy:
     def rules_for(self, key: str) -> tuple[Rule, ...]:
         """The rules (usually one) that govern milestone ``key``."""
         return tuple(r for r in self.rules if r.key == key)
+
+    def rule_by_ident(self, ident: str) -> Rule | None:
+        """The rule with ``Rule.ident`` ``ident`` (as stored with each deadline), if any."""
+        for r in self.rules:
+            if r.ident == ident:
+                return r
+        return None
+
+    def escalation(self, kind: str) -> Escalation | None:
+        """The policy's escalation of ``kind`` (``ESCALATION_KINDS``), if it has one."""
+        for e in self.escalations:
+            if e.kind == kind:
+                return e
+        return None
+
+    def extension_allowed(self, weeks: int) -> bool:
+        """Whether an agreed extension of ``weeks`` in all is within the policy's maximum."""
+        return self.max_extension_weeks is None or weeks <= self.max_extension_weeks
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -275,9 +329,12 @@ class _Builder:
         standard_weeks = self.integer(data["standard_weeks"], "standard_weeks")
         if standard_weeks <= 0:
             raise self.fail(f"standard_weeks must be a positive number of weeks, not {standard_weeks}")
-        max_ext = self.integer(data["max_extension_weeks"], "max_extension_weeks")
-        if max_ext < 0:
-            raise self.fail(f"max_extension_weeks must not be negative, not {max_ext}")
+        # Absent: the source sets no maximum (the panel or director decides, with reasons).
+        max_ext: int | None = None
+        if "max_extension_weeks" in data:
+            max_ext = self.integer(data["max_extension_weeks"], "max_extension_weeks")
+            if max_ext < 0:
+                raise self.fail(f"max_extension_weeks must not be negative, not {max_ext}")
         soon = self.integer(data.get("due_soon_working_days", 2), "due_soon_working_days")
         if soon < 0:
             raise self.fail(f"due_soon_working_days must not be negative, not {soon}")
@@ -303,6 +360,7 @@ class _Builder:
             )
         self.check_duplicates(rules)
         self.check_end(rules, clock_start, standard_weeks)
+        escalations = self.escalations(data.get("escalations", {}))
         order = self.topological_order(rules)
 
         event_keys = set(known_events)
@@ -329,6 +387,7 @@ class _Builder:
             source=source,
             notes=notes,
             path=self.path,
+            escalations=escalations,
             labels=MappingProxyType(labels),
             event_keys=frozenset(event_keys),
             steps=steps,
@@ -365,6 +424,32 @@ class _Builder:
                 raise self.fail(f"{where}: needs a non-empty label")
             out[key] = label
         return out
+
+    def escalations(self, raw: object) -> tuple[Escalation, ...]:
+        if not isinstance(raw, dict):
+            raise self.fail("[escalations] must be a table of escalations")
+        out: list[Escalation] = []
+        for kind, decl in raw.items():
+            where = f"escalation {kind!r}"
+            if kind not in ESCALATION_KINDS:
+                raise self.fail(f"{where}: unknown kind; use one of {sorted(ESCALATION_KINDS)}")
+            if not isinstance(decl, dict):
+                raise self.fail(f"{where}: must be a table with to and source")
+            unknown = sorted(set(decl) - _ESCALATION_FIELDS)
+            if unknown:
+                raise self.fail(f"{where}: unknown field(s) {unknown}; allowed: {sorted(_ESCALATION_FIELDS)}")
+            to = decl.get("to")
+            to = [to] if isinstance(to, str) else to
+            if not isinstance(to, list) or not to or any(r not in ROLES for r in to):
+                raise self.fail(f"{where}: to must name one or more roles of {sorted(ROLES)}")
+            source = decl.get("source")
+            if not isinstance(source, str) or not source.strip():
+                raise self.fail(f"{where}: missing source: cite the document and section")
+            texts = {f: decl.get(f, "") for f in ("quote", "interpretation")}
+            if not all(isinstance(v, str) for v in texts.values()):
+                raise self.fail(f"{where}: quote and interpretation must be strings")
+            out.append(Escalation(kind, tuple(to), source, texts["quote"], texts["interpretation"]))
+        return tuple(out)
 
     # -- rules --------------------------------------------------------------------------------
 
@@ -517,6 +602,21 @@ class _Builder:
         note = raw.get("note", "")
         if not isinstance(note, str):
             raise bad("note must be a string")
+        quote = raw.get("quote", "")
+        interpretation = raw.get("interpretation", "")
+        if not isinstance(quote, str) or not isinstance(interpretation, str):
+            raise bad("quote and interpretation must be strings")
+        requires = self.key_list(raw.get("requires", []), "requires", bad)
+        excluded_by = self.key_list(raw.get("excluded_by", []), "excluded_by", bad)
+        for k in (*requires, *excluded_by):
+            if k not in known or k == key:
+                raise bad(f"requires / excluded_by {k!r} is not a known event (or is the rule's own key)")
+        listed = raw.get("listed")
+        if listed is not None and (not isinstance(listed, str) or listed not in known or listed == key):
+            raise bad(f"listed {listed!r} is not a known event")
+        court_extends = self.flag(raw, "court_extends", bad)
+        if court_extends and unit is Unit.WORKING_DAYS:
+            raise bad("court_extends needs a rule counted in weeks or calendar days")
         return Rule(
             key=key,
             anchor=anchor,
@@ -538,6 +638,12 @@ class _Builder:
             weekdays=weekdays,
             moot_after=moot_after,
             note=note,
+            quote=quote,
+            interpretation=interpretation,
+            requires=requires,
+            excluded_by=excluded_by,
+            listed=listed,
+            court_extends=court_extends,
         )
 
     @staticmethod
@@ -563,6 +669,9 @@ class _Builder:
         for i, r in enumerate(rules):
             slots = [(r.key, m, 1) for m in r.for_each] if r.for_each else [(r.key, "", r.occurrence)]
             for slot in slots:
+                other = rules[seen[slot]] if slot in seen else None
+                if other is not None and _exclusive(r, other):
+                    continue
                 if slot in seen:
                     raise self.rule_fail(
                         i,
@@ -631,3 +740,9 @@ class _Builder:
         for i in range(len(rules)):
             visit(i, [])
         return order
+
+
+def _exclusive(a: Rule, b: Rule) -> bool:
+    """Two rules for one milestone that can never both apply: one requires an event the other
+    is excluded by (e.g. §9c's timescales after the first LPM, App. 2's after a review LPM)."""
+    return bool(set(a.requires) & set(b.excluded_by)) or bool(set(b.requires) & set(a.excluded_by))

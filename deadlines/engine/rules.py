@@ -132,12 +132,33 @@ class Rule:
     moot_after: tuple[str, ...] = ()
     #: Why the rule reads as it does (shown to admins, not used in computation).
     note: str = ""
+    #: The sentence of the source the rule comes from, quoted (shown under "why this date").
+    quote: str = ""
+    #: Set when the text does not force this reading: the reason the policy chose it, in plain
+    #: words (shown to users under "why this date").
+    interpretation: str = ""
+    #: The rule applies only once one of these events is recorded (a variant of a milestone,
+    #: e.g. papers to legal after a decision to issue taken at a review LPM, 002 App. 2).
+    requires: tuple[str, ...] = ()
+    #: The rule does not apply once any of these events is recorded (the other variant).
+    excluded_by: tuple[str, ...] = ()
+    #: An event holding the date a court listed the hearing for: once recorded, that date
+    #: replaces the computed one (002 App. 3: the court lists the CMH, IRH and final hearing).
+    listed: str | None = None
+    #: Court extensions of the 26-week limit (Children Act 1989 s32(5)) move this date.
+    court_extends: bool = False
 
     @property
     def ref(self) -> str:
-        """Identifier unique within a policy: ``key``, ``key#2`` or ``key:meeting``."""
+        """Identifier of the milestone: ``key``, ``key#2`` or ``key:meeting``."""
         base = self.key if self.occurrence == 1 else f"{self.key}#{self.occurrence}"
         return f"{base}:{'+'.join(self.for_each)}" if self.for_each else base
+
+    @property
+    def ident(self) -> str:
+        """Identifier unique within a policy: ``ref``, plus ``?event`` for a variant that applies
+        only once ``event`` is recorded (two rules can govern one milestone that way)."""
+        return f"{self.ref}?{'+'.join(self.requires)}" if self.requires else self.ref
 
 
 _UNIT_WORDS: Mapping[Unit, tuple[str, str]] = MappingProxyType(
@@ -211,4 +232,10 @@ def describe_rule(rule: Rule, labels: Mapping[str, str] | None = None) -> str:
         text += " (optional)"
     if rule.moot_after:
         text += "; not needed once " + _or_list([name(k) for k in rule.moot_after])
+    if rule.requires:
+        text += " (when " + _or_list([name(k) for k in rule.requires]) + " is recorded)"
+    if rule.court_extends:
+        text += ", plus any extension the court grants"
+    if rule.listed:
+        text += f"; once {name(rule.listed)} is recorded, that date replaces it"
     return text

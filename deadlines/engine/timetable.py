@@ -14,12 +14,54 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .calendar import WorkingCalendar
-from .policies import UNIT_CALENDAR_DAYS, UNIT_WORKING_DAYS, Policy, Step
+from .policies import UNIT_CALENDAR_DAYS, UNIT_WEEKS, UNIT_WORKING_DAYS, Policy, Step
 from .rules import OUTCOMES
 
-__all__ = ["Milestone", "Status", "Timetable", "timetable"]
+__all__ = [
+    "COURT_EXTENSION_MAX_WEEKS",
+    "COURT_WEEKS",
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "Milestone",
+    "Status",
+    "Timetable",
+    "timetable",
+]
 
 _END = "pre_proceedings_end"
+_ISSUED = "proceedings_issued"
+#: Children Act 1989 s32(1)(a)(ii): care proceedings are to be disposed of "without delay, and in
+#: any event within twenty-six weeks beginning with the day on which the application was issued".
+COURT_WEEKS = 26
+#: s32(5): the court may extend the 26 weeks by "no more than eight weeks" at a time.
+COURT_EXTENSION_MAX_WEEKS = 8
+#: The years the working-day calendar covers (bank holidays are known for them); a date outside
+#: them is a typing mistake (year 1, 9999), refused with a clear message instead of a traceback.
+FIRST_YEAR, LAST_YEAR = 1900, 8999
+
+#: Events that happen once per episode: a second date is a mistake, not a second occurrence.
+_ONCE = frozenset(
+    {
+        "lpm_request",
+        "lpm_approved",
+        "lpm_held",
+        "letter_before_proceedings",
+        "initial_meeting",
+        "final_meeting",
+        "pre_proceedings_end",
+        "issue_decision",
+        "proceedings_issued",
+    }
+)
+#: (later event, earlier event, what the later one is): the later one cannot come first (its
+#: first date is compared with the earlier one's first date).
+_ORDER = (
+    ("letter_before_proceedings", "lpm_held", "the letter before proceedings cannot be delivered before the LPM"),
+    ("initial_meeting", "lpm_held", "the initial meeting cannot be held before the LPM"),
+    ("review_meeting", "initial_meeting", "a review meeting cannot be held before the initial meeting"),
+    ("final_meeting", "initial_meeting", "the final meeting cannot be held before the initial meeting"),
+    ("proceedings_issued", "issue_decision", "proceedings cannot be issued before the decision to issue"),
+)
 _OUTCOME_SET = frozenset(OUTCOMES)
 _NO_DATE = dt.date.max.toordinal() + 1  # sorts milestones without any date last
 _MAX_OCCURRENCES = 100  # a recurring meeting every week for two years; guards bad input
@@ -72,6 +114,8 @@ class Milestone:
     of: str | None = None
     waived_reason: str | None = None
     optional: bool = False
+    #: ``Rule.ident`` of the policy rule that set the date (for "why this date").
+    rule: str = ""
 
     @property
     def record_key(self) -> str:
@@ -117,6 +161,30 @@ class Timetable:
     #: When pre-proceedings ended, else are due to end (else provisionally), else None.
     projected_end: dt.date | None
     milestones: tuple[Milestone, ...]
+    #: Court extensions of the 26 weeks (s32(5)) in all, in weeks.
+    court_extension_weeks: int = 0
+    #: The date care proceedings were issued (week 1, day 1 of the 26 weeks), if recorded.
+    issued: dt.date | None = None
+    #: "Week k of 26" in care proceedings today (the issue day is week 1, day 1).
+    court_week: int | None = None
+    #: The last day of the 26 weeks plus court extensions: issue + 181 days + 7 per week granted.
+    court_limit: dt.date | None = None
+    #: The date the final hearing is listed for, if recorded.
+    final_hearing_listed: dt.date | None = None
+
+    @property
+    def court_of_weeks(self) -> int:
+        """The 26 weeks plus any extension the court granted: "week 9 of 26"."""
+        return COURT_WEEKS + self.court_extension_weeks
+
+    @property
+    def final_hearing_past_limit(self) -> bool:
+        """A final hearing is listed after the last day of the (extended) 26 weeks."""
+        return (
+            self.final_hearing_listed is not None
+            and self.court_limit is not None
+            and self.final_hearing_listed > self.court_limit
+        )
 
     def next_due(self) -> Milestone | None:
         """The first open milestone by due (or provisional) date."""
@@ -154,6 +222,7 @@ def _normalise(policy: Policy, events: EventDates) -> dict[str, tuple[int, ...]]
         if key not in accepted:
             raise ValueError(f"unknown event {key!r} for policy {policy.name!r}")
         if isinstance(value, dt.date):
+            _check_year(key, value)
             rec[key] = (value.toordinal(),)
             continue
         if isinstance(value, str | bytes):
@@ -162,9 +231,36 @@ def _normalise(policy: Policy, events: EventDates) -> dict[str, tuple[int, ...]]
             ords = tuple(sorted(d.toordinal() for d in value if d is not None))
         except (AttributeError, TypeError):
             raise TypeError(f"event {key!r}: expected a date or a sequence of dates, not {value!r}") from None
+        for d in value:
+            if d is not None:
+                _check_year(key, d)
         if ords:
+            if len(ords) > 1 and key in _ONCE:
+                dates = ", ".join(dt.date.fromordinal(o).isoformat() for o in ords)
+                raise ValueError(
+                    f"{key} is given more than once ({dates}): it happens once per episode; record one date"
+                )
             rec[key] = ords
+    _check_order(rec)
     return rec
+
+
+def _check_year(key: str, d: dt.date) -> None:
+    if not FIRST_YEAR <= d.year <= LAST_YEAR:
+        raise ValueError(
+            f"{key}: {d.isoformat()} is not a date the calendar covers; use a date from {FIRST_YEAR} to {LAST_YEAR}"
+        )
+
+
+def _check_order(rec: Mapping[str, tuple[int, ...]]) -> None:
+    """Refuse events recorded out of order (the web forms refuse them too)."""
+    for later, earlier, what in _ORDER:
+        a, b = rec.get(later), rec.get(earlier)
+        if a and b and a[0] < b[0]:
+            raise ValueError(
+                f"{later} ({dt.date.fromordinal(a[0]).isoformat()}) is before {earlier} "
+                f"({dt.date.fromordinal(b[0]).isoformat()}): {what}"
+            )
 
 
 def _check_waived(policy: Policy, waived: Mapping[str, str]) -> None:
@@ -183,6 +279,7 @@ def timetable(
     outcome: str | None = None,
     extension_weeks: int = 0,
     waived: Mapping[str, str] | None = None,
+    court_extension_weeks: int = 0,
 ) -> Timetable:
     """Every milestone of one episode with its due date and status on ``today``.
 
@@ -206,7 +303,12 @@ def timetable(
     due soon (within ``due_soon_working_days`` working days) or upcoming.
 
     ``extension_weeks`` is the agreed extension (0 .. ``policy.max_extension_weeks``, else
-    ``ValueError``); it moves rules marked ``extends`` (the end, and final meetings tied to it).
+    ``ValueError``; no limit when the policy states none); it moves rules marked ``extends``
+    (the end, and final meetings tied to it). ``court_extension_weeks`` is what the court added
+    to the 26 weeks (s32(5)); it moves rules marked ``court_extends`` (the final hearing).
+
+    Events out of order (a letter before the LPM, a review before the initial meeting), an
+    event that happens once given twice, and dates outside the calendar raise ``ValueError``.
     ``waived`` maps a milestone key (all occurrences) or a ``Milestone.ref`` such as
     ``review_meeting#2`` (one occurrence) to the reason it was waived.
     """
@@ -214,7 +316,11 @@ def timetable(
         raise ValueError(f"unknown outcome {outcome!r}; use None or one of {list(OUTCOMES)}")
     if type(extension_weeks) is not int or extension_weeks < 0:
         raise ValueError(f"extension_weeks must be a whole number of weeks >= 0, not {extension_weeks!r}")
-    if extension_weeks > policy.max_extension_weeks:
+    if type(court_extension_weeks) is not int or court_extension_weeks < 0:
+        raise ValueError(f"court_extension_weeks must be a whole number of weeks >= 0, not {court_extension_weeks!r}")
+    if not FIRST_YEAR <= today.year <= LAST_YEAR:
+        raise ValueError(f"today: {today.isoformat()} is not a date the calendar covers")
+    if not policy.extension_allowed(extension_weeks):
         raise ValueError(
             f"extension of {extension_weeks} weeks exceeds the {policy.title} limit of "
             f"{policy.max_extension_weeks} weeks"
@@ -265,7 +371,8 @@ def timetable(
                 status = Status.MET
             else:
                 status = Status.MET_LATE
-                late = between(due, met)
+                # At least 1: met on the weekend after a Friday deadline is still late.
+                late = max(1, between(due, met))
         elif waived and (reason := _waiver(waived, st.key, of, occurrence)) is not None:
             status = Status.WAIVED
             waiting = ()
@@ -282,7 +389,7 @@ def timetable(
                 status = Status.NOT_APPLICABLE
             else:
                 status = Status.OVERDUE
-                late = between(due, t)
+                late = max(1, between(due, t))
         elif t == due:
             status = Status.DUE_TODAY
         elif between(t, due) <= soon:
@@ -310,6 +417,7 @@ def timetable(
                     of,
                     reason,
                     st.optional,
+                    st.rule.ident,
                 ),
             )
         )
@@ -319,6 +427,8 @@ def timetable(
     for st in policy.steps:
         key = st.key
         when = st.when
+        if (st.requires and not any(r in rec for r in st.requires)) or any(x in rec for x in st.excluded_by):
+            continue  # the other variant of this milestone applies
         ended_path = st.pre_proceedings and end_rec is not None
         if when and outcome not in when and not (st.pre_proceedings and ran):
             # Off the current decision path: keep any recorded history, as not applicable.
@@ -369,6 +479,8 @@ def timetable(
                     break
         waiting = () if firm else st.anchors
         amount = st.amount + extension_weeks if st.extends else st.amount
+        if st.court_extends:
+            amount += court_extension_weeks * (1 if st.unit == UNIT_WEEKS else 7)
         recorded = rec.get(key, ())
 
         if st.recurring:
@@ -392,7 +504,7 @@ def timetable(
             continue
 
         o = None if base is None else offset(base, amount, st.unit)
-        if o is not None:
+        if o is not None and not (st.listed is not None and st.listed in rec):
             if st.weekdays:
                 o = _next_on_weekdays(calendar, o, st.weekdays)
             if st.cap is not None:
@@ -407,8 +519,14 @@ def timetable(
                 floor_rec = rec.get(floor_anchor)
                 if floor_rec:
                     o = max(o, offset(floor_rec[-1], floor_amount, floor_unit))
-            if st.occurrence == 1:
-                (due_of if firm else prov_of)[key] = o
+        if st.listed is not None:
+            listed = rec.get(st.listed)
+            if listed:
+                # The court listed the hearing: its date replaces the computed one (002 App. 3).
+                o, firm = listed[-1], True
+                waiting = ()
+        if o is not None and st.occurrence == 1:
+            (due_of if firm else prov_of)[key] = o
         occurrence = st.occurrence
         met = recorded[occurrence - 1] if len(recorded) >= occurrence else None
         if key == _END:
@@ -419,6 +537,12 @@ def timetable(
     clock = rec.get(policy.clock_start)
     clock_start = clock[0] if clock else None
     week = None if clock_start is None or t < clock_start else (t - clock_start) // 7 + 1
+    issued_rec = rec.get(_ISSUED)
+    issued = issued_rec[0] if issued_rec else None
+    court_week = None if issued is None or t < issued else (t - issued) // 7 + 1
+    # The 26 weeks begin with the issue day (day 1), so the last day is issue + 26 * 7 - 1.
+    court_limit = None if issued is None else issued + 7 * (COURT_WEEKS + court_extension_weeks) - 1
+    fh_listed = rec.get("final_hearing_listed") or rec.get("final_hearing")
     return Timetable(
         policy=policy.name,
         policy_version=policy.version,
@@ -430,6 +554,11 @@ def timetable(
         extension_weeks=extension_weeks,
         projected_end=None if projected is None else from_ord(projected),
         milestones=tuple(row[2] for row in rows),
+        court_extension_weeks=court_extension_weeks,
+        issued=None if issued is None else from_ord(issued),
+        court_week=court_week,
+        court_limit=None if court_limit is None else from_ord(court_limit),
+        final_hearing_listed=None if not fh_listed else from_ord(fh_listed[-1]),
     )
 
 
@@ -451,7 +580,7 @@ def _not_applicable(st: Step, occurrence: int, met: dt.date) -> Milestone:
     label = f"{st.label} {occurrence}" if st.recurring else st.label
     return Milestone(
         st.key, label, occurrence, None, None, (), Status.NOT_APPLICABLE, met, 0,
-        st.source, st.role, st.entered, None, None, st.optional,
+        st.source, st.role, st.entered, None, None, st.optional, st.rule.ident,
     )  # fmt: skip
 
 

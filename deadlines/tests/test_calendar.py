@@ -12,7 +12,7 @@ from icalendar import Calendar
 
 from accounts.roles import Role
 from meetings import services as ms
-from meetings.models import Recommendation
+from meetings.models import Recommendation, RequestStatus
 
 from .test_scenarios import DOCS, LETTER_DUE, family, staff, start_pre_proceedings
 
@@ -76,8 +76,8 @@ def test_the_feed_has_only_the_users_own_cases(people, make_user, travel):
     assert events(Client().get(feed(clo))) == []
 
 
-def test_heads_of_service_see_lpm_requests_awaiting_their_decision(people, travel):
-    ms.lpm_request_create(
+def test_heads_of_service_see_deferred_lpm_requests_awaiting_their_decision(people, travel):
+    request = ms.lpm_request_create(
         family=family(people, reference="PLO-00021"),
         requested_on=dt.date(2027, 1, 4),
         recommendation=Recommendation.PRE_PROCEEDINGS,
@@ -86,6 +86,19 @@ def test_heads_of_service_see_lpm_requests_awaiting_their_decision(people, trave
         by=people.tm,
         today=dt.date(2027, 1, 11),
     )
+    # 002 sets no date for the first decision, so nothing is in the feed until it is deferred ...
+    assert events(Client().get(feed(people.hos))) == []
+    ms.lpm_request_decide(
+        request=request,
+        expected_version=request.version,
+        status=RequestStatus.DEFERRED,
+        decided_on=dt.date(2027, 1, 6),
+        deferred_until=dt.date(2027, 1, 18),
+        note="Chronology missing",
+        by=people.hos,
+        today=dt.date(2027, 1, 11),
+    )
+    # ... then the decision is due on the date it was deferred to (002 §6b).
     found = events(Client().get(feed(people.hos)))
     assert [(str(e["SUMMARY"]), e.decoded("DTSTART")) for e in found] == [
         ("PLO-00021: LPM request awaiting your decision", dt.date(2027, 1, 18))

@@ -93,7 +93,7 @@ def test_gloucestershire_table_shows_header_and_uk_dates():
     out = run(*GLOS, "--today", "2027-01-05")
     lines = out.splitlines()
     header = lines[0]
-    assert "Gloucestershire County Council" in header and "version 2026.1" in header
+    assert "Gloucestershire County Council" in header and "version 2026.2" in header
     assert "clock start Thu 17 Dec 2026" in header
     assert "week 3 of 16" in header  # Tue 5 Jan 2027 is day 19 of the episode: week 3
     assert "projected end Thu 8 Apr 2027" in header
@@ -165,8 +165,9 @@ def test_gloucestershire_issue_path_and_court_timeline():
     assert due(ms, "cmh") == "2027-05-07"
     # CMH - 2 working days: Thu 6, Wed 5 May.
     assert due(ms, "advocates_meeting") == "2027-05-05"
-    assert due(ms, "irh") == "2027-09-09"
-    assert due(ms, "final_hearing") == "2027-10-21"
+    # Week 1 day 1 is Thu 22 Apr 2027: week 20 ends Wed 8 Sep (+139 days), week 26 Wed 20 Oct (+181).
+    assert due(ms, "irh") == "2027-09-08"
+    assert due(ms, "final_hearing") == "2027-10-20"
     assert "letter_before_proceedings" not in keys(ms)
 
 
@@ -190,9 +191,9 @@ def test_timescales_section_1_examples(lpm_held, key, expected, example):
 def test_without_an_lpm_only_the_request_milestones_apply():
     """No lpm_held: no decision yet (default outcome none), so the pre-proceedings rules do not apply."""
     ms = rows("--policy", "gloucestershire", "--event", "lpm_request=2026-12-01", "--today", "2026-12-02")
-    assert due(ms, "lpm_request_decision") == "2026-12-15"  # 002 §6b: request + 2 weeks
-    # 002 §6f: held 2 weeks after the decision, which has not been made: provisional Tue 29 Dec 2026.
-    assert row(ms, "lpm_held")["provisional"] == "2026-12-29"
+    assert "lpm_request_decision" not in keys(ms)  # 002 states no time for the decision itself
+    # 002 §6f: held 2 weeks after the decision, which has not been made: waiting, no date yet.
+    assert row(ms, "lpm_held")["waiting_for"] == ["lpm_approved", "lpm_request_decision"]
     assert "letter_before_proceedings" not in keys(ms)
     assert "outcome none yet" in run("--policy", "gloucestershire", "--event", "lpm_request=2026-12-01").splitlines()[1]
 
@@ -329,10 +330,10 @@ def test_sutton_001_extension_up_to_six_weeks():
         run("--policy", "sutton", "--event", "initial_meeting=2027-01-12", "--extension-weeks", "7")
 
 
-def test_sutton_001_lpms_on_tuesday_or_thursday():
-    """001 Step 1: approved Fri 18 Dec 2026, + 1 working day = Mon 21 Dec, next panel Tue 22 Dec."""
+def test_sutton_001_sets_no_lpm_date():
+    """001 Step 1 says when LPMs sit (Tuesday and Thursday afternoons), not when one is due."""
     ms = rows("--policy", "sutton", "--event", "lpm_approved=2026-12-18", "--today", "2026-12-18")
-    assert due(ms, "lpm_held") == "2026-12-22"
+    assert "lpm_held" not in keys(ms)
 
 
 # -- pre_action_flowchart (000) ------------------------------------------------------------------
@@ -435,7 +436,7 @@ def test_policy_can_be_a_file_path():
     header = run("--policy", str(path), "--event", "initial_meeting=2027-01-12", "--today", "2027-03-01").splitlines()[
         0
     ]
-    assert "London Borough of Sutton (policy sutton, version 2026.1)" in header
+    assert "London Borough of Sutton (policy sutton, version 2026.2)" in header
 
 
 def test_help_documents_the_defaults():

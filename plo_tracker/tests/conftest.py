@@ -113,6 +113,7 @@ def world(make_user, team):
             "cases:assessment-approve-cost": assessment.pk,
             "cases:proceedings": issued_request.episode_id,
             "cases:hearing-add": issued_request.episode_id,
+            "cases:court-extension": issued_request.episode_id,
             "cases:deadline-waive": episode.deadlines.filter(state="open").first().pk,
             "meetings:lpm-request": issued_family.pk,
             "meetings:lpm-request-documents": request.pk,

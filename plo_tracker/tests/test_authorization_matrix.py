@@ -72,6 +72,10 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
         {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},
     )
     * 2,
+    "cases:court-extension": (
+        {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},
+    )
+    * 2,
     "cases:deadline-waive": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
     "cases:national-export": (
         {R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.ASSISTANT_DIRECTOR},

@@ -55,6 +55,7 @@ FORMS = [
     "cases:assessment-approve-cost",
     "cases:proceedings",
     "cases:hearing-add",
+    "cases:court-extension",
     "cases:deadline-waive",
     "meetings:lpm-request",
     "meetings:lpm-request-documents",

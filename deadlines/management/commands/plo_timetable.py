@@ -20,6 +20,7 @@ from django.utils import timezone
 from deadlines.engine import OUTCOMES, Milestone, Policy, PolicyError, Timetable, available_policies, load_policy
 from deadlines.engine import timetable as compute_timetable
 from deadlines.engine.rules import as_phrase
+from deadlines.engine.timetable import COURT_EXTENSION_MAX_WEEKS, FIRST_YEAR, LAST_YEAR
 from deadlines.services import calendar_current
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -44,9 +45,12 @@ def parse_date(value: str, what: str) -> dt.date:
     if not _ISO_DATE.match(text):
         raise CommandError(f"{what}: {value!r} is not a date; use the format YYYY-MM-DD, e.g. 2026-12-17")
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise CommandError(f"{what}: {value!r} is not a real date ({exc}); use the format YYYY-MM-DD") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CommandError(f"{what}: {value!r} is outside the dates the calendar covers ({FIRST_YEAR} to {LAST_YEAR})")
+    return day
 
 
 class Command(BaseCommand):
@@ -103,6 +107,15 @@ class Command(BaseCommand):
             metavar="N",
             help="Agreed extension in whole weeks (0 up to the policy's limit). Default: 0.",
         )
+        parser.add_argument(
+            "--court-extension-weeks",
+            default="0",
+            metavar="N",
+            help=(
+                "Weeks the court has extended the 26 weeks by, in all (Children Act 1989 s32(5): up to "
+                f"{COURT_EXTENSION_MAX_WEEKS} weeks each time). Default: 0."
+            ),
+        )
         parser.add_argument("--json", action="store_true", help="Print a JSON list of milestones instead of a table.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -112,8 +125,22 @@ class Command(BaseCommand):
         today = parse_date(options["today"], "--today") if options["today"] is not None else timezone.localdate()
         outcome = self._outcome(options["outcome"], events)
         extension = self._extension(policy, options["extension_weeks"])
+        court = options["court_extension_weeks"].strip()
+        if not court.isdigit():
+            raise CommandError(f"--court-extension-weeks {court!r}: give a whole number of weeks, 0 or more")
 
-        tt = compute_timetable(policy, events, calendar_current(), today, outcome=outcome, extension_weeks=extension)
+        try:
+            tt = compute_timetable(
+                policy,
+                events,
+                calendar_current(),
+                today,
+                outcome=outcome,
+                extension_weeks=extension,
+                court_extension_weeks=int(court),
+            )
+        except ValueError as exc:  # events out of order, an event given twice, a date out of range
+            raise CommandError(_one_line(exc)) from None
         if options["json"]:
             self.stdout.write(json.dumps([_as_json(m) for m in tt.milestones], indent=2, ensure_ascii=False))
         else:
@@ -167,12 +194,12 @@ class Command(BaseCommand):
     @staticmethod
     def _extension(policy: Policy, raw: str) -> int:
         text = raw.strip()
+        limit = policy.max_extension_weeks
         if not text.isdigit():
-            raise CommandError(
-                f"--extension-weeks {raw!r}: give a whole number of weeks from 0 to {policy.max_extension_weeks}"
-            )
+            span = f"from 0 to {limit}" if limit is not None else "0 or more"
+            raise CommandError(f"--extension-weeks {raw!r}: give a whole number of weeks {span}")
         weeks = int(text)
-        if weeks > policy.max_extension_weeks:
+        if limit is not None and weeks > limit:
             raise CommandError(
                 f"--extension-weeks {weeks}: {policy.title} ({policy.name}) allows an extension of at most "
                 f"{policy.max_extension_weeks} weeks"
@@ -245,10 +272,22 @@ def _header(policy: Policy, tt: Timetable) -> list[str]:
     else:
         projected = f"projected end {uk_date(tt.projected_end)}"
     outcome = tt.outcome or "none yet"
-    return [
+    lines = [
         f"{policy.title} (policy {policy.name}, version {policy.version}); {clock}; {week}; {projected}",
         f"Today {uk_date(tt.today)}; outcome {outcome}; extension {tt.extension_weeks} weeks",
     ]
+    if tt.issued is not None and tt.court_limit is not None:
+        court_week = f"week {tt.court_week} of {tt.court_of_weeks}" if tt.court_week else "not yet issued"
+        lines.append(
+            f"Care proceedings issued {uk_date(tt.issued)}; {court_week}; the {tt.court_of_weeks} weeks end "
+            f"{uk_date(tt.court_limit)} (court extension {tt.court_extension_weeks} weeks)"
+        )
+        if tt.final_hearing_past_limit and tt.final_hearing_listed is not None:
+            lines.append(
+                f"WARNING: the final hearing is listed for {uk_date(tt.final_hearing_listed)}, after the end of "
+                f"week {tt.court_of_weeks}: record the court's extension (s32(5))"
+            )
+    return lines
 
 
 def render_table(policy: Policy, tt: Timetable) -> str:

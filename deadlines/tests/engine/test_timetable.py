@@ -198,8 +198,9 @@ def test_extension_must_be_whole_weeks() -> None:
 def test_before_a_decision_only_the_lpm_milestones_show() -> None:
     tt = tt_for({"lpm_request": date(2026, 2, 2)}, date(2026, 2, 3), outcome=None)
     keys = {m.key for m in tt.milestones}
+    # No head of service decision date: 002 states none until a deferral (§6b).
     assert keys == {
-        "lpm_request_decision",
+        "letter_to_legal",
         "lpm_held",
         "lpm_papers",
         "lpm_outcome_recorded",
@@ -209,8 +210,10 @@ def test_before_a_decision_only_the_lpm_milestones_show() -> None:
 
 
 def test_lpm_milestones_are_moot_once_the_lpm_is_held() -> None:
-    tt = tt_for({"lpm_request": date(2026, 2, 2), "lpm_held": D}, date(2026, 3, 20))
+    events = {"lpm_request": date(2026, 2, 2), "lpm_deferred_until": date(2026, 2, 13), "lpm_held": D}
+    tt = tt_for(events, date(2026, 3, 20))
     assert get(tt, "lpm_papers").status is Status.NOT_APPLICABLE
+    assert get(tt, "letter_to_legal").status is Status.NOT_APPLICABLE
     assert get(tt, "lpm_request_decision").status is Status.NOT_APPLICABLE
     assert get(tt, "lpm_held").status is Status.MET
 
@@ -235,7 +238,7 @@ def test_decision_to_defer() -> None:
 def test_no_further_action() -> None:
     tt = tt_for({"lpm_held": D}, D, outcome="nfa")
     assert {m.key for m in tt.milestones} == {
-        "lpm_request_decision",
+        "letter_to_legal",
         "lpm_held",
         "lpm_papers",
         "lpm_outcome_recorded",
@@ -343,17 +346,16 @@ def test_every_held_review_is_kept_even_past_the_end() -> None:
 def test_minutes_of_each_review_are_numbered() -> None:
     events: Events = {
         "lpm_held": D,
-        "initial_meeting": date(2026, 3, 18),
-        "review_meeting": [date(2026, 4, 15), date(2026, 5, 13)],
-        "approved_minutes:review_meeting": [date(2026, 4, 22)],  # due Tue 21 Apr
+        "gateway_review": [date(2026, 4, 15), date(2026, 5, 13)],
+        "approved_minutes:gateway_review": [date(2026, 4, 22)],  # due Tue 21 Apr
     }
-    tt = tt_for(events, date(2026, 5, 14), policy="standard")
-    first = get(tt, "approved_minutes", 1, of="review_meeting")
-    second = get(tt, "approved_minutes", 2, of="review_meeting")
+    tt = tt_for(events, date(2026, 5, 14), policy="gloucestershire")
+    first = get(tt, "approved_minutes", 1, of="gateway_review")
+    second = get(tt, "approved_minutes", 2, of="gateway_review")
     assert (first.status, first.days_late) == (Status.MET_LATE, 1)
-    assert second.label == "Minutes approved and circulated: pre-proceedings review meeting 2"
+    assert second.label == "Minutes approved and circulated: legal gateway review / review LPM 2"
     assert (second.due, second.status) == (date(2026, 5, 19), Status.UPCOMING)
-    assert second.ref == "approved_minutes:review_meeting#2"
+    assert second.ref == "approved_minutes:gateway_review#2"
 
 
 # -- ordering and helpers --------------------------------------------------------------------------
@@ -389,7 +391,7 @@ def test_timetable_and_milestones_are_frozen() -> None:
         tt.week = 3  # type: ignore[misc]  # the point: a frozen dataclass refuses it
     with pytest.raises(AttributeError):
         tt.milestones[0].due = D  # type: ignore[misc]  # the point: a frozen dataclass refuses it
-    assert (tt.policy, tt.policy_version) == ("gloucestershire", "2026.1")
+    assert (tt.policy, tt.policy_version) == ("gloucestershire", "2026.2")
 
 
 def test_the_same_inputs_give_the_same_timetable() -> None:
