@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = dt.datetime(2027, 1, 18, 9, 30, tzinfo=dt.UTC)  # Monday 18 January 2027: week 2 of 26
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-DOCS = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment"), ("present", ""))
+DOCS = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment", "swet"), ("present", ""))
 
 
 @pytest.fixture(autouse=True)
