@@ -1,0 +1,158 @@
+"""Issue #10 through the services: listed hearings, the court's extension, decisions to issue at a
+review, escalations as policy rules, and nothing going quiet. Dates counted by hand (see each)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.roles import Role
+from cases import services as cs
+from cases.models import CareProceedings, CourtExtension, EndOutcome
+from deadlines.alerts import alert_scan
+from deadlines.models import Alert, AlertKind, Deadline, DeadlineState
+from deadlines.services import episode_inputs
+from deadlines.tests.test_scenarios import D, family, staff, start_pre_proceedings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(make_user, team):
+    return staff(make_user, team)
+
+
+def due(episode, key: str, occurrence: int = 1) -> dt.date | None:
+    return Deadline.objects.get(episode=episode, key=key, occurrence=occurrence).due_on
+
+
+def issue_at_a_review(people, settings, *, policy: str = "gloucestershire"):
+    """Pre-proceedings from D (Thu 7 Jan 2027); a review LPM on Thu 11 Mar 2027 decides to issue."""
+    settings.PLO_POLICY = policy
+    episode = start_pre_proceedings(family(people), people)
+    cs.episode_end(
+        episode=episode,
+        expected_version=None,
+        ended_on=dt.date(2027, 3, 11),
+        end_outcome=EndOutcome.ISSUE,
+        end_decision_date=dt.date(2027, 3, 11),
+        end_reason="No progress at the care-planning LPM",
+        by=people.hos,
+        today=dt.date(2027, 3, 11),
+    )
+    return episode
+
+
+def test_a_decision_to_issue_after_pre_proceedings_started_uses_app2_timescales(people, settings):
+    assert dt.date(2027, 1, 7) == D
+    episode = issue_at_a_review(people, settings)
+    assert episode_inputs(episode, today=dt.date(2027, 3, 11))["events"]["review_issue_decision"] == dt.date(
+        2027, 3, 11
+    )
+    # 002 App. 2: papers to legal within 10 working days (Thu 25 Mar 2027) and issue within 15:
+    # over Good Friday 26 Mar and Easter Monday 29 Mar 2027, Mon 5 Apr.
+    assert due(episode, "swet_to_legal") == dt.date(2027, 3, 25)
+    assert due(episode, "proceedings_issued") == dt.date(2027, 4, 5)
+
+
+def issued(people, settings) -> CareProceedings:
+    episode = issue_at_a_review(people, settings)
+    proceedings = CareProceedings.objects.get(episode=episode)
+    return cs.proceedings_update(
+        proceedings=proceedings,
+        expected_version=proceedings.version,
+        by=people.hos,
+        today=dt.date(2027, 3, 30),
+        issued_on=dt.date(2027, 3, 30),  # Tue 30 Mar 2027, the day after Easter Monday
+    )
+
+
+def test_a_listed_cmh_replaces_day_18_and_a_future_hearing_meets_nothing(people, settings):
+    p = issued(people, settings)
+    episode = p.episode
+    # Issued Tue 30 Mar 2027: day 18 is Fri 16 Apr; advocates Wed 14 Apr.
+    assert (due(episode, "cmh"), due(episode, "advocates_meeting")) == (dt.date(2027, 4, 16), dt.date(2027, 4, 14))
+    # The court lists the CMH for Tue 4 May 2027: 2 working days before is back over the early May
+    # bank holiday (Mon 3 May) to Fri 30 Apr, then Thu 29 Apr.
+    cs.hearing_record(
+        proceedings=p, kind="cmh", hearing_date=dt.date(2027, 5, 4), by=people.hos, today=dt.date(2027, 4, 1)
+    )
+    assert (due(episode, "cmh"), due(episode, "advocates_meeting")) == (dt.date(2027, 5, 4), dt.date(2027, 4, 29))
+    cmh = Deadline.objects.get(episode=episode, key="cmh")
+    assert cmh.state == DeadlineState.OPEN and cmh.met_on is None  # listed for later: not yet held
+
+
+def test_the_courts_extension_up_to_8_weeks_with_reasons_moves_the_final_hearing(people, settings):
+    p = issued(people, settings)
+    # Week 26 from Tue 30 Mar 2027 ends Mon 27 Sep 2027 (+181 days), a working day.
+    assert due(p.episode, "final_hearing") == dt.date(2027, 9, 27)
+    with pytest.raises(ValidationError) as bad:
+        cs.court_extension_record(
+            proceedings=p,
+            weeks=9,
+            granted_on=dt.date(2027, 4, 20),
+            reasons="",
+            by=people.hos,
+            today=dt.date(2027, 4, 20),
+        )
+    assert "no more than 8 weeks at a time" in bad.value.message_dict["weeks"][0]
+    assert "reasons" in bad.value.message_dict
+    with pytest.raises(ValidationError) as early:
+        cs.court_extension_record(
+            proceedings=p,
+            weeks=2,
+            granted_on=dt.date(2027, 3, 29),
+            reasons="x",
+            by=people.hos,
+            today=dt.date(2027, 4, 20),
+        )
+    assert "granted_on" in early.value.message_dict  # before the issue date
+    assert not CourtExtension.objects.exists()
+    cs.court_extension_record(
+        proceedings=p,
+        weeks=8,
+        granted_on=dt.date(2027, 4, 20),
+        reasons="Expert",
+        by=people.hos,
+        today=dt.date(2027, 4, 20),
+    )
+    cs.court_extension_record(
+        proceedings=p,
+        weeks=1,
+        granted_on=dt.date(2027, 9, 1),
+        reasons="Relisted",
+        by=people.hos,
+        today=dt.date(2027, 9, 1),
+    )
+    # + 9 weeks: Mon 29 Nov 2027.
+    assert due(p.episode, "final_hearing") == dt.date(2027, 11, 29)
+
+
+def test_escalations_follow_the_policy(people, make_user, settings):
+    """004: the AD is told of a second episode; 002 names no such escalation."""
+    ad = make_user(Role.ASSISTANT_DIRECTOR)
+    settings.PLO_POLICY = "st_helens"
+    st_helens = start_pre_proceedings(family(people, reference="PLO-00901", previous_pre_proceedings=1), people)
+    settings.PLO_POLICY = "gloucestershire"
+    glos = start_pre_proceedings(family(people, reference="PLO-00902", previous_pre_proceedings=1), people)
+    alert_scan(today=dt.date(2027, 1, 8))
+    repeats = set(Alert.objects.filter(kind=AlertKind.REPEAT_EPISODE).values_list("episode_id", "recipient_id"))
+    assert repeats == {(st_helens.pk, ad.pk)}
+    assert glos.pk not in {e for e, _ in repeats}
+
+
+def test_an_end_date_before_the_start_is_refused_and_nothing_closes(people):
+    episode = start_pre_proceedings(family(people), people)
+    with pytest.raises(ValidationError) as bad:
+        cs.episode_end(
+            episode=episode,
+            expected_version=None,
+            ended_on=dt.date(2027, 1, 6),  # the day before D
+            end_outcome=EndOutcome.STEP_DOWN_CP,
+            by=people.tm,
+            today=dt.date(2027, 1, 20),
+        )
+    assert "ended_on" in bad.value.message_dict
+    assert Deadline.objects.filter(episode=episode, state=DeadlineState.OPEN).exists()
