@@ -14,6 +14,8 @@ from django.forms.utils import flatatt
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from deadlines.engine.timetable import FIRST_YEAR, LAST_YEAR
+
 from .versioning import StaleEditError
 
 
@@ -54,6 +56,11 @@ class UKDateField(DateInputField):
         if day and month and year:
             if len(str(year)) != 4:
                 raise ValidationError(f"{self.what}: the year must include 4 numbers", code="invalid")
+            if str(year).isdigit() and not FIRST_YEAR <= int(year) <= LAST_YEAR:
+                # Deadlines are counted with England's bank holidays, known for these years only.
+                raise ValidationError(
+                    f"{self.what}: the year must be between {FIRST_YEAR} and {LAST_YEAR}", code="invalid"
+                )
             try:
                 return dt.date(int(year), int(month), int(day))
             except (ValueError, OverflowError) as exc:  # 31/02, or a day of 99999999999999999999

@@ -7,6 +7,7 @@ each step the test reads the deadlines the case page shows (issue #4 acceptance)
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -18,6 +19,7 @@ from conftest import axe_violations, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = dt.datetime(2027, 3, 3, 9, 30, tzinfo=dt.UTC)  # Wednesday 3 March 2027
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(autouse=True)
@@ -117,6 +119,11 @@ def test_a_family_from_lpm_request_to_step_down(page, live_server, staff, team):
     )
     # 002 §9b ii: letter before proceedings D + 5 working days: Thu 14 Jan -> Thu 21 Jan 2027.
     assert "Thu 21 Jan 2027" in deadline_row(page, "letter_before_proceedings")
+    # "Why this date": the rule in plain words, how it is counted, and the sentence it comes from.
+    page.locator("tr[data-key='letter_before_proceedings'] .govuk-details__summary").click()
+    why = page.inner_text("tr[data-key='letter_before_proceedings'] [data-testid=why-this-date]")
+    assert "5 working days after" in why and "no later than five working days from the LPM" in why
+    page.locator("tr[data-key='letter_before_proceedings']").screenshot(path=str(SHOTS / "why-this-date.png"))
     assert "Waiting for" in deadline_row(page, "initial_meeting")
 
     sign_in(page, base, staff["sw"].username)
@@ -153,6 +160,7 @@ def test_a_family_from_lpm_request_to_step_down(page, live_server, staff, team):
     assert "closes" in page.inner_text("main") and "Pre-proceedings review meeting" in page.inner_text("main")
     submit(page, "End pre-proceedings")
     assert "Confirm that the open deadlines listed above should close" in page.inner_text(".govuk-error-summary")
+    page.screenshot(path=str(SHOTS / "end-pre-proceedings-confirm.png"), full_page=True)
     assert page.input_value("#id_end_reason").startswith("Sustained progress")  # nothing typed is lost
     page.check("#id_confirm")
     submit(page, "End pre-proceedings")

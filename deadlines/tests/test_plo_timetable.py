@@ -504,3 +504,38 @@ def test_manage_py_exits_non_zero_with_a_single_line_on_stderr(args, message):
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        (["lpm_held=0001-01-01"], "outside the dates the calendar covers (1900 to 8999)"),
+        (["lpm_held=9999-12-31"], "outside the dates the calendar covers (1900 to 8999)"),
+        (["lpm_held=2026-12-17", "letter_before_proceedings=2026-12-16"], "cannot be delivered before the LPM"),
+        (["lpm_held=2026-12-17", "initial_meeting=2026-12-16"], "initial meeting cannot be held before the LPM"),
+        (
+            ["lpm_held=2026-12-01", "initial_meeting=2026-12-17", "review_meeting=2026-12-16"],
+            "a review meeting cannot be held before the initial meeting",
+        ),
+        (["lpm_held=2026-12-17", "lpm_held=2026-12-18"], "lpm_held is given more than once"),
+    ],
+)
+def test_issue_10_bad_events_are_one_line_errors_not_tracebacks(events, message):
+    """Issue #10 §6: out of order, given twice, or a year the calendar does not cover."""
+    args = ["--policy", "gloucestershire"]
+    for event in events:
+        args += ["--event", event]
+    with pytest.raises(CommandError, match=message):
+        run(*args)
+
+
+def test_issue_10_an_issue_outcome_without_a_decision_date_has_dates_and_the_court_header():
+    """002 §9c from the LPM; App. 3 with a listed CMH; s32 week count and limit in the header."""
+    args = ["--policy", "gloucestershire", "--outcome", "issue", "--event", "lpm_held=2026-12-17"]
+    args += ["--event", "proceedings_issued=2027-01-11", "--event", "cmh_listed=2027-02-02", "--today", "2027-01-18"]
+    ms = rows(*args)
+    assert due(ms, "letter_of_issue") == "2026-12-18"
+    assert due(ms, "cmh") == "2027-02-02"
+    assert due(ms, "advocates_meeting") == "2027-01-29"  # Mon 1 Feb, Fri 29 Jan
+    header = run(*args, "--court-extension-weeks", "2").splitlines()[2]
+    assert "week 2 of 28" in header and "the 28 weeks end Sun 25 Jul 2027" in header

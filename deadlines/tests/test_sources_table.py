@@ -80,3 +80,11 @@ def test_every_test_named_in_the_table_exists() -> None:
         if not re.search(rf"^\s*def {re.escape(function)}\(", path.read_text(encoding="utf-8"), re.MULTILINE):
             missing.append(ref)
     assert missing == []
+
+
+@pytest.mark.parametrize("name", available_policies())
+def test_every_rule_and_escalation_quotes_the_sentence_it_comes_from(name: str) -> None:
+    """Issue #10: every policy rule cites its sentence (shown under "why this date")."""
+    policy = load_policy(name)
+    assert [r.ident for r in policy.rules if not r.quote.strip()] == []
+    assert [e.kind for e in policy.escalations if not e.quote.strip()] == []
