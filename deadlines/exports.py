@@ -42,8 +42,11 @@ COLUMNS: Sequence[tuple[str, Callable[[TrackerRow], Any]]] = (
     ("Initial meeting held", lambda r: "Yes" if r.initial_meeting_held else "No"),
     ("Next meeting", lambda r: r.next_meeting),
     ("Next meeting is", lambda r: r.next_meeting_label),
-    ("Week", lambda r: r.week),
-    ("Of weeks", lambda r: r.of_weeks if r.week is not None else None),
+    ("Week", lambda r: r.court_week if r.court_week is not None else r.week),
+    (
+        "Of weeks",
+        lambda r: r.court_of_weeks if r.court_week is not None else (r.of_weeks if r.week is not None else None),
+    ),
     ("Next deadline", lambda r: r.next_label),
     ("Next deadline due", lambda r: r.next_due),
     ("Next deadline status", lambda r: STATUS_LABELS.get(r.next_status, "")),

@@ -216,10 +216,11 @@ def tracker_rows_html(rows: list[selectors.TrackerRow]) -> SafeString:
         )
         add(f"{cell}{esc(r.social_worker)}<br>{_hint(esc(r.team))}</td>")
         stage = esc(r.stage_label)
-        if r.ended_on:
+        if r.ended_on and r.court_week is None:
             stage += f"<br>ended {_d(r.ended_on)}"
-        if r.week:
-            stage += f"<br><strong>Week {r.week} of {r.of_weeks}</strong>"
+        if r.week_text:
+            # In care proceedings the court's 26 weeks (issue day = week 1), not the 16.
+            stage += f"<br><strong>{r.week_text}</strong>"
         if r.extension_weeks:
             stage += "<br>" + _hint(f"includes {r.extension_weeks}-week extension")
         add(f"{cell}{stage}</td>")

@@ -162,3 +162,8 @@ def test_listed_hearings_move_the_court_deadlines_and_week_26_needs_the_courts_e
     assert "Week 2 of 28" in page.inner_text("[data-testid=episode-summary]")
     assert "Tue 20 Jul 2027" in row(page, "final_hearing")
     page.screenshot(path=str(SHOTS / "court-extension-recorded.png"), full_page=True)
+
+    # The pre-action tracker shows the case in court at its week of the (extended) 26 weeks.
+    page.goto(f"{base}/deadlines/tracker/")
+    tracker_row = page.locator("tr", has_text="PLO-03001").first.inner_text()
+    assert "Week 2 of 28" in tracker_row and "of 16" not in tracker_row

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -525,7 +526,7 @@ def test_issue_10_bad_events_are_one_line_errors_not_tracebacks(events, message)
     args = ["--policy", "gloucestershire"]
     for event in events:
         args += ["--event", event]
-    with pytest.raises(CommandError, match=message):
+    with pytest.raises(CommandError, match=re.escape(message)):
         run(*args)
 
 
