@@ -23,8 +23,8 @@ from deadlines.services import deadlines_recompute, policy_for
 from plo_tracker.versioning import save_versioned
 
 from .models import (
-    HAND_DELIVERED,
     COURT_EXTENSION_MAX_WEEKS,
+    HAND_DELIVERED,
     Assessment,
     CareProceedings,
     Child,

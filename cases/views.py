@@ -774,7 +774,7 @@ def _uk(day: dt.date) -> str:
 
 
 class CourtExtensionAdd(ProceedingsEdit):
-    form_class = CourtExtensionForm  # type: ignore[assignment]
+    form_class = CourtExtensionForm
     title = "Record the court's extension of the 26 weeks"
     success_message = "The court's extension has been recorded and the final hearing deadline moved"
 

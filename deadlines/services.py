@@ -179,12 +179,12 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         for hearing in sorted(proceedings.hearings.all(), key=lambda h: h.pk):
             if hearing.kind in ("cmh", "irh", "final_hearing"):
                 latest[hearing.kind] = hearing  # a later record of the same hearing is a relisting
-        for kind, hearing in latest.items():
+        for hearing_kind, hearing in latest.items():
             # The listed date replaces the computed one (002 App. 3) ...
-            events[f"{kind}_listed"] = hearing.hearing_date
+            events[f"{hearing_kind}_listed"] = hearing.hearing_date
             # ... and a hearing listed for a future date has not happened yet: it meets nothing.
             if hearing.hearing_date <= today:
-                events[kind] = hearing.hearing_date
+                events[hearing_kind] = hearing.hearing_date
 
     if episode.ended_on and episode.end_outcome != EndOutcome.ISSUE:
         events["pre_proceedings_end"] = episode.ended_on

@@ -61,7 +61,9 @@ def issued(make_user, team):
     hos = make_user(Role.HEAD_OF_SERVICE, username="helen.hos", team=None)
     clo = make_user(Role.COURT_LIAISON_OFFICER, username="clara.clo", first_name="Clara", last_name="Clo", team=None)
     sw = make_user(Role.SOCIAL_WORKER, username="sam.social")
-    family = FamilyFactory(team=team, social_worker=sw, team_manager=tm, name="Nowak family", reference="PLO-03001")
+    family = FamilyFactory.create(
+        team=team, social_worker=sw, team_manager=tm, name="Nowak family", reference="PLO-03001"
+    )
     ChildFactory(family=family, first_name="Mia", date_of_birth=dt.date(2023, 5, 5), case_system_id="LL9301")
     PersonFactory(family=family, full_name="Ola Nowak", relationship="mother")
     today = dt.date(2027, 1, 18)

@@ -22,7 +22,7 @@ def _rows(heading: str) -> list[list[str]]:
     """The cells of each body row of the first table after ``heading``."""
     text = DOC.read_text(encoding="utf-8")
     section = text.split(heading, 1)[1]
-    rows = []
+    rows: list[list[str]] = []
     for line in section.splitlines():
         if line.startswith("## ") and rows:
             break

@@ -26,8 +26,24 @@ EARLY = date(2026, 1, 5)  # a "today" before every example, so nothing is overdu
 Events = Mapping[str, date | Sequence[date] | None]
 
 
-def tt(policy: str, events: Events, *, outcome: str | None = "initiate", today: date = EARLY, **kw: int) -> Timetable:
-    return timetable(load_policy(policy), events, CAL, today, outcome=outcome, **kw)
+def tt(
+    policy: str,
+    events: Events,
+    *,
+    outcome: str | None = "initiate",
+    today: date = EARLY,
+    extension_weeks: int = 0,
+    court_extension_weeks: int = 0,
+) -> Timetable:
+    return timetable(
+        load_policy(policy),
+        events,
+        CAL,
+        today,
+        outcome=outcome,
+        extension_weeks=extension_weeks,
+        court_extension_weeks=court_extension_weeks,
+    )
 
 
 def get(t: Timetable, key: str, occurrence: int = 1, of: str | None = None) -> Milestone:
