@@ -67,7 +67,7 @@ def test_court_liaison_officer_home(home, world, make_user):
     services.tracker_meeting_prepare(
         kind=TrackerMeetingKind.COURT, meets_on=TODAY, starts_at=None, by=clo, today=TODAY, calendar=calendar_current()
     )
-    body = home(clo, 30)
+    body = home(clo, 21)
     assert "Meetings to prepare" in body
     assert "Weekly tracker meeting" in body and "Not set up yet this week" in body
     assert "Legal gateway panel" in body and "Wed 3 Mar 2027" in body and "1 case listed: not set up yet" in body
@@ -79,7 +79,7 @@ def test_court_liaison_officer_home(home, world, make_user):
 
 def test_legal_adviser_home(home, world, people, make_user):
     legal = make_user(Role.LEGAL_ADVISER)
-    body = home(legal, 20)
+    body = home(legal, 15)
     assert "LPMs this week" in body and "Legal gateway review" in body and "Not sent" in body
     # Both LPMs that started pre-proceedings were held without advice recorded (the Carters' too long ago).
     assert "Legal advice to record" in body and "PLO-ASH" in body
@@ -88,7 +88,7 @@ def test_legal_adviser_home(home, world, people, make_user):
 
 def test_assistant_director_home(home, world, make_user):
     ad = make_user(Role.ASSISTANT_DIRECTOR)
-    body = home(ad, 20)
+    body = home(ad, 19)
     assert "Escalations" in body and "PLO-CAR" in body
     assert "Second episodes" in body and "1 earlier pre-proceedings episode" in body
     assert "Overruns" in body
@@ -106,7 +106,7 @@ def test_head_of_service_home_and_own_actions(home, world, people, make_user):
         due_on=TODAY,
         by=clo,
     )
-    body = home(people.hos, 24)
+    body = home(people.hos, 18)
     assert "Your actions from meetings" in body and "Decide whether to issue" in body and "Due today" in body
     assert "Extensions to decide" in body and "PLO-CAR" in body and "Agree an extension" in body
     assert "LPM requests waiting for your decision" in body
