@@ -22,6 +22,11 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("Weekly tracker", "deadlines:weekly", WEEKLY_ROLES),
     ("Meetings", "tracker_meetings:list", TRACKER_ROLES),
     ("Alerts", "deadlines:alert-list", frozenset(Role) - {Role.ADMINISTRATOR}),
+    (
+        "Import tracker",
+        "imports:upload",
+        frozenset({Role.COURT_LIAISON_OFFICER, Role.BUSINESS_SUPPORT, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE}),
+    ),
     ("Audit trail", "audit-history", frozenset({Role.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({Role.ADMINISTRATOR})),
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("tracker-meetings/", include("tracker_meetings.urls")),
+    path("import/", include("imports.urls")),
     path("audit/", audit.audit_history, name="audit-history"),
     path("admin/", admin.site.urls),
 ]

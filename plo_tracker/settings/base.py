@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "meetings",
     "deadlines",
     "tracker_meetings",
+    "imports",
     "plo_tracker",
 ]
 

@@ -25,6 +25,7 @@ PUBLIC = "public"
 NONE: frozenset[Role] = frozenset()
 MEETING_PREPARERS = frozenset({R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.HEAD_OF_SERVICE})
 MEETING_RECORDERS = MEETING_PREPARERS | {R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER, R.LEGAL_ADVISER}
+IMPORTERS = {R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE}
 
 # url name -> (roles that may GET, roles that may POST). PUBLIC needs no sign-in.
 EXPECTED: dict[str, tuple[Any, Any]] = {
@@ -170,6 +171,10 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "tracker_meetings:item": (MEETING_RECORDERS,) * 2,
     "tracker_meetings:action-add": (MEETING_RECORDERS,) * 2,
     "tracker_meetings:action-done": (MEETING_RECORDERS | {R.SOCIAL_WORKER},) * 2,
+    "imports:upload": (IMPORTERS, IMPORTERS),
+    "imports:columns": (IMPORTERS, IMPORTERS),
+    "imports:preview": (IMPORTERS, IMPORTERS),
+    "imports:done": (IMPORTERS, NONE),
     # The admin site keeps its own checks (is_staff, model permissions); only its front door is listed.
     "admin:index": ("admin", "admin"),
 }

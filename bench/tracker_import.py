@@ -1,0 +1,134 @@
+"""Benchmark importing a council's tracker (a script, not a test): ``python bench/tracker_import.py``.
+
+Creates a throwaway database (``bench_plo_<pid>``) with the sample tracker's teams and staff,
+builds a 2,000-row tracker CSV from the sample's nine valid families (fresh case IDs and child IDs
+on every row; one row per family, every step from LPM to outcome present somewhere), then times
+once each, server-side:
+
+* reading the CSV and checking every row (the preview);
+* importing all 2,000 families (the button / the command): families, children, parents,
+  episodes pinned to the policy, LPMs, letters, meetings, assessments, extensions, outcomes and
+  every deadline, through the services, in one transaction;
+* importing the same file again (idempotent: nothing changes);
+
+against a baseline in the same process: importing a 20-row file. Target (issue #12): 2,000 rows
+under 30 s. ``--markdown`` prints the rows for docs/benchmarks.md. Drops the database afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tracker import ThrowawayDatabase, django_setup, machine, print_results, select_one_round_trip  # noqa: E402
+
+ROWS = 2000
+BASELINE_ROWS = 20
+
+
+def _csv(rows: int, prefix: str) -> bytes:
+    from imports.sample import HEADERS
+    from imports.sample import ROWS as SAMPLE
+
+    valid = [
+        r for r in SAMPLE if r is not None and r.get("Case ID") and r["Case ID"] <= "TRK-1009" and "merge_down" not in r
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    for i in range(rows):
+        spec = dict(valid[i % len(valid)])
+        spec["Case ID"] = f"{prefix}-{i:05d}"
+        spec["Child ID"] = f"{prefix}C{i:05d}"
+        spec.pop("Week", None)
+        writer.writerow(
+            [
+                (v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else ("" if v is None else v))
+                for v in (spec.get(h) for h in HEADERS)
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def _council() -> object:
+    from accounts.roles import Role
+    from accounts.tests.factories import TeamFactory, UserFactory
+    from imports.tests.conftest import SAMPLE_STAFF
+
+    teams = {}
+    for _username, _first, _last, _role, team in SAMPLE_STAFF:
+        teams.setdefault(team, TeamFactory(name=team))
+    for username, first, last, role, team in SAMPLE_STAFF:
+        UserFactory(username=username, first_name=first, last_name=last, roles=[role], team=teams[team])
+    return UserFactory(username="clara.clo", roles=[Role.COURT_LIAISON_OFFICER], team=None)
+
+
+def run(markdown: bool) -> None:
+    django_setup()
+    import time_machine
+
+    from imports.fields import mapping_guess
+    from imports.parsing import read_tracker
+    from imports.sample import SAMPLE_TODAY
+    from imports.services import tracker_check, tracker_import
+
+    with ThrowawayDatabase(), time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=True):
+        clo = _council()
+        info = machine()
+        rtt = select_one_round_trip()
+
+        def do_import(data: bytes) -> tuple[float, object]:
+            start = time.perf_counter()
+            sheet = read_tracker("t.csv", data)
+            result = tracker_import(sheet=sheet, mapping=mapping_guess(sheet.headers), by=clo, today=SAMPLE_TODAY)
+            return time.perf_counter() - start, result
+
+        small, small_result = do_import(_csv(BASELINE_ROWS, "BASE"))
+        big_data = _csv(ROWS, "BIG")
+        start = time.perf_counter()
+        sheet = read_tracker("t.csv", big_data)
+        check = tracker_check(sheet=sheet, mapping=mapping_guess(sheet.headers), today=SAMPLE_TODAY)
+        checked = time.perf_counter() - start
+        big, big_result = do_import(big_data)
+        again, again_result = do_import(big_data)
+    per_small = small / BASELINE_ROWS
+    results = [
+        (f"import {BASELINE_ROWS} rows (baseline)", small, small, "1.0× per row", f"{small_result.created} created"),  # type: ignore[attr-defined]
+        (
+            f"read and check {ROWS:,} rows (preview)",
+            checked,
+            checked,
+            f"{checked / small:.1f}× the baseline file",
+            f"{check.count_new} new, {check.error_rows} errors",
+        ),
+        (
+            f"import {ROWS:,} rows",
+            big,
+            big,
+            f"{(big / ROWS) / per_small:.2f}× baseline per row",
+            f"{big_result.created} created, {big_result.deadlines:,} deadlines; target < 30 s "  # type: ignore[attr-defined]
+            + ("✔" if big < 30 else "✘"),
+        ),
+        (
+            f"import the same {ROWS:,} rows again",
+            again,
+            again,
+            f"{again / big:.2f}× the first import",
+            f"{again_result.unchanged} unchanged, {again_result.created} created",
+        ),  # type: ignore[attr-defined]
+    ]
+    summary = f"SELECT 1 round trip: {rtt * 1000:.2f} ms. One run each (an import cannot be repeated on the same data)."
+    print_results(info, summary, results, markdown)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--markdown", action="store_true", help="print rows for docs/benchmarks.md")
+    run(parser.parse_args().markdown)

@@ -1,0 +1,55 @@
+"""An uploaded tracker waiting to be imported, the column mapping remembered for its headers,
+and which episode each imported family became (so a second import of the file changes nothing)."""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.db import models
+
+USER = settings.AUTH_USER_MODEL
+
+
+class TrackerUpload(models.Model):
+    """A tracker file between upload and import; deleted once imported or after a day."""
+
+    uploaded_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    mapping = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+@pghistory.track()
+class ImportMapping(models.Model):
+    """Which field each column of a tracker holds, remembered for the same set of headers."""
+
+    headers_key = models.CharField(max_length=64, unique=True)
+    headers = models.JSONField()
+    mapping = models.JSONField()
+    updated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return ", ".join(self.headers)[:80]
+
+
+@pghistory.track()
+class ImportedEpisode(models.Model):
+    """A family brought in from the tracker: the values it was last imported with, so importing the
+    same file again changes nothing and an updated file changes only what changed."""
+
+    family_reference = models.CharField(max_length=30, unique=True)
+    episode = models.OneToOneField("cases.Episode", on_delete=models.PROTECT, related_name="imported_from")
+    values = models.JSONField()
+    fingerprint = models.CharField(max_length=64)
+    imported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.family_reference

@@ -1,0 +1,1028 @@
+"""Bringing a council's existing pre-action tracker into PLO Tracker (issue #12 §3).
+
+Two passes over the rows. `tracker_check` reads and checks every row without writing: unknown
+worker or team, impossible dates, dates out of order, a child already on another episode, a
+family entered by hand. `tracker_import` then writes the valid families through the same
+services a person uses (`cases.services`, `meetings.services`), so every date obeys the same
+rules, every record is in the audit trail under the importing user, and each episode is pinned
+to the policy in force with its deadlines computed at once (past dates are met or met late).
+
+All or nothing: the whole import is one transaction. If any family the check passed is refused
+when written, nothing is kept and the refusals are reported beside their rows.
+
+Idempotent: each family is remembered (`ImportedEpisode`) with the values it was imported with.
+The same file again changes nothing; an updated file adds what was added (a letter sent, a
+meeting held, an assessment, an extension, an outcome) and corrects family details and meeting
+dates; a change the import cannot make safely is reported for that row instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts.models import Team, User
+from accounts.roles import Role
+from cases import services as cs
+from cases.models import AssessmentKind, Child, EndOutcome, Episode, Extension, Family, Relationship
+from deadlines.engine import load_policy
+from deadlines.models import Deadline
+from deadlines.services import deadlines_recompute, deadlines_recompute_deferred
+from meetings import services as ms
+from meetings.models import LPM, LPMKind, LPMOutcome, Meeting, MeetingKind
+
+from .fields import BY_KEY
+from .models import ImportedEpisode, ImportMapping, TrackerUpload
+from .parsing import CellError, RawRow, Sheet, cell_text, parse_date, split_list
+
+logger = logging.getLogger(__name__)
+
+FAMILY_FIELDS = (
+    "family_reference",
+    "family_name",
+    "team",
+    "social_worker",
+    "team_manager",
+    "lpm_date",
+    "letter_sent",
+    "initial_meeting",
+    "final_meeting",
+    "extension_weeks",
+    "extension_agreed",
+    "outcome",
+    "outcome_date",
+)
+DATE_FIELDS = {
+    "lpm_date",
+    "letter_sent",
+    "initial_meeting",
+    "final_meeting",
+    "extension_agreed",
+    "outcome_date",
+    "assessment_instructed",
+    "assessment_due",
+    "assessment_completed",
+}
+OUTCOMES = {
+    EndOutcome.STEP_DOWN_CP: (
+        "step down to cp",
+        "step down cp",
+        "cp",
+        "cp plan",
+        "child protection",
+        "step down to child protection",
+        "step down to a child protection plan",
+    ),
+    EndOutcome.STEP_DOWN_CIN: (
+        "step down to cin",
+        "step down cin",
+        "cin",
+        "child in need",
+        "step down to child in need",
+        "step down to a child in need plan",
+    ),
+    EndOutcome.ISSUE: (
+        "issue",
+        "issued",
+        "issue proceedings",
+        "issue care proceedings",
+        "care proceedings",
+        "proceedings issued",
+        "court",
+    ),
+    EndOutcome.NFA: ("nfa", "no further action", "closed", "no further action (nfa)"),
+}
+OUTCOME_OF = {alias: outcome for outcome, aliases in OUTCOMES.items() for alias in aliases}
+RELATIONSHIP_OF = {
+    "mother": Relationship.MOTHER,
+    "mum": Relationship.MOTHER,
+    "father": Relationship.FATHER,
+    "dad": Relationship.FATHER,
+    "step-parent": Relationship.STEP_PARENT,
+    "stepfather": Relationship.STEP_PARENT,
+    "stepmother": Relationship.STEP_PARENT,
+    "step-father": Relationship.STEP_PARENT,
+    "step-mother": Relationship.STEP_PARENT,
+    "grandmother": Relationship.GRANDPARENT,
+    "grandfather": Relationship.GRANDPARENT,
+    "grandparent": Relationship.GRANDPARENT,
+}
+ASSESSMENT_OF = {
+    "pams": AssessmentKind.PAMS,
+    "parenting": AssessmentKind.PARENTING,
+    "parenting assessment": AssessmentKind.PARENTING,
+    "cognitive": AssessmentKind.COGNITIVE,
+    "psychological": AssessmentKind.PSYCHOLOGICAL,
+    "psychiatric": AssessmentKind.PSYCHIATRIC,
+    "paediatric": AssessmentKind.PAEDIATRIC,
+    "hair strand": AssessmentKind.DRUG_ALCOHOL,
+    "drug and alcohol": AssessmentKind.DRUG_ALCOHOL,
+    "dna": AssessmentKind.DNA,
+    "viability": AssessmentKind.VIABILITY_1,
+    "sgo": AssessmentKind.SPECIAL_GUARDIANSHIP,
+    "special guardianship": AssessmentKind.SPECIAL_GUARDIANSHIP,
+    "fgc": AssessmentKind.FGC,
+    "family group conference": AssessmentKind.FGC,
+}
+NOT_RECORDED = "Not recorded in the tracker"
+
+
+# --- What a checked family looks like ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FamilyRows:
+    """The rows of one family (a tracker may give each child its own row) and what they say."""
+
+    reference: str
+    rows: list[RawRow]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    action: str = "new"  # new, update, unchanged, error
+    changes: list[str] = field(default_factory=list)
+    team: Team | None = None
+    social_worker: User | None = None
+    team_manager: User | None = None
+    imported: ImportedEpisode | None = None
+
+    @property
+    def first_row(self) -> int:
+        return self.rows[0].number
+
+    @property
+    def valid(self) -> bool:
+        return not any(self.errors.values())
+
+    def error(self, row: int, message: str) -> None:
+        self.errors[row].append(message)
+
+
+@dataclass(slots=True)
+class RowReport:
+    """One row of the preview: what will happen to it, and why not if it cannot be imported."""
+
+    number: int
+    reference: str
+    family_name: str
+    children: str
+    action: str
+    errors: list[str]
+    changes: list[str]
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """The preview of a whole file."""
+
+    families: list[FamilyRows]
+    rows: list[RowReport]
+    blank_rows: int
+    file_errors: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for f in self.families if f.action == action)
+
+    @property
+    def count_new(self) -> int:
+        return self.count("new")
+
+    @property
+    def count_update(self) -> int:
+        return self.count("update")
+
+    @property
+    def count_unchanged(self) -> int:
+        return self.count("unchanged")
+
+    @property
+    def error_rows(self) -> int:
+        return sum(1 for r in self.rows if r.errors)
+
+    @property
+    def importable(self) -> int:
+        return self.count("new") + self.count("update")
+
+
+@dataclass(slots=True)
+class ImportResult:
+    """What an import did (counts only: logs carry no personal data)."""
+
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    deadlines: int
+    check: CheckResult
+    refused: bool = False
+
+
+def fingerprint(values: dict[str, Any]) -> str:
+    """A stable digest of a family's imported values."""
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# --- Reading rows into families ------------------------------------------------------------
+
+
+def _columns(sheet: Sheet, mapping: dict[str, str]) -> dict[str, list[int]]:
+    cols: dict[str, list[int]] = defaultdict(list)
+    for i, header in enumerate(sheet.headers):
+        key = mapping.get(header, "")
+        if key:
+            cols[key].append(i)
+    return cols
+
+
+def _date(fam: FamilyRows, row: RawRow, key: str, value: Any) -> str | None:
+    try:
+        day = parse_date(value)
+    except CellError as exc:
+        fam.error(row.number, f"{BY_KEY[key].label}: {exc}")
+        return None
+    return day.isoformat() if day else None
+
+
+def _family_value(fam: FamilyRows, row: RawRow, key: str, value: Any) -> None:
+    if value in (None, "", []):
+        return
+    before = fam.values.get(key)
+    if before in (None, "", []):
+        fam.values[key] = value
+    elif before != value:
+        shown = _shown(key, value)
+        fam.error(
+            row.number,
+            f"{BY_KEY[key].label} '{shown}' differs from '{_shown(key, before)}' on an earlier row of this family",
+        )
+
+
+def _shown(key: str, value: Any) -> str:
+    if key in DATE_FIELDS and isinstance(value, str):
+        return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _person_name(text: str) -> tuple[str, str]:
+    text = re.sub(r"\s*\(.*?\)\s*", " ", text).strip()
+    first, _, last = text.rpartition(" ")
+    return (first, last) if first else (text, "")
+
+
+def _read_family_rows(fam: FamilyRows, cols: dict[str, list[int]]) -> None:
+    children: list[dict[str, Any]] = []
+    parents: list[dict[str, str]] = []
+    reviews: list[str] = []
+    assessments: list[dict[str, Any]] = []
+    field_of = {i: key for key, idx in cols.items() for i in idx}
+    for row in fam.rows:
+        for c, message in row.problems.items():
+            if c in field_of:  # a formula in a column nobody maps (a "Week" column) does no harm
+                fam.error(row.number, f"{BY_KEY[field_of[c]].label}: {message}")
+
+        def cell(key: str, row: RawRow = row) -> Any:
+            idx = cols.get(key)
+            return row.cells[idx[0]] if idx else None
+
+        for key in FAMILY_FIELDS:
+            raw = cell(key)
+            if key in DATE_FIELDS:
+                _family_value(fam, row, key, _date(fam, row, key, raw))
+            elif key == "extension_weeks":
+                text = cell_text(raw).lower().replace("weeks", "").replace("week", "").strip()
+                if text in ("", "0", "none", "no", "n/a"):
+                    continue
+                if not text.isdigit():
+                    fam.error(row.number, f"Extension (weeks): '{cell_text(raw)}' is not a number of weeks")
+                    continue
+                _family_value(fam, row, key, int(text))
+            else:
+                _family_value(fam, row, key, cell_text(raw))
+        for idx in cols.get("review_meetings", []):
+            for part in split_list(row.cells[idx]) if isinstance(row.cells[idx], str) else [row.cells[idx]]:
+                day = _date(fam, row, "review_meetings", part)
+                if day and day not in reviews:
+                    reviews.append(day)
+        names = split_list(cell("children"))
+        ids = split_list(cell("child_ids"))
+        raw_dobs = cell("child_dobs")
+        dobs = split_list(raw_dobs) if isinstance(raw_dobs, str) else ([] if raw_dobs is None else [raw_dobs])
+        if names:
+            if ids and len(ids) != len(names):
+                fam.error(row.number, f"{len(names)} children but {len(ids)} case IDs: give one ID per child")
+            if dobs and len(dobs) != len(names):
+                fam.error(row.number, f"{len(names)} children but {len(dobs)} dates of birth: give one per child")
+            for i, name in enumerate(names):
+                dob = _date(fam, row, "child_dobs", dobs[i]) if i < len(dobs) else None
+                child = {"name": name, "case_id": ids[i] if i < len(ids) else "", "dob": dob, "row": row.number}
+                if not child["case_id"]:
+                    fam.error(row.number, f"Enter the case ID of {name}")
+                if dob is None and i >= len(dobs):
+                    fam.error(row.number, f"Enter the date of birth of {name}")
+                if child["case_id"] and any(c["case_id"] == child["case_id"] for c in children):
+                    continue  # the same child repeated on a family's rows (merged cells)
+                children.append(child)
+        for text in split_list(cell("parents")):
+            rel = re.search(r"\((.*?)\)", text)
+            relationship = (
+                RELATIONSHIP_OF.get(rel[1].strip().lower(), Relationship.OTHER) if rel else Relationship.OTHER
+            )
+            first, last = _person_name(text)
+            name = f"{first} {last}".strip()
+            if not any(p["name"] == name for p in parents):
+                parents.append({"name": name, "relationship": str(relationship)})
+        kind_text = cell_text(cell("assessment"))
+        if kind_text:
+            a = {
+                "kind": kind_text,
+                "provider": cell_text(cell("assessment_provider")),
+                "instructed": _date(fam, row, "assessment_instructed", cell("assessment_instructed")),
+                "due": _date(fam, row, "assessment_due", cell("assessment_due")),
+                "completed": _date(fam, row, "assessment_completed", cell("assessment_completed")),
+                "row": row.number,
+            }
+            if a["instructed"] is None:
+                fam.error(row.number, f"Enter the date the {kind_text} assessment was instructed")
+            if a["due"] is None:
+                fam.error(row.number, f"Enter the date the {kind_text} assessment is due")
+            if not any({**x, "row": 0} == {**a, "row": 0} for x in assessments):
+                assessments.append(a)
+    fam.values["children"] = children
+    fam.values["parents"] = parents
+    fam.values["review_meetings"] = sorted(reviews)
+    fam.values["assessments"] = assessments
+
+
+# --- Checking ----------------------------------------------------------------------------------
+
+
+class _Staff:
+    """Active staff, found by full name, username or email (one query for the whole file)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, list[User]] = defaultdict(list)
+        for user in User.objects.filter(is_active=True).prefetch_related("groups"):
+            keys = {user.username.lower(), (user.email or "").lower(), user.get_full_name().lower()}
+            for key in keys - {""}:
+                self.by_key[key].append(user)
+        self.teams = {t.name.lower(): t for t in Team.objects.all()}
+
+    def find(self, text: str, roles: tuple[Role, ...]) -> tuple[User | None, str]:
+        found = [u for u in self.by_key.get(text.lower().strip(), []) if u.has_role(*roles)]
+        if len(found) == 1:
+            return found[0], ""
+        if len(found) > 1:
+            return None, f"more than one person is called '{text}': use their username or email"
+        return None, f"'{text}' is not an active member of staff with that role in PLO Tracker"
+
+
+def _order(
+    fam: FamilyRows,
+    later_key: str,
+    earlier_key: str,
+    later: str | None,
+    earlier: str | None,
+    later_what: str,
+    earlier_what: str,
+) -> None:
+    if later and earlier and later < earlier:
+        fam.error(
+            fam.first_row,
+            f"{later_what} ({_shown(later_key, later)}) is before {earlier_what} ({_shown(earlier_key, earlier)})",
+        )
+
+
+def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension: int) -> None:
+    v = fam.values
+    row = fam.first_row
+    if not v.get("family_name"):
+        fam.error(row, "Enter the family name")
+    if not v["children"]:
+        fam.error(row, "Enter at least one child")
+    team_name = v.get("team", "")
+    if team_name:
+        fam.team = staff.teams.get(team_name.lower())
+        if fam.team is None:
+            fam.error(row, f"Unknown team '{team_name}': add it under Staff and teams, or correct the name")
+    else:
+        fam.error(row, "Enter the team")
+    if v.get("social_worker"):
+        fam.social_worker, message = staff.find(v["social_worker"], (Role.SOCIAL_WORKER, Role.TEAM_MANAGER))
+        if message:
+            fam.error(row, f"Unknown social worker: {message}")
+    else:
+        fam.error(row, "Enter the social worker")
+    if v.get("team_manager"):
+        fam.team_manager, message = staff.find(v["team_manager"], (Role.TEAM_MANAGER,))
+        if message:
+            fam.error(row, f"Unknown team manager: {message}")
+    if not v.get("lpm_date") and not any("LPM / panel date:" in m for m in fam.errors.get(row, [])):
+        fam.error(row, "Enter the LPM / panel date that started pre-proceedings")
+    for key, what in (
+        ("lpm_date", "LPM / panel date"),
+        ("letter_sent", "Letter before proceedings sent"),
+        ("extension_agreed", "Extension agreed on"),
+        ("outcome_date", "Outcome date"),
+    ):
+        if v.get(key) and v[key] > today.isoformat():
+            fam.error(row, f"{what} ({_shown(key, v[key])}) is in the future")
+    lpm, letter, initial = v.get("lpm_date"), v.get("letter_sent"), v.get("initial_meeting")
+    _order(fam, "letter_sent", "lpm_date", letter, lpm, "Letter before proceedings sent", "the LPM")
+    _order(fam, "initial_meeting", "letter_sent", initial, letter, "Initial meeting", "the letter was sent")
+    _order(fam, "initial_meeting", "lpm_date", initial, lpm, "Initial meeting", "the LPM")
+    if initial and initial <= today.isoformat() and not letter:
+        fam.error(row, "An initial meeting was held but no date is given for the letter before proceedings")
+    if letter and not v["parents"]:
+        fam.error(row, "The letter before proceedings was sent, but no parents are listed to send it to")
+    for review in v["review_meetings"]:
+        _order(fam, "review_meetings", "initial_meeting", review, initial, "Review meeting", "the initial meeting")
+        if not initial:
+            fam.error(row, "A review meeting is given but no initial meeting")
+            break
+    _order(
+        fam, "final_meeting", "initial_meeting", v.get("final_meeting"), initial, "Final meeting", "the initial meeting"
+    )
+    _order(fam, "extension_agreed", "lpm_date", v.get("extension_agreed"), lpm, "Extension agreed on", "the LPM")
+    _order(fam, "outcome_date", "lpm_date", v.get("outcome_date"), lpm, "Outcome date", "the LPM")
+    weeks = v.get("extension_weeks")
+    if weeks is not None:
+        if not v.get("extension_agreed"):
+            fam.error(row, "Enter the date the extension was agreed")
+        if weeks > max_extension:
+            fam.error(row, f"Extension of {weeks} weeks is longer than the policy allows ({max_extension} weeks)")
+    outcome = v.get("outcome", "")
+    if outcome:
+        if outcome.lower().strip(" .") not in OUTCOME_OF:
+            fam.error(
+                row,
+                f"Outcome '{outcome}' is not one of: step down to CP, step down to CIN, "
+                "issue care proceedings, no further action (or leave it blank while the case is open)",
+            )
+        elif not v.get("outcome_date"):
+            fam.error(row, "Enter the outcome date")
+    elif v.get("outcome_date"):
+        fam.error(row, "An outcome date is given without an outcome")
+    for child in v["children"]:
+        if child["dob"] and child["dob"] > today.isoformat() and "unborn" not in child["name"].lower():
+            fam.error(
+                child["row"],
+                f"Date of birth of {child['name']} ({_shown('child_dobs', child['dob'])}) "
+                "is in the future; name an unborn baby 'Unborn baby'",
+            )
+    for a in v["assessments"]:
+        label = f"{a['kind']} assessment"
+        _order(
+            fam,
+            "assessment_due",
+            "assessment_instructed",
+            a["due"],
+            a["instructed"],
+            f"{label} due",
+            "the date it was instructed",
+        )
+        _order(
+            fam,
+            "assessment_completed",
+            "assessment_instructed",
+            a["completed"],
+            a["instructed"],
+            f"{label} completed",
+            "the date it was instructed",
+        )
+        for key, what in (("instructed", "instructed"), ("completed", "completed")):
+            if a[key] and a[key] > today.isoformat():
+                fam.error(a["row"], f"{label} {what} ({_shown('assessment_due', a[key])}) is in the future")
+
+
+def _check_against_records(families: list[FamilyRows]) -> None:
+    """Clashes with what PLO Tracker already holds, in a fixed number of queries."""
+    refs = [f.reference for f in families]
+    imported = {i.family_reference: i for i in ImportedEpisode.objects.filter(family_reference__in=refs)}
+    by_hand = set(
+        Family.objects.filter(reference__in=refs).exclude(reference__in=imported).values_list("reference", flat=True)
+    )
+    case_ids = [c["case_id"] for f in families for c in f.values.get("children", []) if c["case_id"]]
+    existing_children = {
+        case_id: (ref, has_open)
+        for case_id, ref, has_open in Child.objects.filter(case_system_id__in=case_ids)
+        .annotate(has_open=Exists(Episode.objects.filter(family_id=OuterRef("family_id"), ended_on__isnull=True)))
+        .values_list("case_system_id", "family__reference", "has_open")
+    }
+    seen_in_file: dict[str, int] = {}
+    for fam in families:
+        fam.imported = imported.get(fam.reference)
+        if fam.reference in by_hand:
+            fam.error(
+                fam.first_row,
+                f"Family case ID {fam.reference} is already in PLO Tracker, entered by hand: "
+                "the import leaves it alone (remove the row, or use a different ID)",
+            )
+        for child in fam.values.get("children", []):
+            case_id = child["case_id"]
+            if not case_id:
+                continue
+            if case_id in seen_in_file and seen_in_file[case_id] != fam.first_row:
+                fam.error(
+                    child["row"],
+                    f"Child case ID {case_id} is also on row {seen_in_file[case_id]}: "
+                    "a child can be on only one episode",
+                )
+            seen_in_file.setdefault(case_id, fam.first_row)
+            if case_id in existing_children:
+                ref, has_open = existing_children[case_id]
+                if ref != fam.reference:
+                    where = "an open episode" if has_open else "a closed episode"
+                    fam.error(
+                        child["row"], f"{child['name']} (case ID {case_id}) is already on {where} for family {ref}"
+                    )
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """What an updated file changes, and the changes the import will not make (with why)."""
+    changes: list[str] = []
+    refused: list[str] = []
+    for key in ("family_name", "team", "social_worker", "team_manager"):
+        if before.get(key, "") != after.get(key, ""):
+            changes.append(f"{BY_KEY[key].label}: {before.get(key) or 'blank'} → {after.get(key) or 'blank'}")
+    for key in ("initial_meeting", "final_meeting"):
+        b, a = before.get(key), after.get(key)
+        if b != a:
+            if a is None:
+                refused.append(f"{BY_KEY[key].label} was removed: correct it on the case page")
+            else:
+                changes.append(f"{BY_KEY[key].label}: {_shown(key, b) if b else 'blank'} → {_shown(key, a)}")
+    new_reviews = [r for r in after["review_meetings"] if r not in before["review_meetings"]]
+    if [r for r in before["review_meetings"] if r not in after["review_meetings"]]:
+        refused.append("A review meeting date was changed or removed: correct it on the case page")
+    elif new_reviews:
+        changes.append("Review meetings added: " + ", ".join(_shown("lpm_date", r) for r in new_reviews))
+    before_ids = {c["case_id"] for c in before["children"]}
+    added = [c for c in after["children"] if c["case_id"] not in before_ids]
+    if before_ids - {c["case_id"] for c in after["children"]}:
+        refused.append("A child was removed: end their involvement on the case page")
+    if added:
+        changes.append("Children added: " + ", ".join(c["name"] for c in added))
+    before_parents = {p["name"] for p in before["parents"]}
+    if before_parents - {p["name"] for p in after["parents"]}:
+        refused.append("A parent was removed or renamed: correct it on the case page")
+    elif len(after["parents"]) > len(before["parents"]):
+        changes.append("Parents added")
+    strip = [{k: v for k, v in a.items() if k != "row"} for a in before["assessments"]]
+    for a in after["assessments"]:
+        plain = {k: v for k, v in a.items() if k != "row"}
+        if plain in strip:
+            continue
+        same = [b for b in strip if b["kind"] == a["kind"] and b["instructed"] == a["instructed"]]
+        if same and same[0]["completed"] is None and a["completed"] and same[0]["due"] == a["due"]:
+            changes.append(f"{a['kind']} assessment completed")
+        elif same:
+            refused.append(f"The {a['kind']} assessment changed: correct it on the case page")
+        else:
+            changes.append(f"{a['kind']} assessment added")
+    for key, what in (("lpm_date", "LPM / panel date"), ("letter_sent", "Letter before proceedings sent")):
+        b, a = before.get(key), after.get(key)
+        if b != a:
+            if b is None:
+                changes.append(f"{what}: {_shown(key, a)}")
+            else:
+                refused.append(f"{what} changed from {_shown(key, b)}: correct it on the case page")
+    bw, aw = before.get("extension_weeks") or 0, after.get("extension_weeks") or 0
+    if aw > bw:
+        changes.append(f"Extension: {bw} → {aw} weeks")
+    elif aw < bw:
+        refused.append("An extension cannot be shortened by an import")
+    if (before.get("outcome"), before.get("outcome_date")) != (after.get("outcome"), after.get("outcome_date")):
+        if before.get("outcome"):
+            refused.append("The outcome was already imported: correct it on the case page")
+        else:
+            changes.append(f"Outcome: {after.get('outcome')}")
+    return changes, refused
+
+
+def tracker_check(*, sheet: Sheet, mapping: dict[str, str], today: dt.date | None = None) -> CheckResult:
+    """Read and check every row against the mapping and what PLO Tracker holds; writes nothing."""
+    today = today or timezone.localdate()
+    cols = _columns(sheet, mapping)
+    ref_col = cols.get("family_reference", [None])[0]
+    families: dict[str, FamilyRows] = {}
+    orphans: list[RowReport] = []
+    for row in sheet.rows:
+        ref = cell_text(row.cells[ref_col]) if ref_col is not None else ""
+        if not ref:
+            orphans.append(RowReport(row.number, "", "", "", "error", ["Enter the family case ID"], []))
+            continue
+        families.setdefault(ref.upper(), FamilyRows(reference=ref, rows=[])).rows.append(row)
+    staff = _Staff()
+    max_extension = load_policy(settings.PLO_POLICY).max_extension_weeks
+    fams = list(families.values())
+    for fam in fams:
+        _read_family_rows(fam, cols)
+        fam.values["family_reference"] = fam.reference
+        _check_family(fam, staff, today, max_extension)
+    _check_against_records(fams)
+    for fam in fams:
+        if not fam.valid:
+            fam.action = "error"
+        elif fam.imported is not None:
+            if fam.imported.fingerprint == fingerprint(fam.values):
+                fam.action = "unchanged"
+            else:
+                fam.changes, refused = _changes(fam.imported.values, fam.values)
+                for message in refused:
+                    fam.error(fam.first_row, message)
+                fam.action = "error" if refused else ("update" if fam.changes else "unchanged")
+    reports = list(orphans)
+    for fam in fams:
+        names = ", ".join(c["name"] for c in fam.values.get("children", []))
+        for i, row in enumerate(fam.rows):
+            errors = list(fam.errors.get(row.number, []))
+            if fam.action == "error" and not errors and i > 0:
+                errors = [f"Not imported: this family's row {fam.first_row} has errors"]
+            reports.append(
+                RowReport(
+                    row.number,
+                    fam.reference,
+                    fam.values.get("family_name", ""),
+                    names,
+                    fam.action,
+                    errors,
+                    fam.changes if i == 0 else [],
+                )
+            )
+    reports.sort(key=lambda r: r.number)
+    return CheckResult(families=fams, rows=reports, blank_rows=sheet.blank_rows)
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+
+def _d(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _day(value: str | None) -> dt.date:
+    """A date the check has already required."""
+    if not value:
+        raise ValueError("a checked date is missing")
+    return dt.date.fromisoformat(value)
+
+
+def _add_child(family: Family, child: dict[str, Any], by: User, today: dt.date) -> Child:
+    first, last = _person_name(child["name"])
+    dob = _d(child["dob"])
+    unborn = "unborn" in child["name"].lower() and dob is not None and dob > today
+    return cs.child_create(
+        family=family,
+        first_name=first or child["name"],
+        last_name=last or family.name.split(" ")[0],
+        date_of_birth=None if unborn else dob,
+        expected_date_of_birth=dob if unborn else None,
+        gender="not_known",
+        case_system_id=child["case_id"],
+        by=by,
+        today=today,
+    )
+
+
+def _meeting(episode: Episode, kind: str, day: str, by: User, today: dt.date) -> None:
+    when = _d(day)
+    if when is None:
+        raise ValueError("a checked meeting has a date")
+    if when > today:
+        ms.meeting_record(episode=episode, kind=kind, scheduled_for=when, by=by, today=today)
+    else:
+        ms.meeting_record(episode=episode, kind=kind, held_on=when, by=by, today=today)
+
+
+def _assessment(episode: Episode, a: dict[str, Any], by: User, today: dt.date) -> None:
+    kind = ASSESSMENT_OF.get(a["kind"].lower().replace(" assessment", "").strip(), AssessmentKind.OTHER)
+    cs.assessment_create(
+        episode=episode,
+        by=by,
+        today=today,
+        kind=kind,
+        description=a["kind"] if kind == AssessmentKind.OTHER else "",
+        provider=a["provider"] or NOT_RECORDED,
+        instructed_on=_d(a["instructed"]),
+        due_on=_d(a["due"]),
+        completed_on=_d(a["completed"]),
+    )
+
+
+def _extension(episode: Episode, weeks: int, agreed: str, by: User, today: dt.date) -> None:
+    if by.has_role(Role.HEAD_OF_SERVICE):
+        cs.extension_agree(
+            episode=episode,
+            weeks=weeks,
+            agreed_on=_day(agreed),
+            by=by,
+            today=today,
+            rationale="Agreed before PLO Tracker; brought in from the pre-action tracker",
+        )
+        return
+    # The head of service agreed it before the product existed; the importer records it (audited
+    # under their name) through the same model constraints, with the reason saying where it came from.
+    cs._save_new(
+        Extension(
+            episode=episode,
+            weeks=weeks,
+            agreed_on=_day(agreed),
+            agreed_by=by,
+            rationale="Agreed by the head of service before PLO Tracker; brought in from the pre-action tracker",
+        )
+    )
+    deadlines_recompute(episode=episode, today=today)
+
+
+def _end(episode: Episode, v: dict[str, Any], by: User, today: dt.date) -> None:
+    outcome = OUTCOME_OF[v["outcome"].lower().strip(" .")]
+    episode.refresh_from_db()
+    cs.episode_end(
+        episode=episode,
+        expected_version=None,
+        ended_on=_day(v["outcome_date"]),
+        end_outcome=outcome,
+        end_reason="Brought in from the pre-action tracker",
+        by=by,
+        today=today,
+    )
+
+
+def _create(fam: FamilyRows, by: User, today: dt.date) -> Episode:
+    v = fam.values
+    if fam.team is None or fam.social_worker is None:
+        raise ValueError("a checked family has a team and a social worker")
+    family = cs.family_create(
+        reference=fam.reference,
+        name=v["family_name"],
+        team=fam.team,
+        social_worker=fam.social_worker,
+        team_manager=fam.team_manager,
+        by=by,
+    )
+    children = [_add_child(family, c, by, today) for c in v["children"]]
+    people = [
+        cs.person_create(family=family, by=by, full_name=p["name"], relationship=p["relationship"])
+        for p in v["parents"]
+    ]
+    lpm_date = _d(v["lpm_date"])
+    if lpm_date is None:
+        raise ValueError("a checked family has an LPM date")
+    episode = cs.episode_open(family=family, started_on=lpm_date, by=by, children=children)
+    # The LPM that decided to start pre-proceedings (002 §9): recorded as held with that outcome
+    # (lpm_list would ask for the head of service's approval of a request the tracker never held).
+    cs._save_new(
+        LPM(
+            episode=episode,
+            kind=LPMKind.INITIAL,
+            panel_date=lpm_date,
+            held_on=lpm_date,
+            outcome=LPMOutcome.INITIATE,
+            outcome_recorded_on=lpm_date,
+        )
+    )
+    episode = cs.pre_proceedings_start(episode=episode, decision_date=lpm_date, by=by)
+    if v.get("letter_sent"):
+        for person in people:
+            cs.letter_deliver(
+                episode=episode,
+                person=person,
+                delivered_on=_day(v["letter_sent"]),
+                by=by,
+                method="Recorded in the pre-action tracker",
+                today=today,
+            )
+    _steps(episode, v, {"review_meetings": [], "assessments": []}, by, today)
+    return episode
+
+
+def _steps(episode: Episode, v: dict[str, Any], before: dict[str, Any], by: User, today: dt.date) -> None:
+    """Meetings, assessments, extension and outcome not yet recorded (all of them for a new family)."""
+    if v.get("initial_meeting") and not before.get("initial_meeting"):
+        _meeting(episode, MeetingKind.INITIAL, v["initial_meeting"], by, today)
+    for review in v["review_meetings"]:
+        if review not in before["review_meetings"]:
+            _meeting(episode, MeetingKind.REVIEW, review, by, today)
+    if v.get("final_meeting") and not before.get("final_meeting"):
+        _meeting(episode, MeetingKind.FINAL, v["final_meeting"], by, today)
+    old = [(b["kind"], b["instructed"]) for b in before["assessments"]]
+    for a in v["assessments"]:
+        if (a["kind"], a["instructed"]) not in old:
+            _assessment(episode, a, by, today)
+    weeks = (v.get("extension_weeks") or 0) - (before.get("extension_weeks") or 0)
+    if weeks > 0:
+        _extension(episode, weeks, v["extension_agreed"], by, today)
+    if v.get("outcome") and not before.get("outcome"):
+        _end(episode, v, by, today)
+
+
+def _update(fam: FamilyRows, by: User, today: dt.date) -> Episode:
+    if fam.imported is None:
+        raise ValueError("only an imported family is updated")
+    before, v = fam.imported.values, fam.values
+    episode = Episode.objects.select_related("family").get(pk=fam.imported.episode_id)
+    family = episode.family
+    changes: dict[str, Any] = {}
+    if before.get("family_name") != v.get("family_name"):
+        changes["name"] = v["family_name"]
+    if before.get("team") != v.get("team"):
+        changes["team"] = fam.team
+    if before.get("social_worker") != v.get("social_worker"):
+        changes["social_worker"] = fam.social_worker
+    if before.get("team_manager", "") != v.get("team_manager", ""):
+        changes["team_manager"] = fam.team_manager
+    if changes:
+        cs.family_update(family=family, expected_version=None, by=by, **changes)
+    old_ids = {c["case_id"] for c in before["children"]}
+    for c in v["children"]:
+        if c["case_id"] not in old_ids:
+            _add_child(family, c, by, today)
+    old_parents = {p["name"] for p in before["parents"]}
+    for p in v["parents"]:
+        if p["name"] not in old_parents:
+            person = cs.person_create(family=family, by=by, full_name=p["name"], relationship=p["relationship"])
+            if v.get("letter_sent"):
+                cs.letter_deliver(
+                    episode=episode,
+                    person=person,
+                    delivered_on=_day(v["letter_sent"]),
+                    by=by,
+                    method="Recorded in the pre-action tracker",
+                    today=today,
+                )
+    if v.get("letter_sent") and not before.get("letter_sent"):
+        for person in family.people.all():
+            cs.letter_deliver(
+                episode=episode,
+                person=person,
+                delivered_on=_day(v["letter_sent"]),
+                by=by,
+                method="Recorded in the pre-action tracker",
+                today=today,
+            )
+    for key, kind in (("initial_meeting", MeetingKind.INITIAL), ("final_meeting", MeetingKind.FINAL)):
+        if before.get(key) and v.get(key) and before[key] != v[key]:
+            meeting = Meeting.objects.get(episode=episode, kind=kind)
+            when = _d(v[key])
+            if when is None:
+                raise ValueError("a checked meeting has a date")
+            fields = (
+                {"held_on": when, "scheduled_for": None} if when <= today else {"scheduled_for": when, "held_on": None}
+            )
+            ms.meeting_update(meeting=meeting, expected_version=None, by=by, today=today, **fields)
+    old_assessments = {(b["kind"], b["instructed"]): b for b in before["assessments"]}
+    for a in v["assessments"]:
+        b = old_assessments.get((a["kind"], a["instructed"]))
+        if b is not None and b["completed"] is None and a["completed"]:
+            assessment = episode.assessments.filter(
+                instructed_on=_d(a["instructed"]), completed_on__isnull=True, due_on=_d(a["due"])
+            ).first()
+            if assessment is not None:
+                cs.assessment_update(
+                    assessment=assessment, expected_version=None, by=by, today=today, completed_on=_d(a["completed"])
+                )
+    _steps(episode, v, before, by, today)
+    return episode
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [m for messages in exc.message_dict.values() for m in messages]
+    return list(exc.messages)
+
+
+def tracker_import(
+    *,
+    sheet: Sheet,
+    mapping: dict[str, str],
+    by: User,
+    today: dt.date | None = None,
+    skip_invalid: bool = True,
+    source: str = "tracker import",
+) -> ImportResult:
+    """Import every valid family in one transaction (all or nothing), through the services.
+
+    With `skip_invalid` (the web page's "import the valid rows"), families with errors are left
+    out and listed; without it (the command's default), any error means nothing is imported.
+    A family refused when written undoes the whole import.
+    """
+    today = today or timezone.localdate()
+    check = tracker_check(sheet=sheet, mapping=mapping, today=today)
+    skipped = sum(1 for f in check.families if f.action == "error") + sum(1 for r in check.rows if not r.reference)
+    if skipped and not skip_invalid:
+        return ImportResult(0, 0, check.count("unchanged"), skipped, 0, check, refused=True)
+    created = updated = 0
+    episodes: list[int] = []
+    failed = False
+    try:
+        with transaction.atomic(), pghistory.context(user=by.pk, source=source):
+            for fam in check.families:
+                if fam.action not in ("new", "update"):
+                    continue
+                try:
+                    with transaction.atomic():
+                        # One recompute per family on leaving the block, not one per step written
+                        # (asked for explicitly too: a family with only its LPM has no step that would).
+                        with deadlines_recompute_deferred():
+                            episode = _create(fam, by, today) if fam.action == "new" else _update(fam, by, today)
+                            deadlines_recompute(episode=episode, today=today)
+                except ValidationError as exc:
+                    failed = True
+                    for message in _messages(exc):
+                        fam.error(fam.first_row, f"Refused when saved: {message}")
+                    fam.action = "error"
+                    continue
+                episodes.append(episode.pk)
+                if fam.action == "new":
+                    ImportedEpisode.objects.create(
+                        family_reference=fam.reference,
+                        episode=episode,
+                        values=fam.values,
+                        fingerprint=fingerprint(fam.values),
+                        imported_by=by,
+                    )
+                    created += 1
+                elif fam.imported is not None:
+                    fam.imported.values = fam.values
+                    fam.imported.fingerprint = fingerprint(fam.values)
+                    fam.imported.save(update_fields=["values", "fingerprint", "updated_at"])
+                    updated += 1
+            if failed:
+                raise _Undo
+    except _Undo:
+        for report in check.rows:
+            fam_match = next((f for f in check.families if f.reference == report.reference), None)
+            if fam_match is not None:
+                report.errors = list(fam_match.errors.get(report.number, report.errors))
+                report.action = fam_match.action
+        logger.info(
+            "tracker import refused: %d families failed when saved; nothing imported",
+            sum(1 for f in check.families if f.action == "error"),
+        )
+        return ImportResult(0, 0, check.count("unchanged"), skipped, 0, check, refused=True)
+    deadlines = Deadline.objects.filter(episode_id__in=episodes).count()
+    logger.info(
+        "tracker import: %d created, %d updated, %d unchanged, %d skipped, %d deadlines",
+        created,
+        updated,
+        check.count("unchanged"),
+        skipped,
+        deadlines,
+    )
+    return ImportResult(created, updated, check.count("unchanged"), skipped, deadlines, check)
+
+
+class _Undo(Exception):
+    """Raised inside the import's transaction to roll all of it back."""
+
+
+def imported_episode_filter(refs: list[str]) -> Q:
+    """Episodes brought in under these family case IDs."""
+    return Q(imported_from__family_reference__in=refs)
+
+
+# --- Remembered mappings and uploads ----------------------------------------------------------
+
+
+def mapping_for(headers: list[str]) -> tuple[dict[str, str], bool]:
+    """The mapping remembered for these headers, else a guess from their names; and whether it
+    was remembered."""
+    from .fields import headers_key, mapping_guess
+
+    saved = ImportMapping.objects.filter(headers_key=headers_key(headers)).first()
+    if saved is not None:
+        return {h: saved.mapping.get(h, "") for h in headers}, True
+    return mapping_guess(headers), False
+
+
+@transaction.atomic
+def mapping_remember(*, headers: list[str], mapping: dict[str, str], by: User) -> ImportMapping:
+    """Remember which field each column holds, for the next file with the same headers (audited)."""
+    from .fields import headers_key
+
+    with pghistory.context(user=by.pk):
+        saved, _ = ImportMapping.objects.update_or_create(
+            headers_key=headers_key(headers), defaults={"headers": headers, "mapping": mapping, "updated_by": by}
+        )
+    return saved
+
+
+@transaction.atomic
+def upload_create(*, filename: str, content: bytes, by: User) -> TrackerUpload:
+    """Keep an uploaded tracker until it is imported; uploads older than a day are deleted."""
+    TrackerUpload.objects.filter(uploaded_at__lt=timezone.now() - dt.timedelta(days=1)).delete()
+    return TrackerUpload.objects.create(
+        uploaded_by=by, filename=filename[:200], content=content, sha256=hashlib.sha256(content).hexdigest()
+    )

@@ -1,0 +1,148 @@
+"""Pages to bring a council's pre-action tracker in: upload, map columns, preview, import (issue #12 §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import allow
+from accounts.roles import Role
+
+from . import services
+from .fields import FIELDS, IGNORE, mapping_errors
+from .models import TrackerUpload
+from .parsing import Sheet, TrackerFileError, read_tracker
+
+# The people who keep the tracker today (CLO, business support) and the managers who own it.
+IMPORT_ROLES = frozenset(
+    {Role.COURT_LIAISON_OFFICER, Role.BUSINESS_SUPPORT, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE}
+)
+MAX_BYTES = 20 * 1024 * 1024
+# Checking is quick; writing a family takes a few hundred milliseconds, so a page waits at most
+# about a minute. Bigger files go through `manage.py import_tracker`.
+MAX_WEB_ROWS = 5000
+
+
+def _upload(request: HttpRequest, pk: int) -> tuple[TrackerUpload, Sheet] | None:
+    """The person's own upload: another person's, or one already imported or expired, is gone."""
+    upload = TrackerUpload.objects.filter(pk=pk, uploaded_by=request.user).first()
+    if upload is None:
+        messages.error(request, "That upload has been imported, has expired or is not yours: upload the file again")
+        return None
+    return upload, read_tracker(upload.filename, bytes(upload.content))
+
+
+@allow(IMPORT_ROLES)
+@require_http_methods(["GET", "HEAD", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    """Choose the tracker file (CSV or XLSX)."""
+    error = ""
+    if request.method == "POST":
+        file = request.FILES.get("tracker")
+        if file is None:
+            error = "Choose the tracker file to upload"
+        elif file.size and file.size > MAX_BYTES:
+            error = "The file is larger than 20 MB: split it, or ask IT to use the import command"
+        else:
+            content = file.read()
+            try:
+                sheet = read_tracker(file.name or "tracker", content)
+            except TrackerFileError as exc:
+                error = str(exc)
+            else:
+                if len(sheet.rows) > MAX_WEB_ROWS:
+                    error = (
+                        f"The file has {len(sheet.rows):,} rows; this page takes up to {MAX_WEB_ROWS:,}. "
+                        "Ask IT to use the import command (manage.py import_tracker), which takes any number"
+                    )
+                else:
+                    saved = services.upload_create(filename=file.name or "tracker", content=content, by=request.user)  # type: ignore[arg-type]
+                    return HttpResponseRedirect(reverse("imports:columns", args=[saved.pk]))
+    return render(request, "imports/upload.html", {"error": error, "fields": FIELDS})
+
+
+@allow(IMPORT_ROLES)
+@require_http_methods(["GET", "HEAD", "POST"])
+def columns(request: HttpRequest, pk: int) -> HttpResponse:
+    """Say which field each column holds; the choice is remembered for files with the same headers."""
+    found = _upload(request, pk)
+    if found is None:
+        return HttpResponseRedirect(reverse("imports:upload"))
+    upload, sheet = found
+    mapping, remembered = services.mapping_for(sheet.headers)
+    if upload.mapping:
+        mapping = {h: upload.mapping.get(h, IGNORE) for h in sheet.headers}
+    errors: list[str] = []
+    if request.method == "POST":
+        valid = {f.key for f in FIELDS} | {IGNORE}
+        mapping = {h: request.POST.get(f"col_{i}", IGNORE) for i, h in enumerate(sheet.headers)}
+        mapping = {h: (k if k in valid else IGNORE) for h, k in mapping.items()}
+        errors = mapping_errors(mapping)
+        if not errors:
+            services.mapping_remember(headers=sheet.headers, mapping=mapping, by=request.user)  # type: ignore[arg-type]
+            upload.mapping = mapping
+            upload.save(update_fields=["mapping"])
+            return HttpResponseRedirect(reverse("imports:preview", args=[upload.pk]))
+    examples = [
+        next((r.cells[i] for r in sheet.rows if r.cells[i] not in (None, "")), "") for i in range(len(sheet.headers))
+    ]
+    rows = [
+        {"index": i, "header": h, "example": str(examples[i])[:40], "chosen": mapping.get(h, IGNORE)}
+        for i, h in enumerate(sheet.headers)
+    ]
+    return render(
+        request,
+        "imports/columns.html",
+        {"upload": upload, "sheet": sheet, "rows": rows, "fields": FIELDS, "errors": errors, "remembered": remembered},
+    )
+
+
+@allow(IMPORT_ROLES)
+@require_http_methods(["GET", "HEAD", "POST"])
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every row with what will happen to it, or the error beside it; then import the valid ones."""
+    found = _upload(request, pk)
+    if found is None:
+        return HttpResponseRedirect(reverse("imports:upload"))
+    upload, sheet = found
+    if not upload.mapping:
+        return HttpResponseRedirect(reverse("imports:columns", args=[upload.pk]))
+    context: dict[str, Any] = {"upload": upload, "sheet": sheet}
+    if request.method == "POST":
+        done = services.tracker_import(sheet=sheet, mapping=upload.mapping, by=request.user)  # type: ignore[arg-type]
+        if not done.refused:
+            upload.delete()
+            messages.success(
+                request,
+                f"Imported {done.created} new famil{'y' if done.created == 1 else 'ies'} and updated {done.updated}; "
+                f"{done.unchanged} unchanged; {done.skipped} left out with errors. "
+                f"{done.deadlines} deadlines computed.",
+            )
+            request.session["import_result"] = {
+                "created": done.created,
+                "updated": done.updated,
+                "unchanged": done.unchanged,
+                "skipped": done.skipped,
+                "deadlines": done.deadlines,
+                "filename": upload.filename,
+            }
+            return HttpResponseRedirect(reverse("imports:done"))
+        context["refused"] = True
+        check = done.check
+    else:
+        check = services.tracker_check(sheet=sheet, mapping=upload.mapping)
+    context["check"] = check
+    return render(request, "imports/preview.html", context)
+
+
+@allow(IMPORT_ROLES)
+@require_http_methods(["GET", "HEAD"])
+def done(request: HttpRequest) -> HttpResponse:
+    """What the last import did."""
+    result = request.session.get("import_result")
+    return render(request, "imports/done.html", {"result": result})
