@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_safe
 from .access import allow
 from .forms import SignInForm
 from .middleware import SIGNED_IN_COOKIE
+from .oidc import oidc_enabled
 from .roles import ALL_STAFF
 
 
@@ -28,7 +30,16 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["expired"] = self.request.GET.get("expired") == "1"
+        context["oidc_enabled"] = oidc_enabled()
+        context["oidc_label"] = settings.PLO_OIDC_LABEL
+        context["password_sign_in"] = settings.PLO_PASSWORD_SIGN_IN or not oidc_enabled()
         return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Password sign-in switched off (single sign-on only): the form is not offered or accepted.
+        if not settings.PLO_PASSWORD_SIGN_IN and oidc_enabled():
+            return HttpResponseRedirect(request.path)
+        return super().post(request, *args, **kwargs)
 
 
 sign_in = SignInView.as_view()

@@ -124,6 +124,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:sign-in"
+
+# Single sign-on with the council's identity provider (OpenID Connect, e.g. Microsoft Entra ID):
+# on when PLO_OIDC_ISSUER is set (README "Single sign-on"). Staff are matched, never created.
+PLO_OIDC_ISSUER = os.environ.get("PLO_OIDC_ISSUER", "")
+PLO_OIDC_LABEL = os.environ.get("PLO_OIDC_LABEL", "Sign in with your council account")
+PLO_OIDC_MATCH_CLAIM = os.environ.get("PLO_OIDC_MATCH_CLAIM", "email")
+PLO_OIDC_MATCH_FIELD = os.environ.get("PLO_OIDC_MATCH_FIELD", "email")  # or "username"
+PLO_OIDC_ROLES_CLAIM = os.environ.get("PLO_OIDC_ROLES_CLAIM", "")  # e.g. "groups"; empty: roles managed here
+# "group-id=role,group-id=role" (roles as in accounts/roles.py, e.g. social_worker)
+PLO_OIDC_ROLE_MAP = dict(
+    pair.strip().split("=", 1) for pair in os.environ.get("PLO_OIDC_ROLE_MAP", "").split(",") if "=" in pair
+)
+PLO_PASSWORD_SIGN_IN = env_bool("PLO_PASSWORD_SIGN_IN", True)
+OIDC_RP_CLIENT_ID = os.environ.get("PLO_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("PLO_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("PLO_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("PLO_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("PLO_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("PLO_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("PLO_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("PLO_OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+OIDC_TIMEOUT = 10
+if PLO_OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.StaffOIDCBackend")
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:signed-out"
 

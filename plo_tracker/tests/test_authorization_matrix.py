@@ -35,6 +35,9 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "accounts:sign-in": (PUBLIC, PUBLIC),
     "accounts:sign-out": (NONE, ALL),
     "accounts:signed-out": (PUBLIC, NONE),
+    # Single sign-on: without an issuer configured both send people to the sign-in page.
+    "accounts:oidc-start": (PUBLIC, NONE),
+    "accounts:oidc-callback": (PUBLIC, NONE),
     "cases:family-list": (READERS, NONE),
     "cases:family-create": (
         {
