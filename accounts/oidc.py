@@ -107,7 +107,7 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
             raise Refused("unknown")
         request = self.request
         credentials = {"username": _fingerprint(value)}
-        request.plo_oidc_credentials = credentials  # type: ignore[attr-defined]
+        request.plo_oidc_credentials = credentials
         if not AxesProxyHandler.is_allowed(request, credentials):
             raise Refused("locked")
         field = "email" if settings.PLO_OIDC_MATCH_FIELD == "email" else "username"
@@ -178,5 +178,5 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
 start = login_not_required(StartView.as_view())
 callback = login_not_required(CallbackView.as_view())
-start.login_required = False  # type: ignore[attr-defined]
-callback.login_required = False  # type: ignore[attr-defined]
+start.login_required = False
+callback.login_required = False

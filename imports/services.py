@@ -887,7 +887,7 @@ def _update(fam: FamilyRows, by: User, today: dt.date) -> Episode:
         b = old_assessments.get((a["kind"], a["instructed"]))
         if b is not None and b["completed"] is None and a["completed"]:
             assessment = episode.assessments.filter(
-                instructed_on=_d(a["instructed"]), completed_on__isnull=True, due_on=_d(a["due"])
+                instructed_on=_day(a["instructed"]), completed_on__isnull=True, due_on=_day(a["due"])
             ).first()
             if assessment is not None:
                 cs.assessment_update(

@@ -30,7 +30,7 @@ MAX_WEB_ROWS = 5000
 
 def _upload(request: HttpRequest, pk: int) -> tuple[TrackerUpload, Sheet] | None:
     """The person's own upload: another person's, or one already imported or expired, is gone."""
-    upload = TrackerUpload.objects.filter(pk=pk, uploaded_by=request.user).first()
+    upload = TrackerUpload.objects.filter(pk=pk, uploaded_by_id=request.user.pk).first()
     if upload is None:
         messages.error(request, "That upload has been imported, has expired or is not yours: upload the file again")
         return None

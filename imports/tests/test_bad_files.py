@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -83,9 +84,9 @@ def test_a_windows_1252_csv_with_blank_rows_and_text_dates(council):
     assert bad.number == 5 and bad.errors == ["LPM / panel date: '31/09/2026' is not a real date"]
 
 
-def _xlsx(rows: list[list[object]], merge: str | None = None) -> bytes:
+def _xlsx(rows: list[list[Any]], merge: str | None = None) -> bytes:
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     for row in rows:
         ws.append(row)
     if merge:

@@ -120,7 +120,7 @@ def test_importing_the_same_file_twice_changes_nothing(council):
 
 def _edited_sample(edit) -> bytes:
     book = load_workbook(io.BytesIO(sample_tracker_xlsx()))
-    ws = book.active
+    ws = book.worksheets[0]
     headers = [c.value for c in ws[2]]
     rows = {ws.cell(r, 1).value: r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value}
     edit(ws, headers, rows)
