@@ -932,12 +932,11 @@ def tracker_import(
                 if fam.action not in ("new", "update"):
                     continue
                 try:
-                    with transaction.atomic():
-                        # One recompute per family on leaving the block, not one per step written
-                        # (asked for explicitly too: a family with only its LPM has no step that would).
-                        with deadlines_recompute_deferred():
-                            episode = _create(fam, by, today) if fam.action == "new" else _update(fam, by, today)
-                            deadlines_recompute(episode=episode, today=today)
+                    # One recompute per family on leaving the block, not one per step written
+                    # (asked for explicitly too: a family with only its LPM has no step that would).
+                    with transaction.atomic(), deadlines_recompute_deferred():
+                        episode = _create(fam, by, today) if fam.action == "new" else _update(fam, by, today)
+                        deadlines_recompute(episode=episode, today=today)
                 except ValidationError as exc:
                     failed = True
                     for message in _messages(exc):
