@@ -29,7 +29,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/djlint templates --lint
-	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cases meetings deadlines tracker_meetings plo_tracker scripts
+	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cases meetings deadlines tracker_meetings imports plo_tracker scripts
 
 setup: $(VENV)/.installed $(CSS)
 

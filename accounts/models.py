@@ -6,12 +6,14 @@ import secrets
 from functools import cached_property
 from typing import Any
 
+import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from .roles import LABEL_TO_ROLE, Role
 
 
+@pghistory.track()
 class ServiceArea(models.Model):
     """A group of teams run by one or more service managers (docs/domain.md "Who uses it")."""
 
@@ -27,6 +29,7 @@ class ServiceArea(models.Model):
         return self.name
 
 
+@pghistory.track()
 class Team(models.Model):
     """A social work team: its cases are allocated to its social workers and managed by its TMs."""
 
@@ -48,6 +51,8 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# The audit trail of staff (issue #12 §1): never the password hash, sign-in times or feed token.
+@pghistory.track(exclude=["password", "last_login", "calendar_token"])
 class User(AbstractUser):
     """A member of the council's staff. Roles are groups; a user may hold more than one."""
 
@@ -75,3 +80,15 @@ class User(AbstractUser):
     def role_labels(self) -> list[str]:
         """Role names for display, in a stable order."""
         return [r.label for r in Role if r in self.roles]
+
+
+# Who holds which role, who manages which team or area: every change in the audit trail.
+pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent(), app_label="accounts", model_name="UserRoleEvent")(
+    User.groups.through
+)
+pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent(), app_label="accounts", model_name="TeamManagerEvent")(
+    Team.managers.through
+)
+pghistory.track(
+    pghistory.InsertEvent(), pghistory.DeleteEvent(), app_label="accounts", model_name="ServiceAreaManagerEvent"
+)(ServiceArea.managers.through)

@@ -30,9 +30,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -62,6 +61,11 @@ REFUSALS = {
     "locked": (
         "Too many failed sign-ins",
         "This account is locked for 15 minutes after 10 failed sign-ins. Try again later.",
+    ),
+    "off": (
+        "Single sign-on is not set up",
+        "This service has not been connected to your council's identity provider. "
+        "Sign in with your username and password.",
     ),
     "provider": (
         "Your council's sign-in service did not sign you in",
@@ -134,6 +138,11 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
             user_set_roles(user=user, roles=[Role(r) for r in roles])
 
 
+def _not_set_up(request: HttpRequest) -> HttpResponse:
+    title, body = REFUSALS["off"]
+    return render(request, "registration/sign_in_refused.html", {"title": title, "body": body})
+
+
 def _refuse(request: HttpRequest, reason: str, user_id: int | None = None) -> HttpResponse:
     """A plain page, one log line with the reason (and the staff id, never a name or claim)."""
     logger.warning("single sign-on refused: %s%s", reason, f" (user {user_id})" if user_id else "")
@@ -149,7 +158,7 @@ class StartView(OIDCAuthenticationRequestView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not oidc_enabled():
-            return HttpResponseRedirect(reverse("accounts:sign-in"))
+            return _not_set_up(request)
         return super().get(request)
 
 
@@ -158,7 +167,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not oidc_enabled():
-            return HttpResponseRedirect(reverse("accounts:sign-in"))
+            return _not_set_up(request)
         if request.GET.get("error"):
             super().get(request)  # forgets the state so it cannot be replayed
             return _refuse(request, "provider")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import oidc, views
+from . import oidc, staff_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,5 +8,13 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign-out"),
     path("signed-out/", views.signed_out, name="signed-out"),
     path("sso/start/", oidc.start, name="oidc-start"),
+    path("staff/", staff_views.staff_list, name="staff-list"),
+    path("staff/add/", staff_views.staff_add, name="staff-add"),
+    path("staff/<int:pk>/", staff_views.staff_edit, name="staff-edit"),
+    path("staff/<int:pk>/reallocate/", staff_views.staff_reallocate, name="staff-reallocate"),
+    path("teams/add/", staff_views.team_edit, name="team-add"),
+    path("teams/<int:pk>/", staff_views.team_edit, name="team-edit"),
+    path("service-areas/add/", staff_views.area_edit, name="area-add"),
+    path("service-areas/<int:pk>/", staff_views.area_edit, name="area-edit"),
     path("sso/callback/", oidc.callback, name="oidc-callback"),
 ]

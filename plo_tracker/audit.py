@@ -47,6 +47,9 @@ AUDITED = {
     "permanency-meeting": "meetings.PermanencyPlanningMeeting",
     "deadline": "deadlines.Deadline",
     "closure-day": "deadlines.ClosureDay",
+    "staff": "accounts.User",
+    "team": "accounts.Team",
+    "service-area": "accounts.ServiceArea",
     "extra-bank-holiday": "deadlines.ExtraBankHoliday",
 }
 

@@ -113,6 +113,9 @@ _db_options["connect_timeout"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Role membership and team/area managers live in Django's auto-created many-to-many tables, which
+# migrations cannot put triggers on; pgtrigger installs their audit triggers after every migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

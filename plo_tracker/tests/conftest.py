@@ -136,6 +136,10 @@ def world(make_user, team):
             "meetings:meeting-minutes": meeting.pk,
             "meetings:lpm-minutes": lpm.pk,
             # No such upload: the pages send the people allowed back to the upload page (302).
+            "accounts:staff-edit": sw.pk,
+            "accounts:staff-reallocate": sw.pk,
+            "accounts:team-edit": sw.team_id,
+            "accounts:area-edit": sw.team.service_area_id,
             "imports:columns": 999_999,
             "imports:preview": 999_999,
         },

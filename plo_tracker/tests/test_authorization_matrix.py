@@ -35,7 +35,7 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "accounts:sign-in": (PUBLIC, PUBLIC),
     "accounts:sign-out": (NONE, ALL),
     "accounts:signed-out": (PUBLIC, NONE),
-    # Single sign-on: without an issuer configured both send people to the sign-in page.
+    # Single sign-on: without an issuer configured both say it is not set up.
     "accounts:oidc-start": (PUBLIC, NONE),
     "accounts:oidc-callback": (PUBLIC, NONE),
     "cases:family-list": (READERS, NONE),
@@ -174,6 +174,14 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "tracker_meetings:item": (MEETING_RECORDERS,) * 2,
     "tracker_meetings:action-add": (MEETING_RECORDERS,) * 2,
     "tracker_meetings:action-done": (MEETING_RECORDERS | {R.SOCIAL_WORKER},) * 2,
+    "accounts:staff-list": ({R.ADMINISTRATOR}, NONE),
+    "accounts:staff-add": ({R.ADMINISTRATOR},) * 2,
+    "accounts:staff-edit": ({R.ADMINISTRATOR},) * 2,
+    "accounts:staff-reallocate": ({R.ADMINISTRATOR},) * 2,
+    "accounts:team-add": ({R.ADMINISTRATOR},) * 2,
+    "accounts:team-edit": ({R.ADMINISTRATOR},) * 2,
+    "accounts:area-add": ({R.ADMINISTRATOR},) * 2,
+    "accounts:area-edit": ({R.ADMINISTRATOR},) * 2,
     "imports:upload": (IMPORTERS, IMPORTERS),
     "imports:columns": (IMPORTERS, IMPORTERS),
     "imports:preview": (IMPORTERS, IMPORTERS),
