@@ -94,7 +94,8 @@ def test_the_last_administrator_cannot_remove_their_own_role_or_switch_themselve
 
 def test_a_deactivated_person_keeps_their_history_and_cannot_sign_in(admin_client, make_user, client):
     sam = make_user(Role.SOCIAL_WORKER, username="sam.w")
-    family_pk = FamilyFactory(social_worker=sam, team=sam.team).pk
+    reference = FamilyFactory(social_worker=sam, team=sam.team).reference
+    family_pk = Family.objects.get(reference=reference).pk
     response = admin_client.post(
         reverse("accounts:staff-edit", args=[sam.pk]),
         {
