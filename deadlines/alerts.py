@@ -108,6 +108,9 @@ cand AS (
     LEFT JOIN pol ON pol.name = e.policy_name
     WHERE d.state = %(open)s AND d.due_on IS NOT NULL AND e.ended_on IS NULL
       AND d.due_on < COALESCE(pol.soon_before, %(default_soon)s)
+      -- The latest horizon of any policy, as a plain bound: the (state, due_on) index then reads
+      -- only the deadlines that can raise an alert, not every open one (issue #14 §2).
+      AND d.due_on < %(any_soon)s
 ),
 raised(episode_id, deadline_id, kind, recipient_id, due_on) AS (
     SELECT c.episode_id, c.deadline_id,
@@ -195,6 +198,7 @@ def _scan_statement(today: dt.date, calendar: WorkingCalendar) -> tuple[str, dic
         params[f"pol_oad_{i}"] = Role.ASSISTANT_DIRECTOR.value in facts.overrun_to
         params[f"pol_rad_{i}"] = Role.ASSISTANT_DIRECTOR.value in facts.repeat_to
         values.append(f"(%(pol_name_{i})s, %(pol_soon_{i})s::date, %(pol_ohos_{i})s, %(pol_oad_{i})s, %(pol_rad_{i})s)")
+    params["any_soon"] = max([params["default_soon"], *(params[f"pol_soon_{i}"] for i in range(len(names)))])
     sql = _SCAN_SQL.format(policy_values=", ".join(values), **_tables())
     return sql, params
 
