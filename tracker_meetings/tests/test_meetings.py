@@ -270,3 +270,43 @@ def test_meeting_pages_take_a_fixed_number_of_queries(red_case, people, clo, cli
             assert client.get(reverse("tracker_meetings:minutes", args=[meeting.pk])).status_code == 200
         with django_assert_max_num_queries(12):
             assert client.get(reverse("tracker_meetings:list")).status_code == 200
+
+
+def test_notes_recorded_in_the_browser_are_in_the_audit_trail(client, red_case, clo, make_user):
+    meeting = prepare(TrackerMeetingKind.WEEKLY, MONDAY, clo)
+    item = meeting.items.get(episode=red_case)
+    client.force_login(clo)
+    response = client.post(
+        reverse("tracker_meetings:item", args=[item.pk]),
+        {
+            "note": "Letter late",
+            "decisions": "Chase legal",
+            "review_on_0": "",
+            "review_on_1": "",
+            "review_on_2": "",
+            "version": item.version,
+        },
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.note, item.decisions, item.recorded_by) == ("Letter late", "Chase legal", clo)
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    html = client.get(reverse("audit-history"), {"record": "agenda-item", "record_id": item.pk}).content.decode()
+    assert f"({clo.username})" in html and f"POST /tracker-meetings/items/{item.pk}/" in html and "Letter late" in html
+
+
+def test_a_stale_copy_of_the_notes_is_refused_and_shows_what_changed(client, red_case, clo):
+    item = prepare(TrackerMeetingKind.WEEKLY, MONDAY, clo).items.get(episode=red_case)
+    opened = item.version
+    services.agenda_item_record(
+        item=item, expected_version=opened, note="First", decisions="", review_on=None, legal_advice=None, by=clo
+    )
+    client.force_login(clo)
+    response = client.post(
+        reverse("tracker_meetings:item", args=[item.pk]),
+        {"note": "Second", "decisions": "", "review_on_0": "", "review_on_1": "", "review_on_2": "", "version": opened},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="stale-edit"' in body and "First" in body and "Second" in body
+    item.refresh_from_db()
+    assert item.note == "First"
