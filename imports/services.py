@@ -404,7 +404,7 @@ def _order(
         )
 
 
-def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension: int) -> None:
+def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension: int | None) -> None:
     v = fam.values
     row = fam.first_row
     if not v.get("family_name"):
@@ -460,7 +460,7 @@ def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension:
     if weeks is not None:
         if not v.get("extension_agreed"):
             fam.error(row, "Enter the date the extension was agreed")
-        if weeks > max_extension:
+        if max_extension is not None and weeks > max_extension:
             fam.error(row, f"Extension of {weeks} weeks is longer than the policy allows ({max_extension} weeks)")
     outcome = v.get("outcome", "")
     if outcome:
