@@ -3,6 +3,7 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 
 class SignInForm(AuthenticationForm):
@@ -17,6 +18,12 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Username"
         self.fields["username"].error_messages["required"] = "Enter your username"
+        # AuthenticationForm sets max_length after the field is built, so no validator enforces it:
+        # a 25,000-character username reached authenticate() and the lockout record (a 500).
+        limit = self.fields["username"].max_length or 150
+        self.fields["username"].validators.append(
+            MaxLengthValidator(limit, message=f"Usernames are {limit} characters or fewer")
+        )
         self.fields["password"].error_messages["required"] = "Enter your password"
         self.helper = FormHelper()
         self.helper.layout = Layout(

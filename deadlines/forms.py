@@ -9,7 +9,7 @@ from django import forms
 from accounts.models import Team, User
 from accounts.roles import Role
 from cases.models import Stage
-from plo_tracker.forms import FastSelect, model_choice
+from plo_tracker.forms import FastSelect, govuk_messages, model_choice
 
 from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS
 
@@ -119,6 +119,11 @@ class TrackerFilterForm(forms.Form):
             is_active=True, groups__name=Role.SOCIAL_WORKER.label
         ).order_by("first_name", "last_name")
 
+    def full_clean(self) -> None:
+        for name, field in self.fields.items():
+            govuk_messages(name, field)
+        super().full_clean()
+
     def valid_data(self) -> dict[str, Any]:
         """The fields that were valid: a bad value in one filter does not throw away the others."""
         self.is_valid()
@@ -129,5 +134,8 @@ class TeamPickForm(forms.Form):
     """A service manager chooses which team's dashboard to see."""
 
     team = forms.ModelChoiceField(
-        queryset=Team.objects.order_by("name"), empty_label=None, widget=FastSelect(attrs=_SELECT)
+        queryset=Team.objects.order_by("name"),
+        empty_label=None,
+        widget=FastSelect(attrs=_SELECT),
+        error_messages={"required": "Select a team", "invalid_choice": "Select a team from the list"},
     )

@@ -84,6 +84,56 @@ def choice(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return field
 
 
+def _lower_first(label: str) -> str:
+    """'Full name' -> 'full name', but 'LPM date' stays as it is."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def govuk_messages(name: str, field: forms.Field) -> None:
+    """Give a field GOV.UK-style messages that name it, wherever it still has Django's defaults.
+
+    A person never sees "This field is required." or "Ensure this value has at most 120
+    characters (it has 4002)": each message says which field and what to do (GOV.UK Design
+    System, "Error message"). Messages a form sets itself are kept.
+    """
+    if isinstance(field, DateInputField):
+        return  # UKDateField words its own
+    label = str(field.label or name.replace("_", " ")).rstrip("?:").strip()
+    what, lower = label[:1].upper() + label[1:], _lower_first(label)
+    defaults: dict[str, str] = {}
+    for cls in reversed(type(field).__mro__):
+        defaults.update(getattr(cls, "default_error_messages", {}))
+    chooses = isinstance(field, (forms.ChoiceField, forms.ModelChoiceField, forms.BooleanField))
+    ours = {
+        "required": f"Select {lower}" if chooses else f"Enter {lower}",
+        "invalid_choice": f"Select one of the options for {lower}",
+        "invalid_pk_value": f"Select one of the options for {lower}",
+        "invalid_list": f"Select one of the options for {lower}",
+        "max_length": f"{what} must be %(limit_value)s characters or fewer",
+        "min_length": f"{what} must be %(limit_value)s characters or more",
+        "min_value": f"{what} must be %(limit_value)s or more",
+        "max_value": f"{what} must be %(limit_value)s or less",
+        "max_digits": f"{what} must be %(max)s digits or fewer",
+        "max_decimal_places": f"{what} can have up to %(max)s decimal places, like 250.50",
+        "max_whole_digits": f"{what} is too large",
+        "step_size": f"{what} must be a multiple of %(limit_value)s",
+    }
+    if isinstance(field, forms.IntegerField):
+        ours["invalid"] = f"{what} must be a whole number, like 4"
+    elif isinstance(field, forms.DecimalField):
+        ours["invalid"] = f"{what} must be a number, like 250.50"
+    elif isinstance(field, forms.EmailField):
+        ours["invalid"] = "Enter an email address in the correct format, like name@example.com"
+    elif isinstance(field, forms.DateField):
+        ours["invalid"] = f"{what} must be a real date"
+    else:
+        ours["invalid"] = f"Enter {lower} in the correct format"
+    for code, message in ours.items():
+        current = field.error_messages.get(code)
+        if current is None or current == defaults.get(code):
+            field.error_messages[code] = message
+
+
 class GOVUKForm(forms.Form):
     """A form laid out in the GOV.UK style automatically, that accepts errors from a service."""
 
@@ -131,6 +181,12 @@ class GOVUKForm(forms.Form):
             return Field.textarea(name, rows=4)
         width = Fluid.ONE_QUARTER if isinstance(field, (forms.IntegerField, forms.DecimalField)) else Fluid.TWO_THIRDS
         return Field.text(name, field_width=width)
+
+    def full_clean(self) -> None:
+        # Fields may be added after __init__ (one per document, say): word every one just before use.
+        for name, field in self.fields.items():
+            govuk_messages(name, field)
+        super().full_clean()
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show a service's ValidationError beside the fields it names (the rest at the top)."""

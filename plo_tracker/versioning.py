@@ -35,12 +35,14 @@ class StaleEditError(ValidationError):
 
 
 def _display(instance: models.Model, field: models.Field[Any, Any], value: Any) -> str:
-    if value in (None, ""):
-        return "(blank)"
+    if value is None or value == "":
+        return "Nothing recorded"
+    if isinstance(value, bool):  # never "True"/"False" on a screen
+        return "Yes" if value else "No"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if hasattr(value, "strftime"):
-        return value.strftime("%d/%m/%Y")
+        return f"{value.day} {value:%b %Y}"  # 24 Dec 2026
     return str(value)
 
 

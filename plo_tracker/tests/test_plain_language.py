@@ -1,0 +1,113 @@
+"""Plain language: no Django default message, no internal key and no False/True reaches a person.
+
+Every form in the project is submitted empty and then with bad values in every field (a huge
+text, letters for numbers, an unknown choice, half a date, a malformed email address); every
+message it gives back must be written for its field, never one of Django's defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import re
+from collections.abc import Iterator
+
+import pytest
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+
+from plo_tracker.versioning import _display
+
+pytestmark = pytest.mark.django_db
+
+DJANGO_DEFAULTS = re.compile(
+    r"This field is required|Ensure this value|Enter a whole number|Enter a number|Select a valid choice"
+    r"|Enter a valid|Ensure that there are no more|is not one of the available choices|Enter a list of values"
+    r"|Enter a complete value|This field cannot be (blank|null)"
+)
+
+
+def _project_forms() -> Iterator[type[forms.BaseForm]]:
+    root = str(settings.BASE_DIR)
+    for app in apps.get_app_configs():
+        if not app.path.startswith(root) or "site-packages" in app.path:
+            continue  # Django's own forms (the admin) are not what front-line staff use
+        try:
+            module = importlib.import_module(f"{app.name}.forms")
+        except ModuleNotFoundError:
+            continue
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, forms.BaseForm)
+                and value.__module__ == module.__name__
+                and not getattr(getattr(value, "Meta", None), "abstract", False)
+            ):
+                yield value
+
+
+def _bad_value(name: str, field: forms.Field) -> dict[str, object]:
+    if isinstance(field, forms.MultiValueField):
+        return {f"{name}_0": "1", f"{name}_1": "", f"{name}_2": "20"}  # half a date, a 2-digit year
+    if isinstance(field, forms.EmailField):
+        return {name: "not an email"}
+    if isinstance(field, (forms.IntegerField, forms.DecimalField)):
+        return {name: "twelve"}
+    if isinstance(field, (forms.ModelMultipleChoiceField, forms.MultipleChoiceField)):
+        return {name: ["no-such-choice"]}
+    if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField)):
+        return {name: "no-such-choice"}
+    if isinstance(field, forms.BooleanField):
+        return {}
+    return {name: "x" * 25000}
+
+
+def _make(form_class: type[forms.BaseForm], data: dict[str, object]) -> forms.BaseForm:
+    """The form as its view builds it: choices from the family, the request for signing in."""
+    from django.contrib.auth.forms import AuthenticationForm
+    from django.test import RequestFactory
+
+    from cases.models import Child, Person
+
+    if issubclass(form_class, AuthenticationForm):
+        return form_class(RequestFactory().post("/"), data=data)
+    params = inspect.signature(form_class.__init__).parameters
+    kwargs: dict[str, object] = {}
+    if "people" in params:
+        kwargs["people"] = Person.objects.all()
+    if "children" in params:
+        kwargs["children"] = Child.objects.all()
+    return form_class(data=data, **kwargs)
+
+
+FORMS = sorted(_project_forms(), key=lambda f: f"{f.__module__}.{f.__name__}")
+
+
+def test_the_project_has_forms_to_check():
+    assert len(FORMS) > 20
+
+
+@pytest.mark.parametrize("form_class", FORMS, ids=lambda f: f"{f.__module__}.{f.__name__}")
+def test_every_message_of_every_form_is_written_for_its_field(form_class):
+    messages: list[str] = []
+    empty = _make(form_class, {})
+    messages += [m for errors in empty.errors.values() for m in errors]
+    bad: dict[str, object] = {}
+    for name, field in empty.fields.items():
+        if not isinstance(field.widget, forms.HiddenInput):
+            bad |= _bad_value(name, field)
+    if bad:
+        form = _make(form_class, bad)
+        messages += [m for errors in form.errors.values() for m in errors]
+    defaults = [m for m in messages if DJANGO_DEFAULTS.search(m)]
+    assert defaults == [], f"{form_class.__name__} gives Django's default messages"
+
+
+def test_a_stale_edit_shows_yes_and_no_and_uk_dates_never_true_false():
+    field = models.BooleanField(name="plan_agreed")
+    assert _display(None, field, True) == "Yes" and _display(None, field, False) == "No"
+    assert _display(None, models.DateField(name="held_on"), dt.date(2026, 12, 24)) == "24 Dec 2026"
+    assert _display(None, models.CharField(name="note"), "") == "Nothing recorded"
