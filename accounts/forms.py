@@ -20,7 +20,7 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].error_messages["required"] = "Enter your username"
         # AuthenticationForm sets max_length after the field is built, so no validator enforces it:
         # a 25,000-character username reached authenticate() and the lockout record (a 500).
-        limit = self.fields["username"].max_length or 150
+        limit = getattr(self.fields["username"], "max_length", None) or 150
         self.fields["username"].validators.append(
             MaxLengthValidator(limit, message=f"Usernames are {limit} characters or fewer")
         )
