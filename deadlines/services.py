@@ -7,7 +7,7 @@ service's transaction (a service, not a signal), so no screen ever shows a stale
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .engine import Policy, Status, Timetable, WorkingCalendar, load_policy, timetable
+from .engine.rules import MILESTONE_KEYS
 from .locking import episode_lock_for_deadlines
 from .models import ClosureDay, Deadline, DeadlineState, ExtraBankHoliday, WorkerHeartbeat
 
@@ -301,6 +302,23 @@ def _recompute_pending(pending: dict[int, dt.date | None]) -> None:
         deadlines_recompute(episode=EpisodeModel(pk=episode_id), today=today, calendar=calendar)
 
 
+def waiting_words(keys: Iterable[str], event_labels: Mapping[str, str]) -> str:
+    """What a deadline waits for, as the events people know ("the LPM panel date the case is
+    listed for and the LPM / legal gateway panel held"), never the engine's keys (issue 13 §1)."""
+
+    def words(key: str) -> str:
+        label = event_labels.get(key) or MILESTONE_KEYS.get(key) or key.replace("_", " ")
+        return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+    phrases = []
+    for key in keys:
+        base, _, of = key.partition(":")
+        phrases.append(f"the {words(base)}" + (f" of the {words(of)}" if of else ""))
+    if len(phrases) < 2:
+        return "".join(phrases)
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
 @transaction.atomic
 def deadlines_recompute(
     *, episode: Episode, today: dt.date | None = None, calendar: WorkingCalendar | None = None
@@ -318,6 +336,7 @@ def deadlines_recompute(
     episode_lock_for_deadlines(episode.pk)
     episode = EpisodeModel.objects.select_related("family").get(pk=episode.pk)
     tt = episode_timetable(episode, today=today, calendar=calendar)
+    event_labels = policy_for(episode).events
     # Actions set at tracker meetings are deadlines the engine does not know: leave them alone.
     existing = {(d.key, d.occurrence): d for d in episode.deadlines.all() if not d.key.startswith(ACTION_KEY)}
     seen: set[tuple[str, int]] = set()
@@ -332,7 +351,7 @@ def deadlines_recompute(
             "label": m.label[:160],
             "due_on": m.due,
             "provisional_on": m.provisional,
-            "waiting_for": ", ".join(m.waiting_for)[:200],
+            "waiting_for": waiting_words(m.waiting_for, event_labels)[:200],
             "state": _STATE_OF.get(m.status, DeadlineState.OPEN),
             "met_on": m.met_on,
             "days_late": m.days_late if m.status == Status.MET_LATE else 0,

@@ -116,3 +116,32 @@ def test_a_stale_edit_shows_yes_and_no_and_uk_dates_never_true_false():
     assert _display(MODEL, field, True) == "Yes" and _display(MODEL, field, False) == "No"
     assert _display(MODEL, models.DateField(name="held_on"), dt.date(2026, 12, 24)) == "24 Dec 2026"
     assert _display(MODEL, models.CharField(name="note"), "") == "Nothing recorded"
+
+
+def test_waiting_for_names_the_events_people_know_never_the_engine_keys():
+    from deadlines.services import waiting_words
+
+    words = waiting_words(("panel_date", "lpm_held"), {"panel_date": "LPM panel date the case is listed for"})
+    assert words == "the LPM panel date the case is listed for and the LPM / legal gateway panel held"
+    assert waiting_words(("approved_minutes:review_meeting",), {}) == (
+        "the minutes approved and circulated of the pre-proceedings review meeting"
+    )
+
+
+def test_the_case_page_shows_no_engine_key(client, make_user, team):
+    import html as htmllib
+
+    import time_machine
+    from django.urls import reverse
+
+    from cases.tests import test_case_screens as screens
+
+    with time_machine.travel(dt.datetime(2027, 1, 20, 10, 0, tzinfo=dt.UTC), tick=False):
+        staff = screens.staff.__wrapped__(make_user, team)  # type: ignore[attr-defined]
+        family = screens.family.__wrapped__(team, staff)  # type: ignore[attr-defined]
+        screens.in_pre_proceedings.__wrapped__(family, staff)  # type: ignore[attr-defined]
+        client.force_login(staff["sw"])
+        page = htmllib.unescape(client.get(reverse("cases:family-detail", args=[family.pk])).content.decode())
+    waiting = re.findall(r"Waiting for ([^<(]+)", page)
+    assert waiting and "the letter before proceedings delivered to parents" in waiting[0] + " ".join(waiting)
+    assert not [w for w in waiting if "_" in w], waiting
