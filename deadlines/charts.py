@@ -158,11 +158,18 @@ def time_chart(
             )
     if kind == "line":
         for k, s in enumerate(series):
-            points = [(round(T_LEFT + slot * i + slot / 2, 1), y(v)) for i, v in enumerate(s.values) if v is not None]
-            if len(points) > 1:
-                path = " ".join(f"{x},{py}" for x, py in points)
-                parts.append(f'<polyline class="app-chart__line app-chart__series--{k % 4}" points="{path}"/>')
-            for x, py in points:
+            # A week with no value breaks the line: no slope is drawn across weeks without data.
+            segments: list[list[tuple[float, float]]] = [[]]
+            for i, v in enumerate(s.values):
+                if v is None:
+                    segments.append([])
+                else:
+                    segments[-1].append((round(T_LEFT + slot * i + slot / 2, 1), y(v)))
+            for segment in segments:
+                if len(segment) > 1:
+                    path = " ".join(f"{x},{py}" for x, py in segment)
+                    parts.append(f'<polyline class="app-chart__line app-chart__series--{k % 4}" points="{path}"/>')
+            for x, py in (point for segment in segments for point in segment):
                 parts.append(f'<circle class="app-chart__series--{k % 4}" cx="{x}" cy="{py}" r="3"/>')
     else:
         gap = max(1.0, slot * 0.15)

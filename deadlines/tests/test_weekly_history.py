@@ -151,3 +151,12 @@ def test_drill_down_hides_restricted_cases_from_people_not_named(people, client,
     ).content.decode()
     assert "PLO-SEC" in body
     assert dt.date(2027, 1, 7) == D
+
+
+def test_a_line_breaks_at_weeks_without_a_value():
+    from deadlines.charts import Series, time_chart
+
+    weeks = ["a", "b", "c", "d", "e"]
+    svg = str(time_chart(weeks, [Series("x", [1, 2, None, 3, 4])], chart_id="t", title="t", kind="line"))
+    assert svg.count("<polyline") == 2  # a-b and d-e: no line drawn across c
+    assert svg.count("<circle") == 4
