@@ -18,7 +18,7 @@ from .models import TrackerMeetingKind
 class TimeOfDayField(forms.CharField):
     """A time typed as 24-hour hours and minutes, such as 13:00."""
 
-    def clean(self, value: Any) -> dt.time | None:  # type: ignore[override]
+    def clean(self, value: Any) -> dt.time | None:
         text = (super().clean(value) or "").strip().replace(".", ":")
         if not text:
             return None

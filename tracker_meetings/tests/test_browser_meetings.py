@@ -76,6 +76,7 @@ def test_tracker_meeting_from_agenda_to_minutes_with_an_action_that_turns_overdu
         family__reference=reference, ended_on__isnull=True
     )
     owner = episode.family.team_manager
+    assert owner is not None
     assert axe_violations(page) == []
     shot(page, "meeting-agenda")
 
@@ -173,6 +174,7 @@ def test_role_homes_answer_what_to_do_today(page, demo, username, sections, name
 def test_assistant_director_home(page, demo):
     url, _ = demo
     ad = User.objects.filter(groups__name="Assistant director").first()
+    assert ad is not None
     sign_in(page, url, ad.username, PASSWORD)
     text = page.inner_text("main")
     for section in ("Escalations", "Overruns", "Second episodes"):
@@ -203,7 +205,9 @@ def test_weekly_tracker_shows_13_weeks_of_history(page, demo):
     shot(page, "weekly-history-drill-down")
     page.go_back()
     page.select_option("#id_weeks", "52")
-    page.select_option("#id_team", label=User.objects.get(username="tara.manager").team.name)
+    north = User.objects.get(username="tara.manager").team
+    assert north is not None
+    page.select_option("#id_team", label=north.name)
     page.get_by_role("button", name="Show").click()
     page.wait_for_selector("h1:has-text('the last 52 weeks')")
     assert len(page.query_selector_all("[data-testid=history-table] tbody tr")) == 52

@@ -119,6 +119,7 @@ def test_an_action_is_a_deadline_that_alerts_its_owner_and_carries_over_until_do
         item=item, description="Send the letter to legal", owner=people.hos, due_on=dt.date(2027, 1, 20), by=clo
     )
     deadline = action.deadline
+    assert deadline is not None
     assert deadline.due_on == dt.date(2027, 1, 20) and deadline.state == DeadlineState.OPEN
     # A recompute of the episode (any step recorded) leaves the action alone.
     deadlines_recompute(episode=red_case, today=MONDAY)
