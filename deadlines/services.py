@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -335,7 +336,16 @@ def deadlines_recompute(
     # person saving a step) waits and then reads what this one stored (deadlines/locking.py).
     episode_lock_for_deadlines(episode.pk)
     episode = EpisodeModel.objects.select_related("family").get(pk=episode.pk)
-    tt = episode_timetable(episode, today=today, calendar=calendar)
+    try:
+        tt = episode_timetable(episode, today=today, calendar=calendar)
+    except ValueError as exc:
+        from .engine import PolicyError
+
+        if isinstance(exc, PolicyError):
+            raise
+        # The engine refuses dates out of order (issue #10): the step is refused with the reason,
+        # in the service's transaction, instead of a deadline silently going quiet or a crash.
+        raise ValidationError(f"These dates cannot all be right: {exc}") from exc
     event_labels = policy_for(episode).events
     # Actions set at tracker meetings are deadlines the engine does not know: leave them alone.
     existing = {(d.key, d.occurrence): d for d in episode.deadlines.all() if not d.key.startswith(ACTION_KEY)}
@@ -418,7 +428,7 @@ def deadlines_recompute_open(*, today: dt.date | None = None) -> int:
     for episode in list(live.only("pk").order_by("pk")):
         try:
             deadlines_recompute(episode=episode, today=today, calendar=calendar)
-        except (LookupError, ValueError) as exc:  # pinned policy missing or invalid (PolicyError is a ValueError)
+        except (LookupError, ValueError, ValidationError) as exc:  # policy missing or invalid; dates out of order
             exc.add_note(f"episode {episode.pk}")
             failures.append(exc)
         else:

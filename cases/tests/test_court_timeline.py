@@ -156,3 +156,16 @@ def test_an_end_date_before_the_start_is_refused_and_nothing_closes(people):
         )
     assert "ended_on" in bad.value.message_dict
     assert Deadline.objects.filter(episode=episode, state=DeadlineState.OPEN).exists()
+
+
+def test_dates_out_of_order_are_refused_with_the_reason_not_a_crash(people):
+    """Issue #10 §6: the engine refuses a review before the initial meeting; a service that hits
+    it raises a ValidationError (shown in the error summary) and stores nothing."""
+    from deadlines.services import deadlines_recompute
+    from meetings.models import Meeting, MeetingKind
+
+    episode = start_pre_proceedings(family(people), people)
+    Meeting.objects.create(episode=episode, kind=MeetingKind.INITIAL, held_on=dt.date(2027, 2, 1))
+    Meeting.objects.create(episode=episode, kind=MeetingKind.REVIEW, held_on=dt.date(2027, 1, 28))
+    with pytest.raises(ValidationError, match="a review meeting cannot be held before the initial meeting"):
+        deadlines_recompute(episode=episode, today=dt.date(2027, 2, 2))
