@@ -20,7 +20,7 @@ from imports.services import tracker_check, tracker_import
 pytestmark = pytest.mark.django_db
 
 # What the engine stores for the sample's 9 episodes under the standard policy on 1 Dec 2026.
-SAMPLE_DEADLINES = 160
+SAMPLE_DEADLINES = 160  # issue #10 policy 2026.2: the sources' added rules less the removed ones
 SAMPLE_STATES = {"met": 45, "met_late": 1, "not_applicable": 38, "open": 76}
 
 
