@@ -70,7 +70,7 @@ def _council() -> object:
     return UserFactory(username="clara.clo", roles=[Role.COURT_LIAISON_OFFICER], team=None)
 
 
-def run(markdown: bool) -> None:
+def run(markdown: bool, rows: int = ROWS) -> None:
     django_setup()
     import time_machine
 
@@ -91,7 +91,7 @@ def run(markdown: bool) -> None:
             return time.perf_counter() - start, result
 
         small, small_result = do_import(_csv(BASELINE_ROWS, "BASE"))
-        big_data = _csv(ROWS, "BIG")
+        big_data = _csv(rows, "BIG")
         start = time.perf_counter()
         sheet = read_tracker("t.csv", big_data)
         check = tracker_check(sheet=sheet, mapping=mapping_guess(sheet.headers), today=SAMPLE_TODAY)
@@ -102,22 +102,22 @@ def run(markdown: bool) -> None:
     results = [
         (f"import {BASELINE_ROWS} rows (baseline)", small, small, "1.0× per row", f"{small_result.created} created"),  # type: ignore[attr-defined]
         (
-            f"read and check {ROWS:,} rows (preview)",
+            f"read and check {rows:,} rows (preview)",
             checked,
             checked,
             f"{checked / small:.1f}× the baseline file",
             f"{check.count_new} new, {check.error_rows} errors",
         ),
         (
-            f"import {ROWS:,} rows",
+            f"import {rows:,} rows",
             big,
             big,
-            f"{(big / ROWS) / per_small:.2f}× baseline per row",
+            f"{(big / rows) / per_small:.2f}× baseline per row",
             f"{big_result.created} created, {big_result.deadlines:,} deadlines; target < 30 s "  # type: ignore[attr-defined]
             + ("✔" if big < 30 else "✘"),
         ),
         (
-            f"import the same {ROWS:,} rows again",
+            f"import the same {rows:,} rows again",
             again,
             again,
             f"{again / big:.2f}× the first import",
@@ -131,4 +131,6 @@ def run(markdown: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print rows for docs/benchmarks.md")
-    run(parser.parse_args().markdown)
+    parser.add_argument("--rows", type=int, default=ROWS, help=f"rows in the big file (default {ROWS})")
+    args = parser.parse_args()
+    run(args.markdown, args.rows)

@@ -69,7 +69,7 @@ def test_an_administrator_sets_up_a_worker_who_signs_in_with_the_council_account
             page.click("button[type=submit]")
             page.wait_for_selector("[data-testid=signed-in-as]")
             assert page.inner_text("[data-testid=signed-in-as]") == "Sam Whitlock"
-            page.get_by_role("link", name="My cases").click()
+            page.get_by_role("link", name="My cases").first.click()
             text = page.inner_text("main")
             for family in families:
                 assert family.reference in text

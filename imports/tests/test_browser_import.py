@@ -22,7 +22,7 @@ def test_the_clo_uploads_maps_checks_and_imports_the_sample_tracker(page, live_s
     sample.write_bytes(sample_tracker_xlsx())
     with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=True):
         sign_in(page, base, "clara.clo")
-        page.get_by_role("link", name="Import tracker").click()
+        page.get_by_role("link", name="Import tracker").first.click()
         page.set_input_files("#tracker", str(sample))
         page.get_by_role("button", name="Upload and choose columns").click()
         page.wait_for_selector("[data-testid=columns]")
