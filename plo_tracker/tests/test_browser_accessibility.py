@@ -33,9 +33,19 @@ def world(make_user, team):
     return staff, family, episode
 
 
+SHOTS = {
+    "/people/": "person-edit.png",
+    "/national-data/": "national-export.png",
+    "/minutes/": "minutes-form.png",
+}
+
+
 def _check(page, url: str, found: dict[str, list[dict[str, object]]]) -> None:
     page.goto(url)
     page.wait_for_selector("main")
+    for part, name in SHOTS.items():
+        if part in url:
+            page.screenshot(path=f"docs/screenshots/{name}", full_page=True)
     problems = axe_violations(page)
     if problems:
         found[url] = problems
@@ -66,6 +76,7 @@ def test_every_kind_of_page_has_no_accessibility_violations(page, live_server, w
     page.goto(base + reverse("cases:letter-deliver", args=[episode.pk]))
     page.click("button:has-text('Save')")
     page.wait_for_selector(".govuk-error-summary")
+    page.screenshot(path="docs/screenshots/letter-delivery-errors.png", full_page=True)
     if problems := axe_violations(page):
         found["letter-deliver with errors"] = problems
     sign_in(page, base, staff["clo"].username)
