@@ -1164,7 +1164,7 @@ class _Builder:
             decided,
             RequestStatus.DEFERRED,
             until=decided + dt.timedelta(days=10),
-            note="Deferred for an up-to-date chronology and a genogram (002 §6b).",
+            note="Deferred for an up-to-date chronology and a genogram.",
         )
         self.record(case, "LPM request deferred by the head of service for better papers")
 

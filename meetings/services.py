@@ -64,7 +64,7 @@ def lpm_request_create(
     swet_state = documents.get(DocumentKind.SWET, (DocumentState.MISSING, ""))[0]
     if recommendation == Recommendation.ISSUE and swet_state != DocumentState.PRESENT:
         errors[f"doc_{DocumentKind.SWET}_state"] = [
-            "A draft SWET must be with the papers when recommending care proceedings (002 §4)"
+            "Add a draft SWET to the papers when you recommend care proceedings"
         ]
     raise_if(errors)
     episode = case_services.episode_open(family=family, started_on=requested_on, by=by, children=children)
@@ -132,7 +132,7 @@ def lpm_request_decide(
         elif deferred_until <= decided_on:
             errors["deferred_until"] = ["The deferral must end after the date of the decision"]
         elif deferred_until > decided_on + MAX_DEFERRAL:
-            errors["deferred_until"] = ["A decision can be deferred for no longer than 2 weeks (002 §6b)"]
+            errors["deferred_until"] = ["A decision can be deferred for no longer than 2 weeks"]  # 002 §6b
     if status in (RequestStatus.DEFERRED, RequestStatus.DECLINED) and not note.strip():
         errors["note"] = ["Say what is needed, or why the request is declined"]
     raise_if(errors)

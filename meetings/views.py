@@ -40,7 +40,7 @@ class LPMRequestCreate(StepView):
     form_class = LPMRequestForm
     title = "Request a legal planning meeting"
     intro = (
-        "Send the request to the head of service with the papers the panel needs (002 §4): the PLO summary, "
+        "Send the request to the head of service with the papers the panel needs: the PLO summary, "
         "an up-to-date chronology, a genogram and the current assessment, and a draft SWET if you recommend "
         "issuing care proceedings."
     )
