@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from . import staff
-from .access import allow
+from .access import SignedInRequest, allow
 from .models import ServiceArea, Team, User
 from .roles import Role
 from .staff_forms import ReallocateForm, ServiceAreaForm, StaffForm, TeamForm
@@ -48,7 +48,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @allow(ADMINS)
 @require_http_methods(["GET", "HEAD", "POST"])
-def staff_add(request: HttpRequest) -> HttpResponse:
+def staff_add(request: SignedInRequest) -> HttpResponse:
     """Add a member of staff."""
     form = StaffForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -62,7 +62,7 @@ def staff_add(request: HttpRequest) -> HttpResponse:
                 job_title=data["job_title"],
                 team=data["team"],
                 roles=form.chosen_roles(),
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -74,7 +74,7 @@ def staff_add(request: HttpRequest) -> HttpResponse:
 
 @allow(ADMINS)
 @require_http_methods(["GET", "HEAD", "POST"])
-def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     """Change a person's details, move them to another team, change their roles, switch them off."""
     person = get_object_or_404(User, pk=pk)
     initial = {
@@ -100,7 +100,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 team=data["team"],
                 roles=form.chosen_roles(),
                 active=data["active"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -120,7 +120,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allow(ADMINS)
 @require_http_methods(["GET", "HEAD", "POST"])
-def staff_reallocate(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reallocate(request: SignedInRequest, pk: int) -> HttpResponse:
     """Move all of a leaver's families to another worker (and team manager) in one step."""
     leaver = get_object_or_404(User, pk=pk)
     form = ReallocateForm(request.POST if request.method == "POST" else None, leaver=leaver)
@@ -134,7 +134,7 @@ def staff_reallocate(request: HttpRequest, pk: int) -> HttpResponse:
                 leaver=leaver,
                 social_worker=form.cleaned_data["social_worker"],
                 team_manager=form.cleaned_data["team_manager"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -153,7 +153,7 @@ def staff_reallocate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allow(ADMINS)
 @require_http_methods(["GET", "HEAD", "POST"])
-def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def team_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     """Add or change a team: its name, service area and team managers."""
     team = get_object_or_404(Team, pk=pk) if pk else None
     initial = (
@@ -168,7 +168,7 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 name=data["name"],
                 service_area=data["service_area"],
                 managers=list(data["managers"]),
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -180,7 +180,7 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @allow(ADMINS)
 @require_http_methods(["GET", "HEAD", "POST"])
-def area_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def area_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     """Add or change a service area and its service managers."""
     area = get_object_or_404(ServiceArea, pk=pk) if pk else None
     initial = {"name": area.name, "managers": list(area.managers.all())} if area else {}
@@ -191,7 +191,7 @@ def area_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 area=area,
                 name=form.cleaned_data["name"],
                 managers=list(form.cleaned_data["managers"]),
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_service_errors(exc)

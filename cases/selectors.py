@@ -244,7 +244,7 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     recipients = [p for p in people if p.parental_responsibility]
     deliveries = {d.person_id: d for d in current.letter_deliveries.all()}
     for person in people:
-        person.delivery = deliveries.get(person.pk)  # type: ignore[attr-defined]
+        person.delivery = deliveries.get(person.pk)  # type: ignore[attr-defined]  # for the template only
     delivered = set(deliveries)
     page.letter_recipients = len(recipients)
     page.letter_delivered_to = len([p for p in recipients if p.pk in delivered])

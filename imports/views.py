@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import allow
+from accounts.access import SignedInRequest, allow
 from accounts.roles import Role
 
 from . import services
@@ -39,7 +39,7 @@ def _upload(request: HttpRequest, pk: int) -> tuple[TrackerUpload, Sheet] | None
 
 @allow(IMPORT_ROLES)
 @require_http_methods(["GET", "HEAD", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: SignedInRequest) -> HttpResponse:
     """Choose the tracker file (CSV or XLSX)."""
     error = ""
     if request.method == "POST":
@@ -61,14 +61,14 @@ def upload(request: HttpRequest) -> HttpResponse:
                         "Ask IT to use the import command (manage.py import_tracker), which takes any number"
                     )
                 else:
-                    saved = services.upload_create(filename=file.name or "tracker", content=content, by=request.user)  # type: ignore[arg-type]
+                    saved = services.upload_create(filename=file.name or "tracker", content=content, by=request.user)
                     return HttpResponseRedirect(reverse("imports:columns", args=[saved.pk]))
     return render(request, "imports/upload.html", {"error": error, "fields": FIELDS})
 
 
 @allow(IMPORT_ROLES)
 @require_http_methods(["GET", "HEAD", "POST"])
-def columns(request: HttpRequest, pk: int) -> HttpResponse:
+def columns(request: SignedInRequest, pk: int) -> HttpResponse:
     """Say which field each column holds; the choice is remembered for files with the same headers."""
     found = _upload(request, pk)
     if found is None:
@@ -84,7 +84,7 @@ def columns(request: HttpRequest, pk: int) -> HttpResponse:
         mapping = {h: (k if k in valid else IGNORE) for h, k in mapping.items()}
         errors = mapping_errors(mapping)
         if not errors:
-            services.mapping_remember(headers=sheet.headers, mapping=mapping, by=request.user)  # type: ignore[arg-type]
+            services.mapping_remember(headers=sheet.headers, mapping=mapping, by=request.user)
             upload.mapping = mapping
             upload.save(update_fields=["mapping"])
             return HttpResponseRedirect(reverse("imports:preview", args=[upload.pk]))
@@ -104,7 +104,7 @@ def columns(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allow(IMPORT_ROLES)
 @require_http_methods(["GET", "HEAD", "POST"])
-def preview(request: HttpRequest, pk: int) -> HttpResponse:
+def preview(request: SignedInRequest, pk: int) -> HttpResponse:
     """Every row with what will happen to it, or the error beside it; then import the valid ones."""
     found = _upload(request, pk)
     if found is None:
@@ -114,7 +114,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("imports:columns", args=[upload.pk]))
     context: dict[str, Any] = {"upload": upload, "sheet": sheet}
     if request.method == "POST":
-        done = services.tracker_import(sheet=sheet, mapping=upload.mapping, by=request.user)  # type: ignore[arg-type]
+        done = services.tracker_import(sheet=sheet, mapping=upload.mapping, by=request.user)
         if not done.refused:
             upload.delete()
             messages.success(

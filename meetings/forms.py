@@ -205,8 +205,8 @@ class MinutesForm(GOVUKForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         staff = User.objects.filter(is_active=True).order_by("first_name", "last_name")
-        self.fields["minutes_drafted_by"].queryset = staff  # type: ignore[attr-defined]
-        self.fields["minutes_approved_by"].queryset = staff  # type: ignore[attr-defined]
+        model_choice(self, "minutes_drafted_by").queryset = staff
+        model_choice(self, "minutes_approved_by").queryset = staff
 
 
 class PermanencyForm(GOVUKForm):

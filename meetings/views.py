@@ -276,7 +276,7 @@ class MinutesEdit(StepView):
         return selectors.family_get(self.request.user, family_id), record
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # worked out per record, in place of the class text
         held = f" held on {self.obj.held_on:%-d %b %Y}" if self.obj.held_on else ""
         name = (
             "Permanency planning meeting"

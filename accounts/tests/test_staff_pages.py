@@ -59,7 +59,7 @@ def test_an_administrator_adds_a_team_and_a_social_worker_with_several_roles(adm
     ):
         assert model_events.exists()
         assert {e.pgh_context["user"] for e in model_events} == {admin.pk}
-    from accounts.models import UserRoleEvent  # type: ignore[attr-defined]
+    from accounts.models import UserRoleEvent  # type: ignore[attr-defined]  # made by pghistory at run time
 
     role_events = UserRoleEvent.objects.filter(user=sam).select_related("pgh_context")
     assert [e.pgh_context.metadata["user"] for e in role_events] == [admin.pk, admin.pk]

@@ -25,9 +25,9 @@ def _today():
 
 @pytest.fixture
 def world(make_user, team):
-    staff = screens.staff.__wrapped__(make_user, team)  # type: ignore[attr-defined]
-    family = screens.family.__wrapped__(team, staff)  # type: ignore[attr-defined]
-    episode = screens.in_pre_proceedings.__wrapped__(family, staff)  # type: ignore[attr-defined]
+    staff = screens.staff.__wrapped__(make_user, team)  # type: ignore[attr-defined]  # the fixture's own function
+    family = screens.family.__wrapped__(team, staff)  # type: ignore[attr-defined]  # the fixture's own function
+    episode = screens.in_pre_proceedings.__wrapped__(family, staff)  # type: ignore[attr-defined]  # the fixture's own function
     staff["sm"] = make_user(Role.SERVICE_MANAGER, username="sm", team=None)
     staff["ad"] = make_user(Role.ASSISTANT_DIRECTOR, username="ad", team=None)
     return staff, family, episode

@@ -137,9 +137,9 @@ def test_the_case_page_shows_no_engine_key(client, make_user, team):
     from cases.tests import test_case_screens as screens
 
     with time_machine.travel(dt.datetime(2027, 1, 20, 10, 0, tzinfo=dt.UTC), tick=False):
-        staff = screens.staff.__wrapped__(make_user, team)  # type: ignore[attr-defined]
-        family = screens.family.__wrapped__(team, staff)  # type: ignore[attr-defined]
-        screens.in_pre_proceedings.__wrapped__(family, staff)  # type: ignore[attr-defined]
+        staff = screens.staff.__wrapped__(make_user, team)  # type: ignore[attr-defined]  # the fixture's own function
+        family = screens.family.__wrapped__(team, staff)  # type: ignore[attr-defined]  # the fixture's own function
+        screens.in_pre_proceedings.__wrapped__(family, staff)  # type: ignore[attr-defined]  # the fixture's own function
         client.force_login(staff["sw"])
         page = htmllib.unescape(client.get(reverse("cases:family-detail", args=[family.pk])).content.decode())
     waiting = re.findall(r"Waiting for ([^<(]+)", page)
