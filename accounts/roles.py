@@ -54,18 +54,7 @@ CASE_WRITERS: frozenset[Role] = frozenset(
     }
 )
 CASE_READERS: frozenset[Role] = CASE_WRITERS | {Role.READ_ONLY}
-# Roles that see every team's cases; social workers and team managers see their own team's.
-SERVICE_WIDE: frozenset[Role] = frozenset(
-    {
-        Role.SERVICE_MANAGER,
-        Role.HEAD_OF_SERVICE,
-        Role.ASSISTANT_DIRECTOR,
-        Role.COURT_LIAISON_OFFICER,
-        Role.BUSINESS_SUPPORT,
-        Role.LEGAL_ADVISER,
-        Role.READ_ONLY,
-    }
-)
+# Which families each role sees is accounts.scopes (READ_SCOPE), the one place that decides it.
 # Privileged legal advice and LPM minutes (001, 002 §12, 004 §10): legal advisers, heads of
 # service, and the team managers of that case (checked per record).
 LEGAL_ADVICE_ROLES: frozenset[Role] = frozenset({Role.LEGAL_ADVISER, Role.HEAD_OF_SERVICE})
@@ -74,6 +63,50 @@ LEGAL_ADVICE_ROLES: frozenset[Role] = frozenset({Role.LEGAL_ADVISER, Role.HEAD_O
 TEAM_DASHBOARD_ROLES: frozenset[Role] = frozenset({Role.TEAM_MANAGER, Role.SERVICE_MANAGER})
 TRACKER_ROLES: frozenset[Role] = CASE_READERS - {Role.SOCIAL_WORKER}
 WEEKLY_ROLES: frozenset[Role] = frozenset({Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER})
+
+# Who may record which step (docs/security.md "Who can do which step"). Pages declare these with
+# @allow and services check them again (accounts.scopes.authorize), so both refuse the same.
+R = Role
+FAMILY_OPENERS: frozenset[Role] = frozenset(
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+)
+LETTER_ROLES: frozenset[Role] = frozenset(
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+)
+DELIVERY_ROLES: frozenset[Role] = frozenset(
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+)
+END_ROLES: frozenset[Role] = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER})
+ASSESSMENT_ROLES: frozenset[Role] = frozenset(
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+)
+COURT_ROLES: frozenset[Role] = frozenset(
+    {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT}
+)
+WAIVE_ROLES: frozenset[Role] = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE})
+EXPORT_ROLES: frozenset[Role] = frozenset(
+    {R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.ASSISTANT_DIRECTOR}
+)
+LPM_ROLES: frozenset[Role] = frozenset(
+    {
+        R.TEAM_MANAGER,
+        R.SERVICE_MANAGER,
+        R.HEAD_OF_SERVICE,
+        R.ASSISTANT_DIRECTOR,
+        R.COURT_LIAISON_OFFICER,
+        R.BUSINESS_SUPPORT,
+        R.LEGAL_ADVISER,
+    }
+)
+MEETING_ROLES: frozenset[Role] = frozenset(
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+)
+REQUEST_ROLES: frozenset[Role] = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE})
+DECIDE_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
+ADVICE_ROLES: frozenset[Role] = frozenset({R.LEGAL_ADVISER, R.HEAD_OF_SERVICE})
+PPM_ROLES: frozenset[Role] = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT})
+EXTENSION_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
+COST_APPROVAL_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
 
 # Model permissions granted to each group, by "app_label.codename"; applied after every migrate.
 _CASE_MODELS = {
@@ -116,8 +149,12 @@ ROLE_PERMISSIONS[Role.ADMINISTRATOR] = [
     "deadlines.change_extrabankholiday",
     "deadlines.delete_extrabankholiday",
 ]
-for _role in (Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR):
-    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + ["meetings.view_legaladvice", "meetings.add_legaladvice"]
+# Legal advice: heads of service and legal advisers record it, team managers read their cases'
+# (docs/security.md); the assistant director holds no legal-advice permission.
+ROLE_PERMISSIONS[Role.HEAD_OF_SERVICE] = ROLE_PERMISSIONS[Role.HEAD_OF_SERVICE] + [
+    "meetings.view_legaladvice",
+    "meetings.add_legaladvice",
+]
 ROLE_PERMISSIONS[Role.LEGAL_ADVISER] += [
     "meetings.view_legaladvice",
     "meetings.add_legaladvice",

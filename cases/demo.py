@@ -467,6 +467,7 @@ class _Builder:
             social_worker=self.u(sw),
             team_manager=self.u(tm),
             restricted=restricted,
+            restriction_reason="A member of staff's family" if restricted else "",
             by=self.hos if restricted else self.u(tm),
         )
         case = _Case(family, self.u(sw), self.u(tm), surname, [], [], concern)
@@ -601,12 +602,12 @@ class _Builder:
         )
 
     def listed(self, case: _Case, panel: dt.date, kind: str = LPMKind.INITIAL, papers: dt.date | None = None) -> LPM:
-        """The CLO lists the case at a panel; business support sends the papers out."""
+        """The CLO lists the case at a panel; business support sends the papers out (the CLO, on a
+        restricted case business support is not named on)."""
         lpm = ms.lpm_list(episode=case.ep, panel_date=panel, kind=kind, by=self.clo, today=self.today)
         if papers is not None:
-            lpm = ms.lpm_update(
-                lpm=lpm, expected_version=None, by=self.support, today=self.today, papers_submitted_on=papers
-            )
+            sender = self.clo if case.family.restricted else self.support
+            lpm = ms.lpm_update(lpm=lpm, expected_version=None, by=sender, today=self.today, papers_submitted_on=papers)
         return lpm
 
     def decide(
@@ -863,7 +864,8 @@ class _Builder:
         swet: dt.date | None = None,
         issued: dt.date | None = None,
     ) -> CareProceedings:
-        """The SW sends the letter of issue and SWET; legal issues and records the court's reference."""
+        """The TM records the letter of issue and SWET going to legal (the step table gives care
+        proceedings to team managers, not social workers); legal issues and records the court's reference."""
         deadlines_recompute_pending()  # before the path changes (see _bulk)
         proceedings = CareProceedings.objects.get(episode=case.ep)
         changes: dict[str, object] = {}
@@ -873,7 +875,7 @@ class _Builder:
             changes["swet_to_legal_on"] = swet
         if changes:
             proceedings = cs.proceedings_update(
-                proceedings=proceedings, expected_version=None, by=case.sw, today=self.today, **changes
+                proceedings=proceedings, expected_version=None, by=case.tm, today=self.today, **changes
             )
         if issued:
             proceedings = cs.proceedings_update(
@@ -1183,7 +1185,7 @@ class _Builder:
         ms.lpm_request_documents_update(
             request=case.request,
             documents={DocumentKind.CHRONOLOGY: (DocumentState.PRESENT, "Updated after the deferral")},
-            by=case.sw,
+            by=case.tm,
             today=self.today,
         )
         further = self.listed(
@@ -1208,7 +1210,7 @@ class _Builder:
         self.to_lpm(case, decision, LPMOutcome.INITIATE)
         self.progress(case, decision, until=self.add(final, 4), book_ahead=False)
         self.step_down(case, EndOutcome.STEP_DOWN_CIN, final, self.add(final, 2), None)
-        cs.exit_letter_record(episode=case.ep, exit_letter_on=self.add(final, 4), by=case.sw, today=self.today)
+        cs.exit_letter_record(episode=case.ep, exit_letter_on=self.add(final, 4), by=case.tm, today=self.today)
         self.record(case, "Stepped down to a child in need plan after the final meeting; exit letter sent")
 
     def central_final_hearing_and_permanency(self) -> None:
@@ -1306,7 +1308,13 @@ class _Builder:
         # A staff member's family: only the people named on it may see it.
         family = case.family
         named = [*family.restricted_to.all(), self.legal, self.clo]
-        case.family = cs.family_restrict(family=family, restricted=True, people=named, by=case.tm)
+        case.family = cs.family_restrict(
+            family=family,
+            restricted=True,
+            people=named,
+            reason="Legal services and the court liaison officer need to see the case",
+            by=self.hos,
+        )
         decision = self.ago(4)
         self.to_lpm(case, decision, LPMOutcome.INITIATE)
         self.progress(case, decision)

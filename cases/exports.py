@@ -13,10 +13,10 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.scopes import episodes_visible_to
 from meetings.models import LPM, LPMKind, Meeting, MeetingKind
 
-from .models import CareProceedings, EndOutcome, Episode, EpisodeChild, HearingKind
-from .selectors import families_visible_to
+from .models import CareProceedings, EndOutcome, EpisodeChild, HearingKind
 
 ITEMS = [f"PREP{n:03d}A" for n in (24, *range(1, 24))]
 NOT_IN_PROCEEDINGS = "Not in care proceedings"
@@ -86,7 +86,8 @@ def national_records(
     today = today or timezone.localdate()
     counted_until = min(date_to, today)
     episodes = list(
-        Episode.objects.filter(family__in=families_visible_to(user), started_on__lte=date_to)
+        episodes_visible_to(user)
+        .filter(started_on__lte=date_to)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=date_from))
         .select_related("family")
         .prefetch_related(

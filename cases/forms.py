@@ -73,9 +73,6 @@ class FamilyForm(GOVUKForm):
         error_messages={"required": "Choose the allocated social worker"},
     )
     team_manager = StaffChoiceField(label="Team manager", queryset=User.objects.none(), required=False)
-    restricted = forms.BooleanField(
-        label="Restricted case (for example, a member of staff's family): only named people can see it", required=False
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,30 +89,9 @@ class FamilyForm(GOVUKForm):
 
 
 class FamilyEditForm(FamilyForm):
-    restricted_to = StaffWithRolesField(
-        label="People who may see a restricted case",
-        queryset=User.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Only these people will see the case, whatever their role. Include yourself.",
-    )
-
     def __init__(self, *args: Any, family: Any = None, **kwargs: Any) -> None:
         self.family = family
         super().__init__(*args, **kwargs)
-        model_choice(self, "restricted_to").queryset = (
-            User.objects.filter(is_active=True)
-            .exclude(groups__name=Role.ADMINISTRATOR.label)
-            .exclude(groups=None)
-            .distinct()
-            .order_by("first_name", "last_name")
-        )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("restricted") and not data.get("restricted_to"):
-            self.add_error("restricted_to", "Name at least one person who may see a restricted case")
-        return data
 
     def clean_reference(self) -> str:
         from .models import Family
@@ -504,6 +480,46 @@ class NationalExportForm(GOVUKForm):
         data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", "The end of the period must be on or after its start")
+        return data
+
+
+class RestrictionForm(GOVUKForm):
+    """Restrict a case, lift the restriction or change who is named (heads of service and service managers)."""
+
+    restricted = forms.BooleanField(
+        label="Restricted case (for example, a member of staff's family): only the people named can see it",
+        required=False,
+    )
+    restricted_to = StaffWithRolesField(
+        label="People who may see the case while it is restricted",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only these people will see the case, whatever their role. The allocated social worker "
+        "and team manager stay named while they are allocated.",
+    )
+    reason = forms.CharField(
+        label="Why is the restriction being changed?",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Enter why the restriction is being changed"},
+        help_text="This is kept in the audit trail with your name.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "restricted_to").queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(groups__name=Role.ADMINISTRATOR.label)
+            .exclude(groups=None)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("restricted") and not data.get("restricted_to"):
+            self.add_error("restricted_to", "Name at least one person who may see a restricted case")
         return data
 
 

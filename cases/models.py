@@ -37,6 +37,9 @@ class Family(Versioned):
     restricted = models.BooleanField(
         default=False, help_text="A staff-related or otherwise sensitive case: only named people may see it."
     )
+    restriction_reason = models.TextField(
+        blank=True, help_text="Why the case was restricted, or the restriction changed or lifted (audited)."
+    )
     restricted_to: models.ManyToManyField[User, FamilyRestriction] = models.ManyToManyField(
         USER, blank=True, related_name="restricted_families", through="FamilyRestriction"
     )

@@ -12,29 +12,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import CASE_READERS, CASE_WRITERS, SERVICE_WIDE, Role
+from accounts.scopes import can_edit, can_see_legal_advice, families_visible_to
 from deadlines.engine.timetable import COURT_WEEKS
+
+__all__ = ["can_edit", "can_see_legal_advice", "families_visible_to"]
 from deadlines.models import Deadline, DeadlineState
 from deadlines.status import STATUS_LABELS, deadline_status
 
 from .models import Child, Episode, Family, Stage
-
-
-def families_visible_to(user: User) -> QuerySet[Family]:
-    """Families this user may see: none unless a case role allows it (deny by default).
-
-    Service-wide roles see every team's families; social workers and team managers see their own
-    team's and the families allocated to them. Restricted families are seen only by the people
-    named on them, whatever their role.
-    """
-    roles = user.roles
-    if not roles & CASE_READERS:
-        return Family.objects.none()
-    base = Family.objects.all()
-    if not roles & SERVICE_WIDE:
-        base = base.filter(Q(team_id=user.team_id) | Q(social_worker=user) | Q(team_manager=user))
-    named = Family.restricted_to.through.objects.filter(family_id=OuterRef("pk"), user_id=user.pk)
-    return base.filter(Q(restricted=False) | Exists(named))
 
 
 def family_get(user: User, pk: int) -> Family:
@@ -45,21 +30,9 @@ def family_get(user: User, pk: int) -> Family:
         raise Http404("No such family") from exc
 
 
-def can_edit(user: User, family: Family) -> bool:
-    """Whether the user may record steps on this family (read-only oversight never may)."""
-    roles = user.roles
-    if not roles & CASE_WRITERS:
-        return False
-    if roles & (SERVICE_WIDE - {Role.READ_ONLY}):
-        return True
-    return family.team_id == user.team_id or user.pk in (family.social_worker_id, family.team_manager_id)
-
-
-def can_see_legal_advice(user: User, family: Family) -> bool:
-    """Privileged advice (001, 002 §12, 004 §10): legal advisers, heads of service, the case's team managers."""
-    if user.has_role(Role.LEGAL_ADVISER, Role.HEAD_OF_SERVICE):
-        return True
-    return user.has_role(Role.TEAM_MANAGER) and (family.team_manager_id == user.pk or family.team_id == user.team_id)
+def restriction_named(family: Family) -> QuerySet[User]:
+    """Who is named on a restricted family, for its case page (name order)."""
+    return family.restricted_to.order_by("first_name", "last_name")
 
 
 def family_search(user: User, query: str = "") -> QuerySet[Family]:

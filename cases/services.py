@@ -12,12 +12,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Team, User
-from accounts.roles import Role
+from accounts.roles import (
+    ASSESSMENT_ROLES,
+    COST_APPROVAL_ROLES,
+    COURT_ROLES,
+    DELIVERY_ROLES,
+    END_ROLES,
+    EXTENSION_ROLES,
+    FAMILY_OPENERS,
+    LETTER_ROLES,
+    WAIVE_ROLES,
+    Role,
+)
+from accounts.scopes import authorize, can_manage_restriction, families_editable_by
 from deadlines.engine import load_policy
 from deadlines.services import deadlines_recompute, policy_for
 from plo_tracker.versioning import save_versioned
@@ -106,9 +118,13 @@ def family_create(
     social_worker: User,
     team_manager: User | None,
     restricted: bool = False,
+    restriction_reason: str = "",
     by: User,
 ) -> Family:
     """Open a PLO family group, allocated to a social worker and team manager."""
+    authorize(by, FAMILY_OPENERS)
+    if restricted and not can_manage_restriction(by):
+        raise PermissionDenied("Only a head of service or service manager may restrict a case.")
     errors: dict[str, list[str]] = {}
     if not social_worker.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
         errors["social_worker"] = ["Choose a social worker"]
@@ -122,22 +138,47 @@ def family_create(
             team=team,
             social_worker=social_worker,
             team_manager=team_manager,
-            restricted=restricted,
         )
     )
     if restricted:
         named = [by, social_worker, *([team_manager] if team_manager else [])]
-        family = family_restrict(family=family, restricted=True, people=named, by=by)
+        family = family_restrict(family=family, restricted=True, people=named, reason=restriction_reason, by=by)
     return family
 
 
+def _allocated(family: Family) -> set[int]:
+    """The allocated social worker and team manager, who stay named on a restricted family."""
+    return {pk for pk in (family.social_worker_id, family.team_manager_id) if pk is not None}
+
+
 @transaction.atomic
-def family_restrict(*, family: Family, restricted: bool, people: list[User], by: User) -> Family:
-    """Mark a family restricted (a staff-related case) and name exactly who may see it; audited."""
+def family_restrict(
+    *,
+    family: Family,
+    restricted: bool,
+    people: list[User],
+    reason: str,
+    by: User,
+    expected_version: int | None = None,
+) -> Family:
+    """Restrict a family (for example a member of staff's family), lift the restriction or change
+    who is named; only a head of service or service manager may, with a reason, audited. The
+    allocated social worker and team manager stay named while they are allocated (issue 9 §2)."""
+    if not can_manage_restriction(by) or not families_editable_by(by).filter(pk=family.pk).exists():
+        raise PermissionDenied("Only a head of service or service manager may restrict a case.")
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = ["Enter why the restriction is being changed"]
     if restricted and not people:
-        raise ValidationError({"restricted_to": ["Name at least one person who may see a restricted case"]})
-    family = save_versioned(family, expected_version=None, changes={"restricted": restricted})
-    wanted = {p.pk for p in people} if restricted else set()
+        errors["restricted_to"] = ["Name at least one person who may see a restricted case"]
+    raise_if(errors)
+    family = save_versioned(
+        family,
+        expected_version=expected_version,
+        changes={"restricted": restricted, "restriction_reason": reason.strip()},
+    )
+    allocated = _allocated(family)
+    wanted = ({p.pk for p in people} | allocated) if restricted else set()
     FamilyRestriction.objects.filter(family=family).exclude(user_id__in=wanted).delete()
     existing = set(FamilyRestriction.objects.filter(family=family).values_list("user_id", flat=True))
     FamilyRestriction.objects.bulk_create(FamilyRestriction(family=family, user_id=pk) for pk in wanted - existing)
@@ -146,8 +187,17 @@ def family_restrict(*, family: Family, restricted: bool, people: list[User], by:
 
 @transaction.atomic
 def family_update(*, family: Family, expected_version: int | None, by: User, **changes: Any) -> Family:
-    """Change a family's name, reference or allocation (stale copies are refused)."""
-    return save_versioned(family, expected_version=expected_version, changes=changes)
+    """Change a family's name, reference or allocation (stale copies are refused). On a restricted
+    family a newly allocated social worker or team manager is named on it (issue 9 §2)."""
+    authorize(by, FAMILY_OPENERS, family)
+    family = save_versioned(family, expected_version=expected_version, changes=changes)
+    if family.restricted:
+        allocated = _allocated(family)
+        existing = set(FamilyRestriction.objects.filter(family=family).values_list("user_id", flat=True))
+        FamilyRestriction.objects.bulk_create(
+            FamilyRestriction(family=family, user_id=pk) for pk in allocated - existing
+        )
+    return family
 
 
 @transaction.atomic
@@ -161,6 +211,7 @@ def family_close(
     today: dt.date | None = None,
 ) -> Family:
     """Close a family's record (never deleted): who, when and why are kept."""
+    authorize(by, WAIVE_ROLES, family)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     not_in_future(errors, "closed_on", closed_on, today, "Date closed")
@@ -183,6 +234,7 @@ def family_close(
 @transaction.atomic
 def family_reopen(*, family: Family, by: User) -> Family:
     """Reopen a closed family record (the closure stays in the audit trail)."""
+    authorize(by, WAIVE_ROLES, family)
     if Family.objects.filter(pk=family.pk, closed_on__isnull=True).exists():
         raise ValidationError("This record is not closed")
     return save_versioned(
@@ -208,6 +260,7 @@ def child_create(
     today: dt.date | None = None,
 ) -> Child:
     """Add a child or unborn baby to a family group."""
+    authorize(by, FAMILY_OPENERS, family)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     if date_of_birth is None and expected_date_of_birth is None:
@@ -246,6 +299,7 @@ def child_update(
     *, child: Child, expected_version: int | None, by: User, today: dt.date | None = None, **changes: Any
 ) -> Child:
     """Change a child's details (stale copies are refused)."""
+    authorize(by, FAMILY_OPENERS, child.family)
     errors: dict[str, list[str]] = {}
     not_in_future(errors, "date_of_birth", changes.get("date_of_birth"), _today(today), "Date of birth")
     raise_if(errors)
@@ -255,12 +309,14 @@ def child_update(
 @transaction.atomic
 def person_create(*, family: Family, by: User, **fields: Any) -> Person:
     """Add a parent or other person with parental responsibility, with their solicitor."""
+    authorize(by, FAMILY_OPENERS, family)
     return _save_new(Person(family=family, **fields))
 
 
 @transaction.atomic
 def person_update(*, person: Person, expected_version: int | None, by: User, **changes: Any) -> Person:
     """Change a parent's details or solicitor (stale copies are refused)."""
+    authorize(by, FAMILY_OPENERS, person.family)
     return save_versioned(person, expected_version=expected_version, changes=changes)
 
 
@@ -352,6 +408,7 @@ def letter_update(
     today: dt.date | None = None,
 ) -> Episode:
     """Record the letter before proceedings being drafted, checked by legal and approved."""
+    authorize(by, LETTER_ROLES, episode.family)
     episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
@@ -408,6 +465,7 @@ def letter_deliver(
     A hand delivery records where: the address typed, else the parent's address on record, else
     a reason why there is none (002 §9b ii: the letter is delivered by hand).
     """
+    authorize(by, DELIVERY_ROLES, episode.family)
     episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
@@ -461,6 +519,7 @@ def extension_agree(
     *, episode: Episode, weeks: int, agreed_on: dt.date, rationale: str, by: User, today: dt.date | None = None
 ) -> Extension:
     """Record a head of service's agreed extension, bounded by the policy's maximum (002 §11a ii)."""
+    authorize(by, EXTENSION_ROLES, episode.family)
     episode = lock_episode(episode)
     today = _today(today)
     policy = policy_for(episode)  # the version the episode is pinned to
@@ -507,6 +566,7 @@ def episode_end(
     today: dt.date | None = None,
 ) -> Episode:
     """End pre-proceedings: step down to CP or CIN, issue care proceedings, or no further action."""
+    authorize(by, END_ROLES, episode.family)
     episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
@@ -568,6 +628,7 @@ def episode_end(
 @transaction.atomic
 def exit_letter_record(*, episode: Episode, exit_letter_on: dt.date, by: User, today: dt.date | None = None) -> Episode:
     """Record the reflective exit letter given to a family that stepped down (000)."""
+    authorize(by, END_ROLES, episode.family)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     if episode.end_outcome not in (EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN):
@@ -625,6 +686,7 @@ def _assessment_errors(fields: dict[str, Any], episode: Episode, today: dt.date)
 @transaction.atomic
 def assessment_create(*, episode: Episode, by: User, today: dt.date | None = None, **fields: Any) -> Assessment:
     """Add an assessment to the pre-proceedings plan."""
+    authorize(by, ASSESSMENT_ROLES, episode.family)
     episode = lock_episode(episode)
     today = _today(today)
     raise_if(_assessment_errors(fields, episode, today))
@@ -638,6 +700,7 @@ def assessment_update(
     *, assessment: Assessment, expected_version: int | None, by: User, today: dt.date | None = None, **changes: Any
 ) -> Assessment:
     """Change an assessment's dates or provider (stale copies are refused)."""
+    authorize(by, ASSESSMENT_ROLES, assessment.episode.family)
     today = _today(today)
     merged = {f.name: getattr(assessment, f.name) for f in Assessment._meta.concrete_fields}
     merged.update(changes)
@@ -652,6 +715,7 @@ def assessment_approve_cost(
     *, assessment: Assessment, approved_on: dt.date, by: User, today: dt.date | None = None
 ) -> Assessment:
     """A head of service approves the cost of an assessment."""
+    authorize(by, COST_APPROVAL_ROLES, assessment.episode.family)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     if not by.has_role(Role.HEAD_OF_SERVICE):
@@ -695,6 +759,7 @@ def proceedings_update(
     **changes: Any,
 ) -> CareProceedings:
     """Record the letter of issue, SWET to legal, issue date and court reference."""
+    authorize(by, COURT_ROLES, proceedings.episode.family)
     today = _today(today)
     merged = {f.name: getattr(proceedings, f.name) for f in CareProceedings._meta.concrete_fields}
     merged.update(changes)
@@ -747,6 +812,7 @@ def hearing_record(
     today: dt.date | None = None,
 ) -> Hearing:
     """Record a court hearing (listed or held) in care proceedings."""
+    authorize(by, COURT_ROLES, proceedings.episode.family)
     proceedings = CareProceedings.objects.select_related("episode").get(pk=proceedings.pk)  # fresh, not a stale copy
     errors: dict[str, list[str]] = {}
     if proceedings.issued_on is None:

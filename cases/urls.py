@@ -9,6 +9,7 @@ urlpatterns = [
     path("mine/", views.my_cases, name="my-cases"),
     path("families/<int:pk>/", views.family_detail, name="family-detail"),
     path("families/<int:pk>/edit/", views.family_edit, name="family-edit"),
+    path("families/<int:pk>/restriction/", views.family_restriction, name="family-restriction"),
     path("families/<int:pk>/close/", views.family_close, name="family-close"),
     path("families/<int:pk>/reopen/", views.family_reopen, name="family-reopen"),
     path("families/<int:pk>/children/add/", views.child_add, name="child-add"),

@@ -9,14 +9,31 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.access import SignedInRequest, allow
-from accounts.roles import ALL_STAFF, CASE_READERS, CASE_WRITERS, Role
-from deadlines.models import Deadline
+from accounts.roles import (
+    ALL_STAFF,
+    ASSESSMENT_ROLES,
+    CASE_READERS,
+    COST_APPROVAL_ROLES,
+    COURT_ROLES,
+    DELIVERY_ROLES,
+    END_ROLES,
+    EXPORT_ROLES,
+    EXTENSION_ROLES,
+    FAMILY_OPENERS,
+    LETTER_ROLES,
+    LPM_ROLES,
+    MEETING_ROLES,
+    PPM_ROLES,
+    WAIVE_ROLES,
+    Role,
+)
+from accounts.scopes import RESTRICTION_MANAGERS, can_manage_restriction, lpm_requests_visible_to
 from deadlines.services import deadline_waive
 from meetings.models import LPMKind, LPMOutcome, MeetingKind, RequestStatus
 from plo_tracker.forms import GOVUKForm
@@ -41,62 +58,27 @@ from .forms import (
     PersonForm,
     ProceedingsForm,
     ReopenForm,
+    RestrictionForm,
     WaiveForm,
 )
-from .models import Assessment, CareProceedings, Child, EndOutcome, Episode, Person, Stage
+from .models import EndOutcome, Episode, Stage
 
 R = Role
-FAMILY_OPENERS = frozenset(
-    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
-)
-LETTER_ROLES = frozenset(
-    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
-)
-DELIVERY_ROLES = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT})
-END_ROLES = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER})
-ASSESSMENT_ROLES = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT})
-COURT_ROLES = frozenset(
-    {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT}
-)
-WAIVE_ROLES = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE})
-EXPORT_ROLES = frozenset({R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.ASSISTANT_DIRECTOR})
-LPM_ROLES = frozenset(
-    {
-        R.TEAM_MANAGER,
-        R.SERVICE_MANAGER,
-        R.HEAD_OF_SERVICE,
-        R.ASSISTANT_DIRECTOR,
-        R.COURT_LIAISON_OFFICER,
-        R.BUSINESS_SUPPORT,
-        R.LEGAL_ADVISER,
-    }
-)
-# Who records permanency planning meetings (003); meetings.views.PPM_ROLES is the same set.
-PPM_WRITERS = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT})
-MEETING_ROLES = frozenset(
-    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
-)
 
 
 @allow(ALL_STAFF)
 @require_safe
 def home(request: SignedInRequest) -> HttpResponse:
     """The signed-in user's home page: what their role needs first."""
-    from meetings.models import LPMRequest
-
     user = request.user
     today = timezone.localdate()
     context: dict[str, Any] = {"today": today}
     if user.has_role(R.SOCIAL_WORKER, R.TEAM_MANAGER):
         context["my_cases"] = selectors.my_cases(user, today=today)[:10]
     if user.has_role(R.HEAD_OF_SERVICE):
-        visible = selectors.families_visible_to(user)
         context["awaiting_decision"] = list(
-            LPMRequest.objects.filter(
-                status__in=[RequestStatus.AWAITING, RequestStatus.DEFERRED],
-                episode__family__in=visible,
-                episode__ended_on__isnull=True,
-            )
+            lpm_requests_visible_to(user)
+            .filter(status__in=[RequestStatus.AWAITING, RequestStatus.DEFERRED], episode__ended_on__isnull=True)
             .select_related("episode__family", "requested_by")
             .order_by("requested_on")
         )
@@ -161,14 +143,16 @@ def family_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "can_record_advice": user.has_role(R.LEGAL_ADVISER, R.HEAD_OF_SERVICE),
             "can_edit_lpm": can_edit and user.has_role(*LPM_ROLES),
             "can_edit_meetings": can_edit and user.has_role(*MEETING_ROLES),
-            "can_edit_ppm": can_edit and user.has_role(*PPM_WRITERS),
+            "can_edit_ppm": can_edit and user.has_role(*PPM_ROLES),
+            "can_restrict": can_edit and can_manage_restriction(user),
+            "named": list(selectors.restriction_named(family)) if family.restricted else [],
         },
     )
 
 
 def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[str, str]]:
     """The steps this user can record next on this case, in the order the PLO takes them."""
-    from meetings.views import PPM_ROLES, REQUEST_ROLES
+    from accounts.roles import REQUEST_ROLES
 
     def can(roles: AbstractSet[Role]) -> bool:
         return bool(user.roles & roles)
@@ -293,7 +277,6 @@ def family_create(request: SignedInRequest) -> HttpResponse:
                 team=data["team"],
                 social_worker=data["social_worker"],
                 team_manager=data["team_manager"],
-                restricted=data["restricted"],
                 by=user,
             )
         except ValidationError as exc:
@@ -313,9 +296,7 @@ class FamilyEdit(StepView):
     title = "Change the family's details"
     success_message = "The family's details have been updated"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        family = selectors.family_get(self.request.user, self.kwargs["pk"])
-        return family, family
+    scope = "families_visible_to"
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"family": self.family}
@@ -329,13 +310,11 @@ class FamilyEdit(StepView):
             "team": f.team_id,
             "social_worker": f.social_worker_id,
             "team_manager": f.team_manager_id,
-            "restricted": f.restricted,
-            "restricted_to": list(f.restricted_to.values_list("pk", flat=True)),
         }
 
     def perform(self, form: Any) -> Any:
         d = form.cleaned_data
-        family = services.family_update(
+        return services.family_update(
             family=self.family,
             expected_version=d["version"],
             by=self.request.user,
@@ -345,8 +324,35 @@ class FamilyEdit(StepView):
             social_worker=d["social_worker"],
             team_manager=d["team_manager"],
         )
+
+
+class FamilyRestrictionEdit(StepView):
+    form_class = RestrictionForm
+    title = "Restrict the case or change who may see it"
+    intro = (
+        "A restricted case (for example, a member of staff's family) is seen only by the people named on it, "
+        "whatever their role. Anyone else who looks for it is told the page was not found."
+    )
+    success_message = "Who may see the case has been saved"
+    scope = "families_visible_to"
+
+    def get_initial(self) -> dict[str, Any]:
+        f = self.family
+        return {
+            "version": f.version,
+            "restricted": f.restricted,
+            "restricted_to": list(f.restricted_to.values_list("pk", flat=True)),
+        }
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
         return services.family_restrict(
-            family=family, restricted=d["restricted"], people=list(d["restricted_to"]), by=self.request.user
+            family=self.family,
+            restricted=d["restricted"],
+            people=list(d["restricted_to"]),
+            reason=d["reason"],
+            expected_version=d["version"],
+            by=self.request.user,
         )
 
 
@@ -359,9 +365,7 @@ class FamilyClose(StepView):
     )
     success_message = "The record has been closed"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        family = selectors.family_get(self.request.user, self.kwargs["pk"])
-        return family, family
+    scope = "families_visible_to"
 
     def get_initial(self) -> dict[str, Any]:
         return {"version": self.family.version, "closed_on": timezone.localdate()}
@@ -396,8 +400,8 @@ class ChildAdd(StepView):
     title = "Add a child"
     success_message = "The child has been added"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        return selectors.family_get(self.request.user, self.kwargs["pk"]), None
+    scope = "families_visible_to"
+    creates = True
 
     def get_initial(self) -> dict[str, Any]:
         return {"last_name": self.family.name.split()[0] if self.family.name else ""}
@@ -427,9 +431,8 @@ class ChildEdit(StepView):
     title = "Change the child's details"
     success_message = "The child's details have been updated"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        child = get_object_or_404(Child, pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, child.family_id), child
+    scope = "children_visible_to"
+    family_path = "family"
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"child": self.obj}
@@ -466,8 +469,8 @@ class PersonAdd(StepView):
     title = "Add a parent or person with parental responsibility"
     success_message = "The person has been added"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        return selectors.family_get(self.request.user, self.kwargs["pk"]), None
+    scope = "families_visible_to"
+    creates = True
 
     def perform(self, form: Any) -> Any:
         d = dict(form.cleaned_data)
@@ -480,9 +483,8 @@ class PersonEdit(StepView):
     title = "Change a parent's details"
     success_message = "The details have been updated"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        person = get_object_or_404(Person, pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, person.family_id), person
+    scope = "persons_visible_to"
+    family_path = "family"
 
     def get_initial(self) -> dict[str, Any]:
         return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in _PERSON_FIELDS}}
@@ -499,10 +501,8 @@ class PersonEdit(StepView):
 class EpisodeStep(StepView):
     """A step on an episode: the URL carries the episode's id."""
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        episode = get_object_or_404(Episode, pk=self.kwargs["pk"])
-        self.episode = episode
-        return selectors.family_get(self.request.user, episode.family_id), episode
+    scope = "episodes_visible_to"
+    family_path = "family"
 
 
 class LetterUpdate(EpisodeStep):
@@ -680,9 +680,8 @@ class AssessmentEdit(StepView):
     title = "Update an assessment"
     success_message = "The assessment has been updated"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        assessment = get_object_or_404(Assessment.objects.select_related("episode"), pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, assessment.episode.family_id), assessment
+    scope = "assessments_visible_to"
+    family_path = "episode.family"
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"children": self.family.children.all()}
@@ -739,9 +738,9 @@ class ProceedingsEdit(EpisodeStep):
     title = "Care proceedings"
     success_message = "The care proceedings have been updated"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        family, episode = super().get_family_and_object()
-        return family, get_object_or_404(CareProceedings, episode=episode)
+    scope = "proceedings_visible_to"
+    lookup = "episode_id"
+    family_path = "episode.family"
 
     def get_initial(self) -> dict[str, Any]:
         return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in _PROCEEDINGS_FIELDS}}
@@ -813,9 +812,8 @@ class DeadlineWaive(StepView):
     title = "Waive a deadline"
     success_message = "The deadline has been waived"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        deadline = get_object_or_404(Deadline.objects.select_related("episode"), pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, deadline.episode.family_id), deadline
+    scope = "deadlines_visible_to"
+    family_path = "episode.family"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         due = self.obj.due_on.strftime("%d %b %Y") if self.obj.due_on else "not yet set"
@@ -860,21 +858,22 @@ def national_export(request: SignedInRequest) -> HttpResponse | StreamingHttpRes
     )
 
 
-family_edit = allow(CASE_WRITERS)(FamilyEdit.as_view())
+family_edit = allow(FAMILY_OPENERS)(FamilyEdit.as_view())
+family_restriction = allow(RESTRICTION_MANAGERS)(FamilyRestrictionEdit.as_view())
 family_close = allow(WAIVE_ROLES)(FamilyClose.as_view())
 family_reopen = allow(WAIVE_ROLES)(FamilyReopen.as_view())
-child_add = allow(CASE_WRITERS)(ChildAdd.as_view())
-child_edit = allow(CASE_WRITERS)(ChildEdit.as_view())
-person_add = allow(CASE_WRITERS)(PersonAdd.as_view())
-person_edit = allow(CASE_WRITERS)(PersonEdit.as_view())
+child_add = allow(FAMILY_OPENERS)(ChildAdd.as_view())
+child_edit = allow(FAMILY_OPENERS)(ChildEdit.as_view())
+person_add = allow(FAMILY_OPENERS)(PersonAdd.as_view())
+person_edit = allow(FAMILY_OPENERS)(PersonEdit.as_view())
 letter_update = allow(LETTER_ROLES)(LetterUpdate.as_view())
 letter_deliver = allow(DELIVERY_ROLES)(LetterDeliver.as_view())
-extension_agree = allow({R.HEAD_OF_SERVICE})(ExtensionAgree.as_view())
+extension_agree = allow(EXTENSION_ROLES)(ExtensionAgree.as_view())
 episode_end = allow(END_ROLES)(EpisodeEnd.as_view())
 exit_letter = allow(END_ROLES)(ExitLetter.as_view())
 assessment_add = allow(ASSESSMENT_ROLES)(AssessmentAdd.as_view())
 assessment_edit = allow(ASSESSMENT_ROLES)(AssessmentEdit.as_view())
-assessment_approve_cost = allow({R.HEAD_OF_SERVICE})(AssessmentApproveCost.as_view())
+assessment_approve_cost = allow(COST_APPROVAL_ROLES)(AssessmentApproveCost.as_view())
 proceedings_edit = allow(COURT_ROLES)(ProceedingsEdit.as_view())
 hearing_add = allow(COURT_ROLES)(HearingAdd.as_view())
 court_extension_add = allow(COURT_ROLES)(CourtExtensionAdd.as_view())

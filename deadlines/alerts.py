@@ -34,7 +34,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -42,8 +42,9 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import new_calendar_token
+from accounts.models import User, new_calendar_token
 from accounts.roles import Role
+from accounts.scopes import alerts_visible_to
 from cases.models import Assessment, Episode, EpisodeChild, Family
 from plo_tracker.outbox import outbox_enqueue
 
@@ -51,9 +52,6 @@ from .engine import WorkingCalendar
 from .locking import job_lock
 from .models import Alert, AlertKind, Deadline, DeadlineState
 from .selectors import policy_facts, policy_names
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -307,15 +305,22 @@ def alerts_email_pending(*, batch: int = EMAIL_BATCH) -> int:
                 Alert.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(emailed_at__isnull=True)
                 .order_by("recipient_id", "id")
-                .values_list("id", "recipient__email", "episode__family_id", "episode__family__reference", "kind")[
-                    :batch
-                ]
+                .values_list(
+                    "id", "recipient__email", "episode__family_id", "episode__family__reference", "kind", "recipient_id"
+                )[:batch]
             )
             if not pending:
                 break
+            # Each recipient is told only about families in their scope now (a case restricted,
+            # or a manager moved, since the alert was raised): one scoped query per recipient.
+            in_scope: set[int] = set()
+            recipients = {row[5] for row in pending}
+            for user in User.objects.filter(pk__in=recipients, is_active=True):
+                ids = [row[0] for row in pending if row[5] == user.pk]
+                in_scope.update(alerts_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
             by_recipient: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-            for _, email, family_id, reference, kind in pending:
-                if email:
+            for alert_id, email, family_id, reference, kind, _ in pending:
+                if email and alert_id in in_scope:
                     by_recipient[email].append((family_id, reference, kind))
             messages = [_message(email, items) for email, items in by_recipient.items()]
             if messages:

@@ -131,7 +131,7 @@ class TrackerFilterForm(forms.Form):
 
 
 class TeamPickForm(forms.Form):
-    """A service manager chooses which team's dashboard to see."""
+    """A service manager (or a manager of several teams) chooses which of their teams to see."""
 
     team = forms.ModelChoiceField(
         queryset=Team.objects.order_by("name"),
@@ -139,3 +139,8 @@ class TeamPickForm(forms.Form):
         widget=FastSelect(attrs=_SELECT),
         error_messages={"required": "Select a team", "invalid_choice": "Select a team from the list"},
     )
+
+    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if teams is not None:
+            self.fields["team"].queryset = teams  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce, Concat
 
 from accounts.models import Team
 from accounts.roles import Role
+from accounts.scopes import alerts_visible_to, episodes_visible_to, families_visible_to, family_q
 from cases.models import (
     Assessment,
     CourtExtension,
@@ -43,7 +44,6 @@ from cases.models import (
     Episode,
     EpisodeChild,
     Extension,
-    Family,
     Hearing,
     HearingKind,
     Stage,
@@ -141,19 +141,15 @@ def week_band(week: int | None) -> str | None:
 # --- Who may see what ------------------------------------------------------------------------
 
 
-def _named_on(user: User, family_ref: str) -> Exists:
-    through = Family.restricted_to.through
-    return Exists(through.objects.filter(family_id=OuterRef(family_ref), user_id=user.pk))
-
-
 def episodes_visible(user: User) -> QuerySet[Episode]:
-    """Episodes the user may see: every team's, but restricted families only for people named on them."""
-    return Episode.objects.filter(Q(family__restricted=False) | _named_on(user, "family_id"))
+    """Episodes the user may see (an alias of accounts.scopes.episodes_visible_to)."""
+    return episodes_visible_to(user)
 
 
 def visible_q(user: User, prefix: str) -> Q:
-    """The same rule for a queryset reaching the family through `prefix` (e.g. "episode__family")."""
-    return Q(**{f"{prefix}__restricted": False}) | Q(_named_on(user, f"{prefix}_id"))
+    """The same scope for a queryset reaching the family through `prefix` (e.g. "episode__family")."""
+    q = family_q(user, f"{prefix}__")
+    return Q(pk__in=[]) if q is None else q
 
 
 # --- The tracker -----------------------------------------------------------------------------
@@ -974,7 +970,7 @@ ACKNOWLEDGED_SHOWN = 100
 
 def alert_inbox(*, user: User) -> tuple[list[Alert], list[Alert]]:
     """The user's unacknowledged alerts (all) and their latest acknowledged ones (issue #5 §6)."""
-    base = Alert.objects.filter(recipient=user).select_related("episode__family", "deadline")
+    base = alerts_visible_to(user).filter(recipient=user).select_related("episode__family", "deadline")
     fields = (
         "id",
         "kind",
@@ -995,13 +991,13 @@ def alert_inbox(*, user: User) -> tuple[list[Alert], list[Alert]]:
         .order_by("-acknowledged_at", "-id")[:ACKNOWLEDGED_SHOWN]
     )
     for alert in pending:
-        alert.tag_class = ALERT_TAG_CLASSES.get(alert.kind, "govuk-tag--grey")  # type: ignore[attr-defined]  # for the template only
+        alert.tag_class = ALERT_TAG_CLASSES.get(alert.kind, "govuk-tag--grey")  # for the template only
     return pending, done
 
 
 def alert_count_unacknowledged(*, user: User) -> int:
     """How many alerts the user has not acknowledged (the header badge; one indexed COUNT)."""
-    return Alert.objects.filter(recipient_id=user.pk, acknowledged_at__isnull=True).count()
+    return alerts_visible_to(user).filter(recipient_id=user.pk, acknowledged_at__isnull=True).count()
 
 
 # --- Calendar feed ---------------------------------------------------------------------------
@@ -1027,7 +1023,7 @@ def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
     from django.urls import reverse
 
     mine = Q(social_worker_id=user.pk) | Q(team_manager_id=user.pk)
-    families = Family.objects.filter(mine).filter(Q(restricted=False) | _named_on(user, "pk"))
+    families = families_visible_to(user).filter(mine)
     episodes = Episode.objects.filter(family__in=families).filter(Q(ended_on__isnull=True) | Q(stage=Stage.PROCEEDINGS))
     events: list[CalendarEvent] = []
 

@@ -20,6 +20,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.roles import WAIVE_ROLES
+from accounts.scopes import authorize
+
 from .engine import Policy, Status, Timetable, WorkingCalendar, load_policy, timetable
 from .engine.rules import MILESTONE_KEYS
 from .locking import episode_lock_for_deadlines
@@ -441,6 +444,7 @@ def deadlines_recompute_open(*, today: dt.date | None = None) -> int:
 @transaction.atomic
 def deadline_waive(*, deadline: Deadline, reason: str, by: User, today: dt.date | None = None) -> Deadline:
     """Waive a deadline with a reason (a step a decision made unnecessary, agreed by a manager)."""
+    authorize(by, WAIVE_ROLES, deadline.episode.family)
     from django.core.exceptions import ValidationError
 
     from accounts.roles import Role

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 from accounts.access import SignedInRequest, allow
 from accounts.models import Team, User
 from accounts.roles import CASE_READERS, TEAM_DASHBOARD_ROLES, TRACKER_ROLES, WEEKLY_ROLES, Role
+from accounts.scopes import teams_visible_to
 
 from . import alerts as alert_services
 from . import selectors
@@ -57,13 +58,13 @@ def team_dashboard(request: SignedInRequest) -> HttpResponse:
     assessments and per-worker counts; service managers may pick the team (issue #5 §2)."""
     user = request.user
     picker: TeamPickForm | None = None
-    team: Team | None = user.team
-    if user.has_role(Role.SERVICE_MANAGER):
-        picker = TeamPickForm(request.GET or None, initial={"team": team.pk if team else None})
+    teams_qs = teams_visible_to(user).order_by("name")
+    teams = list(teams_qs)  # one query: the dashboard's query count is pinned
+    team: Team | None = next((t for t in teams if t.pk == user.team_id), teams[0] if teams else None)
+    if user.has_role(Role.SERVICE_MANAGER) or len(teams) > 1:
+        picker = TeamPickForm(request.GET or None, initial={"team": team.pk if team else None}, teams=teams_qs)
         if picker.is_bound and picker.is_valid():
             team = picker.cleaned_data["team"]
-        elif team is None:
-            team = Team.objects.order_by("name").first()
     context: dict[str, Any] = {"picker": picker, "team": team, "today": timezone.localdate()}
     if team is not None:
         context["dash"] = selectors.team_dashboard(

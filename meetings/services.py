@@ -9,7 +9,16 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import (
+    ADVICE_ROLES,
+    DECIDE_ROLES,
+    LPM_ROLES,
+    MEETING_ROLES,
+    PPM_ROLES,
+    REQUEST_ROLES,
+    Role,
+)
+from accounts.scopes import authorize
 from cases import services as case_services
 from cases.models import Child, EndOutcome, Episode, Family, Stage
 from cases.services import _save_new, _today, lock_episode, not_before, not_in_future, raise_if
@@ -51,6 +60,7 @@ def lpm_request_create(
     today: dt.date | None = None,
 ) -> LPMRequest:
     """A team manager requests an LPM with the document checklist (002 §4, 004); opens the episode."""
+    authorize(by, REQUEST_ROLES, family)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     if not by.has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE):
@@ -90,6 +100,7 @@ def lpm_request_documents_update(
     *, request: LPMRequest, documents: Mapping[str, tuple[str, str]], by: User, today: dt.date | None = None
 ) -> LPMRequest:
     """Update the document checklist (for example after a deferral for better papers)."""
+    authorize(by, REQUEST_ROLES, request.episode.family)
     errors: dict[str, list[str]] = {}
     for kind, (state, note) in documents.items():
         if state == DocumentState.NOT_APPLICABLE and not note.strip():
@@ -115,6 +126,7 @@ def lpm_request_decide(
     today: dt.date | None = None,
 ) -> LPMRequest:
     """The head of service approves, defers (up to 2 weeks, 002 §6b) or declines an LPM request."""
+    authorize(by, DECIDE_ROLES, request.episode.family)
     request = LPMRequest.objects.select_for_update().get(pk=request.pk)  # fresh: decide on what is saved
     today = _today(today)
     errors: dict[str, list[str]] = {}
@@ -173,6 +185,7 @@ def lpm_list(
     *, episode: Episode, panel_date: dt.date, kind: str = LPMKind.INITIAL, by: User, today: dt.date | None = None
 ) -> LPM:
     """List the case at a panel date (initial LPM, further LPM after deferral, or gateway review)."""
+    authorize(by, LPM_ROLES, episode.family)
     episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
@@ -208,6 +221,7 @@ def lpm_update(
     *, lpm: LPM, expected_version: int | None, by: User, today: dt.date | None = None, **changes: Any
 ) -> LPM:
     """Change the panel date, the date papers went out, or the date minutes were circulated."""
+    authorize(by, LPM_ROLES, lpm.episode.family)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     merged = {
@@ -256,6 +270,7 @@ def lpm_record_outcome(
     today: dt.date | None = None,
 ) -> LPM:
     """Record an LPM's outcome (002 §9): initiate, issue, defer or NFA; or a review's decision."""
+    authorize(by, LPM_ROLES, lpm.episode.family)
     today = _today(today)
     episode = lock_episode(lpm.episode)
     errors: dict[str, list[str]] = {}
@@ -322,6 +337,7 @@ def legal_advice_record(
     *, lpm: LPM, advice: str, minutes: str = "", by: User, expected_version: int | None = None
 ) -> LegalAdvice:
     """Record the privileged legal advice and LPM minutes (legal advisers and heads of service only)."""
+    authorize(by, ADVICE_ROLES, lpm.episode.family)
     errors: dict[str, list[str]] = {}
     if not by.has_role(Role.LEGAL_ADVISER, Role.HEAD_OF_SERVICE):
         errors["__all__"] = ["Only a legal adviser or head of service can record legal advice"]
@@ -417,6 +433,7 @@ def _meeting_errors(
 @transaction.atomic
 def meeting_record(*, episode: Episode, kind: str, by: User, today: dt.date | None = None, **fields: Any) -> Meeting:
     """Book or record a pre-proceedings meeting (initial, review or final) and its minutes."""
+    authorize(by, MEETING_ROLES, episode.family)
     episode = lock_episode(episode)
     today = _today(today)
     raise_if(_meeting_errors(episode, kind, fields, today))
@@ -432,6 +449,7 @@ def meeting_update(
     *, meeting: Meeting, expected_version: int | None, by: User, today: dt.date | None = None, **changes: Any
 ) -> Meeting:
     """Change a meeting's dates, attendees or minutes workflow (stale copies are refused)."""
+    authorize(by, MEETING_ROLES, meeting.episode.family)
     today = _today(today)
     merged = {f.name: getattr(meeting, f.name) for f in Meeting._meta.concrete_fields}
     merged.update(changes)
@@ -471,6 +489,10 @@ def minutes_record(
     a step without naming someone else is recorded as its author or approver. The episode's
     deadlines (draft_minutes, approved_minutes, lpm_minutes) are worked out again.
     """
+    if isinstance(record, PermanencyPlanningMeeting):
+        authorize(by, PPM_ROLES, record.family)
+    else:
+        authorize(by, LPM_ROLES if isinstance(record, LPM) else MEETING_ROLES, record.episode.family)
     today = _today(today)
     unknown = set(changes) - set(MINUTES_FIELDS)
     if unknown:
@@ -552,6 +574,7 @@ def permanency_meeting_record(
     today: dt.date | None = None,
 ) -> PermanencyPlanningMeeting:
     """Record a permanency planning meeting (003): organised by the SW, chaired by a TM or SM."""
+    authorize(by, PPM_ROLES, family)
     today = _today(today)
     errors: dict[str, list[str]] = {}
     if child.family_id != family.pk:

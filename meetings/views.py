@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from accounts import scopes
 from accounts.access import allow
-from accounts.roles import Role
-from cases import selectors
-from cases.models import Episode
-from cases.views import LPM_ROLES, MEETING_ROLES
+from accounts.roles import ADVICE_ROLES, DECIDE_ROLES, LPM_ROLES, MEETING_ROLES, PPM_ROLES, REQUEST_ROLES, Role
 from plo_tracker.stepview import StepView
 
 from . import services
@@ -27,13 +24,9 @@ from .forms import (
     OutcomeForm,
     PermanencyForm,
 )
-from .models import LPM, LPMKind, LPMRequest, Meeting, MeetingKind, PermanencyPlanningMeeting
+from .models import LPMKind, MeetingKind, PermanencyPlanningMeeting
 
 R = Role
-REQUEST_ROLES = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE})
-ADVICE_ROLES = frozenset({R.LEGAL_ADVISER, R.HEAD_OF_SERVICE})
-PPM_ROLES = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT})
-__all__ = ["LPM_ROLES", "MEETING_ROLES", "PPM_ROLES", "REQUEST_ROLES"]
 
 
 class LPMRequestCreate(StepView):
@@ -46,8 +39,8 @@ class LPMRequestCreate(StepView):
     )
     success_message = "The LPM request has been sent to the head of service"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        return selectors.family_get(self.request.user, self.kwargs["pk"]), None
+    scope = "families_visible_to"
+    creates = True
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"children": self.family.children.all()}
@@ -66,9 +59,8 @@ class LPMRequestCreate(StepView):
 
 
 class RequestStep(StepView):
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        request = get_object_or_404(LPMRequest.objects.select_related("episode"), pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, request.episode.family_id), request
+    scope = "lpm_requests_visible_to"
+    family_path = "episode.family"
 
 
 class LPMRequestDocuments(RequestStep):
@@ -116,13 +108,14 @@ class LPMListing(StepView):
     form_class = ListForm
     success_message = "The case has been listed"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        episode = get_object_or_404(Episode, pk=self.kwargs["pk"])
+    scope = "episodes_visible_to"
+    family_path = "family"
+
+    def after_resolve(self) -> None:
         self.kind = self.request.GET.get("kind", LPMKind.INITIAL)
         if self.kind not in LPMKind.values:
             self.kind = LPMKind.INITIAL
         self.title = f"List the case: {LPMKind(self.kind).label.lower()}"
-        return selectors.family_get(self.request.user, episode.family_id), episode
 
     def perform(self, form: Any) -> Any:
         return services.lpm_list(
@@ -131,9 +124,8 @@ class LPMListing(StepView):
 
 
 class LPMStep(StepView):
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        lpm = get_object_or_404(LPM.objects.select_related("episode"), pk=self.kwargs["pk"])
-        return selectors.family_get(self.request.user, lpm.episode.family_id), lpm
+    scope = "lpms_visible_to"
+    family_path = "episode.family"
 
 
 class LPMOutcomeRecord(LPMStep):
@@ -196,10 +188,11 @@ class LegalAdviceRecord(LPMStep):
     success_message = "The legal advice has been saved"
 
     def check_access(self) -> None:
-        # Legal advisers record advice on any family they can see; nobody else may, whatever else they can do.
+        # Legal advisers and heads of service record advice on any family they can see; nobody
+        # else may, whatever else they can do (and legal advisers write nothing else on a family).
         from django.core.exceptions import PermissionDenied
 
-        if not selectors.can_see_legal_advice(self.request.user, self.family):
+        if not scopes.can_record_legal_advice(self.request.user, self.family):
             raise PermissionDenied("Legal advice is privileged.")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -225,13 +218,14 @@ class MeetingAdd(StepView):
     form_class = MeetingForm
     success_message = "The meeting has been saved"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        episode = get_object_or_404(Episode, pk=self.kwargs["pk"])
+    scope = "episodes_visible_to"
+    family_path = "family"
+
+    def after_resolve(self) -> None:
         self.kind = self.request.GET.get("kind", MeetingKind.REVIEW)
         if self.kind not in MeetingKind.values:
             self.kind = MeetingKind.REVIEW
         self.title = MeetingKind(self.kind).label
-        return selectors.family_get(self.request.user, episode.family_id), episode
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"kind": self.kind}
@@ -245,10 +239,11 @@ class MeetingEdit(StepView):
     form_class = MeetingForm
     success_message = "The meeting has been updated"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        meeting = get_object_or_404(Meeting.objects.select_related("episode"), pk=self.kwargs["pk"])
-        self.title = meeting.get_kind_display()
-        return selectors.family_get(self.request.user, meeting.episode.family_id), meeting
+    scope = "meetings_visible_to"
+    family_path = "episode.family"
+
+    def after_resolve(self) -> None:
+        self.title = self.obj.get_kind_display()
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"kind": self.obj.kind}
@@ -268,12 +263,8 @@ class MinutesEdit(StepView):
 
     form_class = MinutesForm
     success_message = "The minutes have been saved"
-    model: type[Any] = Meeting
-
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        record = get_object_or_404(self.model, pk=self.kwargs["pk"])
-        family_id = record.family_id if isinstance(record, PermanencyPlanningMeeting) else record.episode.family_id
-        return selectors.family_get(self.request.user, family_id), record
+    scope = "meetings_visible_to"
+    family_path = "episode.family"
 
     @property
     def title(self) -> str:  # type: ignore[override]  # worked out per record, in place of the class text
@@ -296,11 +287,12 @@ class MinutesEdit(StepView):
 
 
 class LPMMinutesEdit(MinutesEdit):
-    model = LPM
+    scope = "lpms_visible_to"
 
 
 class PermanencyMinutesEdit(MinutesEdit):
-    model = PermanencyPlanningMeeting
+    scope = "permanency_meetings_visible_to"
+    family_path = "family"
 
 
 class PermanencyAdd(StepView):
@@ -309,8 +301,8 @@ class PermanencyAdd(StepView):
     intro = "For a child who may not be able to return home (003): record the options the meeting considered."
     success_message = "The permanency planning meeting has been recorded"
 
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        return selectors.family_get(self.request.user, self.kwargs["pk"]), None
+    scope = "families_visible_to"
+    creates = True
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"children": self.family.children.all()}
@@ -329,7 +321,7 @@ class PermanencyAdd(StepView):
 
 lpm_request = allow(REQUEST_ROLES)(LPMRequestCreate.as_view())
 lpm_request_documents = allow(REQUEST_ROLES)(LPMRequestDocuments.as_view())
-lpm_request_decide = allow({R.HEAD_OF_SERVICE})(LPMRequestDecide.as_view())
+lpm_request_decide = allow(DECIDE_ROLES)(LPMRequestDecide.as_view())
 lpm_list = allow(LPM_ROLES)(LPMListing.as_view())
 lpm_outcome = allow(LPM_ROLES)(LPMOutcomeRecord.as_view())
 lpm_edit = allow(LPM_ROLES)(LPMEdit.as_view())

@@ -12,11 +12,11 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
-from pghistory.models import Events
 
 from accounts.access import allow
 from accounts.models import User
 from accounts.roles import Role
+from accounts.scopes import audit_entries_visible_to, record_readable
 
 
 class AuditContextMiddleware(pghistory.middleware.HistoryMiddleware):
@@ -66,38 +66,44 @@ class LookupForm(forms.Form):
     )
 
 
-def history_rows(obj: models.Model) -> list[dict[str, Any]]:
-    """Every recorded change to a record, newest first, with who made it and from which request."""
-    # references(): the record's own events and those of records pointing at it (children, restrictions).
-    events = list(Events.objects.references(obj).order_by("-pgh_created_at"))
+def history_rows(user: User, obj: models.Model) -> list[dict[str, Any]]:
+    """Every recorded change to a record, newest first, with who made it and from which request;
+    what changed only where the reader may read that record through its own scope (issue 9 §3)."""
+    # The record's own events and those of records pointing at it (children, restrictions).
+    events = list(audit_entries_visible_to(user, obj).order_by("-pgh_created_at"))
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
     users: dict[object, User] = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
     rows = []
     for event in events:
         context = event.pgh_context or {}
         diff = event.pgh_diff or {}
+        visible = bool(event.content_visible)
         rows.append(
             {
                 "when": event.pgh_created_at,
+                "record": event.pgh_obj_model.split(".")[-1],
+                "record_id": event.pgh_obj_id,
                 "label": event.pgh_label,
+                "content_visible": visible,
                 "user": users.get(context.get("user")),
                 "source": context.get("source", ""),
                 "url": context.get("url", ""),
                 "method": context.get("method", ""),
                 "request_id": context.get("request_id", ""),
                 "changes": sorted((k, v[0], v[1]) for k, v in diff.items() if k not in {"version", "updated_at"})
-                if diff
+                if diff and visible
                 else [],
-                "snapshot": event.pgh_data if not diff else None,
+                "snapshot": event.pgh_data if visible and not diff else None,
             }
         )
     return rows
 
 
-@allow({Role.ADMINISTRATOR})
+@allow({Role.ADMINISTRATOR, Role.HEAD_OF_SERVICE})
 @require_safe
 def audit_history(request: HttpRequest) -> HttpResponse:
-    """Administrators look up the full change history of one record (issue #2 item 6)."""
+    """Look up the change history of one record (issue #2 item 6): administrators see who changed
+    it when; what changed is shown only to readers who may read the record itself (issue 9 §3)."""
     form = LookupForm(data=request.GET or None)
     rows = None
     obj = None
@@ -106,5 +112,10 @@ def audit_history(request: HttpRequest) -> HttpResponse:
         obj = model._default_manager.filter(pk=form.cleaned_data["record_id"]).first()
         if obj is None:
             raise Http404("No such record")
-        rows = history_rows(obj)
-    return render(request, "audit/history.html", {"form": form, "rows": rows, "obj": obj})
+        rows = history_rows(request.user, obj)  # type: ignore[arg-type]
+    label = None
+    if obj is not None:
+        # The record's own name (a family's or child's name) is case content too.
+        readable = record_readable(request.user, obj)  # type: ignore[arg-type]
+        label = str(obj) if readable else f"{obj._meta.verbose_name} {obj.pk}"
+    return render(request, "audit/history.html", {"form": form, "rows": rows, "obj": obj, "label": label})

@@ -134,6 +134,25 @@ def govuk_messages(name: str, field: forms.Field) -> None:
             field.error_messages[code] = message
 
 
+# Unicode bidirectional controls: invisible, and able to make "Smith" display as something else
+# (CVE-2021-42574 "Trojan Source"); names and notes never need them.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
+
+
+def strip_bidi(value: Any) -> Any:
+    """The text without bidirectional control characters (other values unchanged)."""
+    return value.translate(BIDI_CONTROLS) if isinstance(value, str) else value
+
+
+def _without_bidi(to_python: Any) -> Any:
+    """A field's to_python that also strips bidirectional controls."""
+
+    def convert(value: Any) -> Any:
+        return strip_bidi(to_python(value))
+
+    return convert
+
+
 class GOVUKForm(forms.Form):
     """A form laid out in the GOV.UK style automatically, that accepts errors from a service."""
 
@@ -145,6 +164,9 @@ class GOVUKForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.stale_differences = []
         for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                # Stripped before the field's own checks (a duplicate name with hidden controls is a duplicate).
+                field.to_python = _without_bidi(field.to_python)  # type: ignore[method-assign]
             # GOV.UK asks for numbers in a text input with a numeric keyboard, not type="number".
             if isinstance(field, (forms.IntegerField, forms.DecimalField)) and not isinstance(
                 field.widget, forms.HiddenInput

@@ -19,6 +19,13 @@ from collections.abc import Callable
 
 WITHHELD = "message withheld"
 _QUERY = re.compile(r"\?[^\s\"]*")
+# The calendar feed's URL holds the feed's only credential: never let it reach a log.
+_CALENDAR_TOKEN = re.compile(r"(/deadlines/calendar/)[^/\s\"?]+?(\.ics)")
+
+
+def redact_tokens(text: str) -> str:
+    """Replace calendar feed tokens in a URL or log line with <token>."""
+    return _CALENDAR_TOKEN.sub(r"\1<token>\2", text)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -99,6 +106,7 @@ class WithholdExceptionDetail(logging.Filter):
         if record.name == "django.server":  # runserver's request lines: a search's query string holds names
             record.msg = _QUERY.sub("?<withheld>", record.getMessage())
             record.args = None
+        self._redact_tokens(record)
         exc_info = record.exc_info
         if not exc_info or not isinstance(exc_info, tuple) or exc_info[1] is None:
             return True
@@ -117,6 +125,18 @@ class WithholdExceptionDetail(logging.Filter):
         record.exc_info = None
         record.exc_text = format_traceback_without_messages(exc)
         return True
+
+    @staticmethod
+    def _redact_tokens(record: logging.LogRecord) -> None:
+        """ "Not Found: /deadlines/calendar/<token>.ics" and the like: the token is a credential."""
+        try:
+            message = record.getMessage()
+        except Exception:
+            return
+        redacted = redact_tokens(message)
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
 
     @staticmethod
     def _withhold_celery_context(record: logging.LogRecord) -> None:

@@ -1,23 +1,27 @@
 """One clear page per step: a GOV.UK form whose submission calls a service.
 
-A step view finds the family the step belongs to (404 if the user may not see it, 403 if they
-may see but not change it), shows the form, calls the service on a valid submission, and on a
-ValidationError shows the messages beside the fields with everything the user typed kept.
+A step view finds its record only through that record kind's visibility scope
+(accounts.scopes; 404 if the user may not see it, 403 if they may see but not change it), shows
+the form, calls the service on a valid submission, and on a ValidationError shows the messages
+beside the fields with everything the user typed kept. Subclasses declare which scope and how
+to reach the family; they never look a record up themselves, so a new step cannot forget.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
+from accounts import scopes
 from accounts.access import SignedInRequest
 from accounts.roles import CASE_WRITERS, Role
 
@@ -37,22 +41,44 @@ class StepView(View, ABC):
     success_message = "Saved"
     legal_advice = False  # a page showing or recording privileged legal advice
 
-    # Filled in by setup_step.
+    # How the page finds its record: the name of a scope in accounts.scopes, the field the URL's
+    # `pk` matches, and the path from that record to its family ("" when it is the family).
+    scope: ClassVar[str]
+    lookup: ClassVar[str] = "pk"
+    family_path: ClassVar[str] = ""
+    # True when the record found is the parent of one this page creates (obj is then None).
+    creates: ClassVar[bool] = False
+
+    # Filled in by dispatch.
     family: Any
     obj: Any = None
+    record: Any = None
 
-    @abstractmethod
-    def get_family_and_object(self) -> tuple[Any, Any]:
-        """Return (family, the record being edited or None); subclasses look them up from kwargs."""
+    def get_queryset(self) -> Any:
+        """The records this user may see, through the record kind's one visibility scope."""
+        return getattr(scopes, self.scope)(self.request.user)
+
+    def resolve(self) -> tuple[Any, Any]:
+        """(family, the record being edited or None), found through the scope; 404 if out of scope."""
+        related = self.family_path.replace(".", "__")
+        family_related = [f"{related}__{f}" if related else f for f in ("team", "social_worker", "team_manager")]
+        qs = self.get_queryset().select_related(*([related] if related else []), *family_related)
+        try:
+            self.record = qs.get(**{self.lookup: self.kwargs["pk"]})
+        except qs.model.DoesNotExist as exc:
+            raise Http404("No such record") from exc
+        family = attrgetter(self.family_path)(self.record) if self.family_path else self.record
+        return family, None if self.creates else self.record
+
+    def after_resolve(self) -> None:
+        """Hook: read anything else the page needs from the request once the record is found."""
 
     def check_access(self) -> None:
         """Refuse users who may see the family but not record this step on it."""
-        from cases.selectors import can_edit, can_see_legal_advice
-
         user = self.request.user
-        if not can_edit(user, self.family):
+        if not scopes.can_edit(user, self.family):
             raise PermissionDenied("You can see this case but not change it.")
-        if self.legal_advice and not can_see_legal_advice(user, self.family):
+        if self.legal_advice and not scopes.can_record_legal_advice(user, self.family):
             raise PermissionDenied("Legal advice is privileged.")
 
     def get_initial(self) -> dict[str, Any]:
@@ -84,7 +110,8 @@ class StepView(View, ABC):
         }
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.family, self.obj = self.get_family_and_object()
+        self.family, self.obj = self.resolve()
+        self.after_resolve()
         self.check_access()
         return super().dispatch(request, *args, **kwargs)
 

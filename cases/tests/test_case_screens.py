@@ -396,31 +396,66 @@ def test_a_family_with_an_open_episode_cannot_be_closed(client, staff, in_pre_pr
     assert "End the family's open PLO episode before closing the record" in html
 
 
-def test_restricting_a_case_names_who_may_see_it_and_is_audited(client, staff, family):
+def test_restricting_a_case_names_who_may_see_it_and_is_audited(client, staff, family, make_user):
+    """Only a head of service or service manager restricts; a reason is required; the allocated
+    social worker and team manager stay named; the case page says who is named (issue 9 §2)."""
     from pghistory.models import Events
 
-    client.force_login(staff["tm"])
-    data = {
-        "version": family.version,
-        "reference": family.reference,
-        "name": family.name,
-        "team": family.team_id,
-        "social_worker": staff["sw"].pk,
-        "team_manager": staff["tm"].pk,
-        "restricted": "on",
-    }
-    html = _text(client.post(reverse("cases:family-edit", args=[family.pk]), data))
+    url = reverse("cases:family-restriction", args=[family.pk])
+    for role in ("sw", "tm", "legal", "clo", "ro"):
+        client.force_login(staff[role])
+        assert client.get(url).status_code == 403, role
+        assert client.post(url, {"restricted": "on", "reason": "x"}).status_code == 403, role
+    client.force_login(staff["hos"])
+    data = {"version": family.version, "restricted": "on", "restricted_to": [staff["legal"].pk], "reason": ""}
+    html = _text(client.post(url, data))
+    assert "Enter why the restriction is being changed" in html
+    kept = client.post(url, data).content.decode()
+    legal_pk = staff["legal"].pk
+    assert re.search(rf"<input[^>]*value=\"{legal_pk}\"[^>]*checked", kept), "the ticked names are kept"
+    html = _text(client.post(url, {**data, "restricted_to": []}))
     assert "Name at least one person who may see a restricted case" in html
-    response = client.post(
-        reverse("cases:family-edit", args=[family.pk]), {**data, "restricted_to": [staff["tm"].pk, staff["sw"].pk]}
-    )
+    response = client.post(url, {**data, "reason": "The mother works in the service"})
     assert response.status_code == 302
     family.refresh_from_db()
-    assert family.restricted and set(family.restricted_to.all()) == {staff["tm"], staff["sw"]}
-    client.force_login(staff["hos"])
+    assert family.restricted and family.restriction_reason == "The mother works in the service"
+    # The allocated social worker and team manager stay named although the form did not tick them.
+    assert set(family.restricted_to.all()) == {staff["legal"], staff["sw"], staff["tm"]}
+    # The head of service did not name herself, so the case is now hidden from her too.
+    assert client.get(reverse("cases:family-detail", args=[family.pk])).status_code == 404
+    client.force_login(staff["tm"])
+    page = _text(client.get(reverse("cases:family-detail", args=[family.pk])))
+    assert "Only these people can see it:" in page
+    for person in (staff["legal"], staff["sw"], staff["tm"]):
+        assert str(person) in page
+    assert "Change who may see this case" not in page  # a team manager may not change it
+    client.force_login(staff["clo"])
     assert client.get(reverse("cases:family-detail", args=[family.pk])).status_code == 404
     added = [e for e in Events.objects.all() if e.pgh_model == "cases.FamilyRestrictionEvent"]
-    assert len(added) == 2 and all(e.pgh_context["user"] == staff["tm"].pk for e in added)
+    assert len(added) == 3 and all(e.pgh_context["user"] == staff["hos"].pk for e in added)
+    changed = [e for e in Events.objects.tracks(family) if e.pgh_diff and "restriction_reason" in e.pgh_diff]
+    assert changed and changed[-1].pgh_context["user"] == staff["hos"].pk
+
+
+def test_a_newly_allocated_social_worker_is_named_on_a_restricted_case(staff, family, make_user):
+    sw2 = make_user(Role.SOCIAL_WORKER, username="sw2")
+    cs.family_restrict(family=family, restricted=True, people=[staff["hos"]], reason="Staff family", by=staff["hos"])
+    family.refresh_from_db()
+    cs.family_update(family=family, expected_version=family.version, by=staff["hos"], social_worker=sw2)
+    assert sw2 in family.restricted_to.all()
+
+
+def test_only_restriction_managers_may_restrict_through_the_service(staff, family, make_user):
+    from django.core.exceptions import PermissionDenied
+
+    for role in ("sw", "tm", "legal", "clo", "ro"):
+        with pytest.raises(PermissionDenied):
+            cs.family_restrict(family=family, restricted=True, people=[staff[role]], reason="x", by=staff[role])
+    sm = make_user(Role.SERVICE_MANAGER, username="sm")
+    family = cs.family_restrict(family=family, restricted=True, people=[sm], reason="Staff family", by=sm)
+    assert family.restricted
+    family = cs.family_restrict(family=family, restricted=False, people=[], reason="No longer needed", by=sm)
+    assert not family.restricted and not family.restricted_to.exists()
 
 
 def test_a_permanency_planning_meeting_is_recorded_and_shown_on_the_case_page(client, staff, family):

@@ -68,7 +68,8 @@ def family(
         **kwargs,
     )
     if restricted:
-        fam.restricted_to.add(sw or people.sw, people.tm)
+        # The head of service is named too: she decides the LPM request (services check scope).
+        fam.restricted_to.add(sw or people.sw, people.tm, people.hos)
     for first, last in children:
         ChildFactory(family=fam, first_name=first, last_name=last, previous_pre_proceedings=previous_pre_proceedings)
     PersonFactory(family=fam, relationship="mother")

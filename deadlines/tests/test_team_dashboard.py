@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
-from accounts.tests.factories import TeamFactory
+from accounts.tests.factories import ServiceAreaFactory, TeamFactory
 from cases import services as cs
 from deadlines.alerts import alert_scan
 
@@ -115,15 +115,28 @@ def test_cases_near_their_end_date(client, people, travel):
     assert dash.near_end[0].end_due == dt.date(2027, 1, 21)
 
 
-def test_a_service_manager_may_pick_the_team(client_as, people, travel):
-    south = TeamFactory.create(name="Safeguarding Team South")
+def test_a_service_manager_may_pick_a_team_of_their_service_area(client, make_user, people, travel):
+    south = TeamFactory.create(
+        name="Safeguarding Team South", service_area=ServiceAreaFactory.create(name="Southern area")
+    )
+    east = TeamFactory.create(
+        name="Safeguarding Team East", service_area=ServiceAreaFactory.create(name="Eastern area")
+    )
     start_pre_proceedings(family(people, reference="PLO-00021", team=south), people)
-    client = client_as(Role.SERVICE_MANAGER, team=None)
+    start_pre_proceedings(family(people, reference="PLO-00022", team=east), people)
+    sm = make_user(Role.SERVICE_MANAGER, team=None)
+    assert south.service_area is not None
+    south.service_area.managers.add(sm)
+    client.force_login(sm)
     response = client.get(URL)
     assert response.status_code == 200 and response.context["picker"] is not None
-    response = client.get(URL, {"team": south.pk})
+    assert list(response.context["picker"].fields["team"].queryset) == [south]
     assert response.context["team"] == south
     assert [r.reference for r in response.context["dash"].rows] == ["PLO-00021"]
+    # Another service area's team is not offered, and asking for it shows nothing of it.
+    response = client.get(URL, {"team": east.pk})
+    assert response.context["team"] == south
+    assert "PLO-00022" not in response.content.decode()
 
 
 def test_a_team_manager_cannot_pick_another_team(client, people, travel):

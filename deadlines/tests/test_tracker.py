@@ -19,7 +19,7 @@ from deadlines.exports import safe_cell
 from meetings import services as ms
 from meetings.models import LPMKind
 
-from .test_scenarios import D, deliver_letter, family, hold_initial_meeting, staff, start_pre_proceedings
+from .test_scenarios import D, Staff, deliver_letter, family, hold_initial_meeting, staff, start_pre_proceedings
 
 pytestmark = pytest.mark.django_db
 
@@ -74,11 +74,22 @@ def test_roles_without_the_tracker_are_refused(client_as, role):
     assert client_as(role).get(URL).status_code == 403
 
 
-def test_team_managers_see_the_whole_service_read_only(client_as, people, travel):
+def test_team_managers_see_only_their_teams_and_the_families_they_manage(client_as, people, travel, make_user):
+    """Issue 9: a team manager's tracker held every team's cases, though their pages answered 404."""
     other_team = TeamFactory(name="Safeguarding Team South")
+    other_tm = make_user(Role.TEAM_MANAGER, team=other_team)
     start_pre_proceedings(family(people, reference="PLO-00010", team=other_team), people)
+    other = family(people, reference="PLO-00011", team=other_team)
+    other.team_manager = other_tm
+    other.save()
+    start_pre_proceedings(other, Staff(tm=other_tm, hos=people.hos, sw=people.sw, team=other_team))
+    start_pre_proceedings(family(people, reference="PLO-00012"), people)
+    # A new team manager of the first team: their team's case only.
+    assert refs(client_as(Role.TEAM_MANAGER).get(URL)) == ["PLO-00012"]
+    # The first team's manager also manages PLO-00010 in the other team; never PLO-00011.
     client = client_as(Role.TEAM_MANAGER)
-    assert refs(client.get(URL)) == ["PLO-00010"]
+    client.force_login(people.tm)
+    assert refs(client.get(URL)) == ["PLO-00010", "PLO-00012"]
 
 
 def test_rows_show_the_episode_and_its_rag_status(client_as, people, travel):
@@ -186,7 +197,8 @@ def test_every_column_sorts(client_as, people, travel, make_user):
         decision=D + dt.timedelta(days=7),
     )
     deliver_letter(first, people, on=dt.date(2027, 1, 5))
-    deliver_letter(second, people, on=dt.date(2027, 1, 12))
+    # The south family's own social worker records its steps (services check who may change a case).
+    deliver_letter(second, Staff(tm=people.tm, hos=people.hos, sw=olive, team=south), on=dt.date(2027, 1, 12))
     hold_initial_meeting(first, people, on=dt.date(2027, 1, 18), today=TODAY)
     cs.assessment_create(
         episode=second,
@@ -194,7 +206,7 @@ def test_every_column_sorts(client_as, people, travel, make_user):
         provider="Parenting Co",
         instructed_on=dt.date(2027, 1, 12),
         due_on=dt.date(2027, 3, 1),
-        by=people.sw,
+        by=olive,
         today=TODAY,
     )
     client = client_as(Role.COURT_LIAISON_OFFICER)

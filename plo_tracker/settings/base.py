@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "plo_tracker.middleware.RejectInvalidCharactersMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.RoleRequiredMiddleware",
@@ -165,10 +166,18 @@ SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Sign-in rate limit: lock a username+address after 10 failures for 15 minutes.
+# Sign-in rate limit: lock a username after 10 failures for 15 minutes, wherever they come from
+# (behind a load balancer every client shares an address, so the address cannot be the key).
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# The address recorded with each attempt: X-Forwarded-For is believed only for the number of
+# proxies we run (PLO_TRUSTED_PROXY_COUNT; 0 means none, use the connecting address).
+PLO_TRUSTED_PROXY_COUNT = int(os.environ.get("PLO_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+# axes.W006 warns that a username-only lockout ignores the address: that is the design here (behind
+# the load balancer every client shares one address); the trade-off is in docs/security.md.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -1,19 +1,28 @@
-"""Every URL the project defines x every role and anonymous x GET and POST, against a declared table.
+"""Every URL the project defines x every role and anonymous x GET and POST, against declared tables.
 
 The URLs come from the resolver, so a new page without an entry in EXPECTED fails this test
-(issue #6). The table is written out here rather than imported from the views, so a change of
-who may use a page has to be made in two places on purpose.
+(issue #6). Which roles may use a page is written out here rather than imported from the views,
+so a change of who may use a page has to be made in two places on purpose.
+
+Which *records* each role may reach is read from the table in docs/security.md ("Records a role
+can see"), the one the documentation shows: every page that takes a record is then requested as
+every role, on a case of their own team, of another team (in another service area), and on
+restricted cases they are and are not named on, with GET and POST (issue 9).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.roles import Role
+from accounts.roles import LABEL_TO_ROLE, Role
+from accounts.scopes import ADVICE_READ_SCOPE, ADVICE_WRITE_SCOPE, READ_SCOPE, WRITE_SCOPE
+
+from .conftest import OTHER_TEAM, OWN_TEAM, RESTRICTED_NAMED, RESTRICTED_NOT_NAMED, VARIANTS
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +35,16 @@ NONE: frozenset[Role] = frozenset()
 MEETING_PREPARERS = frozenset({R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.HEAD_OF_SERVICE})
 MEETING_RECORDERS = MEETING_PREPARERS | {R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER, R.LEGAL_ADVISER}
 IMPORTERS = {R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE}
+# docs/security.md: legal advisers and assistant directors do not change families, children or parents.
+FAMILY_WRITERS = frozenset(
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+)
 
 # url name -> (roles that may GET, roles that may POST). PUBLIC needs no sign-in.
 EXPECTED: dict[str, tuple[Any, Any]] = {
     "home": (ALL, NONE),
     "health": (PUBLIC, NONE),
-    "audit-history": ({R.ADMINISTRATOR}, NONE),
+    "audit-history": ({R.ADMINISTRATOR, R.HEAD_OF_SERVICE}, NONE),
     "accounts:sign-in": (PUBLIC, PUBLIC),
     "accounts:sign-out": (NONE, ALL),
     "accounts:signed-out": (PUBLIC, NONE),
@@ -52,13 +65,14 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     * 2,
     "cases:my-cases": ({R.SOCIAL_WORKER, R.TEAM_MANAGER}, NONE),
     "cases:family-detail": (READERS, NONE),
-    "cases:family-edit": (WRITERS,) * 2,
+    "cases:family-edit": (FAMILY_WRITERS,) * 2,
+    "cases:family-restriction": ({R.HEAD_OF_SERVICE, R.SERVICE_MANAGER},) * 2,
     "cases:family-close": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
     "cases:family-reopen": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
-    "cases:child-add": (WRITERS,) * 2,
-    "cases:child-edit": (WRITERS,) * 2,
-    "cases:person-add": (WRITERS,) * 2,
-    "cases:person-edit": (WRITERS,) * 2,
+    "cases:child-add": (FAMILY_WRITERS,) * 2,
+    "cases:child-edit": (FAMILY_WRITERS,) * 2,
+    "cases:person-add": (FAMILY_WRITERS,) * 2,
+    "cases:person-edit": (FAMILY_WRITERS,) * 2,
     "cases:letter": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},)
     * 2,
     "cases:letter-deliver": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
@@ -232,7 +246,8 @@ def _allowed(spec: Any, role: Role | None) -> bool:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_each_page_admits_exactly_its_roles(name, world):
+def test_each_page_admits_exactly_its_roles(name, shared_world):
+    world = shared_world
     get_spec, post_spec = EXPECTED[name]
     for role in [None, *Role]:
         user = world["users"][role] if role else None
@@ -264,10 +279,87 @@ def test_each_page_admits_exactly_its_roles(name, world):
                 assert status == 403, (name, method, who, status)
 
 
-def test_posts_without_a_csrf_token_are_refused(world):
+def test_posts_without_a_csrf_token_are_refused(shared_world):
+    world = shared_world
     client = Client(enforce_csrf_checks=True)
     client.force_login(world["users"][R.TEAM_MANAGER])
     for name in ("cases:child-add", "cases:letter-deliver", "meetings:meeting-add", "accounts:sign-out"):
         response = client.post(_url(name, world, None), {"first_name": "x"})
         assert response.status_code == 403, name
         assert "Your form could not be sent" in response.content.decode()
+
+
+# --- Record level: the table in docs/security.md ---------------------------------------------
+
+SECURITY_MD = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+COLUMNS = ("see", "write", "advice read", "advice write")
+SCOPE_WORDS = {"team", "service area", "whole service", "none"}
+
+
+def documented_scopes() -> dict[Role, dict[str, str]]:
+    """The "Records a role can see" table of docs/security.md: role -> column -> scope word."""
+    text = SECURITY_MD.read_text(encoding="utf-8")
+    section = text.split("## Records a role can see", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| role")]
+    table: dict[Role, dict[str, str]] = {}
+    for line in rows:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        role = LABEL_TO_ROLE[cells[0]]
+        assert set(cells[1:]) <= SCOPE_WORDS, line
+        table[role] = dict(zip(COLUMNS, cells[1:], strict=True))
+    return table
+
+
+def test_the_code_implements_the_documented_table():
+    """accounts.scopes holds the same table the documentation shows, for every role."""
+    table = documented_scopes()
+    assert set(table) == set(Role)
+    for role, cells in table.items():
+        assert READ_SCOPE[role] == cells["see"], role
+        assert WRITE_SCOPE[role] == cells["write"], role
+        assert ADVICE_READ_SCOPE[role] == cells["advice read"], role
+        assert ADVICE_WRITE_SCOPE[role] == cells["advice write"], role
+
+
+def _reaches(word: str, variant: str) -> bool:
+    """Whether a role with this scope word reaches a case of this kind (the world's layout:
+    everyone's team is in the service manager's area; the other team is in another area)."""
+    if word == "none" or variant == RESTRICTED_NOT_NAMED:
+        return False
+    if variant in (OWN_TEAM, RESTRICTED_NAMED):
+        return True
+    assert variant == OTHER_TEAM
+    return word == "whole service"
+
+
+RECORD_PAGES = sorted(n for n in EXPECTED if n.startswith(("cases:", "meetings:")) and n != "cases:family-list")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [n for n in RECORD_PAGES if n not in ("cases:family-create", "cases:my-cases", "cases:national-export")],
+)
+def test_each_page_reaches_exactly_the_records_the_table_allows(name, shared_world):
+    world = shared_world
+    table = documented_scopes()
+    get_spec, post_spec = EXPECTED[name]
+    column = "advice write" if name == "meetings:legal-advice" else "see"
+    checks = [(variant, role) for variant in VARIANTS for role in Role]
+    for variant, role in checks:
+        url = reverse(name, args=[world["variants"][variant][name]])
+        client = Client()
+        client.force_login(world["users"][role])
+        for method, spec in (("GET", get_spec), ("POST", post_spec)):
+            response = client.get(url) if method == "GET" else client.post(url, {})
+            status = response.status_code
+            where = (name, variant, method, role.value, status)
+            if spec is NONE or role not in spec:
+                assert status in (403, 405), where
+            elif _reaches(table[role][column], variant) and (
+                name == "cases:family-detail" or _reaches(table[role]["write"], variant)
+            ):
+                assert status in (200, 302), where
+            elif _reaches(table[role]["see"], variant):
+                assert status == 403, where  # may see the case but not change it
+            else:
+                assert status == 404, where  # its existence is not revealed

@@ -9,9 +9,10 @@ redirect after a valid save (302), never a 500; the database's own constraints t
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,13 +77,14 @@ def _field_names(html: str) -> list[str]:
 
 
 @pytest.fixture
-def everyone(make_user, world):
+def everyone(make_user, shared_world):
     """A member of staff holding every case-writing role, so each form is reachable."""
     return make_user(*(CASE_WRITERS - {Role.READ_ONLY}), username="all.roles")
 
 
 @pytest.mark.parametrize("name", FORMS)
-def test_hostile_values_never_cause_a_server_error(name, world, everyone, client):
+def test_hostile_values_never_cause_a_server_error(name, shared_world, everyone, client):
+    world = shared_world
     pk = world["kwargs"].get(name)
     url = reverse(name, args=[pk]) if pk is not None else reverse(name)
     client.force_login(everyone)
@@ -99,7 +101,9 @@ def test_hostile_values_never_cause_a_server_error(name, world, everyone, client
     @given(st.fixed_dictionaries(dict.fromkeys(fields, VALUE)))
     def post(data: dict[str, str]) -> None:
         response = client.post(url, data)
-        assert response.status_code in (200, 302), (name, response.status_code, data)
+        # A NUL byte (which no keyboard types) is refused as a bad request before any view sees it.
+        nul = any("\x00" in v for v in data.values())
+        assert response.status_code in ((400,) if nul else (200, 302)), (name, response.status_code, data)
         if response.status_code == 200:
             body = response.content.decode()
             assert "<script>alert('x')</script>" not in body
@@ -108,7 +112,8 @@ def test_hostile_values_never_cause_a_server_error(name, world, everyone, client
     post()
 
 
-def test_script_typed_into_a_saved_field_is_shown_as_text(world, everyone, client):
+def test_script_typed_into_a_saved_field_is_shown_as_text(shared_world, everyone, client):
+    world = shared_world
     client.force_login(everyone)
     family_pk = world["kwargs"]["cases:family-detail"]
     response = client.post(
@@ -124,3 +129,119 @@ def test_script_typed_into_a_saved_field_is_shown_as_text(world, everyone, clien
     page = client.get(reverse("cases:family-detail", args=[family_pk])).content.decode()
     assert "<script>alert('x')</script>" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+
+
+# --- Every URL, not only the forms (issue 9 §5) ----------------------------------------------
+
+BIDI = "\u202eevil\u202c Smith"
+HOSTILE_QUERY = {
+    "q": ["\x00", BIDI, "A" * 100_000, "%00", "' OR 1=1 --"],
+    "team": ["abc", "-1", "99999999999999999999", "\x00"],
+    "sort": ["<script>", "\x00"],
+    "dir": ["sideways"],
+    "due_since": ["2027-02-31", "31/02/2027", "0000-00-00", "\x00"],
+    "ended_since": ["not a date"],
+    "record": ["family", "\x00", "nonsense"],
+    "record_id": ["-1", "1e9", "99999999999999999999", "\x00", "abc"],
+    "kind": ["\x00", "nonsense"],
+    "fmt": ["csv"],
+}
+
+
+def _all_urls(world):
+    from django.urls import get_resolver
+
+    from .test_authorization_matrix import _url_names
+
+    names = sorted(set(_url_names(get_resolver())))
+    urls = []
+    for name in names:
+        if name == "deadlines:tracker-export":
+            urls.append(reverse(name, kwargs={"fmt": "csv"}))
+        elif name == "deadlines:calendar-feed":
+            urls.append(reverse(name, kwargs={"token": "x"}))
+        elif name in world["kwargs"]:
+            urls.append(reverse(name, args=[world["kwargs"][name]]))
+        else:
+            try:
+                urls.append(reverse(name))
+            except NoReverseMatch:  # an export (any format) or a week's page (a malformed week too)
+                kwargs = {"week_ending": "2027-02-31"} if "week" in name and "export" not in name else {"fmt": "csv"}
+                urls.append(reverse(name, kwargs=kwargs))
+    return urls
+
+
+def test_no_url_gives_a_server_error_for_hostile_paths_queries_and_forms(shared_world, make_user, client):
+    world = shared_world
+    """Every URL the resolver knows, as a user holding every role: NUL bytes, bidi controls,
+    100 kB strings, malformed ids and dates in the path, the query string and the form."""
+    everyone = make_user(*Role, username="every.role")
+    client.force_login(everyone)
+    urls = _all_urls(world)
+    assert len(urls) > 40
+    bad_paths = [
+        "/cases/families/%00/",
+        "/cases/families/1%00/",
+        "/deadlines/calendar/%00.ics",
+        "/deadlines/calendar/" + "A" * 5000 + ".ics",
+        "/cases/families/99999999999999999999999/",
+        "/cases/families/-1/",
+        "/%E2%80%AE/",
+        "/audit/%00",
+        "/cases/%FF%FE/",
+    ]
+    for path in bad_paths:
+        for c in (client, type(client)()):  # signed in, and not (the calendar feed is public)
+            status = c.get(path).status_code
+            assert status in (400, 404, 302), (path, status)
+    failures: list[tuple[Any, ...]] = []
+    for url in urls:
+        for key, values in HOSTILE_QUERY.items():
+            for value in values:
+                status = client.get(url, {key: value}).status_code
+                if status >= 500:
+                    failures.append(("GET", url, key, value[:20], status))
+        for value in ("\x00", BIDI, "A" * 100_000, "2027-02-31", "-1", "99999999999999999999"):
+            data = dict.fromkeys(
+                (
+                    "q",
+                    "name",
+                    "reference",
+                    "first_name",
+                    "username",
+                    "password",
+                    "reason",
+                    "team",
+                    "social_worker",
+                    "record_id",
+                    "kind",
+                    "alert",
+                    "advice",
+                ),
+                value,
+            )
+            status = client.post(url, data).status_code
+            if status >= 500:
+                failures.append(("POST", url, value[:20], status))
+            client.force_login(everyone)  # the sign-out and sign-in pages change who is signed in
+    assert not failures, failures[:20]
+
+
+def test_bidi_controls_are_stripped_from_names(shared_world, everyone, client):
+    world = shared_world
+    client.force_login(everyone)
+    family_pk = world["kwargs"]["cases:family-detail"]
+    response = client.post(
+        reverse("cases:person-add", args=[family_pk]),
+        {"full_name": "Dawn \u202eSmith\u202c", "relationship": "mother", "legally_represented": "unknown"},
+    )
+    assert response.status_code == 302
+    from cases.models import Person
+
+    assert Person.objects.filter(family_id=family_pk, full_name="Dawn Smith").exists()
+    assert not Person.objects.filter(full_name__contains="\u202e").exists()
+
+
+def test_sign_in_with_a_nul_byte_is_a_bad_request_not_a_server_error(client):
+    response = client.post(reverse("accounts:sign-in"), {"username": "sam\x00", "password": "x"})
+    assert response.status_code == 400

@@ -39,10 +39,8 @@ def council(make_user):
     today = dt.date(2027, 2, 1)
 
     def family(name, ref, team, sw, tm, restricted_to=()):
-        f = FamilyFactory.create(
-            name=name, reference=ref, team=team, social_worker=sw, team_manager=tm, restricted=bool(restricted_to)
-        )
-        f.restricted_to.set(restricted_to)
+        # Built unrestricted, then restricted: the services that build it check scope (issue 9).
+        f = FamilyFactory.create(name=name, reference=ref, team=team, social_worker=sw, team_manager=tm)
         ChildFactory(family=f, first_name=f"{name.split()[0]}child", case_system_id=f"ID-{ref}")
         request = ms.lpm_request_create(
             family=f,
@@ -72,6 +70,10 @@ def council(make_user):
             today=today,
         )
         ms.legal_advice_record(lpm=lpm, advice=ADVICE, minutes="Minutes: privileged.", by=people["legal"])
+        if restricted_to:
+            f.restricted = True
+            f.save()
+            f.restricted_to.set(restricted_to)
         return f
 
     families = {

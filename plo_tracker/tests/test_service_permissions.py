@@ -1,0 +1,217 @@
+"""Services refuse what the pages refuse (issue 9 §4): a task, the shell or a future API cannot
+record a step with a role that may not, or on a family the user may not change.
+
+Each service is called as every role on a case of the user's own team (refused exactly for the
+roles the step table in docs/security.md leaves out), and as the allowed roles on another team's
+case and on a restricted case they are not named on (refused unless their scope reaches it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from accounts.roles import (
+    ADVICE_ROLES,
+    ASSESSMENT_ROLES,
+    COURT_ROLES,
+    DECIDE_ROLES,
+    DELIVERY_ROLES,
+    END_ROLES,
+    EXTENSION_ROLES,
+    FAMILY_OPENERS,
+    LETTER_ROLES,
+    LPM_ROLES,
+    MEETING_ROLES,
+    PPM_ROLES,
+    REQUEST_ROLES,
+    WAIVE_ROLES,
+    Role,
+)
+from cases import services as cs
+from cases.models import Assessment, CareProceedings, Child, Episode, Family, Person
+from deadlines.models import Deadline
+from deadlines.services import deadline_waive
+from meetings import services as ms
+from meetings.models import LPM, LPMRequest, Meeting
+
+from .conftest import OTHER_TEAM, OWN_TEAM, RESTRICTED_NOT_NAMED
+
+pytestmark = pytest.mark.django_db
+D = dt.date(2027, 2, 1)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _refused(call: Callable[[Any], Any], user: Any) -> bool:
+    """Whether the service refuses this user (PermissionDenied); nothing it does is kept."""
+    try:
+        with transaction.atomic():
+            call(user)
+            raise _Rollback
+    except PermissionDenied:
+        return True
+    except TypeError:
+        raise  # a wrong call in this test, not a refusal
+    except Exception:  # a ValidationError or any other refusal is not a permission refusal
+        return False
+
+
+def _calls(ids: dict[str, int]) -> list[tuple[str, frozenset[Role], Callable[[Any], Any]]]:
+    family = Family.objects.get(pk=ids["cases:family-detail"])
+    episode = Episode.objects.get(pk=ids["cases:letter"])
+    request = LPMRequest.objects.get(pk=ids["meetings:lpm-request-decide"])
+    lpm = LPM.objects.get(pk=ids["meetings:lpm-outcome"])
+    meeting = Meeting.objects.get(pk=ids["meetings:meeting-edit"])
+    assessment = Assessment.objects.get(pk=ids["cases:assessment-edit"])
+    deadline = Deadline.objects.get(pk=ids["cases:deadline-waive"])
+    child = Child.objects.get(pk=ids["cases:child-edit"])
+    person = Person.objects.get(pk=ids["cases:person-edit"])
+    proceedings = CareProceedings.objects.get(episode_id=ids["cases:proceedings"])
+    return [
+        # cases/ services
+        ("family_update", FAMILY_OPENERS, lambda u: cs.family_update(family=family, expected_version=None, by=u)),
+        (
+            "family_close",
+            WAIVE_ROLES,
+            lambda u: cs.family_close(family=family, expected_version=None, closed_on=D, reason="x", by=u),
+        ),
+        (
+            "child_create",
+            FAMILY_OPENERS,
+            lambda u: cs.child_create(
+                family=family,
+                by=u,
+                first_name="A",
+                last_name="B",
+                date_of_birth=None,
+                expected_date_of_birth=None,
+                gender="female",
+                case_system_id="ZZ1",
+            ),
+        ),
+        ("child_update", FAMILY_OPENERS, lambda u: cs.child_update(child=child, expected_version=None, by=u)),
+        ("person_create", FAMILY_OPENERS, lambda u: cs.person_create(family=family, by=u, full_name="A")),
+        ("person_update", FAMILY_OPENERS, lambda u: cs.person_update(person=person, expected_version=None, by=u)),
+        (
+            "letter_update",
+            LETTER_ROLES,
+            lambda u: cs.letter_update(
+                episode=episode,
+                expected_version=None,
+                letter_drafted_on=D,
+                letter_to_legal_on=None,
+                letter_approved_on=None,
+                letter_due_on=None,
+                by=u,
+            ),
+        ),
+        (
+            "letter_deliver",
+            DELIVERY_ROLES,
+            lambda u: cs.letter_deliver(episode=episode, person=person, delivered_on=D, method="post", by=u),
+        ),
+        (
+            "extension_agree",
+            EXTENSION_ROLES,
+            lambda u: cs.extension_agree(episode=episode, weeks=4, agreed_on=D, rationale="x", by=u),
+        ),
+        ("exit_letter_record", END_ROLES, lambda u: cs.exit_letter_record(episode=episode, exit_letter_on=D, by=u)),
+        (
+            "assessment_create",
+            ASSESSMENT_ROLES,
+            lambda u: cs.assessment_create(episode=episode, by=u, kind="parenting", provider="P"),
+        ),
+        (
+            "assessment_approve_cost",
+            frozenset({Role.HEAD_OF_SERVICE}),
+            lambda u: cs.assessment_approve_cost(assessment=assessment, approved_on=D, by=u),
+        ),
+        (
+            "hearing_record",
+            COURT_ROLES,
+            lambda u: cs.hearing_record(proceedings=proceedings, kind="cmh", hearing_date=D, notes="", by=u),
+        ),
+        # deadlines/ services
+        ("deadline_waive", WAIVE_ROLES, lambda u: deadline_waive(deadline=deadline, reason="x", by=u)),
+        # meetings/ services
+        (
+            "lpm_request_decide",
+            DECIDE_ROLES,
+            lambda u: ms.lpm_request_decide(
+                request=request, expected_version=None, status="approved", decided_on=D, by=u
+            ),
+        ),
+        (
+            "lpm_request_documents_update",
+            REQUEST_ROLES,
+            lambda u: ms.lpm_request_documents_update(request=request, documents={}, by=u),
+        ),
+        ("lpm_list", LPM_ROLES, lambda u: ms.lpm_list(episode=episode, panel_date=D, kind="review", by=u)),
+        ("lpm_update", LPM_ROLES, lambda u: ms.lpm_update(lpm=lpm, expected_version=None, by=u)),
+        ("legal_advice_record", ADVICE_ROLES, lambda u: ms.legal_advice_record(lpm=lpm, advice="x", by=u)),
+        ("meeting_record", MEETING_ROLES, lambda u: ms.meeting_record(episode=episode, kind="review_meeting", by=u)),
+        (
+            "meeting_update",
+            MEETING_ROLES,
+            lambda u: ms.meeting_update(meeting=meeting, expected_version=None, by=u),
+        ),
+        (
+            "permanency_meeting_record",
+            PPM_ROLES,
+            lambda u: ms.permanency_meeting_record(
+                family=family,
+                child=child,
+                organised_by=u,
+                chair=u,
+                held_on=D,
+                options_considered=[],
+                preferred_option="",
+                by=u,
+            ),
+        ),
+    ]
+
+
+def test_services_refuse_roles_the_step_table_leaves_out(world):
+    users = world["users"]
+    wrong = []
+    for name, allowed, call in _calls(world["variants"][OWN_TEAM]):
+        for role in Role:
+            if _refused(call, users[role]) == (role in allowed):
+                wrong.append((name, role.value, "refused" if role in allowed else "allowed"))
+    assert not wrong, wrong
+
+
+def test_services_refuse_families_outside_the_users_scope(world):
+    users = world["users"]
+    wrong = []
+    whole_service = {
+        Role.HEAD_OF_SERVICE,
+        Role.ASSISTANT_DIRECTOR,
+        Role.COURT_LIAISON_OFFICER,
+        Role.BUSINESS_SUPPORT,
+        Role.LEGAL_ADVISER,
+    }
+    for variant in (OTHER_TEAM, RESTRICTED_NOT_NAMED):
+        for name, allowed, call in _calls(world["variants"][variant]):
+            for role in allowed:
+                reaches = variant == OTHER_TEAM and role in whole_service
+                if _refused(call, users[role]) == reaches:
+                    wrong.append((name, variant, role.value))
+    assert not wrong, wrong
+
+
+def test_a_missing_or_inactive_user_is_refused(world):
+    hos = world["users"][Role.HEAD_OF_SERVICE]
+    (_, _, call) = next(c for c in _calls(world["variants"][OWN_TEAM]) if c[0] == "deadline_waive")
+    assert _refused(call, None)
+    hos.is_active = False
+    assert _refused(call, hos)
