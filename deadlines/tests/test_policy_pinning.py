@@ -145,11 +145,11 @@ def test_every_archived_policy_is_an_older_version_named_after_itself():
 def test_the_archive_check_passes_a_proper_release_and_names_each_mistake(policy_dir):
     archive = policy_dir / "archive"
     release_new_gloucestershire(policy_dir)
-    assert [p.name for p in archive.glob("*.toml")] == ["gloucestershire-2026.1.toml"]
+    assert [p.name for p in archive.glob("*.toml")] == ["gloucestershire-2026.2.toml"]
     assert archive_problems(archive) == []
-    shutil.copy(archive / "gloucestershire-2026.1.toml", archive / "gloucestershire-2025.1.toml")
+    shutil.copy(archive / "gloucestershire-2026.2.toml", archive / "gloucestershire-2025.1.toml")
     shutil.copy(policy_dir / "gloucestershire.toml", archive / "gloucestershire-2027.1.toml")
     assert archive_problems(archive) == [
-        "gloucestershire-2025.1.toml: holds gloucestershire 2026.1",
+        "gloucestershire-2025.1.toml: holds gloucestershire 2026.2",
         "gloucestershire-2027.1.toml: same version as the current file",
     ]
