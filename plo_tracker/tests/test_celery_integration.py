@@ -105,7 +105,7 @@ def _wait_for_heartbeat(name: str, timeout: float = 60) -> WorkerHeartbeat | Non
 
 def test_task_round_trips_through_redis_and_postgresql(tmp_path, private_redis):
     url = private_redis.url
-    client = Celery("test-client", broker=url, backend=url)
+    client = Celery("test-client", broker=url, backend=url, set_as_current=False)
     worker = _start_worker({"REDIS_URL": url}, tmp_path)
     try:
         name = f"redis-{os.getpid()}"
@@ -124,7 +124,7 @@ def test_task_round_trips_through_the_embedded_broker_with_no_server(tmp_path, m
 
     monkeypatch.setattr(embedded, "VAR_DIR", tmp_path)
     monkeypatch.delenv("REDIS_URL", raising=False)
-    client = Celery("test-client", broker="filesystem://")
+    client = Celery("test-client", broker="filesystem://", set_as_current=False)
     client.conf.broker_transport_options = embedded.embedded_broker_dirs()
     worker = _start_worker({}, tmp_path)  # the worker finds the same folders through PLO_VAR_DIR
     try:

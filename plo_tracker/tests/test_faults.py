@@ -252,7 +252,7 @@ def test_a_worker_killed_mid_task_leaves_exactly_one_effect(redis_server, tmp_pa
     marker = f"run-{pool}-{os.getpid()}-"
     worker = start_worker(env, tmp_path / "worker-1.log", pool=pool, include=include)
     second = None
-    client = Celery("fault-client", broker=redis_server.url)
+    client = Celery("fault-client", broker=redis_server.url, set_as_current=False)
     try:
         client.send_task("plo_tracker.tests.fault_tasks.slow_effect", args=[name, 60, marker])
         wait_until(lambda: _rows(marker), timeout=45, what=f"the task to start ({tmp_path / 'worker-1.log'})")
