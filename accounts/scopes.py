@@ -280,7 +280,32 @@ def alerts_visible_to(user: User) -> QuerySet[Any]:
 
 
 # The record kinds the audit trail can show, each with the scope that decides who reads its content.
+def tracker_meeting_records_visible_to(user: User) -> QuerySet[Any]:
+    """Tracker meetings (kind, date, chair: no case details) for the roles that work from the tracker."""
+    from tracker_meetings.selectors import tracker_meetings_visible_to
+
+    return tracker_meetings_visible_to(user)
+
+
+def agenda_items_audit_visible_to(user: User) -> QuerySet[Any]:
+    """Agenda items whose history the user may read in full: an item can hold privileged legal
+    advice, so its audit rows need the agenda scope and the right to read that family's advice."""
+    from tracker_meetings.selectors import agenda_items_visible_to
+
+    return agenda_items_visible_to(user).filter(episode__family__in=legal_advice_families_for(user))
+
+
+def meeting_actions_audit_visible_to(user: User) -> QuerySet[Any]:
+    """Meeting actions whose history the user may read (the actions scope)."""
+    from tracker_meetings.selectors import meeting_actions_visible_to
+
+    return meeting_actions_visible_to(user)
+
+
 RECORD_SCOPES: dict[str, Any] = {
+    "tracker_meetings.TrackerMeeting": tracker_meeting_records_visible_to,
+    "tracker_meetings.AgendaItem": agenda_items_audit_visible_to,
+    "tracker_meetings.MeetingAction": meeting_actions_audit_visible_to,
     "cases.Family": families_visible_to,
     "cases.Child": children_visible_to,
     "cases.Person": persons_visible_to,
