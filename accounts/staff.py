@@ -173,7 +173,7 @@ def caseload_reallocate(*, leaver: User, social_worker: User | None, team_manage
     """Move every family allocated to a leaver (as social worker or team manager) to the people
     named, in one step; each family's change is versioned and audited. Returns families moved."""
     from cases.models import Family
-    from cases.services import family_update
+    from cases.services import family_reallocate
 
     errors: dict[str, list[str]] = {}
     as_worker = Family.objects.filter(social_worker=leaver, closed_on__isnull=True)
@@ -203,7 +203,7 @@ def caseload_reallocate(*, leaver: User, social_worker: User | None, team_manage
                 changes["team"] = social_worker.team
         if family.team_manager_id == leaver.pk and team_manager is not None:
             changes["team_manager"] = team_manager
-        family_update(family=family, expected_version=None, by=by, **changes)
+        family_reallocate(family=family, by=by, **changes)
         moved += 1
     return moved
 

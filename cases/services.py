@@ -191,12 +191,33 @@ def family_update(*, family: Family, expected_version: int | None, by: User, **c
     family a newly allocated social worker or team manager is named on it (issue 9 §2)."""
     authorize(by, FAMILY_OPENERS, family)
     family = save_versioned(family, expected_version=expected_version, changes=changes)
+    _name_allocated(family)
+    return family
+
+
+def _name_allocated(family: Family) -> None:
+    """On a restricted family, a newly allocated social worker or team manager is named on it (issue 9 §2)."""
     if family.restricted:
         allocated = _allocated(family)
         existing = set(FamilyRestriction.objects.filter(family=family).values_list("user_id", flat=True))
         FamilyRestriction.objects.bulk_create(
             FamilyRestriction(family=family, user_id=pk) for pk in allocated - existing
         )
+
+
+@transaction.atomic
+def family_reallocate(*, family: Family, by: User, **allocation: Any) -> Family:
+    """Move a family to another social worker, team manager or team when staff leave or move.
+
+    Administrators may do this although they read no case content: it changes who holds the
+    case, nothing in it. Other roles go through family_update and its case-level check."""
+    if not (by.is_authenticated and by.is_active and by.has_role(Role.ADMINISTRATOR)):
+        return family_update(family=family, expected_version=None, by=by, **allocation)
+    unknown = set(allocation) - {"social_worker", "team_manager", "team"}
+    if unknown:
+        raise ValueError(f"family_reallocate changes allocation only, not {sorted(unknown)}")
+    family = save_versioned(family, expected_version=None, changes=allocation)
+    _name_allocated(family)
     return family
 
 
