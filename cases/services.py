@@ -857,7 +857,8 @@ def court_extension_record(
 ) -> CourtExtension:
     """Record the court's extension of the 26 weeks (Children Act 1989 s32(5): no more than 8 weeks
     at a time, and only with the court's reasons); the final hearing's deadline moves with it."""
-    proceedings = CareProceedings.objects.select_related("episode").get(pk=proceedings.pk)
+    proceedings = CareProceedings.objects.select_related("episode__family").get(pk=proceedings.pk)
+    authorize(by, COURT_ROLES, proceedings.episode.family)
     lock_episode(proceedings.episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}

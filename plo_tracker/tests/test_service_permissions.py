@@ -139,6 +139,11 @@ def _calls(ids: dict[str, int]) -> list[tuple[str, frozenset[Role], Callable[[An
             COURT_ROLES,
             lambda u: cs.hearing_record(proceedings=proceedings, kind="cmh", hearing_date=D, notes="", by=u),
         ),
+        (
+            "court_extension_record",
+            COURT_ROLES,
+            lambda u: cs.court_extension_record(proceedings=proceedings, weeks=2, granted_on=D, reasons="x", by=u),
+        ),
         # deadlines/ services
         ("deadline_waive", WAIVE_ROLES, lambda u: deadline_waive(deadline=deadline, reason="x", by=u)),
         # meetings/ services
