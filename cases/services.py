@@ -591,14 +591,21 @@ def episode_end(
     episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
+    decision_given = end_decision_date is not None
     end_decision_date = end_decision_date or ended_on
     not_in_future(errors, "ended_on", ended_on, today, "End date")
     not_in_future(errors, "exit_letter_on", exit_letter_on, today, "Date of the exit letter")
     start = episode.decision_date or episode.started_on
     not_before(errors, "ended_on", ended_on, start, "End date", "the start of pre-proceedings")
-    not_before(
-        errors, "end_decision_date", end_decision_date, start, "Date of the decision", "the start of pre-proceedings"
-    )
+    if decision_given:  # left blank it is the end date, whose error is already shown beside that field
+        not_before(
+            errors,
+            "end_decision_date",
+            end_decision_date,
+            start,
+            "Date of the decision",
+            "the start of pre-proceedings",
+        )
     not_before(
         errors,
         "exit_letter_on",

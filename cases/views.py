@@ -607,6 +607,7 @@ class ExitLetter(EpisodeStep):
 
 class EpisodeEnd(EpisodeStep):
     form_class = EndForm
+    template_name = "cases/episode_end.html"
     title = "End pre-proceedings"
     success_message = "The end of pre-proceedings has been recorded"
 
@@ -617,22 +618,14 @@ class EpisodeEnd(EpisodeStep):
         from deadlines.models import DeadlineState
 
         episode = self.obj
-        open_ones = [
+        closing = [
             d
             for d in episode.deadlines.filter(state=DeadlineState.OPEN).order_by("due_on", "provisional_on", "id")
             if not d.key.startswith(("draft_minutes:", "approved_minutes:"))  # minutes of held meetings stay owed
         ]
         start = episode.decision_date or episode.started_on
-        listed = "; ".join(f"{d.label} (due {_uk(d.due_on)})" if d.due_on else d.label for d in open_ones[:12]) + (
-            "; and more" if len(open_ones) > 12 else ""
-        )
-        intro = f"Pre-proceedings started on {_uk(start)}; the end date cannot be before that. " + (
-            f"Ending them closes {len(open_ones)} open deadline{'s' if len(open_ones) != 1 else ''} "
-            f"and stops their alerts: {listed}. Minutes still owed for meetings already held stay open."
-            if open_ones
-            else "There are no open deadlines to close."
-        )
-        return super().get_context_data(intro=intro, **kwargs)
+        intro = f"Pre-proceedings started on {_uk(start)}; the end date cannot be before that."
+        return super().get_context_data(intro=intro, closing=closing, **kwargs)
 
     def perform(self, form: Any) -> Any:
         d = form.cleaned_data

@@ -162,6 +162,18 @@ def test_a_family_from_lpm_request_to_step_down(page, live_server, staff, team):
     assert "Confirm that the open deadlines listed above should close" in page.inner_text(".govuk-error-summary")
     page.screenshot(path=str(SHOTS / "end-pre-proceedings-confirm.png"), full_page=True)
     assert page.input_value("#id_end_reason").startswith("Sustained progress")  # nothing typed is lost
+    # Each deadline that will close is an item of a list: its name and due date.
+    closing = page.locator("[data-testid=closing-deadlines] li").all_inner_texts()
+    assert "Pre-proceedings review meeting 1: due Tue 2 Mar 2027" in closing
+    # An end date before the start is refused beside the field, even once confirmed.
+    fill_date(page, "ended_on", dt.date(2027, 1, 13))
+    page.check("#id_confirm")
+    submit(page, "End pre-proceedings")
+    assert "End date must be on or after the start of pre-proceedings (14/01/2027)" in page.inner_text(
+        ".govuk-error-summary"
+    )
+    page.screenshot(path=str(SHOTS / "end-pre-proceedings-before-start.png"), full_page=True)
+    fill_date(page, "ended_on", dt.date(2027, 3, 2))
     page.check("#id_confirm")
     submit(page, "End pre-proceedings")
     assert "The end of pre-proceedings has been recorded" in page.inner_text("main")

@@ -574,3 +574,41 @@ def test_a_hand_delivery_needs_an_address_or_a_reason(client, staff, in_pre_proc
     page = _text(client.post(url, delivery, follow=True))
     assert "Delivered 23 Dec 2026 (hand delivered) to 4 Mill Lane<br>Northmoor" in page
     assert in_pre_proceedings.letter_deliveries.get().address == "4 Mill Lane\nNorthmoor"
+
+
+def test_ending_lists_each_deadline_that_will_close_and_refuses_an_end_before_the_start(
+    client, staff, in_pre_proceedings
+):
+    client.force_login(staff["tm"])
+    url = reverse("cases:episode-end", args=[in_pre_proceedings.pk])
+    page = client.get(url).content.decode()
+    items = re.search(
+        r'<ul class="govuk-list govuk-list--bullet" data-testid="closing-deadlines"[^>]*>(.*?)</ul>', page, re.S
+    )
+    assert items is not None
+    closing = [
+        re.sub(r"\s+", " ", html.unescape(li)).strip() for li in re.findall(r"<li>(.*?)</li>", items.group(1), re.S)
+    ]
+    # D = Thu 17 Dec 2026: the letter is due D + 5 working days (Thu 24 Dec), the end D + 16 weeks.
+    assert "Letter before proceedings delivered to parents: due Thu 24 Dec 2026" in closing
+    assert "Pre-proceedings concluded: due Thu 8 Apr 2027" in closing
+    assert all(": due " in item or ": waiting for " in item for item in closing)
+    assert f"Ending pre-proceedings closes {len(closing)} open deadlines" in _text(client.get(url))
+
+    response = client.post(
+        url,
+        {
+            "end_outcome": "step_down_cp",
+            "end_reason": "Progress made",
+            "confirm": "on",
+            **_date("ended_on", dt.date(2026, 12, 16)),
+            **_date("end_decision_date", None),
+            **_date("exit_letter_on", None),
+        },
+    )
+    text = _text(response)
+    assert "End date must be on or after the start of pre-proceedings (17/12/2026)" in text
+    assert "Date of the decision must be" not in text  # left blank: it is the end date, refused once
+    assert "Progress made" in text
+    in_pre_proceedings.refresh_from_db()
+    assert in_pre_proceedings.ended_on is None
