@@ -9,6 +9,7 @@ from typing import Any
 import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 from .roles import LABEL_TO_ROLE, Role
 
@@ -59,9 +60,27 @@ class User(AbstractUser):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     job_title = models.CharField(max_length=120, blank=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # The person's stable id at the council's identity provider (Microsoft Entra ID's object id,
+    # or an OpenID `sub`): single sign-on matches by it when PLO_OIDC_MATCH_CLAIM is oid or sub.
+    oidc_subject = models.CharField(
+        "single sign-on id",
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="Their object id in Microsoft Entra ID, or their subject id at the council's identity provider.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        constraints = [
+            # One person per id, whatever the case a GUID was copied in: sign-in matches it ignoring case.
+            models.UniqueConstraint(
+                Lower("oidc_subject"),
+                condition=~models.Q(oidc_subject=""),
+                name="user_oidc_subject_unique",
+                violation_error_message="Someone already has this single sign-on id",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

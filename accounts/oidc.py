@@ -4,9 +4,11 @@ mozilla-django-oidc does the protocol (authorization code flow with PKCE, state 
 ID token's signature checked against the provider's keys). What is ours:
 
 * a staff record is never created from a sign-in: the provider's user is matched to an existing
-  active member of staff by one stable claim (`PLO_OIDC_MATCH_CLAIM`, `email` by default, or for
-  example `oid` / `preferred_username`) against one field of the staff record
-  (`PLO_OIDC_MATCH_FIELD`: `email` or `username`);
+  active member of staff by one stable claim (`PLO_OIDC_MATCH_CLAIM`: `email` by default, `oid`
+  for Microsoft Entra ID's object id, or `sub`) against one field of the staff record
+  (`PLO_OIDC_MATCH_FIELD`: the email for `email`, the single sign-on id for `oid` and `sub`, or
+  `username`). Matching by id never falls back to the email: an id no staff record holds is
+  refused like an unknown person;
 * the ID token must come from the configured issuer (`PLO_OIDC_ISSUER`) for this client;
 * roles stay managed in the product, unless `PLO_OIDC_ROLES_CLAIM` and `PLO_OIDC_ROLE_MAP` are
   set, in which case each sign-in sets the person's roles from the provider's groups;
@@ -29,6 +31,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_login_failed
+from django.core import checks
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -74,6 +77,24 @@ REFUSALS = {
 }
 
 
+# The staff record's fields a claim may be matched against (case-insensitively; each is unique).
+MATCH_FIELDS = ("email", "username", "oidc_subject")
+
+
+@checks.register(checks.Tags.security)
+def match_settings_check(**kwargs: Any) -> list[checks.CheckMessage]:
+    """Refuse to start single sign-on with a match field that names nothing to match."""
+    if oidc_enabled() and settings.PLO_OIDC_MATCH_FIELD not in MATCH_FIELDS:
+        return [
+            checks.Error(
+                f"PLO_OIDC_MATCH_FIELD must be one of {', '.join(MATCH_FIELDS)}",
+                hint="Leave it unset: PLO_OIDC_MATCH_CLAIM=oid or sub matches the single sign-on id, email the email.",
+                id="accounts.E001",
+            )
+        ]
+    return []
+
+
 def oidc_enabled() -> bool:
     """True when the deployment names an identity provider (PLO_OIDC_ISSUER)."""
     return bool(getattr(settings, "PLO_OIDC_ISSUER", ""))
@@ -114,7 +135,9 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
         request.plo_oidc_credentials = credentials
         if not AxesProxyHandler.is_allowed(request, credentials):
             raise Refused("locked")
-        field = "email" if settings.PLO_OIDC_MATCH_FIELD == "email" else "username"
+        field = settings.PLO_OIDC_MATCH_FIELD
+        if field not in MATCH_FIELDS:  # the system check refuses this at start-up too
+            raise Refused("unknown")
         users = list(User.objects.filter(**{f"{field}__iexact": value}))
         if len(users) != 1:
             raise Refused("unknown")

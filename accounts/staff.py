@@ -41,12 +41,14 @@ def _check_last_admin(*, user: User, roles: Iterable[Role], active: bool, by: Us
         )
 
 
-def _unique(errors: dict[str, list[str]], user: User | None, username: str, email: str) -> None:
+def _unique(errors: dict[str, list[str]], user: User | None, username: str, email: str, oidc_subject: str = "") -> None:
     others = User.objects.exclude(pk=user.pk) if user is not None else User.objects.all()
     if others.filter(username__iexact=username).exists():
         errors["username"] = ["Someone already has this username"]
     if email and others.filter(email__iexact=email).exists():
         errors["email"] = ["Someone already has this email address (single sign-on matches people by it)"]
+    if oidc_subject and others.filter(oidc_subject__iexact=oidc_subject).exists():
+        errors["oidc_subject"] = ["Someone already has this single sign-on id"]
 
 
 @transaction.atomic
@@ -57,6 +59,7 @@ def staff_create(
     last_name: str,
     email: str,
     job_title: str = "",
+    oidc_subject: str = "",
     team: Team | None,
     roles: list[Role],
     by: User,
@@ -64,8 +67,8 @@ def staff_create(
     """Add a member of staff with their roles. They sign in with single sign-on, or with a
     password set by an administrator in the admin site."""
     errors: dict[str, list[str]] = {}
-    username, email = username.strip(), email.strip()
-    _unique(errors, None, username, email)
+    username, email, oidc_subject = username.strip(), email.strip(), oidc_subject.strip()
+    _unique(errors, None, username, email, oidc_subject)
     if not roles:
         errors["roles"] = ["Choose at least one role"]
     if team is None and set(roles) & {Role.SOCIAL_WORKER, Role.TEAM_MANAGER}:
@@ -78,6 +81,7 @@ def staff_create(
         last_name=last_name.strip(),
         email=email,
         job_title=job_title.strip(),
+        oidc_subject=oidc_subject,
         team=team,
     )
     user.set_unusable_password()
@@ -100,11 +104,14 @@ def staff_update(
     roles: list[Role],
     active: bool,
     by: User,
+    oidc_subject: str | None = None,
 ) -> User:
-    """Change a person's details, team (moving a worker between teams), roles or switch them off."""
+    """Change a person's details, team (moving a worker between teams), roles or switch them off.
+    `oidc_subject` None leaves their single sign-on id as it is."""
     user = User.objects.select_for_update().get(pk=user.pk)
     errors: dict[str, list[str]] = {}
-    _unique(errors, user, user.username, email.strip())
+    oidc_subject = user.oidc_subject if oidc_subject is None else oidc_subject.strip()
+    _unique(errors, user, user.username, email.strip(), oidc_subject)
     if not roles:
         errors["roles"] = ["Choose at least one role"]
     if team is None and set(roles) & {Role.SOCIAL_WORKER, Role.TEAM_MANAGER}:
@@ -115,6 +122,7 @@ def staff_update(
     old_team = user.team
     user.first_name, user.last_name = first_name.strip(), last_name.strip()
     user.email, user.job_title, user.team, user.is_active = email.strip(), job_title.strip(), team, active
+    user.oidc_subject = oidc_subject
     user.full_clean()
     user.save()
     user_set_roles(user=user, roles=roles)

@@ -41,6 +41,15 @@ class StaffForm(GOVUKForm):
         },
     )
     job_title = forms.CharField(max_length=120, required=False)
+    oidc_subject = forms.CharField(
+        label="Single sign-on id (optional)",
+        max_length=255,
+        required=False,
+        help_text=(
+            "Their object id in Microsoft Entra ID (or their subject id at your identity provider), "
+            "for example 0b7f3c2a-4d1e-4f6a-9c8b-2e5d7a1f9c30. Needed when single sign-on matches people by id."
+        ),
+    )
     team = forms.ModelChoiceField(
         queryset=Team.objects.order_by("name"), required=False, empty_label="No team (service-wide role)"
     )

@@ -60,6 +60,7 @@ def staff_add(request: SignedInRequest) -> HttpResponse:
                 last_name=data["last_name"],
                 email=data["email"],
                 job_title=data["job_title"],
+                oidc_subject=data["oidc_subject"],
                 team=data["team"],
                 roles=form.chosen_roles(),
                 by=request.user,
@@ -83,6 +84,7 @@ def staff_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         "username": person.username,
         "email": person.email,
         "job_title": person.job_title,
+        "oidc_subject": person.oidc_subject,
         "team": person.team_id,
         "roles": [r.value for r in person.roles],
         "active": person.is_active,
@@ -100,6 +102,7 @@ def staff_edit(request: SignedInRequest, pk: int) -> HttpResponse:
                 team=data["team"],
                 roles=form.chosen_roles(),
                 active=data["active"],
+                oidc_subject=data["oidc_subject"],
                 by=request.user,
             )
         except ValidationError as exc:

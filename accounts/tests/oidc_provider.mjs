@@ -1,7 +1,8 @@
 // A real OpenID provider for the tests: the certified `oidc-provider` package from npm, run by
 // node on 127.0.0.1 (accounts/tests/test_single_sign_on.py starts and stops it). Its built-in
 // development login page accepts any login name with any password; the account's claims come
-// from OIDC_ACCOUNTS (login -> {email, groups}); an unknown login gets email = login.
+// from OIDC_ACCOUNTS (login -> {email, groups, oid}); an unknown login gets email = login. `oid`
+// stands for Microsoft Entra ID's object id claim (given with the profile scope, as Entra does).
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT);
@@ -17,13 +18,13 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code'],
   }],
   scopes: ['openid', 'email', 'profile', 'groups'],
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'oid'], groups: ['groups'] },
   async findAccount(ctx, id) {
     const account = accounts[id] || {};
     return {
       accountId: id,
       async claims() {
-        return { sub: id, email: account.email || id, email_verified: true, name: id, groups: account.groups || [] };
+        return { sub: id, email: account.email || id, email_verified: true, name: id, groups: account.groups || [], ...(account.oid ? { oid: account.oid } : {}) };
       },
     };
   },

@@ -21,6 +21,7 @@ from accounts.tests.oidc import Provider, provider_login, provider_start
 pytestmark = pytest.mark.django_db
 
 CALLBACK = "http://testserver/accounts/sso/callback/"
+SAM_OID = "0b7f3c2a-4d1e-4f6a-9c8b-2e5d7a1f9c30"  # an Entra object id, as the provider sends it
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,13 @@ def provider() -> Iterator[Provider]:
     running = provider_start(
         redirect_uris=[CALLBACK],
         accounts={
-            "sam": {"email": "Sam.Whitlock@northmoor.example", "groups": ["grp-sw", "grp-other"]},
+            "sam": {
+                "email": "Sam.Whitlock@northmoor.example",
+                "groups": ["grp-sw", "grp-other"],
+                "oid": SAM_OID,
+            },
+            # Someone whose email matches a member of staff but whose object id nobody holds.
+            "lookalike": {"email": "sam.whitlock@northmoor.example", "oid": "9d1e6b8c-0000-4000-8000-00000000dead"},
             "stranger": {"email": "stranger@elsewhere.example"},
             "gone": {"email": "gone@northmoor.example"},
         },
@@ -166,3 +173,37 @@ def test_without_an_issuer_the_sign_in_page_offers_passwords_only(client):
     page = client.get(reverse("accounts:sign-in")).content.decode()
     assert "council account" not in page and 'name="password"' in page
     assert "Single sign-on is not set up" in client.get(reverse("accounts:oidc-start")).content.decode()
+
+
+BY_ID = {"oid": SAM_OID.upper(), "sub": "sam"}  # the id as an administrator typed it on the staff page
+
+
+@pytest.mark.parametrize("claim", ["oid", "sub"])
+def test_a_member_of_staff_is_matched_by_their_object_id_not_their_email(client, make_user, provider, claim):
+    # Their email changed at the council (a new surname) but their object id did not.
+    sam = make_user(
+        Role.SOCIAL_WORKER, username="sam.w", email="sam.hughes@northmoor.example", oidc_subject=BY_ID[claim]
+    )
+    with override_settings(**provider.settings(PLO_OIDC_MATCH_CLAIM=claim, PLO_OIDC_MATCH_FIELD="oidc_subject")):
+        response, _ = sign_in_through(client, provider, "sam")
+        assert response.status_code == 302 and response["Location"] == "/"
+        assert client.get("/").wsgi_request.user == sam
+
+
+def test_an_object_id_nobody_holds_is_refused_even_when_the_email_matches(client, make_user, provider, caplog):
+    make_user(Role.SOCIAL_WORKER, username="sam.w", email="sam.whitlock@northmoor.example", oidc_subject=SAM_OID)
+    with override_settings(**provider.settings(PLO_OIDC_MATCH_CLAIM="oid", PLO_OIDC_MATCH_FIELD="oidc_subject")):
+        response, _ = sign_in_through(client, provider, "lookalike")
+    assert response.status_code == 403
+    assert "Your account is not set up in this service" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert "single sign-on refused: unknown" in caplog.text
+    assert "dead" not in caplog.text and "@" not in caplog.text  # neither the id nor the email is logged
+
+
+def test_a_match_field_that_names_nothing_stops_the_service_starting(provider):
+    from django.core import checks
+
+    with override_settings(**provider.settings(PLO_OIDC_MATCH_FIELD="object_id")):
+        errors = [m for m in checks.run_checks(tags=[checks.Tags.security]) if m.id == "accounts.E001"]
+    assert errors and "PLO_OIDC_MATCH_FIELD must be one of email, username, oidc_subject" in errors[0].msg

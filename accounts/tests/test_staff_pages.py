@@ -157,3 +157,36 @@ def test_a_leavers_whole_caseload_moves_in_one_step(admin_client, make_user):
 def test_staff_pages_are_for_administrators_only(client, make_user):
     client.force_login(make_user(Role.HEAD_OF_SERVICE))
     assert client.get(reverse("accounts:staff-list")).status_code == 403
+
+
+def test_an_administrator_records_a_single_sign_on_id_and_a_duplicate_is_refused(admin_client, make_user):
+    make_user(Role.SOCIAL_WORKER, username="kim", oidc_subject="0b7f3c2a-4d1e-4f6a-9c8b-2e5d7a1f9c30")
+    sam = make_user(Role.SOCIAL_WORKER, username="sam.w")
+    url = reverse("accounts:staff-edit", args=[sam.pk])
+    base = {
+        "first_name": "Sam",
+        "last_name": "Whitlock",
+        "email": sam.email,
+        "team": sam.team_id,
+        "roles": ["social_worker"],
+        "active": "on",
+    }
+    # The same id in capitals (as copied from another screen) is still the same id.
+    page = admin_client.post(url, {**base, "oidc_subject": "0B7F3C2A-4D1E-4F6A-9C8B-2E5D7A1F9C30"}).content.decode()
+    assert "Someone already has this single sign-on id" in page
+    assert 'value="0B7F3C2A-4D1E-4F6A-9C8B-2E5D7A1F9C30"' in page  # what was typed is kept
+    response = admin_client.post(url, {**base, "oidc_subject": " 5e2a9d10-7c4b-4b0e-a1f2-6d3c8e9b7a41 "})
+    assert response.status_code == 302
+    sam.refresh_from_db()
+    assert sam.oidc_subject == "5e2a9d10-7c4b-4b0e-a1f2-6d3c8e9b7a41"
+    assert "5e2a9d10-7c4b-4b0e-a1f2-6d3c8e9b7a41" in admin_client.get(url).content.decode()
+
+
+def test_the_database_refuses_two_people_with_one_single_sign_on_id(make_user):
+    from django.db import IntegrityError, transaction
+
+    make_user(Role.SOCIAL_WORKER, username="kim", oidc_subject="abc-123")
+    make_user(Role.SOCIAL_WORKER, username="lee", oidc_subject="")
+    make_user(Role.SOCIAL_WORKER, username="max", oidc_subject="")  # blank is "none", not a duplicate
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_user(Role.SOCIAL_WORKER, username="sam", oidc_subject="ABC-123")

@@ -133,8 +133,15 @@ LOGIN_URL = "accounts:sign-in"
 # on when PLO_OIDC_ISSUER is set (README "Single sign-on"). Staff are matched, never created.
 PLO_OIDC_ISSUER = os.environ.get("PLO_OIDC_ISSUER", "")
 PLO_OIDC_LABEL = os.environ.get("PLO_OIDC_LABEL", "Sign in with your council account")
+# Which claim names the person: `email` (the staff record's email), or a stable id that never
+# changes when someone marries or the council renames its domain: `oid` (Microsoft Entra ID's
+# object id) or `sub`, matched against the staff record's single sign-on id.
 PLO_OIDC_MATCH_CLAIM = os.environ.get("PLO_OIDC_MATCH_CLAIM", "email")
-PLO_OIDC_MATCH_FIELD = os.environ.get("PLO_OIDC_MATCH_FIELD", "email")  # or "username"
+# The staff record's field the claim is compared with: derived from the claim unless set
+# (`username` lets a claim such as preferred_username match the username).
+PLO_OIDC_MATCH_FIELD = os.environ.get("PLO_OIDC_MATCH_FIELD") or (
+    "oidc_subject" if PLO_OIDC_MATCH_CLAIM in ("oid", "sub") else "email"
+)
 PLO_OIDC_ROLES_CLAIM = os.environ.get("PLO_OIDC_ROLES_CLAIM", "")  # e.g. "groups"; empty: roles managed here
 # "group-id=role,group-id=role" (roles as in accounts/roles.py, e.g. social_worker)
 PLO_OIDC_ROLE_MAP = dict(
