@@ -541,3 +541,11 @@ class ReopenForm(GOVUKForm):
 class ExitLetterForm(GOVUKForm):
     exit_letter_on = UKDateField(label="date the exit letter was given to the family")
     submit_label = "Save"
+
+
+class ProposedAgreementForm(GOVUKForm):
+    sent_on = UKDateField(
+        label="date sent to legal",
+        help_text="The date the social work team sent the proposed pre-proceedings agreement to the legal adviser",
+    )
+    submit_label = "Save"

@@ -233,6 +233,12 @@ class Episode(Versioned):
     letter_due_on = models.DateField(
         null=True, blank=True, help_text="Where the council's policy has the CLO set the letter's deadline"
     )
+    proposed_agreement_to_legal_on = models.DateField(
+        "date the proposed pre-proceedings agreement was sent to legal",
+        null=True,
+        blank=True,
+        help_text="For comment before the initial meeting (002 App. 2: two working days before it)",
+    )
     end_decision_date = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
     end_outcome = models.CharField(max_length=20, choices=EndOutcome.choices, blank=True)
@@ -281,11 +287,16 @@ class Episode(Versioned):
                     | Q(letter_approved_on__gte=F("letter_to_legal_on"))
                 ),
             ),
+            # The draft letter can go to the lawyer before the LPM (002 App. 2: "on day before the
+            # LPM"), so it is bounded by the request that started the episode, not the decision.
             models.CheckConstraint(
-                name="episode_letter_after_decision",
-                condition=Q(letter_drafted_on__isnull=True)
-                | Q(decision_date__isnull=True)
-                | Q(letter_drafted_on__gte=F("decision_date")),
+                name="episode_letter_after_start",
+                condition=Q(letter_drafted_on__isnull=True) | Q(letter_drafted_on__gte=F("started_on")),
+            ),
+            models.CheckConstraint(
+                name="episode_agreement_after_decision",
+                condition=Q(proposed_agreement_to_legal_on__isnull=True)
+                | (Q(decision_date__isnull=False) & Q(proposed_agreement_to_legal_on__gte=F("decision_date"))),
             ),
         ]
 

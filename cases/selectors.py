@@ -519,6 +519,10 @@ def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) ->
                     extension.reasons,
                 )
             )
+    if episode.proposed_agreement_to_legal_on:
+        entries.append(
+            TimelineEntry(episode.proposed_agreement_to_legal_on, "Proposed pre-proceedings agreement sent to legal")
+        )
     if episode.exit_letter_on:
         entries.append(TimelineEntry(episode.exit_letter_on, "Letter sent to parents ending pre-proceedings"))
     if episode.ended_on and episode.end_outcome:

@@ -428,22 +428,24 @@ def letter_update(
     by: User,
     today: dt.date | None = None,
 ) -> Episode:
-    """Record the letter before proceedings being drafted, checked by legal and approved."""
+    """Record the letter before proceedings being drafted, checked by legal and approved.
+
+    The draft can go to the lawyer before the LPM (002 App. 2: "on day before the LPM"), so the
+    dates are allowed from the LPM request on, while the LPM is being arranged.
+    """
     authorize(by, LETTER_ROLES, episode.family)
     episode = lock_episode(episode)
     today = _today(today)
     errors: dict[str, list[str]] = {}
-    if episode.decision_date is None:
-        raise ValidationError("Record the LPM's decision to start pre-proceedings before the letter.")
+    if not episode.is_open or episode.stage not in (Stage.LPM, Stage.PRE_PROCEEDINGS):
+        raise ValidationError("The letter before proceedings is recorded while the LPM or pre-proceedings are open.")
     for field, value, what in (
         ("letter_drafted_on", letter_drafted_on, "Date drafted"),
         ("letter_to_legal_on", letter_to_legal_on, "Date sent to legal"),
         ("letter_approved_on", letter_approved_on, "Date approved"),
     ):
         not_in_future(errors, field, value, today, what)
-    not_before(
-        errors, "letter_drafted_on", letter_drafted_on, episode.decision_date, "Date drafted", "the LPM decision"
-    )
+    not_before(errors, "letter_drafted_on", letter_drafted_on, episode.started_on, "Date drafted", "the LPM request")
     not_before(
         errors, "letter_to_legal_on", letter_to_legal_on, letter_drafted_on, "Date sent to legal", "the date drafted"
     )
@@ -465,6 +467,33 @@ def letter_update(
             "letter_due_on": letter_due_on,
         },
     )
+    deadlines_recompute(episode=episode, today=today)
+    return episode
+
+
+@transaction.atomic
+def proposed_agreement_record(*, episode: Episode, sent_on: dt.date, by: User, today: dt.date | None = None) -> Episode:
+    """Record the date the proposed pre-proceedings agreement was sent to legal for comment (002 App. 2:
+    two working days before the initial meeting). It follows the LPM's decision and comes before the
+    initial meeting, never after it."""
+    from meetings.models import MeetingKind
+
+    authorize(by, LETTER_ROLES, episode.family)
+    episode = lock_episode(episode)
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if episode.decision_date is None or not episode.is_open:
+        raise ValidationError("The proposed agreement is sent while pre-proceedings are open.")
+    not_in_future(errors, "sent_on", sent_on, today, "Date sent to legal")
+    not_before(errors, "sent_on", sent_on, episode.decision_date, "Date sent to legal", "the LPM decision")
+    initial = episode.meetings.filter(kind=MeetingKind.INITIAL, held_on__isnull=False).first()
+    if initial is not None and initial.held_on is not None and sent_on > initial.held_on:
+        errors.setdefault("sent_on", []).append(
+            f"Date sent to legal must be on or before the initial meeting ({initial.held_on:%d/%m/%Y}): "
+            "the proposed agreement goes to legal for comment before that meeting"
+        )
+    raise_if(errors)
+    episode = save_versioned(episode, expected_version=None, changes={"proposed_agreement_to_legal_on": sent_on})
     deadlines_recompute(episode=episode, today=today)
     return episode
 

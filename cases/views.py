@@ -57,6 +57,7 @@ from .forms import (
     NationalExportForm,
     PersonForm,
     ProceedingsForm,
+    ProposedAgreementForm,
     ReopenForm,
     RestrictionForm,
     WaiveForm,
@@ -189,9 +190,20 @@ def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[
                         reverse("meetings:lpm-outcome", args=[lpm.pk]),
                     )
                 )
+        rule_keys = _policy_rule_keys(episode)
+        if episode.stage == Stage.LPM and lpms and "letter_to_legal" in rule_keys and can(LETTER_ROLES):
+            # 002 App. 2: the draft letter goes to the lawyer the day before the LPM.
+            actions.append(("Letter before proceedings", reverse("cases:letter", args=[episode.pk])))
         if episode.stage == Stage.PRE_PROCEEDINGS:
             if can(LETTER_ROLES):
                 actions.append(("Letter before proceedings", reverse("cases:letter", args=[episode.pk])))
+            if "proposed_agreement_to_legal" in rule_keys and can(LETTER_ROLES):
+                actions.append(
+                    (
+                        "Record the proposed agreement sent to legal",
+                        reverse("cases:proposed-agreement", args=[episode.pk]),
+                    )
+                )
             delivered = {d.person_id for d in episode.letter_deliveries.all()}
             waiting = [p for p in family.people.all() if p.parental_responsibility and p.pk not in delivered]
             if can(DELIVERY_ROLES) and waiting:
@@ -251,6 +263,16 @@ def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[
     if can(PPM_ROLES) and family.children.exists():
         actions.append(("Record a permanency planning meeting", reverse("meetings:ppm-add", args=[family.pk])))
     return actions
+
+
+def _policy_rule_keys(episode: Episode) -> frozenset[str]:
+    """The milestone keys of the policy version the episode is pinned to."""
+    from deadlines.services import policy_for
+
+    try:
+        return frozenset(rule.key for rule in policy_for(episode).rules)
+    except LookupError:
+        return frozenset()
 
 
 # --- Families, children, parents --------------------------------------------------------------
@@ -593,6 +615,24 @@ class ExtensionAgree(EpisodeStep):
         )
 
 
+class ProposedAgreement(EpisodeStep):
+    form_class = ProposedAgreementForm
+    title = "Record the proposed agreement sent to legal"
+    intro = (
+        "The social work team sends the proposed pre-proceedings agreement to the legal adviser for comment "
+        "two working days before the initial meeting."
+    )
+    success_message = "The date the proposed agreement was sent to legal has been recorded"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"version": self.obj.version, "sent_on": self.obj.proposed_agreement_to_legal_on}
+
+    def perform(self, form: Any) -> Any:
+        return services.proposed_agreement_record(
+            episode=self.obj, sent_on=form.cleaned_data["sent_on"], by=self.request.user
+        )
+
+
 class ExitLetter(EpisodeStep):
     form_class = ExitLetterForm
     title = "Record the exit letter"
@@ -864,6 +904,7 @@ letter_deliver = allow(DELIVERY_ROLES)(LetterDeliver.as_view())
 extension_agree = allow(EXTENSION_ROLES)(ExtensionAgree.as_view())
 episode_end = allow(END_ROLES)(EpisodeEnd.as_view())
 exit_letter = allow(END_ROLES)(ExitLetter.as_view())
+proposed_agreement = allow(LETTER_ROLES)(ProposedAgreement.as_view())
 assessment_add = allow(ASSESSMENT_ROLES)(AssessmentAdd.as_view())
 assessment_edit = allow(ASSESSMENT_ROLES)(AssessmentEdit.as_view())
 assessment_approve_cost = allow(COST_APPROVAL_ROLES)(AssessmentApproveCost.as_view())

@@ -148,6 +148,8 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         events["letter_deadline"] = episode.letter_due_on
     if episode.letter_to_legal_on:
         events["letter_to_legal"] = episode.letter_to_legal_on
+    if episode.proposed_agreement_to_legal_on:
+        events["proposed_agreement_to_legal"] = episode.proposed_agreement_to_legal_on
     if episode.exit_letter_on:
         events["exit_letter"] = episode.exit_letter_on
 

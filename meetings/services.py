@@ -392,6 +392,11 @@ def _meeting_errors(
         else:
             first = min(d.delivered_on for d in deliveries)
             not_before(errors, "held_on", held_on, first, "Date held", "the letter before proceedings was delivered")
+    agreement = episode.proposed_agreement_to_legal_on
+    if kind == MeetingKind.INITIAL and held_on is not None and agreement is not None:
+        not_before(
+            errors, "held_on", held_on, agreement, "Date held", "the proposed agreement was sent to legal for comment"
+        )
     if kind in (MeetingKind.REVIEW, MeetingKind.FINAL) and held_on is not None:
         initial = episode.meetings.filter(kind=MeetingKind.INITIAL, held_on__isnull=False).first()
         if initial is None:

@@ -61,6 +61,17 @@ _ORDER = (
     ("review_meeting", "initial_meeting", "a review meeting cannot be held before the initial meeting"),
     ("final_meeting", "initial_meeting", "the final meeting cannot be held before the initial meeting"),
     ("proceedings_issued", "issue_decision", "proceedings cannot be issued before the decision to issue"),
+    (
+        "proposed_agreement_to_legal",
+        "lpm_held",
+        "the proposed agreement cannot be sent to legal before the LPM decided to start pre-proceedings",
+    ),
+    (
+        "initial_meeting",
+        "proposed_agreement_to_legal",
+        "the proposed agreement goes to legal for comment before the initial meeting, not after it",
+    ),
+    ("gateway_review", "lpm_held", "a review LPM cannot be held before the LPM that started pre-proceedings"),
 )
 _OUTCOME_SET = frozenset(OUTCOMES)
 _NO_DATE = dt.date.max.toordinal() + 1  # sorts milestones without any date last

@@ -519,6 +519,11 @@ def test_manage_py_exits_non_zero_with_a_single_line_on_stderr(args, message):
             "a review meeting cannot be held before the initial meeting",
         ),
         (["lpm_held=2026-12-17", "lpm_held=2026-12-18"], "lpm_held is given more than once"),
+        (
+            ["lpm_held=2026-12-17", "proposed_agreement_to_legal=2027-01-05", "initial_meeting=2027-01-04"],
+            "the proposed agreement goes to legal for comment before the initial meeting, not after it",
+        ),
+        (["lpm_held=2026-12-17", "gateway_review=2026-12-16"], "a review LPM cannot be held before the LPM"),
     ],
 )
 def test_issue_10_bad_events_are_one_line_errors_not_tracebacks(events, message):

@@ -125,6 +125,11 @@ def _calls(ids: dict[str, int]) -> list[tuple[str, frozenset[Role], Callable[[An
         ),
         ("exit_letter_record", END_ROLES, lambda u: cs.exit_letter_record(episode=episode, exit_letter_on=D, by=u)),
         (
+            "proposed_agreement_record",
+            LETTER_ROLES,
+            lambda u: cs.proposed_agreement_record(episode=episode, sent_on=D, by=u),
+        ),
+        (
             "assessment_create",
             ASSESSMENT_ROLES,
             lambda u: cs.assessment_create(episode=episode, by=u, kind="parenting", provider="P"),

@@ -282,6 +282,22 @@ def test_004_escalations_to_the_assistant_director() -> None:
             "review meeting cannot be held before the initial meeting",
         ),
         ({"lpm_held": [date(2026, 12, 17), date(2026, 12, 18)]}, "lpm_held is given more than once"),
+        (
+            {"lpm_held": date(2026, 12, 17), "proposed_agreement_to_legal": date(2026, 12, 16)},
+            "proposed agreement cannot be sent to legal before the LPM",
+        ),
+        (
+            {
+                "lpm_held": date(2026, 12, 17),
+                "proposed_agreement_to_legal": date(2027, 1, 5),
+                "initial_meeting": date(2027, 1, 4),
+            },
+            "goes to legal for comment before the initial meeting, not after it",
+        ),
+        (
+            {"lpm_held": date(2026, 12, 17), "gateway_review": [date(2026, 12, 16)]},
+            "review LPM cannot be held before the LPM",
+        ),
         ({"lpm_held": date(1, 1, 1)}, "use a date from 1900 to 8999"),
         ({"lpm_held": date(9999, 12, 31)}, "use a date from 1900 to 8999"),
     ],
