@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db.models import (
@@ -57,6 +57,8 @@ from .status import STATUS_LABELS, open_status, soon_horizon
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+_R = TypeVar("_R", "TrackerRow", "TrackerKey")
 
 # --- Policies: the few numbers the screens need, per policy name ----------------------------
 
@@ -272,7 +274,8 @@ def _missed_q(key: str, since: dt.date | None, today: dt.date) -> Q:
     return q
 
 
-def _episode_query(user: User, today: dt.date, calendar: WorkingCalendar, filters: TrackerFilters) -> QuerySet[Episode]:
+def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> QuerySet[Episode]:
+    """The episodes the tracker lists for these filters (before anything computed per row)."""
     qs = episodes_visible(user)
     if filters.outcome:
         outcomes = OUTCOME_GROUPS.get(filters.outcome, ("", (filters.outcome,)))[1]
@@ -314,15 +317,50 @@ def _episode_query(user: User, today: dt.date, calendar: WorkingCalendar, filter
             | Exists(full_name)
         )
 
-    # The due-soon horizon differs by policy: one CASE per policy name (a handful of them).
+    return qs
+
+
+def _soon_case(today: dt.date, calendar: WorkingCalendar) -> Any:
+    """The due-soon horizon differs by policy: one CASE per policy name (a handful of them)."""
     from django.db.models import Case, DateField, When
 
-    soon_case = Case(
+    return Case(
         *[When(policy_name=name, then=Value(soon_before(today, calendar, name))) for name in policy_names()],
         default=Value(soon_before(today, calendar, settings.PLO_POLICY)),
         output_field=DateField(),
     )
-    open_dated = Deadline.objects.filter(episode=OuterRef("pk"), state=DeadlineState.OPEN, due_on__isnull=False)
+
+
+def _open_dated() -> QuerySet[Deadline]:
+    return Deadline.objects.filter(episode=OuterRef("pk"), state=DeadlineState.OPEN, due_on__isnull=False)
+
+
+def _extension_total() -> Coalesce:
+    return Coalesce(
+        Subquery(
+            Extension.objects.filter(episode=OuterRef("pk"))
+            .order_by()
+            .values("episode")
+            .annotate(total=Sum("weeks"))
+            .values("total"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def _episode_query(
+    user: User,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    filters: TrackerFilters,
+    episode_ids: list[int] | None = None,
+) -> QuerySet[Episode]:
+    qs = _episode_scope(user, today, filters)
+    if episode_ids is not None:
+        qs = qs.filter(pk__in=episode_ids)
+    soon_case = _soon_case(today, calendar)
+    open_dated = _open_dated()
     next_open = open_dated.order_by("due_on", "id")
     qs = qs.annotate(
         soon_limit=soon_case,
@@ -346,17 +384,7 @@ def _episode_query(user: User, today: dt.date, calendar: WorkingCalendar, filter
             ),
             0,
         ),
-        extension_total=Coalesce(
-            Subquery(
-                Extension.objects.filter(episode=OuterRef("pk"))
-                .order_by()
-                .values("episode")
-                .annotate(total=Sum("weeks"))
-                .values("total"),
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
+        extension_total=_extension_total(),
     )
     if filters.extended:
         qs = qs.filter(extension_total__gt=0)
@@ -416,6 +444,7 @@ def tracker_rows(
     calendar: WorkingCalendar,
     filters: TrackerFilters | None = None,
     with_details: bool = True,
+    episode_ids: list[int] | None = None,
 ) -> list[TrackerRow]:
     """Every open episode the user may see, as tracker rows (issue #5 §3; 000 "pre-action tracker").
 
@@ -423,10 +452,10 @@ def tracker_rows(
     children, the key deadlines, the pre-proceedings meetings and the LPMs not yet held: five
     in all, whatever the number of episodes. RAG: red if any deadline is overdue; amber if one
     is due today or soon (the policy's `due_soon_working_days`), or the episode is past its
-    standard length; green otherwise.
+    standard length; green otherwise. `episode_ids` narrows it to those episodes (one page).
     """
     filters = filters or TrackerFilters()
-    episodes = list(_episode_query(user, today, calendar, filters).values(*_EPISODE_FIELDS).order_by())
+    episodes = list(_episode_query(user, today, calendar, filters, episode_ids).values(*_EPISODE_FIELDS).order_by())
     ids = [e["id"] for e in episodes]
 
     children: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -458,6 +487,12 @@ def tracker_rows(
     rows: list[TrackerRow] = []
     for e in episodes:
         rows.append(_row(e, today, children, keyed, meetings, lpms))
+    return _narrow_and_order(rows, filters)
+
+
+def _narrow_and_order(rows: list[_R], filters: TrackerFilters) -> list[_R]:
+    """The filters worked out per row (RAG, week band, past standard), then the default order:
+    red first, then by next deadline, then by reference."""
     if filters.status:
         rows = [r for r in rows if r.rag == filters.status]
     if filters.weeks:
@@ -466,6 +501,32 @@ def tracker_rows(
         rows = [r for r in rows if r.past_standard]
     rows.sort(key=lambda r: (RAG_ORDER[r.rag], r.next_due or dt.date.max, r.reference))
     return rows
+
+
+def _clock(
+    facts: PolicyFacts,
+    stage: str,
+    decision_date: dt.date | None,
+    initial_held: dt.date | None,
+    ended_on: dt.date | None,
+    today: dt.date,
+) -> tuple[dt.date | None, int | None, bool]:
+    """(clock start, week, past the standard length) of an episode (timescales.md §1). In care
+    proceedings the court's 26 weeks count instead, so there is no pre-proceedings week."""
+    # Clock start: the LPM decision, or for Sutton the initial meeting (001).
+    start = initial_held if facts.clock_start == "initial_meeting" else decision_date
+    as_of = min(today, ended_on) if ended_on else today
+    week = (as_of - start).days // 7 + 1 if start is not None and as_of >= start else None
+    if stage == Stage.PROCEEDINGS:
+        return start, None, False
+    return start, week, week is not None and week > facts.standard_weeks
+
+
+def _rag(overdue: bool, soon: bool, past_standard: bool) -> str:
+    """Red if any deadline is overdue; amber if one is due today or soon, or past the standard length."""
+    if overdue:
+        return "red"
+    return "amber" if soon or past_standard else "green"
 
 
 def _row(
@@ -495,37 +556,27 @@ def _row(
     # The next meeting still to happen; one booked in the past but not recorded shows first.
     next_meeting, next_meeting_label = min(upcoming) if upcoming else (None, "")
 
-    # Clock start (timescales.md §1): the LPM decision, or for Sutton the initial meeting (001).
-    start = initial_held if facts.clock_start == "initial_meeting" else e["decision_date"]
+    start, week, past_standard = _clock(facts, e["stage"], e["decision_date"], initial_held, e["ended_on"], today)
     extension = e["extension_total"]
     if facts.max_extension_weeks is not None:
         extension = min(extension, facts.max_extension_weeks)
     of_weeks = facts.standard_weeks + extension
-    as_of = min(today, e["ended_on"]) if e["ended_on"] else today
-    week = (as_of - start).days // 7 + 1 if start is not None and as_of >= start else None
-    past_standard = week is not None and week > facts.standard_weeks
     court_week = None
     court_of_weeks = COURT_WEEKS + e["court_extension_total"]
     if e["stage"] == Stage.PROCEEDINGS:
         # In court the 26 weeks count, not the pre-proceedings weeks (issue day = week 1, day 1).
-        week, past_standard = None, False
         issued = e["issued_on"]
         if issued is not None and today >= issued:
             court_week = (today - issued).days // 7 + 1
 
     next_due = e["next_due"]
     status = open_status(next_due, today, e["soon_limit"]) if next_due else ""
+    rag = _rag(bool(e["overdue_count"]), bool(e["soon_count"]), past_standard)
     reasons: list[str] = []
     if e["overdue_count"]:
-        rag = "red"
         reasons.append(f"{e['overdue_count']} overdue")
-    else:
-        rag = "green"
-        if e["soon_count"]:
-            rag = "amber"
-            reasons.append("due today or soon")
-        if past_standard:
-            rag = "amber"
+    elif e["soon_count"]:
+        reasons.append("due today or soon")
     if past_standard:
         reasons.append(f"past {facts.standard_weeks} weeks")
 
@@ -596,7 +647,7 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
-def tracker_sort(rows: list[TrackerRow], key: str, descending: bool = False) -> list[TrackerRow]:
+def tracker_sort(rows: list[_R], key: str, descending: bool = False) -> list[_R]:
     """Sort rows by a column; empty values always go last, whichever the direction."""
     getter = SORT_KEYS.get(key)
     if getter is None:
@@ -605,6 +656,182 @@ def tracker_sort(rows: list[TrackerRow], key: str, descending: bool = False) -> 
     missing = [r for r in rows if getter(r) is None]
     present.sort(key=lambda r: (getter(r), r.reference), reverse=descending)
     return present + missing
+
+
+# --- The tracker a page at a time -------------------------------------------------------------
+# The screen shows PAGE_SIZE rows a page. Which rows, in what order, and the red/amber/green
+# counts depend on every episode in scope, so one cheap query reads what ordering and filtering
+# need for all of them (the next deadline is one probe of the open-deadline index per episode:
+# it alone decides red and amber); the full row (counts, assessments, children, key dates,
+# meetings) is then built for the page's episodes only. The printout and exports keep every row.
+
+PAGE_SIZE = 100
+
+
+@dataclass(slots=True)
+class TrackerKey:
+    """What orders, filters and counts an episode on the tracker (the columns of the cheap sorts)."""
+
+    episode_id: int
+    reference: str
+    family_name: str
+    social_worker: str
+    team: str
+    stage_label: str
+    decision_date: dt.date | None
+    week: int | None
+    next_due: dt.date | None
+    rag: str
+    past_standard: bool
+
+    @property
+    def band(self) -> str | None:
+        return week_band(self.week)
+
+
+#: Sorts the keys can do; the others (children, key dates, next meeting, assessments, extension)
+#: need every full row, so those pages cost what the whole table does.
+KEY_SORTS = frozenset({"rag", "family", "worker", "team", "stage", "decision", "week", "next_due", "reference"})
+
+
+def tracker_keys(*, user: User, today: dt.date, calendar: WorkingCalendar, filters: TrackerFilters) -> list[TrackerKey]:
+    """Every episode the tracker lists for these filters, in its default order (one query).
+
+    The RAG is the full row's: an open deadline is overdue exactly when the earliest one is
+    before today, and one is due soon exactly when the earliest is before the policy's horizon.
+    """
+    qs = _episode_scope(user, today, filters).annotate(
+        soon_limit=_soon_case(today, calendar),
+        next_due=Subquery(_open_dated().order_by("due_on", "id").values("due_on")[:1]),
+        initial_held=Subquery(
+            Meeting.objects.filter(episode=OuterRef("pk"), kind=MeetingKind.INITIAL).values("held_on")[:1]
+        ),
+    )
+    if filters.extended:
+        qs = qs.annotate(extension_total=_extension_total()).filter(extension_total__gt=0)
+    keys: list[TrackerKey] = []
+    for (
+        pk,
+        ref,
+        name,
+        first,
+        last,
+        username,
+        team,
+        stage,
+        policy,
+        decision,
+        ended,
+        limit,
+        nxt,
+        held,
+    ) in qs.order_by().values_list(
+        "id",
+        "family__reference",
+        "family__name",
+        "family__social_worker__first_name",
+        "family__social_worker__last_name",
+        "family__social_worker__username",
+        "family__team__name",
+        "stage",
+        "policy_name",
+        "decision_date",
+        "ended_on",
+        "soon_limit",
+        "next_due",
+        "initial_held",
+    ):
+        _, week, past = _clock(policy_facts(policy), stage, decision, held, ended, today)
+        keys.append(
+            TrackerKey(
+                episode_id=pk,
+                reference=ref,
+                family_name=name,
+                social_worker=_person(first, last, username),
+                team=team,
+                stage_label=_STAGE_LABELS.get(stage, stage),
+                decision_date=decision,
+                week=week,
+                next_due=nxt,
+                rag=_rag(nxt is not None and nxt < today, nxt is not None and today <= nxt < limit, past),
+                past_standard=past,
+            )
+        )
+    return _narrow_and_order(keys, filters)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerPage:
+    """One page of the tracker: its full rows, and what the whole filtered table holds."""
+
+    rows: list[TrackerRow]
+    total: int
+    counts: dict[str, int]
+    number: int
+    pages: int
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first row (1-based; 0 when nothing matches)."""
+        return (self.number - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.number * self.per_page, self.total)
+
+
+def rag_counts(rows: list[TrackerRow] | list[TrackerKey]) -> dict[str, int]:
+    """How many rows are red, amber and green."""
+    counts = {"red": 0, "amber": 0, "green": 0}
+    for r in rows:
+        counts[r.rag] += 1
+    return counts
+
+
+def tracker_page(
+    *,
+    user: User,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    filters: TrackerFilters | None = None,
+    sort: str = "",
+    descending: bool = False,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> TrackerPage:
+    """Page `page` (clamped to the pages there are) of the filtered, sorted tracker.
+
+    Queries: the keys of every episode in scope (one), then `tracker_rows` for the page's
+    episodes (five). A sort outside KEY_SORTS builds every full row instead (five).
+    """
+    filters = filters or TrackerFilters()
+    if sort and sort not in KEY_SORTS:
+        everything = tracker_sort(
+            tracker_rows(user=user, today=today, calendar=calendar, filters=filters), sort, descending
+        )
+        number, pages = _page_number(page, len(everything), per_page)
+        window = everything[(number - 1) * per_page : number * per_page]
+        return TrackerPage(window, len(everything), rag_counts(everything), number, pages, per_page)
+    keys = tracker_keys(user=user, today=today, calendar=calendar, filters=filters)
+    if sort:
+        keys = tracker_sort(keys, sort, descending)
+    number, pages = _page_number(page, len(keys), per_page)
+    chosen = keys[(number - 1) * per_page : number * per_page]
+    full = {
+        r.episode_id: r
+        for r in tracker_rows(
+            user=user, today=today, calendar=calendar, filters=filters, episode_ids=[k.episode_id for k in chosen]
+        )
+    }
+    # An episode changed between the two reads (ended, moved team) drops out rather than show stale.
+    rows = [full[k.episode_id] for k in chosen if k.episode_id in full]
+    return TrackerPage(rows, len(keys), rag_counts(keys), number, pages, per_page)
+
+
+def _page_number(page: int, total: int, per_page: int) -> tuple[int, int]:
+    pages = max(1, -(-total // per_page))
+    return min(max(page, 1), pages), pages
 
 
 # --- Team manager dashboard ------------------------------------------------------------------

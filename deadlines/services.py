@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from accounts.roles import WAIVE_ROLES
@@ -51,9 +51,18 @@ def _calendar(closures: tuple[dt.date, ...], extra: tuple[dt.date, ...]) -> Work
 
 def calendar_current() -> WorkingCalendar:
     """The working-day calendar with this council's closure days and extra bank holidays."""
-    closures = tuple(ClosureDay.objects.order_by("date").values_list("date", flat=True))
-    extra = tuple(ExtraBankHoliday.objects.order_by("date").values_list("date", flat=True))
-    return _calendar(closures, extra)
+    # One query for both tables (every screen and job asks for the calendar).
+    both = (
+        ClosureDay.objects.annotate(extra=Value(False))
+        .values_list("date", "extra")
+        .union(ExtraBankHoliday.objects.annotate(extra=Value(True)).values_list("date", "extra"), all=True)
+        .order_by("date")
+    )
+    closures: list[dt.date] = []
+    extra: list[dt.date] = []
+    for day, is_extra in both:
+        (extra if is_extra else closures).append(day)
+    return _calendar(tuple(closures), tuple(extra))
 
 
 def policy_for(episode: Episode) -> Policy:

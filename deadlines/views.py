@@ -92,11 +92,18 @@ def _tracker(request: SignedInRequest) -> tuple[TrackerFilterForm, dict[str, Any
     return form, data, rows
 
 
+def _without_page(request: HttpRequest) -> Any:
+    """The tracker's query string (filters and sort) without the page number."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query
+
+
 def _sort_links(request: HttpRequest, data: dict[str, Any]) -> list[dict[str, Any]]:
     current, direction = data.get("sort") or "", data.get("dir") or "asc"
     links = []
     for key, label in SORT_COLUMNS:
-        query = request.GET.copy()
+        query = _without_page(request)  # a new order starts again at page 1
         query["sort"] = key
         query["dir"] = "desc" if current == key and direction == "asc" else "asc"
         links.append(
@@ -113,28 +120,61 @@ def _sort_links(request: HttpRequest, data: dict[str, Any]) -> list[dict[str, An
 @allow(TRACKER_ROLES)
 @require_safe
 def tracker(request: SignedInRequest) -> HttpResponse:
-    """Every open episode in one table, with filters, sort, search and exports (issue #5 §3)."""
-    form, data, rows = _tracker(request)
-    query = request.GET.urlencode()
+    """The open episodes with filters, sort, search and exports (issue #5 §3), a page of
+    selectors.PAGE_SIZE rows at a time (issue #14); the printout and exports hold every row."""
+    form = TrackerFilterForm(request.GET)
+    data = form.valid_data()
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = selectors.tracker_page(
+        user=request.user,
+        today=timezone.localdate(),
+        calendar=calendar_current(),
+        filters=tracker_filters(data),
+        sort=data.get("sort") or "",
+        descending=data.get("dir") == "desc",
+        page=number,
+        per_page=selectors.PAGE_SIZE,
+    )
+    query = _without_page(request).urlencode()
     context = {
         "form": form,
-        "rows": rows,
-        "rows_html": tracker_rows_html(rows),
+        "page": page,
+        "rows": page.rows,
+        "rows_html": tracker_rows_html(page.rows),
         "summary": tracker_filter_summary(data),
         "drilldown": bool(data.get("outcome") or data.get("missed")),
         "sort_links": _sort_links(request, data),
         "query": query,
+        "pagination": _pagination(query, page),
         "today": timezone.localdate(),
-        "counts": _rag_counts(rows),
+        "counts": page.counts,
     }
     return render(request, "deadlines/tracker.html", context)
 
 
-def _rag_counts(rows: list[selectors.TrackerRow]) -> dict[str, int]:
-    counts = {"red": 0, "amber": 0, "green": 0}
-    for r in rows:
-        counts[r.rag] += 1
-    return counts
+def _pagination(query: str, page: selectors.TrackerPage) -> dict[str, Any] | None:
+    """Links for the GOV.UK pagination component: first, last, the current page and its
+    neighbours, with an ellipsis for the gaps; filters and sort kept in every link."""
+    if page.pages <= 1:
+        return None
+    prefix = f"?{query}&page=" if query else "?page="
+    near = {1, page.pages, page.number - 1, page.number, page.number + 1}
+    # An ellipsis stands for two or more pages; a gap of one shows that page's number instead.
+    near |= {n + 1 for n in near if n + 2 in near}
+    shown = sorted(near & set(range(1, page.pages + 1)))
+    items: list[dict[str, Any]] = []
+    for i, n in enumerate(shown):
+        if i and n - shown[i - 1] > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": n, "href": f"{prefix}{n}", "current": n == page.number})
+    return {
+        "items": items,
+        "previous": f"{prefix}{page.number - 1}" if page.number > 1 else None,
+        "next": f"{prefix}{page.number + 1}" if page.number < page.pages else None,
+    }
 
 
 @allow(TRACKER_ROLES)
@@ -148,8 +188,8 @@ def tracker_print(request: SignedInRequest) -> HttpResponse:
         "summary": tracker_filter_summary(data),
         "today": timezone.localdate(),
         "printed_at": timezone.localtime(),
-        "counts": _rag_counts(rows),
-        "query": request.GET.urlencode(),
+        "counts": selectors.rag_counts(rows),
+        "query": _without_page(request).urlencode(),
     }
     return render(request, "deadlines/tracker_print.html", context)
 
@@ -174,10 +214,11 @@ def tracker_export(request: SignedInRequest, fmt: str) -> HttpResponse:
     return response
 
 
-# --- The big table, rendered in one Python pass ------------------------------------------------
-# The CLO wants every open episode in one table (issue #5 §3: no pagination). Django's template
-# engine spends ~250 µs a row on this table's 40-odd variables, filters and {% url %} tags, so
-# 2,000 rows would take ~500 ms; building the same GOV.UK markup here takes ~15 µs a row.
+# --- The table's rows, rendered in one Python pass ----------------------------------------------
+# The screen shows a page of rows, but the printable view holds every open episode in one table
+# for the weekly meeting. Django's template engine spends ~250 µs a row on this table's 40-odd
+# variables, filters and {% url %} tags, so 2,000 rows would take ~500 ms; building the same
+# GOV.UK markup here takes ~15 µs a row.
 # Every value goes through html.escape; the template keeps the table head and everything else.
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

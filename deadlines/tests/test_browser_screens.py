@@ -12,6 +12,7 @@ import re
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import User
 from cases.models import Episode, Stage
@@ -120,3 +121,31 @@ def test_the_head_of_service_sees_the_whole_service_each_week(page, demo):
     page.wait_for_selector("h1:has-text('Pre-action tracker')")
     assert _references(page) == in_pre
     assert axe_violations(page) == []
+
+
+def test_the_tracker_pages_through_every_open_episode_keeping_the_sort(page, demo, monkeypatch):
+    """Issue 14: a page of rows at a time, GOV.UK pagination, the sort kept from page to page."""
+    clo = User.objects.get(username="clara.clo")
+    expected = _tracker_references(clo)
+    per_page = max(2, len(expected) // 3)  # the demo holds a few dozen; the service 100 a page
+    monkeypatch.setattr("deadlines.selectors.PAGE_SIZE", per_page)
+    sign_in(page, demo, "clara.clo", PASSWORD)
+    page.goto(f"{demo}{reverse('deadlines:tracker')}?sort=family")
+    page.wait_for_selector("h1:has-text('Pre-action tracker')")
+    main = page.inner_text("main")
+    assert f"Showing 1–{per_page} of {len(expected)} episodes, {per_page} a page" in main
+    first = _references(page)
+    assert len(first) == per_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("[data-testid=tracker-pagination]").scroll_into_view_if_needed()
+    page.screenshot(path="docs/screenshots/tracker-paginated.png", full_page=True)
+    assert axe_violations(page) == []
+    seen = set(first)
+    while page.locator("[data-testid=tracker-pagination] a[rel=next]").count():
+        page.locator("[data-testid=tracker-pagination] a[rel=next]").click()
+        page.wait_for_load_state()
+        assert "sort=family" in page.url
+        shown = _references(page)
+        assert shown and not shown & seen
+        seen |= shown
+    assert seen == expected

@@ -316,7 +316,11 @@ def test_the_tracker_runs_the_same_number_of_queries_for_3_and_30_episodes(clien
     assert len(small) == len(large)
 
 
-TRACKER_QUERIES = 16  # incl. session, user, roles, header count, filter choices (2) and the session save (3)
+# Incl. session, user, roles, the calendar, header count, filter choices (2) and the session save (3).
+# The screen reads the ordering keys of every row in scope, then the five row queries for its page;
+# the exports read the five for every row.
+TRACKER_QUERIES = 16
+TRACKER_EXPORT_QUERIES = 15
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -327,8 +331,104 @@ def test_tracker_query_count_is_pinned(client_as, people, travel, django_assert_
         response = client.get(URL)
     assert len(response.context["rows"]) == count
     for fmt in ("csv", "xlsx"):
-        with django_assert_max_num_queries(TRACKER_QUERIES):
+        with django_assert_max_num_queries(TRACKER_EXPORT_QUERIES):
             client.get(reverse("deadlines:tracker-export", args=[fmt]))
+
+
+# --- A page at a time (issue 14) ----------------------------------------------------------------
+
+
+@pytest.fixture
+def two_a_page(monkeypatch):
+    """Pages of two rows, so a handful of episodes makes several pages."""
+    monkeypatch.setattr("deadlines.selectors.PAGE_SIZE", 2)
+
+
+def _five(people) -> list[str]:
+    """Five open episodes; PLO-00502 and PLO-00504 have their letter delivered (so they differ in RAG)."""
+    _episodes(people, 5, 501)
+    return [f"PLO-{n:05d}" for n in range(501, 506)]
+
+
+def test_the_tracker_shows_a_page_at_a_time_with_the_next_rows_on_the_next_page(client_as, people, travel, two_a_page):
+    _five(people)
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    # The printable view still lists every row, in the screen's order.
+    everything = refs(client.get(reverse("deadlines:tracker-print")))
+    assert len(everything) == 5
+    first = client.get(URL)
+    assert refs(first) == everything[:2]
+    body = first.content.decode()
+    assert "Showing 1–2 of 5 episodes, 2 a page" in body
+    assert "5 open episodes" in body
+    # The red/amber/green figures count the whole table, not the page.
+    assert sum(first.context["counts"].values()) == 5
+    assert 'aria-current="page">1</a>' in body and "?page=2" in body and 'rel="next"' in body
+    assert 'rel="prev"' not in body
+    second = client.get(URL, {"page": 2})
+    assert refs(second) == everything[2:4]
+    assert "Showing 3–4 of 5 episodes" in second.content.decode()
+    last = client.get(URL, {"page": 3})
+    assert refs(last) == everything[4:]
+    assert 'rel="next"' not in last.content.decode() and 'rel="prev"' in last.content.decode()
+    # A page past the end shows the last; a page that is not a number shows the first.
+    assert refs(client.get(URL, {"page": 99})) == everything[4:]
+    assert refs(client.get(URL, {"page": "x"})) == everything[:2]
+
+
+@pytest.mark.parametrize("sort", ["family", "children"])  # a sort on the keys, and one on full rows
+def test_pages_keep_the_filters_and_the_sort(client_as, people, travel, two_a_page, sort):
+    _five(people)
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    query = {"q": "PLO-005", "sort": sort, "dir": "desc"}
+    everything = refs(client.get(reverse("deadlines:tracker-print"), query))
+    first = client.get(URL, query)
+    nav = first.context["pagination"]
+    assert [item.get("number") for item in nav["items"]] == [1, 2, 3]
+    # Every page link carries the search, the sort and its direction.
+    for item in nav["items"]:
+        assert "q=PLO-005" in item["href"] and f"sort={sort}" in item["href"] and "dir=desc" in item["href"]
+    assert refs(client.get(URL + nav["next"])) == everything[2:4]
+    assert refs(first) + refs(client.get(URL + nav["next"])) + refs(client.get(URL, {**query, "page": 3})) == everything
+    # A column's sort link starts again at page 1; the downloads never carry the page.
+    second = client.get(URL, {**query, "page": 2})
+    assert all("page=" not in link["href"] for link in second.context["sort_links"])
+    assert "page=" not in second.context["query"]
+    # A filter narrows what is paged: one match, one page, no page links.
+    only = client.get(URL, {"q": "PLO-00503"})
+    assert refs(only) == ["PLO-00503"] and only.context["pagination"] is None
+
+
+def test_exports_and_the_printout_hold_every_row_whatever_the_page(client_as, people, travel, two_a_page):
+    expected = _five(people)
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+    csv_rows = list(
+        csv.reader(io.StringIO(client.get(reverse("deadlines:tracker-export", args=["csv"])).content.decode()))
+    )
+    assert sorted(r for row in csv_rows[1:] for r in row if r.startswith("PLO-")) == expected
+    assert sorted(refs(client.get(reverse("deadlines:tracker-print"), {"page": 2}))) == expected
+    assert "The printable view and the downloads hold all 5" in client.get(URL).content.decode()
+
+
+def test_a_team_managers_pages_hold_only_her_teams_cases(client_as, people, travel, make_user, two_a_page):
+    mine = _five(people)
+    other_team = TeamFactory(name="Safeguarding Team South")
+    other_tm = make_user(Role.TEAM_MANAGER, team=other_team)
+    other_sw = make_user(Role.SOCIAL_WORKER, team=other_team)
+    south = Staff(tm=other_tm, hos=people.hos, sw=other_sw, team=other_team)
+    for n in range(601, 604):
+        fam = family(people, reference=f"PLO-{n:05d}", sw=other_sw, team=other_team)
+        fam.team_manager = other_tm
+        fam.save()
+        start_pre_proceedings(fam, south)
+    client = client_as(Role.TEAM_MANAGER)
+    client.force_login(people.tm)
+    first = client.get(URL)
+    assert "of 5 episodes" in first.content.decode()
+    seen = refs(first) + refs(client.get(URL, {"page": 2})) + refs(client.get(URL, {"page": 3}))
+    assert sorted(seen) == mine
+    client.force_login(other_tm)
+    assert sorted(refs(client.get(URL)) + refs(client.get(URL, {"page": 2}))) == ["PLO-00601", "PLO-00602", "PLO-00603"]
 
 
 def test_every_field_can_be_sorted_on_from_the_form():

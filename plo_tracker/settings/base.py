@@ -111,6 +111,10 @@ _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 if "host" in _db_options:  # a unix-socket URL (the embedded server) puts the socket folder here
     DATABASES["default"]["HOST"] = _db_options.pop("host")
 _db_options["connect_timeout"] = 5
+# No JIT compilation: PostgreSQL (15 and later, where it is on by default) compiles a query whose
+# estimated cost passes jit_above_cost, and for the tracker's one query over 2,000 episodes that
+# took 67 ms of its 161 ms, to save nothing (docs/benchmarks.md, issue 14).
+_db_options["options"] = " ".join(filter(None, [_db_options.get("options", ""), "-c jit=off"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
