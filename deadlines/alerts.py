@@ -31,6 +31,7 @@ Who is told (the rules the issue left open are marked "RULE"):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ from plo_tracker.outbox import outbox_enqueue
 
 from .engine import WorkingCalendar
 from .locking import job_lock
-from .models import Alert, AlertKind, Deadline, DeadlineState
+from .models import Alert, AlertKind, AlertScanSnapshot, Deadline, DeadlineState
 from .selectors import policy_facts, policy_names
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class ScanResult:
     today: dt.date
     skipped: bool
     created: int
+    #: A re-run of a day whose full scan read exactly what is there now: nothing to work out.
+    unchanged: bool = False
 
 
 def _tables() -> dict[str, str]:
@@ -147,7 +150,8 @@ raised(episode_id, deadline_id, kind, recipient_id, due_on) AS (
     FROM {episode} e JOIN pol ON pol.name = e.policy_name AND pol.repeat_ad CROSS JOIN ads
     WHERE e.ended_on IS NULL AND e.decision_date IS NOT NULL
       AND EXISTS (SELECT 1 FROM {episode_child} ec WHERE ec.episode_id = e.id AND ec.earlier_episodes > 0)
-)
+),
+inserted AS (
 INSERT INTO {alert} (episode_id, deadline_id, kind, recipient_id, due_on, raised_on, created_at)
 SELECT DISTINCT r.episode_id, r.deadline_id, r.kind, r.recipient_id, r.due_on, %(today)s, now()
 FROM raised r
@@ -164,6 +168,8 @@ WHERE (NOT f.restricted
 ORDER BY r.episode_id, r.deadline_id, r.kind, r.recipient_id, r.due_on
 ON CONFLICT DO NOTHING
 RETURNING id
+){record}
+SELECT count(*) FROM inserted
 """
 
 
@@ -197,7 +203,7 @@ def _scan_statement(today: dt.date, calendar: WorkingCalendar) -> tuple[str, dic
         params[f"pol_rad_{i}"] = Role.ASSISTANT_DIRECTOR.value in facts.repeat_to
         values.append(f"(%(pol_name_{i})s, %(pol_soon_{i})s::date, %(pol_ohos_{i})s, %(pol_oad_{i})s, %(pol_rad_{i})s)")
     params["any_soon"] = max([params["default_soon"], *(params[f"pol_soon_{i}"] for i in range(len(names)))])
-    sql = _SCAN_SQL.format(policy_values=", ".join(values), **_tables())
+    sql = _SCAN_SQL.format(policy_values=", ".join(values), record="{record}", **_tables())
     return sql, params
 
 
@@ -205,9 +211,60 @@ def _soon_before(today: dt.date, calendar: WorkingCalendar, name: str) -> dt.dat
     return calendar.add_working_days(today, policy_facts(name).due_soon_working_days + 1)
 
 
-def alert_scan(*, today: dt.date, calendar: WorkingCalendar | None = None) -> ScanResult:
+# --- A re-run that finds nothing changed ----------------------------------------------------------
+# Working out every candidate alert costs about a tenth of the first run of the day at 500,000
+# deadlines, only to find them all raised. The first full scan of a day stores its snapshot; a
+# re-run of the day (a second beat, a catch-up, a worker starting) skips the work when no
+# transaction that wrote a table the scan reads is missing from that snapshot. Every such
+# transaction leaves its id in deadlines_alertinputchange (migration 0005). Snapshots, not
+# timestamps: a change made before the first scan but committed after it is not in its snapshot,
+# so the next re-run does the full scan. The fingerprint (statement and parameters) covers a
+# changed calendar, policy or release. The scan's own transaction counts as a change when it had
+# written before taking the snapshot (a catch-up inside a larger transaction, a test).
+
+_UNCHANGED_SQL = """
+SELECT EXISTS (
+           SELECT 1 FROM {scan} s
+           WHERE s.day = %(today)s AND s.fingerprint = %(fingerprint)s
+             AND NOT EXISTS (
+                 SELECT 1 FROM deadlines_alertinputchange c
+                 WHERE c.xid >= pg_snapshot_xmin(s.snapshot::pg_snapshot)
+                   AND (NOT pg_visible_in_snapshot(c.xid, s.snapshot::pg_snapshot)
+                        OR c.xid = NULLIF(s.own_xid, '')::xid8))),
+       pg_current_snapshot()::text,
+       COALESCE(pg_current_xact_id_if_assigned()::text, '')
+"""
+
+# In the same statement as the INSERT: record the snapshot; keep those of a fortnight (the
+# catch-up's reach); drop the change ids every kept snapshot already sees, so the table holds
+# only what a re-run may still have to look at.
+_RECORD_CTES = """,
+recorded AS (
+    INSERT INTO {scan} (day, fingerprint, snapshot, own_xid, ran_at)
+    VALUES (%(today)s, %(fingerprint)s, %(snapshot)s, %(own_xid)s, now())
+    ON CONFLICT (day) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, snapshot = EXCLUDED.snapshot,
+                                    own_xid = EXCLUDED.own_xid, ran_at = EXCLUDED.ran_at
+),
+expired AS (
+    DELETE FROM {scan} WHERE day < %(keep_from)s
+),
+pruned AS (
+    DELETE FROM deadlines_alertinputchange
+    WHERE xid < LEAST(pg_snapshot_xmin(%(snapshot)s::pg_snapshot),
+                      (SELECT min(pg_snapshot_xmin(snapshot::pg_snapshot)) FROM {scan}
+                       WHERE day >= %(keep_from)s AND day <> %(today)s))
+)"""
+SNAPSHOTS_KEPT_DAYS = 14
+
+
+def alert_scan(*, today: dt.date, calendar: WorkingCalendar | None = None, force: bool = False) -> ScanResult:
     """Raise today's due-soon, due-today, overdue, escalation, overrun and repeat-episode alerts
-    (issue #5 §1); nothing on a non-working day; idempotent; emails go after commit."""
+    (issue #5 §1); nothing on a non-working day; idempotent; emails go after commit.
+
+    A re-run of a day when nothing the scan reads has changed since its last full run skips the
+    work (see above); `force` does the full scan anyway (to check that nothing was missed, or
+    after data was loaded with triggers off, e.g. `session_replication_role = replica`).
+    """
     from .services import calendar_current
 
     calendar = calendar or calendar_current()
@@ -215,20 +272,37 @@ def alert_scan(*, today: dt.date, calendar: WorkingCalendar | None = None) -> Sc
         logger.info("alert scan %s: not a working day, nothing raised", today.isoformat())
         return ScanResult(today=today, skipped=True, created=0)
     sql, params = _scan_statement(today, calendar)
+    fingerprint = hashlib.sha256(f"{sql}\n{sorted(params.items())!r}".encode()).hexdigest()
+    scan_table = connection.ops.quote_name(AlertScanSnapshot._meta.db_table)
+    sql = sql.replace("{record}", _RECORD_CTES.format(scan=scan_table))
     with transaction.atomic():
         # One scan at a time, whatever day it is for (deadlines/locking.py says why): a second
         # beat or a catch-up waits here, then sees what the first committed and creates nothing.
         job_lock("deadlines.alert_scan")
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            created = len(cursor.fetchall())
+            cursor.execute(_UNCHANGED_SQL.format(scan=scan_table), {"today": today, "fingerprint": fingerprint})
+            unchanged, snapshot, own_xid = cursor.fetchone()
+            unchanged = unchanged and not force
+            created = 0
+            if not unchanged:
+                params.update(
+                    fingerprint=fingerprint,
+                    snapshot=snapshot,
+                    own_xid=own_xid,
+                    keep_from=today - dt.timedelta(days=SNAPSHOTS_KEPT_DAYS),
+                )
+                cursor.execute(sql, params)
+                created = cursor.fetchone()[0]
         # Emails only once the alerts are committed; the email job sends whatever is pending,
         # so enqueueing it on every run also retries emails a failed earlier run left behind.
         # Through the outbox, in the scan's transaction: if the broker is away at 07:00 the emails
         # go within a minute of its return instead of waiting for tomorrow's scan.
         outbox_enqueue("deadlines.alert_email")
-    logger.info("alert scan %s: %d alerts raised", today.isoformat(), created)
-    return ScanResult(today=today, skipped=False, created=created)
+    if unchanged:
+        logger.info("alert scan %s: nothing changed since the day's last full scan", today.isoformat())
+    else:
+        logger.info("alert scan %s: %d alerts raised", today.isoformat(), created)
+    return ScanResult(today=today, skipped=False, created=created, unchanged=bool(unchanged))
 
 
 # --- Email -----------------------------------------------------------------------------------

@@ -161,6 +161,26 @@ class AlertScanDay(models.Model):
         return f"{self.day:%d/%m/%Y}"
 
 
+class AlertScanSnapshot(models.Model):
+    """What the last full alert scan of a day read, so a re-run can tell that nothing changed.
+
+    `snapshot` is the scan's PostgreSQL snapshot (`pg_current_snapshot()` as text) and `own_xid`
+    its own transaction id if it had one by then. Every transaction that writes a table the scan
+    reads leaves its id in `deadlines_alertinputchange` (statement triggers, migration 0005); a
+    re-run of the day with the same `fingerprint` (statement and parameters: calendar, policies)
+    skips when no such transaction is missing from the snapshot (deadlines/alerts.py).
+    """
+
+    day = models.DateField(unique=True)
+    fingerprint = models.CharField(max_length=64)
+    snapshot = models.TextField()
+    own_xid = models.TextField(blank=True, default="")
+    ran_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y}"
+
+
 class WeeklySnapshot(models.Model):
     """The weekly tracker's figures as they stood at the end of one week, for the service or one team.
 

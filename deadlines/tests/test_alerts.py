@@ -248,7 +248,8 @@ def _alert_fixture(people, count: int, start: int) -> None:
         start_pre_proceedings(family(people, reference=f"PLO-{start + i:05d}", previous_pre_proceedings=i % 2), people)
 
 
-# closure days, extra bank holidays, savepoint, the job lock, the INSERT ... SELECT, release; + one spare
+# the calendar, savepoint, the job lock, the check for changes since the day's last full scan, the
+# INSERT ... SELECT (which records the scan's snapshot), the email job's outbox row, release
 SCAN_QUERIES = 7
 
 
