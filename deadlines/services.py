@@ -90,6 +90,20 @@ def policy_for(episode: Episode) -> Policy:
     )
 
 
+#: The milestone a review LPM is held for; its numbered rules are the policy's review points.
+REVIEW_KEY = "gateway_review"
+
+
+def review_points(policy: Policy) -> dict[int, str]:
+    """The policy's review LPMs a review is held for (e.g. 1: "Care planning LPM (week 7/8)"),
+    by number; empty when the policy times none (or repeats them)."""
+    return {
+        r.occurrence: r.label
+        for r in sorted(policy.rules, key=lambda r: r.occurrence)
+        if r.key == REVIEW_KEY and not r.recurring and not r.for_each
+    }
+
+
 def stored_key(key: str, of: str | None) -> str:
     """The key a milestone is stored under: per-meeting milestones carry their meeting."""
     return f"{key}:{of}" if of else key
@@ -141,8 +155,12 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
     reviews = sorted(
         (x for x in lpms if x.kind == LPMKind.REVIEW and x.held_on), key=lambda x: x.held_on or dt.date.min
     )
+    occurrences: dict[str, dict[int, dt.date]] = {}
     if reviews:
         events["gateway_review"] = [x.held_on for x in reviews]
+        # Each review LPM meets the review point it was held for, not the next one in date order
+        # (so skipping the optional week-14 LPM does not make the week-20 one count as week 14).
+        occurrences[REVIEW_KEY] = {x.review_point: x.held_on for x in reviews if x.review_point and x.held_on}
         circulated = _leading([x.minutes_circulated_on for x in reviews])
         if circulated:
             events["approved_minutes:gateway_review"] = circulated
@@ -233,6 +251,7 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         "extension_weeks": sum(e.weeks for e in episode.extensions.all()),
         "court_extension_weeks": court_extension_weeks,
         "waived": waived,
+        "occurrences": occurrences,
     }
 
 
@@ -260,6 +279,8 @@ def episode_timetable(
     # A waiver left from another policy version (before a re-base) names a key this one lacks.
     rule_keys = {rule.key for rule in policy.rules}
     waived = {ref: why for ref, why in inputs["waived"].items() if ref.split("#")[0].split(":")[0] in rule_keys}
+    # Review points count only under a policy that numbers its review LPMs.
+    occurrences = {key: points for key, points in inputs["occurrences"].items() if review_points(policy)}
     return timetable(
         policy,
         events,
@@ -269,6 +290,7 @@ def episode_timetable(
         extension_weeks=extension,
         waived=waived,
         court_extension_weeks=inputs["court_extension_weeks"],
+        occurrences=occurrences or None,
     )
 
 

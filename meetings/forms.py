@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -113,9 +115,42 @@ class DecideForm(GOVUKForm):
     submit_label = "Record the decision"
 
 
+#: The choice for a review LPM held for none of the policy's review points.
+EXTRA_REVIEW = 0
+
+
+def review_point_field(points: Mapping[int, str], due: Mapping[int, dt.date | None]) -> forms.TypedChoiceField:
+    """Which of the policy's review LPMs a review is held for, each with its due date, or an extra one."""
+    choices: list[tuple[int, str]] = []
+    for n, label in points.items():
+        day = due.get(n)
+        choices.append((n, f"{label}, due {day:%a} {day.day} {day:%b %Y}" if day else label))
+    choices.append((EXTRA_REVIEW, "An extra review, not one of these"))
+    return forms.TypedChoiceField(
+        label="Which review is this?",
+        help_text="The deadline this review meets. A review that is not needed can be skipped: "
+        "choose the one this meeting is held for.",
+        choices=choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose which review this is"},
+    )
+
+
 class ListForm(GOVUKForm):
     panel_date = UKDateField(label="panel date", help_text="The date of the panel the case is listed for")
     submit_label = "List the case"
+
+    def __init__(
+        self,
+        *args: Any,
+        points: Mapping[int, str] | None = None,
+        due: Mapping[int, dt.date | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if points:
+            self.fields["review_point"] = review_point_field(points, due or {})
 
 
 class OutcomeForm(GOVUKForm):
@@ -143,6 +178,17 @@ class LPMEditForm(GOVUKForm):
     panel_date = UKDateField(label="panel date")
     papers_submitted_on = UKDateField(label="date the papers were sent to panel members", required=False)
     minutes_circulated_on = UKDateField(label="date the minutes or legal note were circulated to staff", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        points: Mapping[int, str] | None = None,
+        due: Mapping[int, dt.date | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if points:
+            self.fields["review_point"] = review_point_field(points, due or {})
 
 
 class LegalAdviceForm(GOVUKForm):

@@ -198,6 +198,12 @@ class LPM(Versioned, MinutesWorkflow):
     outcome = models.CharField(max_length=12, choices=LPMOutcome.choices, blank=True)
     outcome_recorded_on = models.DateField(null=True, blank=True)
     minutes_circulated_on = models.DateField("minutes or legal note circulated to LA staff", null=True, blank=True)
+    review_point = models.PositiveSmallIntegerField(
+        "review point",
+        null=True,
+        blank=True,
+        help_text="Which of the policy's review LPMs this one is (e.g. 2 = week 12); empty for an extra review",
+    )
 
     class Meta:
         verbose_name = "LPM"
@@ -225,10 +231,37 @@ class LPM(Versioned, MinutesWorkflow):
                 | (Q(held_on__isnull=False) & Q(minutes_drafted_on__gte=F("held_on"))),
             ),
             *minutes_constraints("lpm"),
+            models.CheckConstraint(
+                name="lpm_review_point_only_on_reviews",
+                condition=Q(review_point__isnull=True) | (Q(kind="review") & Q(review_point__gte=1)),
+                violation_error_message="Only a legal gateway review is held for a review point.",
+            ),
+            # Two review LPMs for one review point would meet one deadline twice and leave another open.
+            models.UniqueConstraint(
+                fields=["episode", "review_point"],
+                condition=Q(review_point__isnull=False),
+                name="one_lpm_per_review_point",
+                violation_error_message="Another review LPM is already recorded for this review point.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.panel_date:%d/%m/%Y}"
+
+    @property
+    def review_point_label(self) -> str:
+        """Which of the policy's review LPMs this one is held for, in words ("" if not a review)."""
+        if self.kind != LPMKind.REVIEW:
+            return ""
+        if self.review_point is None:
+            return "An extra review, not one of the policy's review points"
+        from deadlines.services import policy_for, review_points
+
+        try:
+            points = review_points(policy_for(self.episode))
+        except LookupError:
+            points = {}
+        return points.get(self.review_point, f"Review point {self.review_point}")
 
 
 @pghistory.track()

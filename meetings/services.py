@@ -22,7 +22,7 @@ from accounts.scopes import authorize
 from cases import services as case_services
 from cases.models import Child, EndOutcome, Episode, Family, Stage
 from cases.services import _save_new, _today, lock_episode, not_before, not_in_future, raise_if
-from deadlines.services import deadlines_recompute
+from deadlines.services import deadlines_recompute, policy_for, review_points
 from plo_tracker.versioning import save_versioned
 
 from .models import (
@@ -180,9 +180,57 @@ def lpm_request_decide(
 # --- LPMs / legal gateway panels -------------------------------------------------------------
 
 
+def _review_point_errors(
+    errors: dict[str, list[str]], episode: Episode, kind: str, review_point: int | None, lpm: LPM | None = None
+) -> None:
+    """A review point is one of the policy's review LPMs, and only one LPM is held for each."""
+    if review_point is None:
+        return
+    if kind != LPMKind.REVIEW:
+        errors.setdefault("review_point", []).append("Only a legal gateway review is held for a review point")
+        return
+    points = review_points(policy_for(episode))
+    if review_point not in points:
+        errors.setdefault("review_point", []).append("Choose one of the review points the policy sets")
+        return
+    taken = episode.lpms.filter(review_point=review_point)
+    if lpm is not None:
+        taken = taken.exclude(pk=lpm.pk)
+    other = taken.first()
+    if other is not None:
+        errors.setdefault("review_point", []).append(
+            f"The {points[review_point][:1].lower()}{points[review_point][1:]} is already recorded for this family "
+            f"(panel {other.panel_date:%d/%m/%Y}): choose another review point, or an extra review"
+        )
+
+
+def _review_order_errors(errors: dict[str, list[str]], lpm: LPM, held_on: dt.date) -> None:
+    """A later review point is not held before an earlier one (week 20 before week 12)."""
+    if lpm.review_point is None:
+        return
+    points = review_points(policy_for(lpm.episode))
+    for other in lpm.episode.lpms.filter(review_point__isnull=False, held_on__isnull=False).exclude(pk=lpm.pk):
+        if other.review_point is None or other.held_on is None:  # filtered out above; for the type checker
+            continue
+        label = points.get(other.review_point, f"review {other.review_point}")
+        what = f"the {label[:1].lower()}{label[1:]}"
+        if other.review_point < lpm.review_point and held_on < other.held_on:
+            not_before(errors, "held_on", held_on, other.held_on, "Date held", what)
+        elif other.review_point > lpm.review_point and held_on > other.held_on:
+            errors.setdefault("held_on", []).append(
+                f"Date held must be on or before {what} ({other.held_on:%d/%m/%Y}), which comes later in the process"
+            )
+
+
 @transaction.atomic
 def lpm_list(
-    *, episode: Episode, panel_date: dt.date, kind: str = LPMKind.INITIAL, by: User, today: dt.date | None = None
+    *,
+    episode: Episode,
+    panel_date: dt.date,
+    kind: str = LPMKind.INITIAL,
+    review_point: int | None = None,
+    by: User,
+    today: dt.date | None = None,
 ) -> LPM:
     """List the case at a panel date (initial LPM, further LPM after deferral, or gateway review)."""
     authorize(by, LPM_ROLES, episode.family)
@@ -208,10 +256,11 @@ def lpm_list(
         not_before(
             errors, "panel_date", panel_date, episode.decision_date, "Panel date", "the start of pre-proceedings"
         )
+    _review_point_errors(errors, episode, kind, review_point)
     if not episode.is_open:
         errors["__all__"] = ["This episode has ended"]
     raise_if(errors)
-    lpm = _save_new(LPM(episode=episode, kind=kind, panel_date=panel_date))
+    lpm = _save_new(LPM(episode=episode, kind=kind, panel_date=panel_date, review_point=review_point))
     deadlines_recompute(episode=episode, today=today)
     return lpm
 
@@ -244,6 +293,11 @@ def lpm_update(
     )
     if merged["minutes_circulated_on"] and lpm.held_on is None:
         errors.setdefault("minutes_circulated_on", []).append("Record the meeting's outcome first")
+    if "review_point" in changes:
+        _review_point_errors(errors, lpm.episode, lpm.kind, changes["review_point"], lpm)
+        if not errors and lpm.held_on is not None:
+            lpm.review_point = changes["review_point"]
+            _review_order_errors(errors, lpm, lpm.held_on)
     raise_if(errors)
     lpm = save_versioned(lpm, expected_version=expected_version, changes=changes)
     deadlines_recompute(episode=lpm.episode, today=today)
@@ -293,6 +347,7 @@ def lpm_record_outcome(
         )
     if lpm.kind == LPMKind.REVIEW:
         not_before(errors, "held_on", held_on, episode.decision_date, "Date held", "the start of pre-proceedings")
+        _review_order_errors(errors, lpm, held_on)
     if lpm.outcome and lpm.outcome != outcome and lpm.kind != LPMKind.REVIEW:
         errors.setdefault("outcome", []).append(
             "This LPM's outcome is already recorded; ask an administrator to correct it"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import scopes
 from accounts.access import allow
@@ -13,6 +16,7 @@ from plo_tracker.stepview import StepView
 
 from . import services
 from .forms import (
+    EXTRA_REVIEW,
     DecideForm,
     DocumentsForm,
     LegalAdviceForm,
@@ -116,11 +120,60 @@ class LPMListing(StepView):
         if self.kind not in LPMKind.values:
             self.kind = LPMKind.INITIAL
         self.title = f"List the case: {LPMKind(self.kind).label.lower()}"
+        self.points = review_point_choices(self.obj) if self.kind == LPMKind.REVIEW else None
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"points": self.points.labels, "due": self.points.due} if self.points else {}
+
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        if self.points:
+            initial["review_point"] = self.points.nearest
+        return initial
 
     def perform(self, form: Any) -> Any:
+        point = form.cleaned_data.get("review_point") or None  # EXTRA_REVIEW (0): none of the points
         return services.lpm_list(
-            episode=self.obj, panel_date=form.cleaned_data["panel_date"], kind=self.kind, by=self.request.user
+            episode=self.obj,
+            panel_date=form.cleaned_data["panel_date"],
+            kind=self.kind,
+            review_point=point,
+            by=self.request.user,
         )
+
+
+@dataclass(frozen=True)
+class ReviewPoints:
+    """The policy's review LPMs for a form: labels, due dates, and the one to offer first."""
+
+    labels: dict[int, str]
+    due: dict[int, dt.date | None]
+    nearest: int | None
+
+
+def review_point_choices(episode: Any, lpm: Any = None) -> ReviewPoints | None:
+    """The episode's review points, or None if its policy has none. The one offered first is the
+    open review deadline nearest today that no other review LPM is held for; when editing, the
+    LPM's own."""
+    from deadlines.models import DeadlineState
+    from deadlines.services import REVIEW_KEY, policy_for, review_points
+
+    labels = review_points(policy_for(episode))
+    if not labels:
+        return None
+    rows = list(episode.deadlines.filter(key=REVIEW_KEY))
+    due = {d.occurrence: d.due_on or d.provisional_on for d in rows}
+    taken = set(episode.lpms.exclude(pk=getattr(lpm, "pk", None)).values_list("review_point", flat=True))
+    today = timezone.localdate()
+    open_ones = [
+        d for d in rows if d.state == DeadlineState.OPEN and d.occurrence in labels and d.occurrence not in taken
+    ]
+    dated = [d for d in open_ones if d.due_on or d.provisional_on]
+    nearest = min(dated, key=lambda d: (abs(((d.due_on or d.provisional_on) - today).days), d.occurrence), default=None)
+    chosen = (lpm.review_point if lpm.review_point is not None else EXTRA_REVIEW) if lpm is not None else None
+    if chosen is None and nearest is not None:
+        chosen = nearest.occurrence
+    return ReviewPoints(labels, due, chosen)
 
 
 class LPMStep(StepView):
@@ -160,25 +213,34 @@ class LPMEdit(LPMStep):
     title = "Panel papers and minutes"
     success_message = "The panel dates have been saved"
 
+    def after_resolve(self) -> None:
+        self.points = review_point_choices(self.obj.episode, self.obj) if self.obj.kind == LPMKind.REVIEW else None
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"points": self.points.labels, "due": self.points.due} if self.points else {}
+
     def get_initial(self) -> dict[str, Any]:
         o = self.obj
-        return {
+        initial = {
             "version": o.version,
             "panel_date": o.panel_date,
             "papers_submitted_on": o.papers_submitted_on,
             "minutes_circulated_on": o.minutes_circulated_on,
         }
+        if self.points:
+            initial["review_point"] = self.points.nearest
+        return initial
 
     def perform(self, form: Any) -> Any:
         d = form.cleaned_data
-        return services.lpm_update(
-            lpm=self.obj,
-            expected_version=d["version"],
-            by=self.request.user,
-            panel_date=d["panel_date"],
-            papers_submitted_on=d["papers_submitted_on"],
-            minutes_circulated_on=d["minutes_circulated_on"],
-        )
+        changes = {
+            "panel_date": d["panel_date"],
+            "papers_submitted_on": d["papers_submitted_on"],
+            "minutes_circulated_on": d["minutes_circulated_on"],
+        }
+        if self.points:
+            changes["review_point"] = d["review_point"] or None  # EXTRA_REVIEW (0): none of the points
+        return services.lpm_update(lpm=self.obj, expected_version=d["version"], by=self.request.user, **changes)
 
 
 class LegalAdviceRecord(LPMStep):

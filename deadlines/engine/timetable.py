@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from .calendar import WorkingCalendar
 from .policies import UNIT_CALENDAR_DAYS, UNIT_WEEKS, UNIT_WORKING_DAYS, Policy, Step
-from .rules import OUTCOMES
+from .rules import OUTCOMES, as_phrase
 
 __all__ = [
     "COURT_EXTENSION_MAX_WEEKS",
@@ -274,6 +274,39 @@ def _check_order(rec: Mapping[str, tuple[int, ...]]) -> None:
             )
 
 
+def _pinned(
+    policy: Policy, rec: Mapping[str, tuple[int, ...]], occurrences: Mapping[str, Mapping[int, dt.date]]
+) -> dict[str, dict[int, int]]:
+    """``occurrences`` as ordinals, checked: known keys, recorded dates, numbers in date order."""
+    out: dict[str, dict[int, int]] = {}
+    for key, by_number in occurrences.items():
+        numbered = {s.occurrence: s for s in policy.steps if s.key == key and not s.recurring and not s.for_each}
+        if not numbered:
+            raise ValueError(f"occurrences: policy {policy.name!r} has no numbered rules for {key!r}")
+        held = rec.get(key, ())
+        ords: dict[int, int] = {}
+        for number, day in by_number.items():
+            if type(number) is not int or number < 1:
+                raise ValueError(f"occurrences of {key}: {number!r} is not a number from 1")
+            _check_year(key, day)
+            o = day.toordinal()
+            if o not in held:
+                raise ValueError(f"occurrences of {key}: {day.isoformat()} is not a recorded date of {key}")
+            ords[number] = o
+        ordered = sorted(ords.items())
+        for (n1, o1), (n2, o2) in zip(ordered, ordered[1:], strict=False):
+            if o2 < o1:
+                first = numbered[n1].label if n1 in numbered else f"{key} {n1}"
+                second = numbered[n2].label if n2 in numbered else f"{key} {n2}"
+                raise ValueError(
+                    f"{key} {n2} ({dt.date.fromordinal(o2).isoformat()}) is before {key} {n1} "
+                    f"({dt.date.fromordinal(o1).isoformat()}): the {as_phrase(second)} cannot be held before "
+                    f"the {as_phrase(first)}"
+                )
+        out[key] = ords
+    return out
+
+
 def _check_waived(policy: Policy, waived: Mapping[str, str]) -> None:
     for ref in waived:
         key = ref.split("#", 1)[0].split(":", 1)[0]
@@ -291,6 +324,7 @@ def timetable(
     extension_weeks: int = 0,
     waived: Mapping[str, str] | None = None,
     court_extension_weeks: int = 0,
+    occurrences: Mapping[str, Mapping[int, dt.date]] | None = None,
 ) -> Timetable:
     """Every milestone of one episode with its due date and status on ``today``.
 
@@ -322,6 +356,12 @@ def timetable(
     event that happens once given twice, and dates outside the calendar raise ``ValueError``.
     ``waived`` maps a milestone key (all occurrences) or a ``Milestone.ref`` such as
     ``review_meeting#2`` (one occurrence) to the reason it was waived.
+
+    ``occurrences`` says which recorded date meets which numbered rule of a key, e.g.
+    ``{"gateway_review": {1: d1, 2: d2, 4: d4}}``: the review LPMs held for weeks 8, 12 and 20,
+    with the optional week-14 one skipped. Without it the recorded dates meet the numbered rules
+    in date order. Each date must be one recorded under the key (a held meeting not numbered is
+    an extra one: it meets no rule), and a later number cannot be held before an earlier one.
     """
     if outcome is not None and outcome not in _OUTCOME_SET:
         raise ValueError(f"unknown outcome {outcome!r}; use None or one of {list(OUTCOMES)}")
@@ -340,6 +380,7 @@ def timetable(
         _check_waived(policy, waived)
 
     rec = _normalise(policy, events)
+    pinned = _pinned(policy, rec, occurrences) if occurrences else {}
     t = today.toordinal()
     end_rec_seq = rec.get(_END)
     end_rec = end_rec_seq[0] if end_rec_seq else None
@@ -445,7 +486,13 @@ def timetable(
             # Off the current decision path: keep any recorded history, as not applicable.
             recorded = rec.get(key)
             if recorded and not st.for_each:
-                picks = recorded if st.recurring else recorded[st.occurrence - 1 : st.occurrence]
+                if st.recurring:
+                    picks = recorded
+                elif key in pinned:
+                    held_for = pinned[key].get(st.occurrence)
+                    picks = () if held_for is None else (held_for,)
+                else:
+                    picks = recorded[st.occurrence - 1 : st.occurrence]
                 for i, held_on in enumerate(picks):
                     occ = i + 1 if st.recurring else st.occurrence
                     rows.append((held_on, len(rows), _not_applicable(st, occ, from_ord(held_on))))
@@ -539,7 +586,11 @@ def timetable(
         if o is not None and st.occurrence == 1:
             (due_of if firm else prov_of)[key] = o
         occurrence = st.occurrence
-        met = recorded[occurrence - 1] if len(recorded) >= occurrence else None
+        if key in pinned:
+            # Matched by the review point each meeting was held for, not by date order.
+            met = pinned[key].get(occurrence)
+        else:
+            met = recorded[occurrence - 1] if len(recorded) >= occurrence else None
         if key == _END:
             projected = end_rec if end_rec is not None else o
         emit(st, occurrence, o, firm, waiting, met, st.label, lapsed)

@@ -524,6 +524,10 @@ def test_manage_py_exits_non_zero_with_a_single_line_on_stderr(args, message):
             "the proposed agreement goes to legal for comment before the initial meeting, not after it",
         ),
         (["lpm_held=2026-12-17", "gateway_review=2026-12-16"], "a review LPM cannot be held before the LPM"),
+        (
+            ["lpm_held=2026-12-18", "gateway_review#2=2027-03-11", "gateway_review#4=2027-02-11"],
+            "the review LPM (in or before week 20) cannot be held before the care planning LPM (week 12)",
+        ),
     ],
 )
 def test_issue_10_bad_events_are_one_line_errors_not_tracebacks(events, message):
@@ -545,3 +549,21 @@ def test_issue_10_an_issue_outcome_without_a_decision_date_has_dates_and_the_cou
     assert due(ms, "advocates_meeting") == "2027-01-29"  # Mon 1 Feb, Fri 29 Jan
     header = run(*args, "--court-extension-weeks", "2").splitlines()[2]
     assert "week 2 of 28" in header and "the 28 weeks end Sun 25 Jul 2027" in header
+
+
+def test_issue_10_review_lpms_say_which_review_point_they_meet():
+    """002 App. 2: the week-14 LPM skipped, the week-20 review held; "#N" says which point a date meets."""
+    args = ["--policy", "gloucestershire", "--event", "lpm_held=2026-12-18", "--extension-weeks", "4"]
+    args += ["--event", "gateway_review#1=2027-02-11", "--event", "gateway_review#2=2027-03-11"]
+    args += ["--event", "gateway_review#4=2027-05-06", "--today", "2027-05-10"]
+    ms = rows(*args)
+    got = [(row(ms, "gateway_review", n)["due"], row(ms, "gateway_review", n)["status"]) for n in (1, 2, 3, 4)]
+    # Week 14 falls on Good Friday 26 Mar 2027: due Thu 25 Mar, lapsed (held only if required).
+    assert got == [
+        ("2027-02-12", "met"),
+        ("2027-03-12", "met"),
+        ("2027-03-25", "not_applicable"),
+        ("2027-05-07", "met"),
+    ]
+    with pytest.raises(CommandError, match="after # give which numbered rule"):
+        run("--policy", "gloucestershire", "--event", "gateway_review#x=2027-05-06")

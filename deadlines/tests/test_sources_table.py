@@ -16,6 +16,7 @@ TESTS = {
     "T": REPO / "deadlines" / "tests" / "engine" / "test_policies.py",
     "S": REPO / "deadlines" / "tests" / "engine" / "test_timescales_sources.py",
     "R": REPO / "cases" / "tests" / "test_recorded_steps.py",
+    "P": REPO / "meetings" / "tests" / "test_review_points.py",
 }
 
 

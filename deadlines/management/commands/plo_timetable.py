@@ -83,7 +83,9 @@ class Command(BaseCommand):
             help=(
                 "A recorded date, e.g. lpm_held=2026-12-17 (keys: timescales.md §2 plus the policy's own "
                 "events). Repeat for more events; repeating a key (e.g. review_meeting) records "
-                "each occurrence."
+                "each occurrence. KEY#N=... says which numbered rule the date meets, e.g. "
+                "gateway_review#4=2027-05-06 for the review LPM held for the week-20 review point; "
+                "without it dates meet the numbered rules in date order."
             ),
         )
         parser.add_argument(
@@ -121,7 +123,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # Everything that can be wrong with the arguments is checked before the database is read.
         policy = self._policy(options["policy"] or settings.PLO_POLICY)
-        events = self._events(policy, options["event"])
+        events, occurrences = self._events(policy, options["event"])
         today = parse_date(options["today"], "--today") if options["today"] is not None else timezone.localdate()
         outcome = self._outcome(options["outcome"], events)
         extension = self._extension(policy, options["extension_weeks"])
@@ -138,6 +140,7 @@ class Command(BaseCommand):
                 outcome=outcome,
                 extension_weeks=extension,
                 court_extension_weeks=int(court),
+                occurrences=occurrences or None,
             )
         except ValueError as exc:  # events out of order, an event given twice, a date out of range
             raise CommandError(_one_line(exc)) from None
@@ -160,17 +163,24 @@ class Command(BaseCommand):
             raise CommandError(_one_line(exc)) from None
 
     @staticmethod
-    def _events(policy: Policy, raw: list[str]) -> dict[str, dt.date | list[dt.date]]:
+    def _events(
+        policy: Policy, raw: list[str]
+    ) -> tuple[dict[str, dt.date | list[dt.date]], dict[str, dict[int, dt.date]]]:
         events: dict[str, dt.date | list[dt.date]] = {}
+        occurrences: dict[str, dict[int, dt.date]] = {}
         for item in raw:
             key, sep, value = item.partition("=")
-            key = key.strip()
+            key, _, number = key.strip().partition("#")
             if not sep or not key:
                 raise CommandError(f"--event {item!r}: expected KEY=YYYY-MM-DD, e.g. lpm_held=2026-12-17")
+            if number and not (number.isdigit() and int(number) >= 1):
+                raise CommandError(f"--event {item!r}: after # give which numbered rule, e.g. gateway_review#4=...")
             if key not in policy.event_keys:
                 accepted = ", ".join(sorted(policy.event_keys))
                 raise CommandError(f"unknown event {key!r} for policy {policy.name!r}; it accepts: {accepted}")
             day = parse_date(value, f"--event {key}")
+            if number:
+                occurrences.setdefault(key, {})[int(number)] = day
             previous = events.get(key)
             if previous is None:
                 events[key] = day
@@ -178,7 +188,7 @@ class Command(BaseCommand):
                 previous.append(day)
             else:
                 events[key] = [previous, day]
-        return events
+        return events, occurrences
 
     @staticmethod
     def _outcome(raw: str | None, events: dict[str, Any]) -> str | None:

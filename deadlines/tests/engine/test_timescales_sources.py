@@ -34,6 +34,7 @@ def tt(
     today: date = EARLY,
     extension_weeks: int = 0,
     court_extension_weeks: int = 0,
+    occurrences: Mapping[str, Mapping[int, date]] | None = None,
 ) -> Timetable:
     return timetable(
         load_policy(policy),
@@ -43,6 +44,7 @@ def tt(
         outcome=outcome,
         extension_weeks=extension_weeks,
         court_extension_weeks=court_extension_weeks,
+        occurrences=occurrences,
     )
 
 
@@ -263,6 +265,52 @@ def test_004_escalations_to_the_assistant_director() -> None:
     assert repeat is not None and repeat.to == ("assistant_director",)
     assert "Assistant Director" in overrun.quote and "second time" in repeat.quote
     assert load_policy("gloucestershire").escalation("repeat_episode") is None  # 002 has no such rule
+
+
+@pytest.mark.parametrize("name", GLOS_LIKE)
+def test_review_lpms_meet_the_review_point_they_were_held_for_not_the_next_in_date_order(name: str) -> None:
+    # LPM Fri 18 Dec 2026. Week 8: Fri 12 Feb 2027; week 12: Fri 12 Mar. Week 14 falls on Good Friday,
+    # Fri 26 Mar 2027, so the optional week-14 LPM is due Thu 25 Mar. Week 20: Fri 7 May 2027.
+    # The week-14 LPM is skipped; the week-20 review LPM is held on Thu 6 May.
+    held = [date(2027, 2, 11), date(2027, 3, 11), date(2027, 5, 6)]
+    events: Events = {"lpm_held": date(2026, 12, 18), "gateway_review": held}
+    points = {"gateway_review": {1: held[0], 2: held[1], 4: held[2]}}
+    t = tt(name, events, today=date(2027, 5, 10), extension_weeks=4, occurrences=points)
+    seen = [(m.due, m.met_on, m.status) for m in (get(t, "gateway_review", n) for n in (1, 2, 3, 4))]
+    assert seen == [
+        (date(2027, 2, 12), date(2027, 2, 11), Status.MET),
+        (date(2027, 3, 12), date(2027, 3, 11), Status.MET),
+        (date(2027, 3, 25), None, Status.NOT_APPLICABLE),  # held only if required: it lapsed
+        (date(2027, 5, 7), date(2027, 5, 6), Status.MET),
+    ]
+    # The minutes are owed for each of the three meetings held, whichever point they were for.
+    assert [m.due for m in t.milestones if m.key == "approved_minutes"] == [
+        date(2027, 2, 17), date(2027, 3, 17), date(2027, 5, 12)
+    ]  # fmt: skip
+    # Matched in date order instead, the week-20 LPM would count as the week-14 one, met late, and
+    # the week-20 review would show overdue: the miscount the review points prevent.
+    by_order = tt(name, events, today=date(2027, 5, 10), extension_weeks=4)
+    assert get(by_order, "gateway_review", 3).status is Status.MET_LATE
+    assert get(by_order, "gateway_review", 4).status is Status.OVERDUE
+    # Not held at all: the week-20 review is required (unlike week 14), so it goes overdue, not
+    # lapsed: on Mon 10 May it is 1 working day late.
+    early = tt(name, {**events, "gateway_review": held[:2]}, today=date(2027, 5, 10), extension_weeks=4,
+               occurrences={"gateway_review": {1: held[0], 2: held[1]}})  # fmt: skip
+    missed = get(early, "gateway_review", 4)
+    assert (missed.status, missed.days_late) == (Status.OVERDUE, 1)
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        ({4: date(2027, 2, 11), 2: date(2027, 3, 11)}, "cannot be held before the care planning LPM \\(week 12\\)"),
+        ({1: date(2027, 2, 12)}, "2027-02-12 is not a recorded date of gateway_review"),
+    ],
+)
+def test_review_points_out_of_order_or_not_held_are_refused(points: Mapping[int, date], message: str) -> None:
+    events: Events = {"lpm_held": date(2026, 12, 18), "gateway_review": [date(2027, 2, 11), date(2027, 3, 11)]}
+    with pytest.raises(ValueError, match=message):
+        tt("gloucestershire", events, occurrences={"gateway_review": points})
 
 
 # -- 6. Nothing silently goes quiet ----------------------------------------------------------------
