@@ -106,6 +106,14 @@ DECIDE_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
 ADVICE_ROLES: frozenset[Role] = frozenset({R.LEGAL_ADVISER, R.HEAD_OF_SERVICE})
 PPM_ROLES: frozenset[Role] = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT})
 EXTENSION_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
+# Tracker meetings and panels (000, 001, 004): the CLO, business support and heads of service set
+# them up; senior managers and legal advisers record in them too, their minutes included.
+TRACKER_MEETING_PREPARERS: frozenset[Role] = frozenset({R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.HEAD_OF_SERVICE})
+TRACKER_MEETING_RECORDERS: frozenset[Role] = TRACKER_MEETING_PREPARERS | {
+    R.ASSISTANT_DIRECTOR,
+    R.SERVICE_MANAGER,
+    R.LEGAL_ADVISER,
+}
 COST_APPROVAL_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
 
 # Model permissions granted to each group, by "app_label.codename"; applied after every migrate.

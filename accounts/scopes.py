@@ -327,6 +327,7 @@ LINK_SCOPES: dict[str, tuple[str, Any]] = {
     "cases.FamilyRestriction": ("family", families_visible_to),
     "cases.EpisodeChild": ("episode", episodes_visible_to),
     "meetings.LPMRequestDocument": ("request", lpm_requests_visible_to),
+    "tracker_meetings.MinutesRecipient": ("meeting", tracker_meeting_records_visible_to),
 }
 # Records that hold no case content: whoever may use the audit page reads their history in full.
 NON_CASE_RECORDS = frozenset({"deadlines.ClosureDay", "deadlines.ExtraBankHoliday"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -255,6 +256,29 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     return page
 
 
+def _plain_step(label: str, done_on: dt.date | None, who: str, deadline: Deadline | None) -> MinutesStep:
+    return MinutesStep(label, done_on, who)
+
+
+def minutes_steps(
+    record: Any,
+    *,
+    sent_to: str,
+    deadlines: tuple[Deadline | None, Deadline | None, Deadline | None] = (None, None, None),
+    step: Callable[[str, dt.date | None, str, Deadline | None], MinutesStep] = _plain_step,
+) -> list[MinutesStep]:
+    """A meeting's minutes as three steps (drafted by, approved by, circulated to), each beside the
+    deadline the policy sets for it, if any. Shared by case meetings and tracker meetings."""
+    drafted_by = f"by {record.minutes_drafted_by}" if record.minutes_drafted_by else ""
+    approved_by = f"by {record.minutes_approved_by}" if record.minutes_approved_by else ""
+    drafted, approved, circulated = deadlines
+    return [
+        step("Drafted", record.minutes_drafted_on, drafted_by, drafted),
+        step("Approved", record.minutes_approved_on, approved_by, approved),
+        step("Circulated", record.minutes_circulated_on, f"to {sent_to}" if sent_to else "", circulated),
+    ]
+
+
 def _minutes_rows(episode: Episode, page: CasePage, *, today: dt.date, calendar: Any, soon: int) -> list[MinutesRow]:
     """Every held meeting's minutes, each step with the deadline the council's policy sets for it.
 
@@ -286,14 +310,9 @@ def _minutes_rows(episode: Episode, page: CasePage, *, today: dt.date, calendar:
     def steps(
         record: Any, drafted: Deadline | None, approved: Deadline | None, circulated: Deadline | None
     ) -> list[MinutesStep]:
-        drafted_by = f"by {record.minutes_drafted_by}" if record.minutes_drafted_by else ""
-        approved_by = f"by {record.minutes_approved_by}" if record.minutes_approved_by else ""
-        sent_to = f"to {record.minutes_circulated_to}" if record.minutes_circulated_to else ""
-        return [
-            step("Drafted", record.minutes_drafted_on, drafted_by, drafted),
-            step("Approved", record.minutes_approved_on, approved_by, approved),
-            step("Circulated", record.minutes_circulated_on, sent_to, circulated),
-        ]
+        return minutes_steps(
+            record, sent_to=record.minutes_circulated_to, deadlines=(drafted, approved, circulated), step=step
+        )
 
     rows: list[MinutesRow] = []
     counts: dict[str, int] = {}

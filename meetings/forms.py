@@ -228,14 +228,19 @@ class MinutesForm(GOVUKForm):
 
     minutes_drafted_on = UKDateField(label="date the minutes were drafted", required=False)
     minutes_drafted_by = StaffChoiceField(
-        label="Who drafted them", queryset=None, required=False, help_text="Leave blank if it was you"
+        label="Who drafted them",
+        queryset=None,
+        required=False,
+        empty_label="You",
+        help_text="Leave this as you if it was you",
     )
     minutes_approved_on = UKDateField(label="date the minutes were approved", required=False)
     minutes_approved_by = StaffChoiceField(
         label="Who approved them",
         queryset=None,
         required=False,
-        help_text="Usually the chair. Leave blank if it was you",
+        empty_label="You",
+        help_text="Usually the chair. Leave this as you if it was you",
     )
     minutes_circulated_on = UKDateField(label="date the minutes were circulated", required=False)
     minutes_circulated_to = forms.CharField(

@@ -13,11 +13,11 @@ from plo_tracker.models import Versioned
 USER = settings.AUTH_USER_MODEL
 
 
-class MinutesWorkflow(models.Model):
-    """Minutes of any meeting: drafted (by whom), approved (by whom), circulated (to whom).
+class MinutesSteps(models.Model):
+    """The steps of any meeting's minutes: drafted (by whom, when), approved (by whom, when), circulated (when).
 
-    Each step has a policy deadline (timescales.md §2 `draft_minutes`, `approved_minutes`,
-    `lpm_minutes`), worked out by the engine from the date the meeting was held.
+    Who the minutes went to is kept by each kind of meeting: in words for case meetings
+    (`MinutesWorkflow`), as the staff picked for tracker meetings and panels.
     """
 
     minutes_drafted_on = models.DateField(null=True, blank=True)
@@ -25,7 +25,6 @@ class MinutesWorkflow(models.Model):
     minutes_approved_on = models.DateField(null=True, blank=True)
     minutes_approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     minutes_circulated_on = models.DateField(null=True, blank=True)
-    minutes_circulated_to = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         abstract = True
@@ -42,7 +41,29 @@ class MinutesWorkflow(models.Model):
         return "Not yet drafted"
 
 
-def minutes_constraints(prefix: str) -> list[models.CheckConstraint]:
+class MinutesWorkflow(MinutesSteps):
+    """Minutes of a case meeting: drafted (by whom), approved (by whom), circulated (to whom, in words).
+
+    Each step has a policy deadline (timescales.md §2 `draft_minutes`, `approved_minutes`,
+    `lpm_minutes`), worked out by the engine from the date the meeting was held.
+    """
+
+    minutes_circulated_to = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        abstract = True
+
+
+def minutes_drafted_after_held(name: str) -> models.CheckConstraint:
+    """Minutes are drafted only for a meeting recorded as held, and on or after that day."""
+    return models.CheckConstraint(
+        name=name,
+        condition=Q(minutes_drafted_on__isnull=True)
+        | (Q(held_on__isnull=False) & Q(minutes_drafted_on__gte=F("held_on"))),
+    )
+
+
+def minutes_order_constraints(prefix: str) -> list[models.CheckConstraint]:
     """The minutes steps in order, where both dates of a pair are recorded (a database backstop)."""
     return [
         models.CheckConstraint(
@@ -57,6 +78,13 @@ def minutes_constraints(prefix: str) -> list[models.CheckConstraint]:
             | Q(minutes_approved_on__isnull=True)
             | Q(minutes_circulated_on__gte=F("minutes_approved_on")),
         ),
+    ]
+
+
+def minutes_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """The steps in order, and circulated minutes say who they went to (case meetings)."""
+    return [
+        *minutes_order_constraints(prefix),
         models.CheckConstraint(
             name=f"{prefix}_minutes_circulated_to_someone",
             condition=Q(minutes_circulated_on__isnull=True)
@@ -225,11 +253,7 @@ class LPM(Versioned, MinutesWorkflow):
                 condition=Q(minutes_circulated_on__isnull=True)
                 | (Q(held_on__isnull=False) & Q(minutes_circulated_on__gte=F("held_on"))),
             ),
-            models.CheckConstraint(
-                name="lpm_minutes_drafted_after_held",
-                condition=Q(minutes_drafted_on__isnull=True)
-                | (Q(held_on__isnull=False) & Q(minutes_drafted_on__gte=F("held_on"))),
-            ),
+            minutes_drafted_after_held("lpm_minutes_drafted_after_held"),
             *minutes_constraints("lpm"),
             models.CheckConstraint(
                 name="lpm_review_point_only_on_reviews",
@@ -304,11 +328,7 @@ class Meeting(Versioned, MinutesWorkflow):
             models.CheckConstraint(
                 name="meeting_scheduled_or_held", condition=Q(scheduled_for__isnull=False) | Q(held_on__isnull=False)
             ),
-            models.CheckConstraint(
-                name="minutes_drafted_after_meeting",
-                condition=Q(minutes_drafted_on__isnull=True)
-                | (Q(held_on__isnull=False) & Q(minutes_drafted_on__gte=F("held_on"))),
-            ),
+            minutes_drafted_after_held("minutes_drafted_after_meeting"),
             models.CheckConstraint(
                 name="minutes_approved_after_drafted",
                 condition=Q(minutes_approved_on__isnull=True)

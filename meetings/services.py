@@ -532,6 +532,62 @@ MINUTES_FIELDS = (
     "minutes_circulated_on",
     "minutes_circulated_to",
 )
+# The steps every meeting's minutes share; who they went to is kept per kind of meeting.
+MINUTES_STEP_FIELDS = MINUTES_FIELDS[:5]
+
+
+def minutes_step_errors(
+    *,
+    held: dt.date | None,
+    drafted: dt.date | None,
+    approved: dt.date | None,
+    circulated: dt.date | None,
+    today: dt.date,
+) -> dict[str, list[str]]:
+    """What every meeting's minutes must respect, whatever the meeting: drafted after the meeting
+    was held, approved after drafted, circulated after approved, each step after the one before
+    and none in the future. Errors are keyed by the field they belong beside."""
+    errors: dict[str, list[str]] = {}
+    if held is None and drafted:
+        errors.setdefault("minutes_drafted_on", []).append("Record the date the meeting was held first")
+    for field, value, what in (
+        ("minutes_drafted_on", drafted, "The date the minutes were drafted"),
+        ("minutes_approved_on", approved, "The date the minutes were approved"),
+        ("minutes_circulated_on", circulated, "The date the minutes were circulated"),
+    ):
+        not_in_future(errors, field, value, today, what)
+    not_before(errors, "minutes_drafted_on", drafted, held, "The date the minutes were drafted", "the meeting")
+    not_before(
+        errors, "minutes_approved_on", approved, drafted, "The date the minutes were approved", "the date drafted"
+    )
+    not_before(
+        errors,
+        "minutes_circulated_on",
+        circulated,
+        approved,
+        "The date the minutes were circulated",
+        "the date approved",
+    )
+    if approved and not drafted:
+        errors.setdefault("minutes_drafted_on", []).append("Enter the date the minutes were drafted before approval")
+    if circulated and not approved:
+        errors.setdefault("minutes_approved_on", []).append(
+            "Enter the date the minutes were approved before they went out"
+        )
+    return errors
+
+
+def minutes_people(merged: dict[str, Any], by: User) -> None:
+    """Whoever saves a step without naming someone else is recorded as its author or approver; a
+    step taken back (its date cleared) forgets who did it."""
+    if merged["minutes_drafted_on"] and not merged["minutes_drafted_by"]:
+        merged["minutes_drafted_by"] = by
+    if merged["minutes_approved_on"] and not merged["minutes_approved_by"]:
+        merged["minutes_approved_by"] = by
+    if not merged["minutes_drafted_on"]:
+        merged["minutes_drafted_by"] = None
+    if not merged["minutes_approved_on"]:
+        merged["minutes_approved_by"] = None
 
 
 @transaction.atomic
@@ -561,52 +617,20 @@ def minutes_record(
     merged.update(changes)
     if merged["minutes_circulated_to"]:
         merged["minutes_circulated_to"] = merged["minutes_circulated_to"].strip()
-    drafted, approved, circulated = (
-        merged["minutes_drafted_on"],
-        merged["minutes_approved_on"],
-        merged["minutes_circulated_on"],
+    errors = minutes_step_errors(
+        held=record.held_on,
+        drafted=merged["minutes_drafted_on"],
+        approved=merged["minutes_approved_on"],
+        circulated=merged["minutes_circulated_on"],
+        today=today,
     )
-    errors: dict[str, list[str]] = {}
-    held = record.held_on
-    if held is None and drafted:
-        errors.setdefault("minutes_drafted_on", []).append("Record the date the meeting was held first")
-    for field, value, what in (
-        ("minutes_drafted_on", drafted, "The date the minutes were drafted"),
-        ("minutes_approved_on", approved, "The date the minutes were approved"),
-        ("minutes_circulated_on", circulated, "The date the minutes were circulated"),
-    ):
-        not_in_future(errors, field, value, today, what)
-    not_before(errors, "minutes_drafted_on", drafted, held, "The date the minutes were drafted", "the meeting")
-    not_before(
-        errors, "minutes_approved_on", approved, drafted, "The date the minutes were approved", "the date drafted"
-    )
-    not_before(
-        errors,
-        "minutes_circulated_on",
-        circulated,
-        approved,
-        "The date the minutes were circulated",
-        "the date approved",
-    )
-    if approved and not drafted:
-        errors.setdefault("minutes_drafted_on", []).append("Enter the date the minutes were drafted before approval")
-    if circulated and not approved:
-        errors.setdefault("minutes_approved_on", []).append(
-            "Enter the date the minutes were approved before they went out"
-        )
+    circulated = merged["minutes_circulated_on"]
     if circulated and not merged["minutes_circulated_to"]:
         errors.setdefault("minutes_circulated_to", []).append("Enter who the minutes were sent to")
     if not circulated and merged["minutes_circulated_to"]:
         errors.setdefault("minutes_circulated_on", []).append("Enter the date the minutes were sent")
     raise_if(errors)
-    if drafted and not merged["minutes_drafted_by"]:
-        merged["minutes_drafted_by"] = by
-    if approved and not merged["minutes_approved_by"]:
-        merged["minutes_approved_by"] = by
-    if not drafted:
-        merged["minutes_drafted_by"] = None
-    if not approved:
-        merged["minutes_approved_by"] = None
+    minutes_people(merged, by)
     record = save_versioned(record, expected_version=expected_version, changes=merged)
     episode = getattr(record, "episode", None)
     if episode is not None:

@@ -8,11 +8,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts.models import User
 from accounts.roles import CASE_WRITERS
-from cases.forms import StaffChoiceField, staff_with
-from plo_tracker.forms import GOVUKForm, UKDateField
+from cases.forms import StaffChoiceField, StaffWithRolesField, staff_with
+from meetings.forms import MinutesForm
+from plo_tracker.forms import GOVUKForm, UKDateField, model_choice
 
 from .models import TrackerMeetingKind
+from .selectors import minutes_staff
 
 
 class TimeOfDayField(forms.CharField):
@@ -135,3 +138,26 @@ class HeldForm(GOVUKForm):
         help_text="One person per line, with their role",
         error_messages={"max_length": "The list of attendees must be 3000 characters or fewer"},
     )
+
+
+class TrackerMinutesForm(MinutesForm):
+    """A tracker meeting's minutes: the same steps as a case meeting's, sent to staff picked by name."""
+
+    minutes_circulated_to = None  # type: ignore[assignment]  # sent to people chosen below, not described in words
+    minutes_recipients = StaffWithRolesField(
+        label="Who they were sent to",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Staff who can read tracker meetings. Each copy leaves out what its reader may not see.",
+        error_messages={
+            "invalid_choice": "Choose people from the list",
+            "invalid_pk_value": "Choose people from the list",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = minutes_staff()
+        for name in ("minutes_drafted_by", "minutes_approved_by", "minutes_recipients"):
+            model_choice(self, name).queryset = staff

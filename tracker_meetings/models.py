@@ -7,12 +7,15 @@ actions and a review timescale (004 §7, "Legal Gateway – Initial Review").
 
 from __future__ import annotations
 
+from typing import Any
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 
+from meetings.models import MinutesSteps, minutes_drafted_after_held, minutes_order_constraints
 from plo_tracker.models import Versioned
 
 USER = settings.AUTH_USER_MODEL
@@ -25,8 +28,9 @@ class TrackerMeetingKind(models.TextChoices):
 
 
 @pghistory.track()
-class TrackerMeeting(Versioned):
-    """One sitting of a tracker meeting or panel: when it meets, who prepared and chaired it."""
+class TrackerMeeting(Versioned, MinutesSteps):
+    """One sitting of a tracker meeting or panel: when it meets, who prepared and chaired it, and
+    its minutes: drafted (by whom), approved (by whom), circulated (to which staff), each dated."""
 
     kind = models.CharField(max_length=30, choices=TrackerMeetingKind.choices)
     meets_on = models.DateField("meeting date")
@@ -36,6 +40,9 @@ class TrackerMeeting(Versioned):
     chair = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     held_on = models.DateField(null=True, blank=True)
     attendees = models.TextField(blank=True, help_text="One person per line, with their role")
+    minutes_recipients: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        USER, through="MinutesRecipient", related_name="+", blank=True, verbose_name="minutes circulated to"
+    )
 
     class Meta:
         ordering = ["-meets_on", "kind"]
@@ -49,10 +56,42 @@ class TrackerMeeting(Versioned):
                 name="tracker_meeting_held_on_or_after_date",
                 condition=Q(held_on__isnull=True) | Q(held_on__gte=F("meets_on")),
             ),
+            minutes_drafted_after_held("tracker_meeting_minutes_drafted_after_held"),
+            *minutes_order_constraints("tracker_meeting"),
+            models.CheckConstraint(
+                name="tracker_meeting_minutes_steps_in_turn",
+                condition=(Q(minutes_approved_on__isnull=True) | Q(minutes_drafted_on__isnull=False))
+                & (Q(minutes_circulated_on__isnull=True) | Q(minutes_approved_on__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="tracker_meeting_minutes_draft_says_who",
+                condition=Q(minutes_drafted_on__isnull=True, minutes_drafted_by__isnull=True)
+                | Q(minutes_drafted_on__isnull=False, minutes_drafted_by__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="tracker_meeting_minutes_approval_says_who",
+                condition=Q(minutes_approved_on__isnull=True, minutes_approved_by__isnull=True)
+                | Q(minutes_approved_on__isnull=False, minutes_approved_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.meets_on:%d %b %Y}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class MinutesRecipient(models.Model):
+    """A member of staff a meeting's minutes were circulated to (audited when added or removed)."""
+
+    meeting = models.ForeignKey(TrackerMeeting, on_delete=models.PROTECT, related_name="minutes_sent")
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="minutes_sent_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"Minutes sent to {self.user}"
 
 
 class AgendaReason(models.TextChoices):

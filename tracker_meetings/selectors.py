@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.roles import TRACKER_ROLES
 from cases.models import Stage
-from cases.selectors import can_see_legal_advice
+from cases.selectors import MinutesStep, can_see_legal_advice, minutes_steps
 from deadlines.engine import WorkingCalendar
 from deadlines.models import Deadline, DeadlineState
 from deadlines.selectors import TrackerRow, episodes_visible, tracker_rows
@@ -38,6 +38,13 @@ def tracker_meetings_visible_to(user: User) -> QuerySet[TrackerMeeting]:
     if not user.roles & TRACKER_ROLES:
         return TrackerMeeting.objects.none()
     return TrackerMeeting.objects.all()
+
+
+def minutes_staff() -> QuerySet[User]:
+    """The staff who may read tracker meetings: the people minutes can be drafted, approved and sent by or to."""
+    from cases.forms import staff_with
+
+    return staff_with(*TRACKER_ROLES)
 
 
 def agenda_items_visible_to(user: User) -> QuerySet[AgendaItem]:
@@ -203,6 +210,16 @@ class MeetingPage:
     def discussed(self) -> int:
         """Cases with something recorded."""
         return sum(1 for i in self.items if i.item.discussed)
+
+    @property
+    def minutes_recipients(self) -> str:
+        """The staff the minutes went to, by name."""
+        return ", ".join(u.get_full_name() or u.username for u in self.meeting.minutes_recipients.all())
+
+    @property
+    def minutes_steps(self) -> list[MinutesStep]:
+        """Drafted by, approved by, circulated to: the same steps as a case meeting's minutes."""
+        return minutes_steps(self.meeting, sent_to=self.minutes_recipients)
 
 
 def meeting_page(*, user: User, meeting: TrackerMeeting, today: dt.date, calendar: WorkingCalendar) -> MeetingPage:

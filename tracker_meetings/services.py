@@ -5,28 +5,30 @@ mark them done."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import Role
+from accounts.roles import TRACKER_MEETING_PREPARERS, TRACKER_MEETING_RECORDERS
+from accounts.scopes import authorize
 from cases.services import _save_new, raise_if
 from deadlines.engine import WorkingCalendar
 from deadlines.models import Deadline, DeadlineState
 from deadlines.services import ACTION_KEY
 from plo_tracker.versioning import save_versioned
 
-from .models import AgendaItem, MeetingAction, TrackerMeeting, TrackerMeetingKind
-from .selectors import SLOT_MINUTES, agenda_candidates, papers_due
+from .models import AgendaItem, MeetingAction, MinutesRecipient, TrackerMeeting, TrackerMeetingKind
+from .selectors import SLOT_MINUTES, agenda_candidates, minutes_staff, papers_due
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 # Who runs the meetings (000: the CLO sets them up; business support minutes them; the head of
 # service chairs the panel, 004 §5) and who may record in them.
-MEETING_PREPARERS = frozenset({Role.COURT_LIAISON_OFFICER, Role.BUSINESS_SUPPORT, Role.HEAD_OF_SERVICE})
-MEETING_RECORDERS = MEETING_PREPARERS | {Role.ASSISTANT_DIRECTOR, Role.SERVICE_MANAGER, Role.LEGAL_ADVISER}
+MEETING_PREPARERS = TRACKER_MEETING_PREPARERS
+MEETING_RECORDERS = TRACKER_MEETING_RECORDERS
 
 # The usual start of each kind: the panel sits on Wednesday afternoons from 13:00 (004 §7).
 DEFAULT_START = {
@@ -262,3 +264,69 @@ def tracker_meeting_hold(
         expected_version=expected_version,
         changes={"held_on": held_on, "chair": chair, "attendees": attendees.strip()},
     )
+
+
+@transaction.atomic
+def tracker_meeting_minutes_record(
+    *,
+    meeting: TrackerMeeting,
+    expected_version: int | None,
+    by: User,
+    recipients: Iterable[User] | None = None,
+    today: dt.date | None = None,
+    **changes: Any,
+) -> TrackerMeeting:
+    """Record the meeting's minutes step by step: drafted (by), approved (by), circulated (to staff).
+
+    The same rules as a case meeting's minutes (meetings.services.minutes_record): each step needs
+    the one before, dates are in order, on or after the day the meeting was held and not in the
+    future; whoever saves a step without naming someone else is its author or approver. The
+    minutes go to staff who may read tracker meetings. `recipients` None keeps those recorded.
+    No source sets a timescale for these minutes, so no deadline is worked out.
+    """
+    from meetings.services import MINUTES_STEP_FIELDS, minutes_people, minutes_step_errors
+
+    authorize(by, TRACKER_MEETING_RECORDERS)
+    today = today or timezone.localdate()
+    unknown = set(changes) - set(MINUTES_STEP_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a minutes field: {sorted(unknown)}")
+    merged = {f: getattr(meeting, f) for f in MINUTES_STEP_FIELDS}
+    merged.update(changes)
+    sent_to = list(meeting.minutes_recipients.all()) if recipients is None else list(recipients)
+    circulated = merged["minutes_circulated_on"]
+    errors = minutes_step_errors(
+        held=meeting.held_on,
+        drafted=merged["minutes_drafted_on"],
+        approved=merged["minutes_approved_on"],
+        circulated=circulated,
+        today=today,
+    )
+    if circulated and not sent_to:
+        errors.setdefault("minutes_recipients", []).append("Choose who the minutes were sent to")
+    if sent_to and not circulated:
+        errors.setdefault("minutes_circulated_on", []).append("Enter the date the minutes were sent")
+    named = [u for u in (merged["minutes_drafted_by"], merged["minutes_approved_by"], *sent_to) if u is not None]
+    in_scope = set(minutes_staff().filter(pk__in=[u.pk for u in named]).values_list("pk", flat=True))
+    for field, what in (("minutes_drafted_by", "drafted"), ("minutes_approved_by", "approved")):
+        person = merged[field]
+        if person is not None and person.pk not in in_scope:
+            errors.setdefault(field, []).append(
+                f"Choose who {what} the minutes from staff who can read tracker meetings"
+            )
+    outside = [u.get_full_name() or u.username for u in sent_to if u.pk not in in_scope]
+    if outside:
+        errors.setdefault("minutes_recipients", []).append(
+            f"{', '.join(outside)} cannot read tracker meetings: choose staff who can"
+        )
+    raise_if(errors)
+    minutes_people(merged, by)
+    meeting = save_versioned(meeting, expected_version=expected_version, changes=merged)
+    # One row per person, added and removed one by one so each change is in the audit trail.
+    wanted = {u.pk for u in sent_to}
+    for row in MinutesRecipient.objects.filter(meeting=meeting).exclude(user_id__in=wanted):
+        row.delete()
+    have = set(MinutesRecipient.objects.filter(meeting=meeting).values_list("user_id", flat=True))
+    for pk in sorted(wanted - have):
+        MinutesRecipient.objects.create(meeting=meeting, user_id=pk)
+    return meeting

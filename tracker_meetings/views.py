@@ -21,7 +21,7 @@ from accounts.roles import CASE_WRITERS, TRACKER_ROLES
 from deadlines.services import calendar_current
 
 from . import selectors, services
-from .forms import ActionDoneForm, ActionForm, AgendaItemForm, HeldForm, PrepareForm
+from .forms import ActionDoneForm, ActionForm, AgendaItemForm, HeldForm, PrepareForm, TrackerMinutesForm
 from .models import AgendaItem, MeetingAction, TrackerMeeting, TrackerMeetingKind
 
 PREPARERS = services.MEETING_PREPARERS
@@ -34,7 +34,12 @@ def _user(request: HttpRequest) -> User:
 
 def _meeting(request: HttpRequest, pk: int) -> TrackerMeeting:
     try:
-        return selectors.tracker_meetings_visible_to(_user(request)).select_related("prepared_by", "chair").get(pk=pk)
+        return (
+            selectors.tracker_meetings_visible_to(_user(request))
+            .select_related("prepared_by", "chair", "minutes_drafted_by", "minutes_approved_by")
+            .prefetch_related("minutes_recipients")
+            .get(pk=pk)
+        )
     except TrackerMeeting.DoesNotExist as exc:
         raise Http404("No such meeting") from exc
 
@@ -299,4 +304,45 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "tracker_meetings/minutes.html",
         {"page": page, "meeting": meeting, "today": today, "printed_at": timezone.now()},
+    )
+
+
+@allow(RECORDERS)
+def minutes_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the minutes step by step: drafted (by), approved (by), circulated (to which staff)."""
+    from meetings.services import MINUTES_STEP_FIELDS
+
+    meeting = _meeting(request, pk)
+    initial: dict[str, Any] = {
+        "version": meeting.version,
+        **{f: getattr(meeting, f) for f in MINUTES_STEP_FIELDS},
+        "minutes_recipients": list(meeting.minutes_recipients.all()),
+    }
+    form = TrackerMinutesForm(data=request.POST or None, initial=initial)
+    back = reverse("tracker_meetings:detail", args=[meeting.pk]) + "#minutes"
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.tracker_meeting_minutes_record(
+                meeting=meeting,
+                expected_version=d["version"],
+                by=_user(request),
+                recipients=d["minutes_recipients"],
+                **{f: d[f] for f in MINUTES_STEP_FIELDS},
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "The minutes have been saved")
+            return redirect(back)
+    held = f" held on {meeting.held_on:%-d %B %Y}" if meeting.held_on else ""
+    return _form_page(
+        request,
+        form,
+        title=f"Minutes: {meeting.get_kind_display().lower()}{held}",
+        caption=str(meeting),
+        intro="Record each step when it happens: who drafted the minutes, who approved them, and which staff "
+        "they were sent to. Until they are approved the printed minutes are marked DRAFT.",
+        back_url=back,
+        back_label="Back to the meeting",
     )

@@ -197,6 +197,7 @@ def build_world(make_user, team):
             "tracker_meetings:refresh": tracker_meeting.pk,
             "tracker_meetings:held": tracker_meeting.pk,
             "tracker_meetings:minutes": tracker_meeting.pk,
+            "tracker_meetings:minutes-record": tracker_meeting.pk,
             "tracker_meetings:item": item.pk,
             "tracker_meetings:action-add": item.pk,
             "tracker_meetings:action-done": action.pk,

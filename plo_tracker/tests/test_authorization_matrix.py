@@ -185,6 +185,7 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "tracker_meetings:prepare": (MEETING_PREPARERS,) * 2,
     "tracker_meetings:refresh": (NONE, MEETING_PREPARERS),
     "tracker_meetings:held": (MEETING_RECORDERS,) * 2,
+    "tracker_meetings:minutes-record": (MEETING_RECORDERS,) * 2,
     "tracker_meetings:item": (MEETING_RECORDERS,) * 2,
     "tracker_meetings:action-add": (MEETING_RECORDERS,) * 2,
     "tracker_meetings:action-done": (MEETING_RECORDERS | {R.SOCIAL_WORKER},) * 2,

@@ -213,3 +213,85 @@ def test_weekly_tracker_shows_13_weeks_of_history(page, demo):
     assert len(page.query_selector_all("[data-testid=history-table] tbody tr")) == 52
     shot(page, "weekly-history-52-weeks-team")
     assert axe_violations(page) == []
+
+
+def _fill_date(page, field: str, day: dt.date | None) -> None:
+    for i, part in enumerate((day.day, day.month, day.year) if day else ("", "", "")):
+        page.fill(f"#id_{field}_{i}", str(part))
+
+
+def test_tracker_meeting_minutes_drafted_approved_circulated_and_printed(page, demo):
+    url, traveller = demo
+    ad = User.objects.filter(groups__name="Assistant director").first()
+    clo = User.objects.get(username="clara.clo")
+    hos = User.objects.get(username="helen.hos")
+    assert ad is not None
+    sign_in(page, url, "clara.clo", PASSWORD)
+    page.goto(f"{url}/tracker-meetings/new/?kind=weekly_tracker&meets_on=2026-11-23")
+    page.get_by_role("button", name="Set up the meeting and build its agenda").click()
+    page.wait_for_selector("h1:has-text('Weekly tracker meeting, Monday 23 November 2026')")
+    meeting_url = page.url
+    page.get_by_role("link", name="Record the meeting as held").click()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=The meeting is recorded as held")
+    assert "Not yet drafted." in page.inner_text("[data-testid=minutes-state]")
+
+    # Two days later the CLO records the draft; approval dated before the draft is refused beside its field.
+    traveller.move_to(dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC))
+    sign_in(page, url, "clara.clo", PASSWORD)  # sessions end after 30 minutes idle
+    page.goto(meeting_url)
+    page.get_by_role("link", name=re.compile("Record the minutes")).click()
+    page.wait_for_selector("h1:has-text('Minutes: weekly tracker meeting held on 23 November 2026')")
+    _fill_date(page, "minutes_drafted_on", dt.date(2026, 11, 24))
+    _fill_date(page, "minutes_approved_on", dt.date(2026, 11, 23))
+    page.get_by_role("button", name="Save the minutes").click()
+    page.wait_for_selector(".govuk-error-summary")
+    beside = page.inner_text("#div_id_minutes_approved_on .govuk-error-message")
+    assert "The date the minutes were approved must be on or after the date drafted (24/11/2026)" in beside
+    assert page.input_value("#id_minutes_drafted_on_0") == "24"  # nothing typed is lost
+    shot(page, "meeting-minutes-error")
+    assert axe_violations(page) == []
+    _fill_date(page, "minutes_approved_on", None)
+    page.get_by_role("button", name="Save the minutes").click()
+    page.wait_for_selector("text=The minutes have been saved")
+    steps = page.inner_text("[data-testid=minutes-steps]")
+    assert f"24 Nov 2026 by {clo.get_full_name()}" in steps
+    assert "Drafted, waiting for approval." in page.inner_text("[data-testid=minutes-state]")
+    page.get_by_role("link", name="Print the minutes").click()
+    assert page.inner_text("[data-testid=minutes-draft]") == "DRAFT"
+    status = page.inner_text("[data-testid=minutes-status]")
+    assert f"draft, drafted by {clo.get_full_name()} on 24 November 2026, not yet approved." in status
+    shot(page, "meeting-minutes-draft")
+    assert axe_violations(page) == []
+    page.emulate_media(media="print")  # on paper: no menus, DRAFT across the page
+    shot(page, "meeting-minutes-draft-print")
+    page.emulate_media(media="screen")
+
+    # The head of service approves them, then they go to the assistant director and the CLO.
+    sign_in(page, url, "helen.hos", PASSWORD)
+    page.goto(meeting_url)
+    page.get_by_role("link", name=re.compile("Update the minutes")).click()
+    _fill_date(page, "minutes_approved_on", dt.date(2026, 11, 25))
+    page.get_by_role("button", name="Save the minutes").click()
+    page.wait_for_selector("text=The minutes have been saved")
+    assert "Approved, not yet circulated." in page.inner_text("[data-testid=minutes-state]")
+    page.get_by_role("link", name=re.compile("Update the minutes")).click()
+    _fill_date(page, "minutes_circulated_on", dt.date(2026, 11, 25))
+    page.get_by_label(re.compile(f"{ad.get_full_name()}, ")).check()
+    page.get_by_label(re.compile(f"{clo.get_full_name()}, ")).check()
+    shot(page, "meeting-minutes-record")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Save the minutes").click()
+    page.wait_for_selector("text=The minutes have been saved")
+    steps = page.inner_text("[data-testid=minutes-steps]")
+    assert f"25 Nov 2026 by {hos.get_full_name()}" in steps and ad.get_full_name() in steps
+    shot(page, "meeting-minutes-steps")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Print the minutes").click()
+    assert page.query_selector("[data-testid=minutes-draft]") is None
+    status = page.inner_text("[data-testid=minutes-status]")
+    assert f"approved by {hos.get_full_name()} on 25 November 2026" in status
+    recipients = sorted([ad, clo], key=lambda u: (u.last_name, u.first_name))
+    assert f"Circulated on 25 November 2026 to {', '.join(u.get_full_name() for u in recipients)}." in status
+    shot(page, "meeting-minutes-circulated")
+    assert axe_violations(page) == []
