@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from accounts.models import Team, User
 from accounts.roles import Role
@@ -115,9 +116,16 @@ class TrackerFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice(self, "worker").queryset = User.objects.filter(
-            is_active=True, groups__name=Role.SOCIAL_WORKER.label
-        ).order_by("first_name", "last_name")
+        workers = User.objects.filter(is_active=True, groups__name=Role.SOCIAL_WORKER.label)
+        # With a team chosen, the list holds that team's social workers (and the one already
+        # chosen, so the filter is never thrown away): a regional service has hundreds, and the
+        # team-filtered tracker should cost what the team holds (issue 14).
+        team, chosen = (self.data.get(name, "") for name in ("team", "worker"))
+        if team.isdigit():
+            workers = workers.filter(Q(team_id=int(team)) | Q(pk=int(chosen) if chosen.isdigit() else None))
+        model_choice(self, "worker").queryset = workers.only("id", "first_name", "last_name", "username").order_by(
+            "first_name", "last_name"
+        )
 
     def full_clean(self) -> None:
         for name, field in self.fields.items():

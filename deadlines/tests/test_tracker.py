@@ -436,3 +436,22 @@ def test_every_field_can_be_sorted_on_from_the_form():
     from deadlines.selectors import SORT_KEYS
 
     assert set(SORT_LABELS) == set(SORT_KEYS)
+
+
+def test_with_a_team_chosen_the_social_worker_list_holds_that_teams_workers(client_as, people, travel, make_user):
+    """Issue 14: a regional service has hundreds of social workers; a team's page lists its own."""
+    south = TeamFactory(name="Safeguarding Team South")
+    olive = make_user(Role.SOCIAL_WORKER, team=south, first_name="Olive", last_name="Other")
+    client = client_as(Role.COURT_LIAISON_OFFICER)
+
+    def listed(**query) -> set[str]:
+        return {label for _, label in client.get(URL, query).context["form"].fields["worker"].choices if label}
+
+    everyone = listed()
+    assert {"Olive Other", "Sam Worker"} <= everyone
+    assert "Sam Worker" in listed(team=people.team.pk) and "Olive Other" not in listed(team=people.team.pk)
+    assert "Olive Other" in listed(team=south.pk) and "Sam Worker" not in listed(team=south.pk)
+    # A worker already chosen stays chosen (and listed) when the team changes: no filter is lost.
+    kept = client.get(URL, {"team": south.pk, "worker": people.sw.pk})
+    assert not kept.context["form"].errors and "Sam Worker" in listed(team=south.pk, worker=people.sw.pk)
+    assert olive.pk in {w.pk for w in kept.context["form"].fields["worker"].queryset}
