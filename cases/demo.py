@@ -28,7 +28,14 @@ from accounts.roles import Role
 from accounts.services import user_set_roles
 from deadlines.engine import WorkingCalendar, load_policy
 from deadlines.models import ClosureDay
-from deadlines.services import calendar_current, deadlines_recompute_deferred, deadlines_recompute_pending
+from deadlines.services import (
+    REVIEW_KEY,
+    calendar_current,
+    deadlines_recompute_deferred,
+    deadlines_recompute_pending,
+    policy_for,
+    review_points,
+)
 from meetings import services as ms
 from meetings.models import (
     LPM,
@@ -604,11 +611,33 @@ class _Builder:
     def listed(self, case: _Case, panel: dt.date, kind: str = LPMKind.INITIAL, papers: dt.date | None = None) -> LPM:
         """The CLO lists the case at a panel; business support sends the papers out (the CLO, on a
         restricted case business support is not named on)."""
-        lpm = ms.lpm_list(episode=case.ep, panel_date=panel, kind=kind, by=self.clo, today=self.today)
+        point = self.review_point(case, panel) if kind == LPMKind.REVIEW else None
+        lpm = ms.lpm_list(
+            episode=case.ep, panel_date=panel, kind=kind, review_point=point, by=self.clo, today=self.today
+        )
         if papers is not None:
             sender = self.clo if case.family.restricted else self.support
             lpm = ms.lpm_update(lpm=lpm, expected_version=None, by=sender, today=self.today, papers_submitted_on=papers)
         return lpm
+
+    def review_point(self, case: _Case, panel: dt.date) -> int | None:
+        """The policy's review point a review on `panel` is held for, as the CLO would choose it: the
+        free one whose week (counted from the decision) is nearest the panel date."""
+        policy = policy_for(case.ep)
+        points = review_points(policy)
+        taken = set(case.ep.lpms.filter(review_point__isnull=False).values_list("review_point", flat=True))
+        free = [n for n in points if n not in taken]
+        decision = Episode.objects.filter(pk=case.ep.pk).values_list("decision_date", flat=True).first()
+        if not free or decision is None:
+            return None
+
+        def distance(n: int) -> int:
+            rule = policy.rule_by_ident(REVIEW_KEY if n == 1 else f"{REVIEW_KEY}#{n}")
+            if rule is None or rule.unit != "weeks":
+                return 10_000 + n  # not counted in weeks from the decision: the next free one
+            return abs((decision + dt.timedelta(weeks=rule.amount) - panel).days)
+
+        return min(free, key=distance)
 
     def decide(
         self, case: _Case, lpm: LPM, held: dt.date, outcome: str, *, minutes: bool = True, advice: str = ""

@@ -131,3 +131,28 @@ def test_a_review_point_taken_twice_or_held_out_of_order_is_refused_beside_the_f
         )
     )  # fmt: skip
     assert "Date held must be on or before the review LPM (in or before week 20) (06/05/2027)" in page
+
+
+def test_the_migration_numbers_reviews_recorded_before_in_date_order(staff, episode):
+    """Review LPMs recorded before they said which point they were for keep the matching they had:
+    date order, up to the policy's four points (a fifth is an extra review)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("meetings.migrations.0003_lpm_review_point")
+    held = [dt.date(2027, 3, 11), dt.date(2027, 2, 11), dt.date(2027, 4, 8), dt.date(2027, 4, 22)]
+    made = [ms.lpm_list(episode=episode, panel_date=d, kind=LPMKind.REVIEW, by=staff["clo"]) for d in held]
+    LPM.objects.filter(pk__in=[x.pk for x in made]).update(held_on=None)
+    for lpm, day in zip(made, held, strict=True):
+        LPM.objects.filter(pk=lpm.pk).update(held_on=day)
+    booked = ms.lpm_list(episode=episode, panel_date=dt.date(2027, 5, 6), kind=LPMKind.REVIEW, by=staff["clo"])
+    migration.number_existing_reviews(apps, None)
+    got = {x.panel_date: x.review_point for x in LPM.objects.filter(kind=LPMKind.REVIEW)}
+    assert got == {
+        dt.date(2027, 2, 11): 1,
+        dt.date(2027, 3, 11): 2,
+        dt.date(2027, 4, 8): 3,
+        dt.date(2027, 4, 22): 4,
+        booked.panel_date: None,  # not yet held, and the policy has four points: an extra review
+    }
