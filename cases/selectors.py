@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import Role
 from accounts.scopes import can_edit, can_see_legal_advice, families_visible_to
 from deadlines.engine.timetable import COURT_WEEKS
 
@@ -131,6 +132,10 @@ class CasePage:
     court_limit: dt.date | None = None
     court_extension_weeks: int = 0
     final_hearing_listed: dt.date | None = None
+    #: Pre-proceedings predicted to run past their agreed length, and why (deadlines/forecast.py).
+    overrun: Any = None
+    #: Who the policy says is told of a predicted overrun, in words ("" if no one).
+    overrun_told: str = ""
 
     @property
     def final_hearing_past_limit(self) -> bool:
@@ -242,6 +247,19 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
         page.final_hearing_listed = max(finals, key=lambda h: h.pk).hearing_date if finals else None
     end = next((r.deadline for r in page.deadlines if r.deadline.key == "pre_proceedings_end"), None)
     page.projected_end = end.due_on if end else None
+    if current.is_open:
+        from deadlines.forecast import episode_overrun_forecast
+
+        page.overrun = episode_overrun_forecast(
+            current,
+            deadlines=[r.deadline for r in page.deadlines],
+            today=today,
+            assessments=current.assessments.all(),
+            meetings=current.meetings.all(),
+        )
+        escalation = policy.escalation("overrun")
+        if escalation is not None:
+            page.overrun_told = " and ".join(Role(r).label.lower() for r in escalation.to)
     deferrals = _deferrals(episodes)
     story = _timeline(current, deferrals.get(current.pk))
     if family.restricted:

@@ -16,11 +16,11 @@ Who is told (the rules the issue left open are marked "RULE"):
   none; any other role -> the family's social worker) and to the family's team manager;
 * escalation: overdue by more than 5 working days -> every head of service;
 * overrun (a policy rule: the policy's `[escalations.overrun]`, e.g. 004 "the Chair of Legal
-  Gateway Panel will escalate to the Assistant Director"): the stored `pre_proceedings_end`
-  deadline (standard length plus any agreed extension) is open and either already past, or
-  forecast to be missed because an outstanding assessment is due after it or the final meeting
-  is overdue -> every head of service and/or assistant director, as the policy's `to` says; once
-  per end date, so agreeing an extension (which moves the date) lets a later forecast raise it again;
+  Gateway Panel will escalate to the Assistant Director"): not raised by this scan but by
+  deadlines/forecast.py each time an episode's dates are recomputed (every recorded change, and
+  the daily recompute before this scan), from the current forecast, so an extension or a
+  rebooked meeting raises or clears it at once -> every head of service and/or assistant
+  director, as the policy's `to` says, once per end date;
 * repeat episode (the policy's `[escalations.repeat_episode]`, 004 "Second period of
   Pre-Proceedings"): an open episode that has reached pre-proceedings (decision date set) with a
   child whose `earlier_episodes` > 0 -> every assistant director (as `to` says), once per episode;
@@ -46,7 +46,7 @@ from django.utils import timezone
 from accounts.models import User, new_calendar_token
 from accounts.roles import Role
 from accounts.scopes import alerts_visible_to
-from cases.models import Assessment, Episode, EpisodeChild, Family
+from cases.models import Episode, EpisodeChild, Family
 from plo_tracker.outbox import outbox_enqueue
 
 from .engine import WorkingCalendar
@@ -82,7 +82,6 @@ def _tables() -> dict[str, str]:
         "episode": qn(Episode._meta.db_table),
         "family": qn(Family._meta.db_table),
         "restricted": qn(Family.restricted_to.through._meta.db_table),
-        "assessment": qn(Assessment._meta.db_table),
         "episode_child": qn(EpisodeChild._meta.db_table),
         "alert": qn(Alert._meta.db_table),
         "user": qn(User._meta.db_table),
@@ -93,7 +92,7 @@ def _tables() -> dict[str, str]:
 
 # Table names come from the models' _meta (never from input); every value is a parameter.
 _SCAN_SQL = """
-WITH pol(name, soon_before, overrun_hos, overrun_ad, repeat_ad) AS (VALUES {policy_values}),
+WITH pol(name, soon_before, repeat_ad) AS (VALUES {policy_values}),
 hos AS (
     SELECT ug.user_id AS id FROM {user_groups} ug JOIN {group} g ON g.id = ug.group_id WHERE g.name = %(hos)s
 ),
@@ -132,20 +131,6 @@ raised(episode_id, deadline_id, kind, recipient_id, due_on) AS (
     FROM cand c CROSS JOIN hos
     WHERE c.due_on < %(escalate_before)s
   UNION ALL
-    SELECT d.episode_id, d.id, %(overrun)s, senior.id, d.due_on
-    FROM {deadline} d
-    JOIN {episode} e ON e.id = d.episode_id
-    JOIN pol ON pol.name = e.policy_name
-    CROSS JOIN LATERAL (SELECT id FROM hos WHERE pol.overrun_hos UNION SELECT id FROM ads WHERE pol.overrun_ad) senior
-    WHERE d.key = %(end_key)s AND d.occurrence = 1 AND d.state = %(open)s AND d.due_on IS NOT NULL
-      AND e.ended_on IS NULL
-      AND (d.due_on < %(today)s
-           OR EXISTS (SELECT 1 FROM {assessment} a
-                      WHERE a.episode_id = d.episode_id AND a.completed_on IS NULL AND a.due_on > d.due_on)
-           OR EXISTS (SELECT 1 FROM {deadline} fm
-                      WHERE fm.episode_id = d.episode_id AND fm.key = %(final_key)s
-                        AND fm.state = %(open)s AND fm.due_on < %(today)s))
-  UNION ALL
     SELECT e.id, NULL::bigint, %(repeat)s, ads.id, NULL::date
     FROM {episode} e JOIN pol ON pol.name = e.policy_name AND pol.repeat_ad CROSS JOIN ads
     WHERE e.ended_on IS NULL AND e.decision_date IS NOT NULL
@@ -182,13 +167,10 @@ def _scan_statement(today: dt.date, calendar: WorkingCalendar) -> tuple[str, dic
         "due_today": AlertKind.DUE_TODAY.value,
         "due_soon": AlertKind.DUE_SOON.value,
         "escalation": AlertKind.ESCALATION.value,
-        "overrun": AlertKind.OVERRUN.value,
         "repeat": AlertKind.REPEAT_EPISODE.value,
         "tm_role": Role.TEAM_MANAGER.value,
         "hos": Role.HEAD_OF_SERVICE.label,
         "ad": Role.ASSISTANT_DIRECTOR.label,
-        "end_key": "pre_proceedings_end",
-        "final_key": "final_meeting",
         # Overdue by more than 5 working days: due before the 5th working day before today.
         "escalate_before": calendar.add_working_days(today, -ESCALATE_AFTER_WORKING_DAYS),
         "default_soon": _soon_before(today, calendar, settings.PLO_POLICY),
@@ -198,10 +180,8 @@ def _scan_statement(today: dt.date, calendar: WorkingCalendar) -> tuple[str, dic
         facts = policy_facts(name)
         params[f"pol_name_{i}"] = name
         params[f"pol_soon_{i}"] = _soon_before(today, calendar, name)
-        params[f"pol_ohos_{i}"] = Role.HEAD_OF_SERVICE.value in facts.overrun_to
-        params[f"pol_oad_{i}"] = Role.ASSISTANT_DIRECTOR.value in facts.overrun_to
         params[f"pol_rad_{i}"] = Role.ASSISTANT_DIRECTOR.value in facts.repeat_to
-        values.append(f"(%(pol_name_{i})s, %(pol_soon_{i})s::date, %(pol_ohos_{i})s, %(pol_oad_{i})s, %(pol_rad_{i})s)")
+        values.append(f"(%(pol_name_{i})s, %(pol_soon_{i})s::date, %(pol_rad_{i})s)")
     params["any_soon"] = max([params["default_soon"], *(params[f"pol_soon_{i}"] for i in range(len(names)))])
     sql = _SCAN_SQL.format(policy_values=", ".join(values), record="{record}", **_tables())
     return sql, params

@@ -442,7 +442,13 @@ def deadlines_recompute(
         for row in to_update:
             row.computed_at = now
         Deadline.objects.bulk_update(to_update, fields)
-    return list(episode.deadlines.all())
+    stored = list(episode.deadlines.all())
+    # The overrun forecast follows every change of date (an extension, a rebooked meeting), so
+    # its alert is raised, or cleared, now, never left standing on an old forecast.
+    from .forecast import overrun_alerts_sync
+
+    overrun_alerts_sync(episode=episode, deadlines=stored, today=today or timezone.localdate())
+    return stored
 
 
 def deadlines_recompute_open(*, today: dt.date | None = None) -> int:

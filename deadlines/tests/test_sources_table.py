@@ -17,6 +17,7 @@ TESTS = {
     "S": REPO / "deadlines" / "tests" / "engine" / "test_timescales_sources.py",
     "R": REPO / "cases" / "tests" / "test_recorded_steps.py",
     "P": REPO / "meetings" / "tests" / "test_review_points.py",
+    "A": REPO / "deadlines" / "tests" / "test_overrun_forecast.py",
 }
 
 

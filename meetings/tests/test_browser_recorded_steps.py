@@ -148,3 +148,35 @@ def test_a_review_lpm_is_listed_for_the_review_point_it_meets(page, live_server,
         week_20 = deadline(page, "gateway_review", 4)
         assert "Fri 7 May 2027" in week_20 and "6 May 2027" in week_20 and "Met" in week_20
         page.locator("[data-testid=deadlines]").screenshot(path=str(SHOTS / "review-points-deadlines.png"))
+
+
+def test_the_overrun_warning_follows_the_current_forecast(page, live_server, staff, team, make_user):
+    ad = make_user(Role.ASSISTANT_DIRECTOR, username="ada.director", first_name="Ada", last_name="Director", team=None)
+    with time_machine.travel(dt.datetime(2027, 2, 1, 9, 30, tzinfo=dt.UTC), tick=True):  # Mon 1 Feb 2027
+        # LPM Fri 4 Dec 2026: 16 weeks on is Good Friday, so the end is Thu 25 Mar 2027.
+        episode = in_pre_proceedings(team, staff, dt.date(2026, 12, 4))
+        cs.assessment_create(
+            episode=episode, kind="psychological", provider="Dr Expert", instructed_on=dt.date(2027, 1, 20),
+            due_on=dt.date(2027, 4, 15), by=staff["sw"],
+        )  # fmt: skip
+        base = live_server.url
+        sign_in(page, base, ad.username)
+        page.goto(f"{base}/cases/families/{episode.family_id}/")
+        warning = page.inner_text("[data-testid=overrun]")
+        assert "Predicted to run past the agreed end of pre-proceedings (25 Mar 2027)" in warning
+        assert "assistant director and head of service" in warning
+        reasons = page.locator("[data-testid=overrun-reasons] li").all_inner_texts()
+        assert reasons == ["The psychological assessment is due on Thu 15 Apr 2027, after the end on Thu 25 Mar 2027"]
+        page.screenshot(path=str(SHOTS / "case-overrun-predicted.png"), full_page=False)
+        page.goto(f"{base}/deadlines/alerts/")
+        assert "projected to run past its standard length" in page.inner_text("main").lower()
+
+        sign_in(page, base, staff["hos"].username)
+        open_action(page, base, episode, "Agree an extension")
+        page.fill("#id_weeks", "4")
+        fill_date(page, "agreed_on", dt.date(2027, 2, 1))
+        page.fill("#id_rationale", "Psychological assessment reports in April")
+        submit(page, "Agree extension")
+        assert "The extension has been recorded" in page.inner_text("main")
+        assert page.locator("[data-testid=overrun]").count() == 0  # the end is Fri 23 Apr: cleared
+        assert "23 Apr 2027" in page.inner_text("[data-testid=projected-end]")

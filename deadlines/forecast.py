@@ -1,0 +1,132 @@
+"""Whether an episode is predicted to run past its agreed length, from what is recorded now.
+
+004 "Timescale for Pre-Proceedings": where a family "are predicted to go over the maximum 16-week
+timescale, the Chair of Legal Gateway Panel will escalate to the Assistant Director". The policy's
+`[escalations.overrun]` says who is told. The forecast is worked out again every time a date on
+the episode changes (deadlines_recompute, called by every service that records one, and the
+daily recompute for the day moving on), so an extension, an assessment moved or a review meeting
+rebooked raises the alert, or clears it, at once, instead of an old forecast standing.
+
+Predicted when the end of pre-proceedings (standard length plus any agreed extension) is still
+open and any of these holds: its date has passed; the final meeting is overdue; an assessment not
+yet completed is due after it; or a pre-proceedings meeting is booked for after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from .engine.rules import as_phrase
+from .models import Alert, AlertKind, Deadline, DeadlineState
+
+if TYPE_CHECKING:
+    from cases.models import Episode
+
+END_KEY = "pre_proceedings_end"
+FINAL_KEY = "final_meeting"
+
+
+@dataclass(frozen=True, slots=True)
+class Overrun:
+    """The forecast: the end date the episode is predicted to pass, and why, in plain words."""
+
+    end: dt.date
+    reasons: tuple[str, ...]
+
+
+def _uk(day: dt.date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def overrun_forecast(
+    *,
+    deadlines: Iterable[Deadline],
+    assessments: Iterable[tuple[str, dt.date]],
+    booked: Iterable[tuple[str, dt.date]],
+    today: dt.date,
+) -> Overrun | None:
+    """The forecast from an episode's stored deadlines, its outstanding assessments (label, due)
+    and its booked, not yet held, pre-proceedings meetings (label, date); None if on track."""
+    rows = {(d.key, d.occurrence): d for d in deadlines}
+    end = rows.get((END_KEY, 1))
+    if end is None or end.state != DeadlineState.OPEN or end.due_on is None:
+        return None  # ended, off the pre-proceedings path, or the clock has not started
+    reasons: list[str] = []
+    if end.due_on < today:
+        reasons.append(f"The agreed length ended on {_uk(end.due_on)}")
+    final = rows.get((FINAL_KEY, 1))
+    if final is not None and final.state == DeadlineState.OPEN and final.due_on and final.due_on < today:
+        reasons.append(f"The final meeting was due on {_uk(final.due_on)} and has not been held")
+    for label, due in sorted(assessments, key=lambda a: a[1]):
+        if due > end.due_on:
+            reasons.append(f"The {label} is due on {_uk(due)}, after the end on {_uk(end.due_on)}")
+    for label, day in sorted(booked, key=lambda b: b[1]):
+        if day > end.due_on:
+            reasons.append(f"The {label} is booked for {_uk(day)}, after the end on {_uk(end.due_on)}")
+    return Overrun(end.due_on, tuple(reasons)) if reasons else None
+
+
+def episode_overrun_forecast(
+    episode: Episode,
+    *,
+    deadlines: Iterable[Deadline],
+    today: dt.date,
+    assessments: Iterable[Any] | None = None,
+    meetings: Iterable[Any] | None = None,
+) -> Overrun | None:
+    """``overrun_forecast`` for an episode as recorded now: its assessments and meetings are read
+    (two queries) unless given (a page that has them already)."""
+    if assessments is None:
+        assessments = episode.assessments.filter(completed_on__isnull=True)
+    if meetings is None:
+        meetings = episode.meetings.filter(held_on__isnull=True)
+    outstanding = [(as_phrase(a.get_kind_display()), a.due_on) for a in assessments if a.completed_on is None]
+    booked = [
+        (as_phrase(m.get_kind_display()), m.scheduled_for) for m in meetings if m.held_on is None and m.scheduled_for
+    ]
+    return overrun_forecast(deadlines=deadlines, assessments=outstanding, booked=booked, today=today)
+
+
+@transaction.atomic
+def overrun_alerts_sync(*, episode: Episode, deadlines: Sequence[Deadline], today: dt.date) -> Overrun | None:
+    """Raise the overrun alert for today's forecast, and clear alerts of a forecast that no longer
+    stands (not yet acknowledged: an acknowledged one is what someone was told, and stays)."""
+    from accounts.models import User
+    from accounts.roles import Role
+
+    from .services import policy_for
+
+    escalation = policy_for(episode).escalation("overrun")
+    forecast = episode_overrun_forecast(episode, deadlines=deadlines, today=today) if episode.is_open else None
+    stale = Alert.objects.filter(episode_id=episode.pk, kind=AlertKind.OVERRUN, acknowledged_at__isnull=True)
+    if forecast is not None:
+        stale = stale.exclude(due_on=forecast.end)
+    stale.delete()
+    if forecast is None or escalation is None:
+        return forecast
+    roles = [Role(r).label for r in escalation.to]  # the policy's roles are checked when it loads
+    seniors = User.objects.filter(is_active=True, groups__name__in=roles).distinct()
+    family = episode.family
+    if family.restricted:
+        seniors = seniors.filter(pk__in=family.restricted_to.values("pk"))
+    end_row = next(d for d in deadlines if d.key == END_KEY and d.occurrence == 1)
+    Alert.objects.bulk_create(
+        [
+            Alert(
+                episode_id=episode.pk,
+                deadline=end_row,
+                kind=AlertKind.OVERRUN,
+                recipient=user,
+                due_on=forecast.end,
+                raised_on=today,
+            )  # fmt: skip
+            for user in seniors.order_by("pk")
+        ],
+        ignore_conflicts=True,  # the alert_once key: already raised for this end date
+    )
+    return forecast
