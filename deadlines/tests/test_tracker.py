@@ -440,7 +440,7 @@ def test_every_field_can_be_sorted_on_from_the_form():
 
 def test_with_a_team_chosen_the_social_worker_list_holds_that_teams_workers(client_as, people, travel, make_user):
     """Issue 14: a regional service has hundreds of social workers; a team's page lists its own."""
-    south = TeamFactory(name="Safeguarding Team South")
+    south = TeamFactory.create(name="Safeguarding Team South")
     olive = make_user(Role.SOCIAL_WORKER, team=south, first_name="Olive", last_name="Other")
     client = client_as(Role.COURT_LIAISON_OFFICER)
 
