@@ -255,7 +255,7 @@ class MinutesForm(GOVUKForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        staff = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+        staff = User.objects.filter(is_active=True).select_related("team").order_by("first_name", "last_name")
         model_choice(self, "minutes_drafted_by").queryset = staff
         model_choice(self, "minutes_approved_by").queryset = staff
 

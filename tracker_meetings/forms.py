@@ -158,6 +158,7 @@ class TrackerMinutesForm(MinutesForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        staff = minutes_staff()
+        # Names with their team (choices) and roles (checkboxes), read with the list, not per person.
+        staff = minutes_staff().select_related("team").prefetch_related("groups")
         for name in ("minutes_drafted_by", "minutes_approved_by", "minutes_recipients"):
             model_choice(self, name).queryset = staff

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -287,3 +288,18 @@ def test_each_step_is_in_the_audit_trail_with_who_did_it(client, held, people, c
     client.force_login(make_user(Role.ADMINISTRATOR))
     html = client.get(reverse("audit-history"), {"record": "tracker-meeting", "record_id": held.pk}).content.decode()
     assert f"({people.hos.username})" in html and "2027-01-20" not in html
+
+
+def test_the_minutes_page_reads_the_staff_in_a_fixed_number_of_queries(
+    client, held, clo, make_user, django_assert_num_queries
+):
+    url = reverse("tracker_meetings:minutes-record", args=[held.pk])
+    client.force_login(clo)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for i in range(10):
+        make_user(Role.SERVICE_MANAGER, first_name=f"Extra{i}", last_name="Manager")
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert "Extra9 Manager, Service manager" in page
