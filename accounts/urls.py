@@ -1,5 +1,7 @@
 from django.urls import path
 
+from imports import staff_views as staff_import_views
+
 from . import oidc, staff_views, views
 
 app_name = "accounts"
@@ -10,6 +12,8 @@ urlpatterns = [
     path("sso/start/", oidc.start, name="oidc-start"),
     path("staff/", staff_views.staff_list, name="staff-list"),
     path("staff/add/", staff_views.staff_add, name="staff-add"),
+    path("staff/import/", staff_import_views.staff_upload, name="staff-import"),
+    path("staff/import/<int:pk>/", staff_import_views.staff_preview, name="staff-import-preview"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff-edit"),
     path("staff/<int:pk>/reallocate/", staff_views.staff_reallocate, name="staff-reallocate"),
     path("teams/add/", staff_views.team_edit, name="team-add"),

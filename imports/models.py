@@ -10,9 +10,18 @@ from django.db import models
 USER = settings.AUTH_USER_MODEL
 
 
-class TrackerUpload(models.Model):
-    """A tracker file between upload and import; deleted once imported or after a day."""
+class UploadKind(models.TextChoices):
+    """What an uploaded file is to be imported as."""
 
+    TRACKER = "tracker", "Pre-action tracker"
+    STAFF = "staff", "Staff list"
+
+
+class TrackerUpload(models.Model):
+    """An uploaded file (a tracker, or a staff list) between upload and import; deleted once
+    imported or after a day."""
+
+    kind = models.CharField(max_length=10, choices=UploadKind.choices, default=UploadKind.TRACKER)
     uploaded_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     filename = models.CharField(max_length=200)

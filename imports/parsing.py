@@ -56,23 +56,25 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _header_index(grid: list[list[Any]]) -> int:
+def _header_index(grid: list[list[Any]], example: str) -> int:
     """The header row: the first of the top rows with at least three text cells."""
     for i, row in enumerate(grid[:MAX_HEADER_SEARCH]):
         texts = [c for c in row if isinstance(c, str) and c.strip() and not _looks_like_date_text(c)]
         if len(texts) >= 3:
             return i
-    raise TrackerFileError("No header row found: the first rows should name the columns (for example 'Case ID')")
+    raise TrackerFileError(f"No header row found: the first rows should name the columns (for example '{example}')")
 
 
 def _looks_like_date_text(text: str) -> bool:
     return bool(re.fullmatch(r"\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\s*", text))
 
 
-def _sheet_from_grid(grid: list[list[Any]], problems: dict[tuple[int, int], str] | None = None) -> Sheet:
+def _sheet_from_grid(
+    grid: list[list[Any]], problems: dict[tuple[int, int], str] | None = None, example: str = "Case ID"
+) -> Sheet:
     if not any(any(not _is_blank(c) for c in row) for row in grid):
         raise TrackerFileError("The file is empty")
-    h = _header_index(grid)
+    h = _header_index(grid, example)
     headers = [_clean_header(c) for c in grid[h]]
     while headers and not headers[-1]:
         headers.pop()
@@ -93,8 +95,9 @@ def _sheet_from_grid(grid: list[list[Any]], problems: dict[tuple[int, int], str]
     return Sheet(headers=headers, rows=rows, header_row=h + 1, blank_rows=blank)
 
 
-def read_csv(data: bytes) -> Sheet:
-    """A CSV tracker in UTF-8 (with or without a byte order mark) or Windows-1252."""
+def read_csv(data: bytes, example: str = "Case ID") -> Sheet:
+    """A CSV file (a tracker, a staff list) in UTF-8 (with or without a byte order mark) or
+    Windows-1252; `example` names a column in the message when no header row is found."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -105,7 +108,7 @@ def read_csv(data: bytes) -> Sheet:
     except csv.Error:
         dialect = csv.excel
     grid = [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-    return _sheet_from_grid(grid)
+    return _sheet_from_grid(grid, example=example)
 
 
 def read_xlsx(data: bytes) -> Sheet:

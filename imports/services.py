@@ -25,11 +25,10 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pghistory
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -45,8 +44,9 @@ from meetings import services as ms
 from meetings.models import LPM, LPMKind, LPMOutcome, Meeting, MeetingKind
 
 from .fields import BY_KEY
-from .models import ImportedEpisode, ImportMapping, TrackerUpload
+from .models import ImportedEpisode, ImportMapping, TrackerUpload, UploadKind
 from .parsing import CellError, RawRow, Sheet, cell_text, parse_date, split_list
+from .preview import ActionCounts, write_all_or_nothing
 
 logger = logging.getLogger(__name__)
 
@@ -182,11 +182,17 @@ class RowReport:
     errors: list[str]
     changes: list[str]
 
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """What the preview shows of the row, under CheckResult.headers."""
+        return (self.reference, self.family_name, self.children)
+
 
 @dataclass(slots=True)
-class CheckResult:
+class CheckResult(ActionCounts):
     """The preview of a whole file."""
 
+    headers: ClassVar[tuple[str, ...]] = ("Case ID", "Family", "Children")
     families: list[FamilyRows]
     rows: list[RowReport]
     blank_rows: int
@@ -194,26 +200,6 @@ class CheckResult:
 
     def count(self, action: str) -> int:
         return sum(1 for f in self.families if f.action == action)
-
-    @property
-    def count_new(self) -> int:
-        return self.count("new")
-
-    @property
-    def count_update(self) -> int:
-        return self.count("update")
-
-    @property
-    def count_unchanged(self) -> int:
-        return self.count("unchanged")
-
-    @property
-    def error_rows(self) -> int:
-        return sum(1 for r in self.rows if r.errors)
-
-    @property
-    def importable(self) -> int:
-        return self.count("new") + self.count("update")
 
 
 @dataclass(slots=True)
@@ -897,12 +883,6 @@ def _update(fam: FamilyRows, by: User, today: dt.date) -> Episode:
     return episode
 
 
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [m for messages in exc.message_dict.values() for m in messages]
-    return list(exc.messages)
-
-
 def tracker_import(
     *,
     sheet: Sheet,
@@ -923,44 +903,35 @@ def tracker_import(
     skipped = sum(1 for f in check.families if f.action == "error") + sum(1 for r in check.rows if not r.reference)
     if skipped and not skip_invalid:
         return ImportResult(0, 0, check.count("unchanged"), skipped, 0, check, refused=True)
-    created = updated = 0
+    done: dict[str, int] = {"new": 0, "update": 0}
     episodes: list[int] = []
-    failed = False
-    try:
-        with transaction.atomic(), pghistory.context(user=by.pk, source=source):
-            for fam in check.families:
-                if fam.action not in ("new", "update"):
-                    continue
-                try:
-                    # One recompute per family on leaving the block, not one per step written
-                    # (asked for explicitly too: a family with only its LPM has no step that would).
-                    with transaction.atomic(), deadlines_recompute_deferred():
-                        episode = _create(fam, by, today) if fam.action == "new" else _update(fam, by, today)
-                        deadlines_recompute(episode=episode, today=today)
-                except ValidationError as exc:
-                    failed = True
-                    for message in _messages(exc):
-                        fam.error(fam.first_row, f"Refused when saved: {message}")
-                    fam.action = "error"
-                    continue
-                episodes.append(episode.pk)
-                if fam.action == "new":
-                    ImportedEpisode.objects.create(
-                        family_reference=fam.reference,
-                        episode=episode,
-                        values=fam.values,
-                        fingerprint=fingerprint(fam.values),
-                        imported_by=by,
-                    )
-                    created += 1
-                elif fam.imported is not None:
-                    fam.imported.values = fam.values
-                    fam.imported.fingerprint = fingerprint(fam.values)
-                    fam.imported.save(update_fields=["values", "fingerprint", "updated_at"])
-                    updated += 1
-            if failed:
-                raise _Undo
-    except _Undo:
+
+    def write(fam: FamilyRows) -> None:
+        # One recompute per family on leaving the block, not one per step written
+        # (asked for explicitly too: a family with only its LPM has no step that would).
+        with deadlines_recompute_deferred():
+            episode = _create(fam, by, today) if fam.action == "new" else _update(fam, by, today)
+            deadlines_recompute(episode=episode, today=today)
+        episodes.append(episode.pk)
+        if fam.action == "new":
+            ImportedEpisode.objects.create(
+                family_reference=fam.reference,
+                episode=episode,
+                values=fam.values,
+                fingerprint=fingerprint(fam.values),
+                imported_by=by,
+            )
+        elif fam.imported is not None:
+            fam.imported.values = fam.values
+            fam.imported.fingerprint = fingerprint(fam.values)
+            fam.imported.save(update_fields=["values", "fingerprint", "updated_at"])
+        done[fam.action] += 1
+
+    def refused(fam: FamilyRows, messages: list[str]) -> None:
+        for message in messages:
+            fam.error(fam.first_row, f"Refused when saved: {message}")
+
+    if not write_all_or_nothing(check.families, write, refused, by_pk=by.pk, source=source):
         for report in check.rows:
             fam_match = next((f for f in check.families if f.reference == report.reference), None)
             if fam_match is not None:
@@ -971,6 +942,7 @@ def tracker_import(
             sum(1 for f in check.families if f.action == "error"),
         )
         return ImportResult(0, 0, check.count("unchanged"), skipped, 0, check, refused=True)
+    created, updated = done["new"], done["update"]
     deadlines = Deadline.objects.filter(episode_id__in=episodes).count()
     logger.info(
         "tracker import: %d created, %d updated, %d unchanged, %d skipped, %d deadlines",
@@ -981,10 +953,6 @@ def tracker_import(
         deadlines,
     )
     return ImportResult(created, updated, check.count("unchanged"), skipped, deadlines, check)
-
-
-class _Undo(Exception):
-    """Raised inside the import's transaction to roll all of it back."""
 
 
 def imported_episode_filter(refs: list[str]) -> Q:
@@ -1019,9 +987,19 @@ def mapping_remember(*, headers: list[str], mapping: dict[str, str], by: User) -
 
 
 @transaction.atomic
-def upload_create(*, filename: str, content: bytes, by: User) -> TrackerUpload:
-    """Keep an uploaded tracker until it is imported; uploads older than a day are deleted."""
+def upload_create(*, filename: str, content: bytes, by: User, kind: str = UploadKind.TRACKER) -> TrackerUpload:
+    """Keep an uploaded file (a tracker, a staff list) until it is imported; uploads older than a
+    day are deleted."""
     TrackerUpload.objects.filter(uploaded_at__lt=timezone.now() - dt.timedelta(days=1)).delete()
     return TrackerUpload.objects.create(
-        uploaded_by=by, filename=filename[:200], content=content, sha256=hashlib.sha256(content).hexdigest()
+        uploaded_by=by,
+        kind=kind,
+        filename=filename[:200],
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
     )
+
+
+def upload_get(*, pk: int, by: User, kind: str) -> TrackerUpload | None:
+    """The person's own upload of this kind: another person's, or one imported or expired, is gone."""
+    return TrackerUpload.objects.filter(pk=pk, uploaded_by_id=by.pk, kind=kind).first()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,7 +17,7 @@ from accounts.roles import Role
 
 from . import services
 from .fields import FIELDS, IGNORE, mapping_errors
-from .models import TrackerUpload
+from .models import TrackerUpload, UploadKind
 from .parsing import Sheet, TrackerFileError, read_tracker
 
 # The people who keep the tracker today (CLO, business support) and the managers who own it.
@@ -26,15 +28,61 @@ MAX_BYTES = 20 * 1024 * 1024
 # Checking is quick; writing a family takes a few hundred milliseconds, so a page waits at most
 # about a minute. Bigger files go through `manage.py import_tracker`.
 MAX_WEB_ROWS = 5000
+T = TypeVar("T")
 
 
-def _upload(request: HttpRequest, pk: int) -> tuple[TrackerUpload, Sheet] | None:
+def _upload(request: SignedInRequest, pk: int) -> tuple[TrackerUpload, Sheet] | None:
     """The person's own upload: another person's, or one already imported or expired, is gone."""
-    upload = TrackerUpload.objects.filter(pk=pk, uploaded_by_id=request.user.pk).first()
+    upload = services.upload_get(pk=pk, by=request.user, kind=UploadKind.TRACKER)
     if upload is None:
         messages.error(request, "That upload has been imported, has expired or is not yours: upload the file again")
         return None
     return upload, read_tracker(upload.filename, bytes(upload.content))
+
+
+@dataclass(frozen=True, slots=True)
+class UploadSpec(Generic[T]):
+    """An import page's file: its form field, how it is read, and what is said when it cannot be."""
+
+    field: str
+    kind: str
+    reader: Callable[[str, bytes], T]
+    rows_of: Callable[[T], int]
+    missing: str
+    max_bytes: int
+    command: str
+
+
+def upload_save(request: SignedInRequest, spec: UploadSpec[T]) -> TrackerUpload | str:
+    """Read the file chosen on an import page and keep it until it is imported; or the message
+    saying why it cannot be used (shown beside the file input)."""
+    file = request.FILES.get(spec.field)
+    if file is None:
+        return spec.missing
+    if file.size and file.size > spec.max_bytes:
+        return f"The file is larger than {spec.max_bytes // 2**20} MB: split it, or ask IT to use the import command"
+    name, content = file.name or spec.field, file.read()
+    try:
+        rows = spec.rows_of(spec.reader(name, content))
+    except TrackerFileError as exc:
+        return str(exc)
+    if rows > MAX_WEB_ROWS:
+        return (
+            f"The file has {rows:,} rows; this page takes up to {MAX_WEB_ROWS:,}. "
+            f"Ask IT to use the import command ({spec.command}), which takes any number"
+        )
+    return services.upload_create(filename=name, content=content, by=request.user, kind=spec.kind)
+
+
+TRACKER_FILE = UploadSpec(
+    field="tracker",
+    kind=UploadKind.TRACKER,
+    reader=read_tracker,
+    rows_of=lambda sheet: len(sheet.rows),
+    missing="Choose the tracker file to upload",
+    max_bytes=MAX_BYTES,
+    command="manage.py import_tracker",
+)
 
 
 @allow(IMPORT_ROLES)
@@ -43,26 +91,10 @@ def upload(request: SignedInRequest) -> HttpResponse:
     """Choose the tracker file (CSV or XLSX)."""
     error = ""
     if request.method == "POST":
-        file = request.FILES.get("tracker")
-        if file is None:
-            error = "Choose the tracker file to upload"
-        elif file.size and file.size > MAX_BYTES:
-            error = "The file is larger than 20 MB: split it, or ask IT to use the import command"
-        else:
-            content = file.read()
-            try:
-                sheet = read_tracker(file.name or "tracker", content)
-            except TrackerFileError as exc:
-                error = str(exc)
-            else:
-                if len(sheet.rows) > MAX_WEB_ROWS:
-                    error = (
-                        f"The file has {len(sheet.rows):,} rows; this page takes up to {MAX_WEB_ROWS:,}. "
-                        "Ask IT to use the import command (manage.py import_tracker), which takes any number"
-                    )
-                else:
-                    saved = services.upload_create(filename=file.name or "tracker", content=content, by=request.user)
-                    return HttpResponseRedirect(reverse("imports:columns", args=[saved.pk]))
+        saved = upload_save(request, TRACKER_FILE)
+        if not isinstance(saved, str):
+            return HttpResponseRedirect(reverse("imports:columns", args=[saved.pk]))
+        error = saved
     return render(request, "imports/upload.html", {"error": error, "fields": FIELDS})
 
 

@@ -38,3 +38,16 @@ def council(db: Any) -> dict[str, Any]:
         username="clara.clo", first_name="Clara", last_name="Ashdown", roles=[Role.COURT_LIAISON_OFFICER], team=None
     )
     return {"teams": teams, "people": people}
+
+
+@pytest.fixture
+def demo_staff(db: Any) -> dict[str, Any]:
+    """The demo council's teams and staff, exactly as `manage.py demo_data` makes them (the staff
+    sample, docs/sample-staff.csv, is written against them). `ada.admin` is the administrator."""
+    import datetime as dt
+
+    from cases.demo import _Builder
+
+    builder = _Builder(today=dt.date(2026, 12, 1), seed=1)
+    builder.build_staff()
+    return builder.staff

@@ -207,6 +207,7 @@ def build_world(make_user, team):
             "accounts:area-edit": sw.team.service_area_id,
             "imports:columns": 999_999,
             "imports:preview": 999_999,
+            "accounts:staff-import-preview": 999_999,
         }
     )
     return {"users": users, "kwargs": own, "variants": variants}

@@ -193,6 +193,8 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "accounts:staff-add": ({R.ADMINISTRATOR},) * 2,
     "accounts:staff-edit": ({R.ADMINISTRATOR},) * 2,
     "accounts:staff-reallocate": ({R.ADMINISTRATOR},) * 2,
+    "accounts:staff-import": ({R.ADMINISTRATOR},) * 2,
+    "accounts:staff-import-preview": ({R.ADMINISTRATOR},) * 2,
     "accounts:team-add": ({R.ADMINISTRATOR},) * 2,
     "accounts:team-edit": ({R.ADMINISTRATOR},) * 2,
     "accounts:area-add": ({R.ADMINISTRATOR},) * 2,

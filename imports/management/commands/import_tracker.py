@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
+from imports.cli import add_file_arguments
 from imports.fields import BY_KEY, mapping_errors
 from imports.parsing import TrackerFileError, read_tracker
 from imports.services import mapping_for, mapping_remember, tracker_check, tracker_import
@@ -24,10 +25,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument(
-            "--as", dest="username", required=True, help="The member of staff the import is recorded under"
-        )
+        add_file_arguments(parser, who="The member of staff the import is recorded under")
         parser.add_argument(
             "--map",
             action="append",
