@@ -130,3 +130,70 @@ def overrun_alerts_sync(*, episode: Episode, deadlines: Sequence[Deadline], toda
         ignore_conflicts=True,  # the alert_once key: already raised for this end date
     )
     return forecast
+
+
+@transaction.atomic
+def overrun_alerts_sync_many(
+    *, episodes: Sequence[Episode], deadlines: dict[int, list[Deadline]], today: dt.date
+) -> dict[int, Overrun | None]:
+    """``overrun_alerts_sync`` for many episodes at once (a bulk load), in a fixed number of
+    queries: the episodes come with their assessments and meetings prefetched, `deadlines` holds
+    each one's stored deadlines (saved, with ids)."""
+    from accounts.models import User
+    from accounts.roles import Role
+
+    from .services import policy_for
+
+    forecasts: dict[int, Overrun | None] = {}
+    for episode in episodes:
+        forecasts[episode.pk] = (
+            episode_overrun_forecast(
+                episode,
+                deadlines=deadlines[episode.pk],
+                today=today,
+                assessments=episode.assessments.all(),
+                meetings=episode.meetings.all(),
+            )
+            if episode.is_open
+            else None
+        )
+    stale = Alert.objects.filter(
+        episode_id__in=[e.pk for e in episodes], kind=AlertKind.OVERRUN, acknowledged_at__isnull=True
+    ).values_list("pk", "episode_id", "due_on")
+    gone = [
+        pk
+        for pk, episode_id, due_on in stale
+        if forecasts.get(episode_id) is None or forecasts[episode_id].end != due_on  # type: ignore[union-attr]
+    ]
+    if gone:
+        Alert.objects.filter(pk__in=gone).delete()
+    seniors_for: dict[tuple[str, ...], list[Any]] = {}
+    alerts: list[Alert] = []
+    for episode in episodes:
+        forecast = forecasts[episode.pk]
+        escalation = policy_for(episode).escalation("overrun")
+        if forecast is None or escalation is None:
+            continue
+        roles = tuple(sorted(Role(r).label for r in escalation.to))
+        if roles not in seniors_for:
+            seniors_for[roles] = list(
+                User.objects.filter(is_active=True, groups__name__in=roles).distinct().order_by("pk")
+            )
+        seniors = seniors_for[roles]
+        if episode.family.restricted:  # rare: only those named on the family
+            named = set(episode.family.restricted_to.values_list("pk", flat=True))
+            seniors = [u for u in seniors if u.pk in named]
+        end_row = next(d for d in deadlines[episode.pk] if d.key == END_KEY and d.occurrence == 1)
+        alerts += [
+            Alert(
+                episode_id=episode.pk,
+                deadline=end_row,
+                kind=AlertKind.OVERRUN,
+                recipient=user,
+                due_on=forecast.end,
+                raised_on=today,
+            )  # fmt: skip
+            for user in seniors
+        ]
+    Alert.objects.bulk_create(alerts, ignore_conflicts=True)  # the alert_once key
+    return forecasts

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.roles import WAIVE_ROLES
 from accounts.scopes import authorize
+from plo_tracker.bulk import audited_insert
 
 from .engine import Policy, Status, Timetable, WorkingCalendar, load_policy, timetable
 from .engine.rules import MILESTONE_KEYS
@@ -116,7 +117,7 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
     from meetings.models import LPMKind, LPMOutcome, LPMRequest, MeetingKind, RequestStatus
 
     events: dict[str, Any] = {}
-    request = LPMRequest.objects.filter(episode_id=episode.pk).first()
+    request = _one(episode, "lpm_request", LPMRequest)
     if request is not None:
         events["lpm_request"] = request.requested_on
         if request.status in (RequestStatus.APPROVED, RequestStatus.DECLINED):
@@ -193,7 +194,7 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         if approved:
             events[f"approved_minutes:{kind.value}"] = approved
 
-    proceedings = CareProceedings.objects.filter(episode_id=episode.pk).first()
+    proceedings = _one(episode, "proceedings", CareProceedings)
     court_extension_weeks = 0
     if proceedings is not None:
         events["issue_decision"] = proceedings.issue_decision_on
@@ -253,6 +254,29 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         "waived": waived,
         "occurrences": occurrences,
     }
+
+
+def _one(episode: Episode, name: str, model: Any) -> Any:
+    """The episode's one-to-one record `name` (or None): from a prefetch when the batch recompute
+    made one, else read now (never an object cached on the instance by some earlier read)."""
+    if getattr(type(episode), name).is_cached(episode):
+        return getattr(episode, name, None)
+    return model.objects.filter(episode_id=episode.pk).first()
+
+
+# What `episode_inputs` reads, for prefetching a batch of episodes in a fixed number of queries.
+INPUT_PREFETCH = (
+    "lpm_request",
+    "lpms",
+    "letter_deliveries",
+    "family__people",
+    "meetings",
+    "proceedings__court_extensions",
+    "proceedings__hearings",
+    "extensions",
+    "deadlines",
+    "assessments",  # for the overrun forecast
+)
 
 
 def _leading(dates: list[dt.date | None]) -> list[dt.date]:
@@ -332,11 +356,14 @@ def deadlines_recompute_pending() -> None:
 
 
 def _recompute_pending(pending: dict[int, dt.date | None]) -> None:
-    from cases.models import Episode as EpisodeModel
-
     calendar = calendar_current()
-    for episode_id, today in sorted(pending.items()):
-        deadlines_recompute(episode=EpisodeModel(pk=episode_id), today=today, calendar=calendar)
+    by_day: dict[dt.date | None, list[int]] = {}
+    for episode_id, today in pending.items():
+        by_day.setdefault(today, []).append(episode_id)
+    for today, ids in by_day.items():
+        refused = deadlines_recompute_many(episode_ids=ids, today=today, calendar=calendar)
+        if refused:
+            raise refused[min(refused)]
 
 
 def waiting_words(keys: Iterable[str], event_labels: Mapping[str, str]) -> str:
@@ -356,22 +383,27 @@ def waiting_words(keys: Iterable[str], event_labels: Mapping[str, str]) -> str:
     return ", ".join(phrases[:-1]) + " and " + phrases[-1]
 
 
-@transaction.atomic
-def deadlines_recompute(
-    *, episode: Episode, today: dt.date | None = None, calendar: WorkingCalendar | None = None
-) -> list[Deadline]:
-    """Recompute and store an episode's deadlines; met ones keep when they were met."""
-    from cases.models import Episode as EpisodeModel
+DEADLINE_FIELDS = [
+    "label",
+    "due_on",
+    "provisional_on",
+    "waiting_for",
+    "state",
+    "met_on",
+    "days_late",
+    "responsible_role",
+    "source",
+    "rule",
+    "entered",
+    "computed_at",
+]
 
-    pending = _deferred.get()
-    if pending is not None:  # inside deadlines_recompute_deferred(): done once on leaving it
-        pending[episode.pk] = today
-        return []
 
-    # Under the episode's row lock: a second recompute of it (the daily job, a second beat, a
-    # person saving a step) waits and then reads what this one stored (deadlines/locking.py).
-    episode_lock_for_deadlines(episode.pk)
-    episode = EpisodeModel.objects.select_related("family").get(pk=episode.pk)
+def _plan(
+    episode: Episode, today: dt.date | None, calendar: WorkingCalendar | None
+) -> tuple[list[Deadline], list[Deadline]]:
+    """The deadlines to create and the stored ones to change so the episode's match the engine
+    (reads `episode.deadlines.all()`, prefetched or not); met ones keep when they were met."""
     try:
         tt = episode_timetable(episode, today=today, calendar=calendar)
     except ValueError as exc:
@@ -421,27 +453,42 @@ def deadlines_recompute(
         if ident not in seen and row.state == DeadlineState.OPEN:
             row.state = DeadlineState.NOT_APPLICABLE
             to_update.append(row)
-    if to_create:
-        Deadline.objects.bulk_create(to_create)
+    return to_create, to_update
+
+
+def _store(to_create: list[Deadline], to_update: list[Deadline], *, many: bool = False) -> None:
+    if to_create and many:
+        audited_insert(Deadline, to_create)  # one statement per batch, audit events included
+    elif to_create:
+        Deadline.objects.bulk_create(to_create, batch_size=BATCH)
     if to_update:
-        fields = [
-            "label",
-            "due_on",
-            "provisional_on",
-            "waiting_for",
-            "state",
-            "met_on",
-            "days_late",
-            "responsible_role",
-            "source",
-            "rule",
-            "entered",
-            "computed_at",
-        ]
         now = timezone.now()
         for row in to_update:
             row.computed_at = now
-        Deadline.objects.bulk_update(to_update, fields)
+        Deadline.objects.bulk_update(to_update, DEADLINE_FIELDS, batch_size=BATCH)
+
+
+# Rows per INSERT / UPDATE statement when many episodes are recomputed at once.
+BATCH = 2000
+
+
+@transaction.atomic
+def deadlines_recompute(
+    *, episode: Episode, today: dt.date | None = None, calendar: WorkingCalendar | None = None
+) -> list[Deadline]:
+    """Recompute and store an episode's deadlines; met ones keep when they were met."""
+    from cases.models import Episode as EpisodeModel
+
+    pending = _deferred.get()
+    if pending is not None:  # inside deadlines_recompute_deferred(): done once on leaving it
+        pending[episode.pk] = today
+        return []
+
+    # Under the episode's row lock: a second recompute of it (the daily job, a second beat, a
+    # person saving a step) waits and then reads what this one stored (deadlines/locking.py).
+    episode_lock_for_deadlines(episode.pk)
+    episode = EpisodeModel.objects.select_related("family").get(pk=episode.pk)
+    _store(*_plan(episode, today, calendar))
     stored = list(episode.deadlines.all())
     # The overrun forecast follows every change of date (an extension, a rebooked meeting), so
     # its alert is raised, or cleared, now, never left standing on an old forecast.
@@ -449,6 +496,58 @@ def deadlines_recompute(
 
     overrun_alerts_sync(episode=episode, deadlines=stored, today=today or timezone.localdate())
     return stored
+
+
+@transaction.atomic
+def deadlines_recompute_many(
+    *, episode_ids: Iterable[int], today: dt.date | None = None, calendar: WorkingCalendar | None = None
+) -> dict[int, ValidationError]:
+    """`deadlines_recompute` for many episodes at once (a bulk load), in a fixed number of queries
+    whatever their number: the episodes are locked and read with everything the engine needs in
+    one go, and their deadlines written in batches of `BATCH` rows.
+
+    Returns the episodes whose recorded dates the engine refused, with the reason (as
+    `deadlines_recompute` raises it); the others' deadlines are stored all the same, so a caller
+    that refuses the lot rolls its transaction back.
+    """
+    from cases.models import Episode as EpisodeModel
+
+    ids = sorted(set(episode_ids))
+    if not ids:
+        return {}
+    calendar = calendar or calendar_current()
+    # Locked in id order, as one recompute at a time would take them (deadlines/locking.py).
+    list(EpisodeModel.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+    episodes = (
+        EpisodeModel.objects.filter(pk__in=ids)
+        .select_related("family")
+        .prefetch_related(*INPUT_PREFETCH)
+        .order_by("pk")
+    )
+    refused: dict[int, ValidationError] = {}
+    to_create: list[Deadline] = []
+    to_update: list[Deadline] = []
+    planned: list[tuple[Episode, list[Deadline]]] = []
+    for episode in episodes:
+        try:
+            create, update = _plan(episode, today, calendar)
+        except ValidationError as exc:
+            refused[episode.pk] = exc
+            continue
+        to_create += create
+        to_update += update
+        planned.append((episode, create))
+    _store(to_create, to_update, many=True)
+    # As deadlines_recompute: the overrun forecast of each, its alerts raised or cleared now.
+    from .forecast import overrun_alerts_sync_many
+
+    stored = {
+        episode.pk: [d for d in episode.deadlines.all() if d.pk] + created for episode, created in planned
+    }  # the prefetched rows (changed in place) and the new ones
+    overrun_alerts_sync_many(
+        episodes=[episode for episode, _ in planned], deadlines=stored, today=today or timezone.localdate()
+    )
+    return refused
 
 
 def deadlines_recompute_open(*, today: dt.date | None = None) -> int:

@@ -6,12 +6,13 @@ update, unchanged) or why it cannot be imported, and the page offers to import t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 import pghistory
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 ACTIONS = ("new", "update", "unchanged", "error")
 
@@ -58,6 +59,8 @@ class Importable(Protocol):
     action: str
 
 
+logger = logging.getLogger(__name__)
+
 ItemT = TypeVar("ItemT", bound=Importable)
 
 
@@ -72,16 +75,34 @@ def write_all_or_nothing(
     *,
     by_pk: int,
     source: str,
+    write_new_at_once: Callable[[list[ItemT]], bool] | None = None,
 ) -> bool:
     """Write every item to create or update in one transaction, under the importing user and the
     source (the audit trail's context). If a service refuses one (ValidationError), `refused` is
     told why, the others still run (so every refusal is reported), then all of it is undone.
-    True when everything was written."""
+    True when everything was written.
+
+    `write_new_at_once` (a bulk load) writes every new item in one go first: False when it refused
+    some (having said why beside them), which undoes everything; if the database refuses the lot
+    (IntegrityError: a clash the check could not see), the new items are written one by one
+    through `write` instead, whose services name the item and the reason."""
     failed = False
+    items = list(items)
+    at_once: set[int] = set()
     try:
         with transaction.atomic(), pghistory.context(user=by_pk, source=source):
+            new = [item for item in items if item.action == "new"]
+            if write_new_at_once is not None and new:
+                try:
+                    with transaction.atomic():
+                        if not write_new_at_once(new):
+                            raise _Undo
+                except IntegrityError:
+                    logger.info("bulk write refused by the database; writing one by one")
+                else:
+                    at_once = {id(item) for item in new}
             for item in items:
-                if item.action not in ("new", "update"):
+                if item.action not in ("new", "update") or id(item) in at_once:
                     continue
                 try:
                     with transaction.atomic():

@@ -339,3 +339,29 @@ def sample_tracker_xlsx() -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def sample_tracker_csv(rows: int, prefix: str) -> bytes:
+    """A tracker CSV of `rows` families made from the sample's nine valid ones (fresh family case
+    IDs and child IDs on every row, one row per family; every step from LPM to outcome appears
+    somewhere): the benchmark's large file, and the query-count test's."""
+    import csv
+
+    valid = [
+        r for r in ROWS if r is not None and r.get("Case ID") and r["Case ID"] <= "TRK-1009" and "merge_down" not in r
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    for i in range(rows):
+        spec = dict(valid[i % len(valid)])
+        spec["Case ID"] = f"{prefix}-{i:05d}"
+        spec["Child ID"] = f"{prefix}C{i:05d}"
+        spec.pop("Week", None)
+        writer.writerow(
+            [
+                (v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else ("" if v is None else v))
+                for v in (spec.get(h) for h in HEADERS)
+            ]
+        )
+    return out.getvalue().encode("utf-8")

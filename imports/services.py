@@ -2,13 +2,17 @@
 
 Two passes over the rows. `tracker_check` reads and checks every row without writing: unknown
 worker or team, impossible dates, dates out of order, a child already on another episode, a
-family entered by hand. `tracker_import` then writes the valid families through the same
-services a person uses (`cases.services`, `meetings.services`), so every date obeys the same
-rules, every record is in the audit trail under the importing user, and each episode is pinned
-to the policy in force with its deadlines computed at once (past dates are met or met late).
+family entered by hand. `tracker_import` then writes the valid families: new ones all at once
+(`_create_all`: the records the services would write, under the same rules, inserted a table at
+a time with their audit events, and every deadline computed by the engine in one batch), updated
+ones through the services a person uses (`cases.services`, `meetings.services`). Every record is
+in the audit trail under the importing user, and each episode is pinned to the policy in force
+with its deadlines computed at once (past dates are met or met late).
 
 All or nothing: the whole import is one transaction. If any family the check passed is refused
-when written, nothing is kept and the refusals are reported beside their rows.
+when written, nothing is kept and the refusals are reported beside their rows (a clash the
+database finds in the bulk write is written again family by family through the services, which
+name the row).
 
 Idempotent: each family is remembered (`ImportedEpisode`) with the values it was imported with.
 The same file again changes nothing; an updated file adds what was added (a letter sent, a
@@ -29,24 +33,42 @@ from typing import Any, ClassVar
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Team, User
-from accounts.roles import Role
+from accounts.roles import ASSESSMENT_ROLES, DELIVERY_ROLES, END_ROLES, FAMILY_OPENERS, MEETING_ROLES, Role
+from accounts.scopes import authorize, families_editable_by
 from cases import services as cs
-from cases.models import AssessmentKind, Child, EndOutcome, Episode, Extension, Family, Relationship
+from cases.models import (
+    Assessment,
+    AssessmentKind,
+    CareProceedings,
+    Child,
+    EndOutcome,
+    Episode,
+    EpisodeChild,
+    Extension,
+    Family,
+    LegalStatus,
+    LetterDelivery,
+    Person,
+    Relationship,
+    Stage,
+)
 from deadlines.engine import load_policy
 from deadlines.models import Deadline
-from deadlines.services import deadlines_recompute, deadlines_recompute_deferred
+from deadlines.services import deadlines_recompute, deadlines_recompute_deferred, deadlines_recompute_many
 from meetings import services as ms
 from meetings.models import LPM, LPMKind, LPMOutcome, Meeting, MeetingKind
+from plo_tracker.bulk import audited_insert
 
 from .fields import BY_KEY
 from .models import ImportedEpisode, ImportMapping, TrackerUpload, UploadKind
 from .parsing import CellError, RawRow, Sheet, cell_text, parse_date, split_list
-from .preview import ActionCounts, write_all_or_nothing
+from .preview import ActionCounts, validation_messages, write_all_or_nothing
 
 logger = logging.getLogger(__name__)
 
@@ -440,6 +462,9 @@ def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension:
     _order(
         fam, "final_meeting", "initial_meeting", v.get("final_meeting"), initial, "Final meeting", "the initial meeting"
     )
+    if v.get("final_meeting") and not initial:
+        # The services refuse a final meeting with no initial meeting before it: say so in the preview.
+        fam.error(row, "A final meeting is given but no initial meeting")
     _order(fam, "extension_agreed", "lpm_date", v.get("extension_agreed"), lpm, "Extension agreed on", "the LPM")
     _order(fam, "outcome_date", "lpm_date", v.get("outcome_date"), lpm, "Outcome date", "the LPM")
     weeks = v.get("extension_weeks")
@@ -665,46 +690,57 @@ def _day(value: str | None) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
-def _add_child(family: Family, child: dict[str, Any], by: User, today: dt.date) -> Child:
+def _child_fields(family_name: str, child: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """A tracker child as the fields of a Child record (an unborn baby has an expected date of birth)."""
     first, last = _person_name(child["name"])
     dob = _d(child["dob"])
     unborn = "unborn" in child["name"].lower() and dob is not None and dob > today
-    return cs.child_create(
-        family=family,
-        first_name=first or child["name"],
-        last_name=last or family.name.split(" ")[0],
-        date_of_birth=None if unborn else dob,
-        expected_date_of_birth=dob if unborn else None,
-        gender="not_known",
-        case_system_id=child["case_id"],
-        by=by,
-        today=today,
-    )
+    return {
+        "first_name": (first or child["name"]).strip(),
+        "last_name": (last or family_name.split(" ")[0]).strip(),
+        "date_of_birth": None if unborn else dob,
+        "expected_date_of_birth": dob if unborn else None,
+        "gender": "not_known",
+        "case_system_id": child["case_id"].strip(),
+    }
+
+
+def _add_child(family: Family, child: dict[str, Any], by: User, today: dt.date) -> Child:
+    return cs.child_create(family=family, by=by, today=today, **_child_fields(family.name, child, today))
+
+
+def _meeting_fields(day: str, today: dt.date) -> dict[str, dt.date]:
+    """A meeting dated in the future is booked; one dated today or before was held."""
+    when = _day(day)
+    return {"scheduled_for": when} if when > today else {"held_on": when}
 
 
 def _meeting(episode: Episode, kind: str, day: str, by: User, today: dt.date) -> None:
-    when = _d(day)
-    if when is None:
-        raise ValueError("a checked meeting has a date")
-    if when > today:
-        ms.meeting_record(episode=episode, kind=kind, scheduled_for=when, by=by, today=today)
-    else:
-        ms.meeting_record(episode=episode, kind=kind, held_on=when, by=by, today=today)
+    ms.meeting_record(episode=episode, kind=kind, by=by, today=today, **_meeting_fields(day, today))
+
+
+def _assessment_fields(a: dict[str, Any]) -> dict[str, Any]:
+    kind = ASSESSMENT_OF.get(a["kind"].lower().replace(" assessment", "").strip(), AssessmentKind.OTHER)
+    return {
+        "kind": kind,
+        "description": a["kind"] if kind == AssessmentKind.OTHER else "",
+        "provider": a["provider"] or NOT_RECORDED,
+        "instructed_on": _d(a["instructed"]),
+        "due_on": _d(a["due"]),
+        "completed_on": _d(a["completed"]),
+    }
 
 
 def _assessment(episode: Episode, a: dict[str, Any], by: User, today: dt.date) -> None:
-    kind = ASSESSMENT_OF.get(a["kind"].lower().replace(" assessment", "").strip(), AssessmentKind.OTHER)
-    cs.assessment_create(
-        episode=episode,
-        by=by,
-        today=today,
-        kind=kind,
-        description=a["kind"] if kind == AssessmentKind.OTHER else "",
-        provider=a["provider"] or NOT_RECORDED,
-        instructed_on=_d(a["instructed"]),
-        due_on=_d(a["due"]),
-        completed_on=_d(a["completed"]),
-    )
+    cs.assessment_create(episode=episode, by=by, today=today, **_assessment_fields(a))
+
+
+EXTENSION_BY_HEAD = "Agreed before PLO Tracker; brought in from the pre-action tracker"
+# The head of service agreed it before the product existed; an importer in another role records
+# it (audited under their name) through the same model constraints, with the reason saying so.
+EXTENSION_BY_IMPORTER = "Agreed by the head of service before PLO Tracker; brought in from the pre-action tracker"
+END_REASON = "Brought in from the pre-action tracker"
+LETTER_METHOD = "Recorded in the pre-action tracker"
 
 
 def _extension(episode: Episode, weeks: int, agreed: str, by: User, today: dt.date) -> None:
@@ -715,19 +751,11 @@ def _extension(episode: Episode, weeks: int, agreed: str, by: User, today: dt.da
             agreed_on=_day(agreed),
             by=by,
             today=today,
-            rationale="Agreed before PLO Tracker; brought in from the pre-action tracker",
+            rationale=EXTENSION_BY_HEAD,
         )
         return
-    # The head of service agreed it before the product existed; the importer records it (audited
-    # under their name) through the same model constraints, with the reason saying where it came from.
     cs._save_new(
-        Extension(
-            episode=episode,
-            weeks=weeks,
-            agreed_on=_day(agreed),
-            agreed_by=by,
-            rationale="Agreed by the head of service before PLO Tracker; brought in from the pre-action tracker",
-        )
+        Extension(episode=episode, weeks=weeks, agreed_on=_day(agreed), agreed_by=by, rationale=EXTENSION_BY_IMPORTER)
     )
     deadlines_recompute(episode=episode, today=today)
 
@@ -740,9 +768,22 @@ def _end(episode: Episode, v: dict[str, Any], by: User, today: dt.date) -> None:
         expected_version=None,
         ended_on=_day(v["outcome_date"]),
         end_outcome=outcome,
-        end_reason="Brought in from the pre-action tracker",
+        end_reason=END_REASON,
         by=by,
         today=today,
+    )
+
+
+def _initial_lpm(episode: Episode, lpm_date: dt.date) -> LPM:
+    """The LPM that decided to start pre-proceedings (002 §9): recorded as held with that outcome
+    (lpm_list would ask for the head of service's approval of a request the tracker never held)."""
+    return LPM(
+        episode=episode,
+        kind=LPMKind.INITIAL,
+        panel_date=lpm_date,
+        held_on=lpm_date,
+        outcome=LPMOutcome.INITIATE,
+        outcome_recorded_on=lpm_date,
     )
 
 
@@ -767,18 +808,7 @@ def _create(fam: FamilyRows, by: User, today: dt.date) -> Episode:
     if lpm_date is None:
         raise ValueError("a checked family has an LPM date")
     episode = cs.episode_open(family=family, started_on=lpm_date, by=by, children=children)
-    # The LPM that decided to start pre-proceedings (002 §9): recorded as held with that outcome
-    # (lpm_list would ask for the head of service's approval of a request the tracker never held).
-    cs._save_new(
-        LPM(
-            episode=episode,
-            kind=LPMKind.INITIAL,
-            panel_date=lpm_date,
-            held_on=lpm_date,
-            outcome=LPMOutcome.INITIATE,
-            outcome_recorded_on=lpm_date,
-        )
-    )
+    cs._save_new(_initial_lpm(episode, lpm_date))
     episode = cs.pre_proceedings_start(episode=episode, decision_date=lpm_date, by=by)
     if v.get("letter_sent"):
         for person in people:
@@ -787,7 +817,7 @@ def _create(fam: FamilyRows, by: User, today: dt.date) -> Episode:
                 person=person,
                 delivered_on=_day(v["letter_sent"]),
                 by=by,
-                method="Recorded in the pre-action tracker",
+                method=LETTER_METHOD,
                 today=today,
             )
     _steps(episode, v, {"review_meetings": [], "assessments": []}, by, today)
@@ -845,7 +875,7 @@ def _update(fam: FamilyRows, by: User, today: dt.date) -> Episode:
                     person=person,
                     delivered_on=_day(v["letter_sent"]),
                     by=by,
-                    method="Recorded in the pre-action tracker",
+                    method=LETTER_METHOD,
                     today=today,
                 )
     if v.get("letter_sent") and not before.get("letter_sent"):
@@ -855,7 +885,7 @@ def _update(fam: FamilyRows, by: User, today: dt.date) -> Episode:
                 person=person,
                 delivered_on=_day(v["letter_sent"]),
                 by=by,
-                method="Recorded in the pre-action tracker",
+                method=LETTER_METHOD,
                 today=today,
             )
     for key, kind in (("initial_meeting", MeetingKind.INITIAL), ("final_meeting", MeetingKind.FINAL)):
@@ -881,6 +911,197 @@ def _update(fam: FamilyRows, by: User, today: dt.date) -> Episode:
                 )
     _steps(episode, v, before, by, today)
     return episode
+
+
+# --- Writing many new families at once ------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _NewFamily:
+    """The records one new family becomes, built in memory before anything is written."""
+
+    fam: FamilyRows
+    family: Family
+    children: list[Child]
+    people: list[Person]
+    episode: Episode
+    meetings: list[Meeting]
+    assessments: list[Assessment]
+    extension: Extension | None
+    issue_decision_on: dt.date | None
+
+
+def _checked(fam: FamilyRows, *records: Any) -> None:
+    """The field rules `full_clean` applies (lengths, choices), in memory, with the reason on the
+    family's row. Relations are left out (they were just built); unique and check constraints are
+    the database's, and the check has already looked for clashes with what is recorded."""
+    for record in records:
+        exclude = [f.name for f in record._meta.concrete_fields if f.is_relation]
+        try:
+            record.clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            for message in validation_messages(exc):
+                fam.error(fam.first_row, f"Refused when saved: {message}")
+
+
+def _new_family(fam: FamilyRows, by: User, today: dt.date, policy_name: str, policy_version: str) -> _NewFamily:
+    """What `_create` would write for a checked family, as unsaved records (same rules, same values)."""
+    v = fam.values
+    if fam.team is None or fam.social_worker is None:
+        raise ValueError("a checked family has a team and a social worker")
+    family = Family(
+        reference=fam.reference.strip(),
+        name=v["family_name"].strip(),
+        team=fam.team,
+        social_worker=fam.social_worker,
+        team_manager=fam.team_manager,
+    )
+    lpm_date = _day(v["lpm_date"])
+    outcome = OUTCOME_OF[v["outcome"].lower().strip(" .")] if v.get("outcome") else None
+    # Where the services would leave the children: in pre-proceedings, then as the outcome says.
+    legal_status = {
+        EndOutcome.STEP_DOWN_CP: LegalStatus.CP,
+        EndOutcome.STEP_DOWN_CIN: LegalStatus.CIN,
+        EndOutcome.NFA: LegalStatus.NONE,
+    }.get(outcome, LegalStatus.PRE_PROCEEDINGS)  # type: ignore[arg-type]
+    children = [Child(legal_status=legal_status, **_child_fields(family.name, c, today)) for c in v["children"]]
+    people = [Person(full_name=p["name"], relationship=p["relationship"]) for p in v["parents"]]
+    episode = Episode(
+        started_on=lpm_date,
+        decision_date=lpm_date,
+        opened_by=by,
+        policy_name=policy_name,
+        policy_version=policy_version,
+        stage=Stage.PRE_PROCEEDINGS,
+    )
+    issue_decision_on = None
+    if outcome == EndOutcome.ISSUE:
+        issue_decision_on = _day(v["outcome_date"])
+        episode.end_decision_date, episode.stage, episode.end_reason = issue_decision_on, Stage.PROCEEDINGS, END_REASON
+    elif outcome is not None:
+        ended = _day(v["outcome_date"])
+        episode.ended_on, episode.end_outcome, episode.end_decision_date = ended, outcome, ended
+        episode.stage, episode.end_reason = Stage.ENDED, END_REASON
+    meetings = (
+        [Meeting(kind=MeetingKind.INITIAL, **_meeting_fields(v["initial_meeting"], today))]
+        if v.get("initial_meeting")
+        else []
+    )
+    meetings += [Meeting(kind=MeetingKind.REVIEW, **_meeting_fields(r, today)) for r in v["review_meetings"]]
+    if v.get("final_meeting"):
+        meetings.append(Meeting(kind=MeetingKind.FINAL, **_meeting_fields(v["final_meeting"], today)))
+    assessments = [Assessment(**_assessment_fields(a)) for a in v["assessments"]]
+    extension = None
+    if v.get("extension_weeks"):
+        head = by.has_role(Role.HEAD_OF_SERVICE)
+        extension = Extension(
+            weeks=v["extension_weeks"],
+            agreed_on=_day(v["extension_agreed"]),
+            agreed_by=by,
+            rationale=EXTENSION_BY_HEAD if head else EXTENSION_BY_IMPORTER,
+        )
+    new = _NewFamily(fam, family, children, people, episode, meetings, assessments, extension, issue_decision_on)
+    _checked(fam, family, *children, *people, episode, *meetings, *assessments, *([extension] if extension else []))
+    return new
+
+
+def _authorize_steps(news: list[_NewFamily], by: User) -> None:
+    """The role checks the services make for each step, once for the whole import."""
+    authorize(by, FAMILY_OPENERS)
+    if any(n.fam.values.get("letter_sent") and n.people for n in news):
+        authorize(by, DELIVERY_ROLES)
+    if any(n.meetings for n in news):
+        authorize(by, MEETING_ROLES)
+    if any(n.assessments for n in news):
+        authorize(by, ASSESSMENT_ROLES)
+    if any(n.episode.end_reason for n in news):
+        authorize(by, END_ROLES)
+
+
+def _create_all(fams: list[FamilyRows], by: User, today: dt.date) -> list[tuple[FamilyRows, Episode]] | None:
+    """Write every new family at once: what `_create` writes family by family through the services
+    (the same records and rules, the same audit trail under the importer's context), in a fixed
+    number of statements per batch of families (plo_tracker.bulk), then every deadline through the engine in one
+    batch (`deadlines_recompute_many`). None, with the reasons beside the rows, if any family is
+    refused (the caller rolls everything back). A clash the check could not see (someone saved
+    the same child meanwhile) raises IntegrityError from the database."""
+    policy = load_policy(settings.PLO_POLICY)
+    news = [_new_family(fam, by, today, policy.name, policy.version) for fam in fams]
+    if not all(n.fam.valid for n in news):
+        return None
+    _authorize_steps(news, by)
+    audited_insert(Family, [n.family for n in news])
+    editable = families_editable_by(by).filter(pk__in=[n.family.pk for n in news]).count()
+    if editable != len(news):
+        raise PermissionDenied("You may not change this case.")
+    for n in news:
+        for child in n.children:
+            child.family = n.family
+        for person in n.people:
+            person.family = n.family
+        n.episode.family = n.family
+    audited_insert(Child, [c for n in news for c in n.children])
+    audited_insert(Person, [p for n in news for p in n.people])
+    audited_insert(Episode, [n.episode for n in news])
+    for n in news:
+        for meeting in n.meetings:
+            meeting.episode = n.episode
+        for assessment in n.assessments:
+            assessment.episode = n.episode
+        if n.extension is not None:
+            n.extension.episode = n.episode
+    audited_insert(
+        EpisodeChild,
+        [
+            EpisodeChild(episode=n.episode, child=c, earlier_episodes=c.previous_pre_proceedings)
+            for n in news
+            for c in n.children
+        ],
+    )
+    audited_insert(LPM, [_initial_lpm(n.episode, _day(n.fam.values["lpm_date"])) for n in news])
+    audited_insert(
+        LetterDelivery,
+        [
+            LetterDelivery(
+                episode=n.episode, person=p, delivered_on=_day(n.fam.values["letter_sent"]), method=LETTER_METHOD
+            )
+            for n in news
+            if n.fam.values.get("letter_sent")
+            for p in n.people
+        ],
+    )
+    audited_insert(Meeting, [m for n in news for m in n.meetings])
+    audited_insert(Assessment, [a for n in news for a in n.assessments])
+    audited_insert(Extension, [n.extension for n in news if n.extension])
+    audited_insert(
+        CareProceedings,
+        [
+            CareProceedings(episode=n.episode, issue_decision_on=n.issue_decision_on)
+            for n in news
+            if n.issue_decision_on
+        ],
+    )
+    audited_insert(
+        ImportedEpisode,
+        [
+            ImportedEpisode(
+                family_reference=n.fam.reference,
+                episode=n.episode,
+                values=n.fam.values,
+                fingerprint=fingerprint(n.fam.values),
+                imported_by=by,
+            )
+            for n in news
+        ],
+    )
+    refused = deadlines_recompute_many(episode_ids=[n.episode.pk for n in news], today=today)
+    for n in news:
+        if n.episode.pk in refused:
+            for message in validation_messages(refused[n.episode.pk]):
+                n.fam.error(n.fam.first_row, f"Refused when saved: {message}")
+    if refused:
+        return None
+    return [(n.fam, n.episode) for n in news]
 
 
 def tracker_import(
@@ -931,9 +1152,22 @@ def tracker_import(
         for message in messages:
             fam.error(fam.first_row, f"Refused when saved: {message}")
 
-    if not write_all_or_nothing(check.families, write, refused, by_pk=by.pk, source=source):
+    def write_new(new: list[FamilyRows]) -> bool:
+        written = _create_all(new, by, today)
+        if written is None:
+            for fam in new:
+                fam.action = "new" if fam.valid else "error"
+            return False
+        episodes.extend(episode.pk for _, episode in written)
+        done["new"] += len(written)
+        return True
+
+    if not write_all_or_nothing(
+        check.families, write, refused, by_pk=by.pk, source=source, write_new_at_once=write_new
+    ):
+        by_reference = {f.reference: f for f in check.families}
         for report in check.rows:
-            fam_match = next((f for f in check.families if f.reference == report.reference), None)
+            fam_match = by_reference.get(report.reference)
             if fam_match is not None:
                 report.errors = list(fam_match.errors.get(report.number, report.errors))
                 report.action = fam_match.action
