@@ -185,7 +185,7 @@ def _queries_to_import(django_assert_num_queries, by, rows, prefix, expected):
 
 # Reading staff, teams, what is recorded; one INSERT per table written (and its audit events);
 # locking, reading and writing every episode's deadlines at once; a savepoint around each insert.
-IMPORT_QUERIES = 80
+IMPORT_QUERIES = 79
 
 
 def test_importing_more_rows_takes_no_more_queries(council, django_assert_num_queries):
