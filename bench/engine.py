@@ -214,7 +214,8 @@ def bench_full_timetable(cal: WorkingCalendar) -> dict[str, float]:
         "initial_meeting": dt.date(2026, 3, 20),
         "review_meeting": [dt.date(2026, 4, 17), dt.date(2026, 5, 15)],
         "gateway_review": [dt.date(2026, 4, 29)],
-        "approved_minutes:initial_meeting": [dt.date(2026, 3, 25)],
+        # Since policies 2026.2 the standard policy times approved minutes for gateway reviews only.
+        "approved_minutes:gateway_review": [dt.date(2026, 5, 5)],
     }
     today = dt.date(2026, 5, 20)
     size = len(timetable(policy, events, cal, today, outcome="initiate").milestones)
