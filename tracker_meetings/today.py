@@ -2,7 +2,7 @@
 
 Court liaison officer: meetings to prepare and to record, dates to enter, cases with missing
 dates. Legal adviser: LPMs this week, advice to record, proceedings to issue. Assistant director:
-escalations, overruns, second episodes (004). Head of service: extensions to decide (the LPM
+escalations, overruns, second episodes (004). Head of service: overruns, extensions to decide (the LPM
 requests to decide are on the home page already). Anyone: the meeting actions they own.
 Every list starts from the user's visibility scope; each role's home takes a fixed number of queries.
 """
@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from accounts.roles import Role
 from cases.models import CareProceedings, EpisodeChild
 from deadlines.engine import WorkingCalendar
+from deadlines.forecast import Overrun, overrun_forecasts
 from deadlines.models import Deadline, DeadlineState
 from deadlines.selectors import TrackerRow, episodes_visible, tracker_rows
 from meetings.models import LPM, LegalAdvice, Meeting
@@ -64,7 +65,8 @@ class Today:
     advice_to_record: list[LPM] | None = None
     proceedings_to_issue: list[CareProceedings] | None = None
     escalations: list[dict[str, Any]] | None = None
-    overruns: list[TrackerRow] | None = None
+    #: Predicted to pass the end of pre-proceedings, with the forecast's reasons (deadlines/forecast.py).
+    overruns: list[tuple[TrackerRow, Overrun]] | None = None
     second_episodes: list[dict[str, Any]] | None = None
     extensions_to_decide: list[TrackerRow] | None = None
 
@@ -239,7 +241,6 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
             .annotate(n=Count("id"))
             .order_by("-n", "episode__family__reference")
         ]
-        result.overruns = [r for r in tracker() if r.past_standard or (r.end_due is not None and r.end_due < today)]
         result.second_episodes = [
             dict(row)
             for row in EpisodeChild.objects.filter(
@@ -255,6 +256,11 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
             )
             .order_by("episode__family__reference", "child__first_name")
         ]
+
+    if Role.ASSISTANT_DIRECTOR in roles or Role.HEAD_OF_SERVICE in roles:
+        # The same forecast, by the same rule, as the predicted-overrun escalation (004).
+        forecasts = overrun_forecasts(visible, today=today)
+        result.overruns = [(r, forecasts[r.episode_id]) for r in tracker() if r.episode_id in forecasts]
 
     if Role.HEAD_OF_SERVICE in roles:
         near = today + dt.timedelta(weeks=NEAR_END_WEEKS)

@@ -158,7 +158,11 @@ def test_tracker_meeting_from_agenda_to_minutes_with_an_action_that_turns_overdu
     ("username", "sections", "name"),
     [
         ("leo.legal", ["LPMs this week", "Legal advice to record", "Proceedings to issue"], "home-legal-adviser"),
-        ("helen.hos", ["LPM requests waiting for your decision", "Extensions to decide"], "home-head-of-service"),
+        (
+            "helen.hos",
+            ["LPM requests waiting for your decision", "Predicted to overrun", "Extensions to decide"],
+            "home-head-of-service",
+        ),
     ],
 )
 def test_role_homes_answer_what_to_do_today(page, demo, username, sections, name):
@@ -177,7 +181,7 @@ def test_assistant_director_home(page, demo):
     assert ad is not None
     sign_in(page, url, ad.username, PASSWORD)
     text = page.inner_text("main")
-    for section in ("Escalations", "Overruns", "Second episodes"):
+    for section in ("Escalations", "Predicted to overrun", "Second episodes"):
         assert section in text
     assert _refs(page.inner_text("[data-testid=second-episodes]"))
     shot(page, "home-assistant-director")

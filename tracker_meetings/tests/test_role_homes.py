@@ -88,10 +88,10 @@ def test_legal_adviser_home(home, world, people, make_user):
 
 def test_assistant_director_home(home, world, make_user):
     ad = make_user(Role.ASSISTANT_DIRECTOR)
-    body = home(ad, 19)
+    body = home(ad, 22)
     assert "Escalations" in body and "PLO-CAR" in body
     assert "Second episodes" in body and "1 earlier pre-proceedings episode" in body
-    assert "Overruns" in body
+    assert "Predicted to overrun" in body
 
 
 def test_head_of_service_home_and_own_actions(home, world, people, make_user):
@@ -106,7 +106,39 @@ def test_head_of_service_home_and_own_actions(home, world, people, make_user):
         due_on=TODAY,
         by=clo,
     )
-    body = home(people.hos, 18)
+    body = home(people.hos, 21)
     assert "Your actions from meetings" in body and "Decide whether to issue" in body and "Due today" in body
     assert "Extensions to decide" in body and "PLO-CAR" in body and "Agree an extension" in body
     assert "LPM requests waiting for your decision" in body
+
+
+def _overrun_list(body: str) -> str:
+    start = body.index('data-testid="overruns"')
+    return body[start : body.index("</ul>", start)]
+
+
+def test_overruns_on_both_senior_homes_follow_the_escalations_forecast(home, world, people, make_user):
+    """Both senior homes list what the predicted-overrun escalation (004) predicts now: a review
+    booked after the end puts a case on them, and rebooking it inside the end takes it off."""
+    from meetings.models import MeetingKind
+
+    ad = make_user(Role.ASSISTANT_DIRECTOR)
+    # The Ashworths' pre-proceedings end in late April; a review booked for Mon 10 May runs past it.
+    ms.meeting_record(
+        episode=world["ash"], kind=MeetingKind.REVIEW, scheduled_for=dt.date(2027, 5, 10), by=people.tm, today=TODAY
+    )
+    dale = start_pre_proceedings(
+        family(people, name="Dale family", reference="PLO-DAL"), people, decision=dt.date(2027, 1, 7), today=TODAY
+    )
+    review = ms.meeting_record(
+        episode=dale, kind=MeetingKind.REVIEW, scheduled_for=dt.date(2027, 5, 10), by=people.tm, today=TODAY
+    )
+    # Rebooked inside the end: no longer predicted to run over.
+    ms.meeting_update(
+        meeting=review, expected_version=None, by=people.tm, today=TODAY, scheduled_for=dt.date(2027, 4, 20)
+    )
+    for user, queries in ((ad, 22), (people.hos, 21)):
+        listed = _overrun_list(home(user, queries))
+        assert "PLO-ASH" in listed and "The pre-proceedings review meeting is booked for Mon 10 May 2027" in listed
+        assert "PLO-CAR" in listed and "The agreed length ended on" in listed  # past its end
+        assert "PLO-DAL" not in listed
