@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import TRACKER_MEETING_PREPARERS, TRACKER_MEETING_RECORDERS
+from accounts.roles import CASE_WRITERS, TRACKER_MEETING_PREPARERS, TRACKER_MEETING_RECORDERS
 from accounts.scopes import authorize
 from cases.services import _save_new, raise_if
 from deadlines.engine import WorkingCalendar
@@ -54,11 +54,8 @@ def tracker_meeting_prepare(
 ) -> TrackerMeeting:
     """Set up a tracker meeting or panel sitting and build its agenda from the tracker (issue 13 §3)."""
     today = today or timezone.localdate()
+    authorize(by, TRACKER_MEETING_PREPARERS)
     errors: dict[str, list[str]] = {}
-    if not by.has_role(*MEETING_PREPARERS):
-        errors["__all__"] = [
-            "Only the court liaison officer, business support or a head of service can set up a meeting"
-        ]
     if meets_on < today:
         errors.setdefault("meets_on", []).append("The meeting date must be today or in the future")
     elif not calendar.is_working_day(meets_on):
@@ -89,6 +86,7 @@ def agenda_refresh(*, meeting: TrackerMeeting, by: User, today: dt.date, calenda
 
     Returns how many cases were added. Panel slots follow on from the last slot given.
     """
+    authorize(by, TRACKER_MEETING_PREPARERS)
     existing = {i.episode_id: i for i in meeting.items.all()}
     position = max((i.position for i in existing.values()), default=0)
     slots_given = sum(1 for i in existing.values() if i.slot_at is not None)
@@ -140,9 +138,8 @@ def agenda_item_record(
     """
     from cases.selectors import can_see_legal_advice
 
+    authorize(by, TRACKER_MEETING_RECORDERS)
     errors: dict[str, list[str]] = {}
-    if not by.has_role(*MEETING_RECORDERS):
-        errors["__all__"] = ["You can read this meeting but not record in it"]
     if review_on is not None and review_on <= item.meeting.meets_on:
         errors["review_on"] = [f"The review date must be after the meeting on {item.meeting.meets_on:%-d %B %Y}"]
     changes: dict[str, object] = {"note": note.strip(), "decisions": decisions.strip(), "review_on": review_on}
@@ -161,9 +158,8 @@ def meeting_action_add(*, item: AgendaItem, description: str, owner: User, due_o
     shows on dashboards and the tracker and raises due-soon and overdue alerts like any other."""
     from cases.selectors import families_visible_to
 
+    authorize(by, TRACKER_MEETING_RECORDERS)
     errors: dict[str, list[str]] = {}
-    if not by.has_role(*MEETING_RECORDERS):
-        errors["__all__"] = ["You can read this meeting but not record in it"]
     if not description.strip():
         errors["description"] = ["Enter what needs to be done"]
     if due_on < item.meeting.meets_on:
@@ -205,10 +201,10 @@ def meeting_action_complete(
 ) -> MeetingAction:
     """Mark an action done (by its owner or the meeting's staff); its deadline is met, or met late."""
     today = today or timezone.localdate()
+    # Its owner (any role that works on cases) or the meeting's staff.
+    authorize(by, CASE_WRITERS if action.owner_id == getattr(by, "pk", None) else TRACKER_MEETING_RECORDERS)
     action = MeetingAction.objects.select_for_update().select_related("item__meeting").get(pk=action.pk)
     errors: dict[str, list[str]] = {}
-    if action.owner_id != by.pk and not by.has_role(*MEETING_RECORDERS):
-        errors["__all__"] = ["Only the action's owner or the meeting's staff can mark it done"]
     if action.completed_on is not None:
         errors.setdefault("__all__", []).append(
             f"This action was already marked done on {action.completed_on:%-d %B %Y}"
@@ -250,10 +246,9 @@ def tracker_meeting_hold(
     today: dt.date | None = None,
 ) -> TrackerMeeting:
     """Record that the meeting took place, who chaired and who attended."""
+    authorize(by, TRACKER_MEETING_RECORDERS)
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
-    if not by.has_role(*MEETING_RECORDERS):
-        errors["__all__"] = ["You can read this meeting but not record in it"]
     if held_on > today:
         errors["held_on"] = ["The date the meeting was held must be today or in the past"]
     elif held_on < meeting.meets_on:

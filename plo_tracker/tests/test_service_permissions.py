@@ -30,15 +30,20 @@ from accounts.roles import (
     MEETING_ROLES,
     PPM_ROLES,
     REQUEST_ROLES,
+    TRACKER_MEETING_PREPARERS,
+    TRACKER_MEETING_RECORDERS,
     WAIVE_ROLES,
     Role,
 )
 from cases import services as cs
 from cases.models import Assessment, CareProceedings, Child, Episode, Family, Person
+from deadlines.engine import WorkingCalendar
 from deadlines.models import Deadline
 from deadlines.services import deadline_waive
 from meetings import services as ms
 from meetings.models import LPM, LPMRequest, Meeting
+from tracker_meetings import services as ts
+from tracker_meetings.models import AgendaItem, MeetingAction, TrackerMeeting
 
 from .conftest import OTHER_TEAM, OWN_TEAM, RESTRICTED_NOT_NAMED
 
@@ -190,10 +195,69 @@ def _calls(ids: dict[str, int]) -> list[tuple[str, frozenset[Role], Callable[[An
     ]
 
 
+def _tracker_meeting_calls(
+    ids: dict[str, int], users: dict[Role, Any]
+) -> list[tuple[str, frozenset[Role], Callable[[Any], Any]]]:
+    """Tracker meetings (000, 001, 004) cover the whole service, not one family: their services
+    are refused by role. The world's weekly meeting, its agenda item and the action the social
+    worker owns (who may mark it done as its owner)."""
+    meeting = TrackerMeeting.objects.get(pk=ids["tracker_meetings:detail"])
+    item = AgendaItem.objects.get(pk=ids["tracker_meetings:item"])
+    action = MeetingAction.objects.get(pk=ids["tracker_meetings:action-done"])
+    sw = users[Role.SOCIAL_WORKER]
+    assert action.owner_id == sw.pk
+    cal = WorkingCalendar()
+    prepare = ts.tracker_meeting_prepare
+    return [
+        (
+            "tracker_meeting_prepare",
+            TRACKER_MEETING_PREPARERS,
+            lambda u: prepare(kind="court", meets_on=D, starts_at=None, by=u, today=D, calendar=cal),
+        ),
+        (
+            "agenda_refresh",
+            TRACKER_MEETING_PREPARERS,
+            lambda u: ts.agenda_refresh(meeting=meeting, by=u, today=D, calendar=cal),
+        ),
+        (
+            "tracker_meeting_hold",
+            TRACKER_MEETING_RECORDERS,
+            lambda u: ts.tracker_meeting_hold(
+                meeting=meeting, expected_version=None, held_on=D, chair=None, attendees="", by=u, today=D
+            ),
+        ),
+        (
+            "agenda_item_record",
+            TRACKER_MEETING_RECORDERS,
+            lambda u: ts.agenda_item_record(
+                item=item, expected_version=None, note="x", decisions="", review_on=None, legal_advice=None, by=u
+            ),
+        ),
+        (
+            "meeting_action_add",
+            TRACKER_MEETING_RECORDERS,
+            lambda u: ts.meeting_action_add(item=item, description="x", owner=sw, due_on=D, by=u),
+        ),
+        (
+            "meeting_action_complete",
+            TRACKER_MEETING_RECORDERS | {Role.SOCIAL_WORKER},
+            lambda u: ts.meeting_action_complete(action=action, completed_on=D, by=u, today=D, calendar=cal),
+        ),
+        (
+            "tracker_meeting_minutes_record",
+            TRACKER_MEETING_RECORDERS,
+            lambda u: ts.tracker_meeting_minutes_record(
+                meeting=meeting, expected_version=None, by=u, today=D, minutes_drafted_on=D
+            ),
+        ),
+    ]
+
+
 def test_services_refuse_roles_the_step_table_leaves_out(world):
     users = world["users"]
     wrong = []
-    for name, allowed, call in _calls(world["variants"][OWN_TEAM]):
+    calls = _calls(world["variants"][OWN_TEAM]) + _tracker_meeting_calls(world["variants"][OWN_TEAM], users)
+    for name, allowed, call in calls:
         for role in Role:
             if _refused(call, users[role]) == (role in allowed):
                 wrong.append((name, role.value, "refused" if role in allowed else "allowed"))
