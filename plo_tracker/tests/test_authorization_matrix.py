@@ -75,6 +75,11 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "cases:person-edit": (FAMILY_WRITERS,) * 2,
     "cases:letter": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},)
     * 2,
+    # The proposed agreement goes to legal with the letter (002): the same people send both.
+    "cases:proposed-agreement": (
+        {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},
+    )
+    * 2,
     "cases:letter-deliver": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     "cases:extension": ({R.HEAD_OF_SERVICE},) * 2,
     "cases:episode-end": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER},) * 2,

@@ -48,6 +48,7 @@ FORMS = [
     "cases:person-add",
     "cases:person-edit",
     "cases:letter",
+    "cases:proposed-agreement",
     "cases:letter-deliver",
     "cases:extension",
     "cases:episode-end",
@@ -201,9 +202,14 @@ def test_no_url_gives_a_server_error_for_hostile_paths_queries_and_forms(shared_
                 status = client.get(url, {key: value}).status_code
                 if status >= 500:
                     failures.append(("GET", url, key, value[:20], status))
+        # Every field the page's own form offers, and the usual names besides (a page may take
+        # fields its GET does not show, or show no form until a step is reached).
+        page = client.get(url)
+        shown = _field_names(page.content.decode()) if page.status_code == 200 else []
         for value in ("\x00", BIDI, "A" * 100_000, "2027-02-31", "-1", "99999999999999999999"):
             data = dict.fromkeys(
                 (
+                    *shown,
                     "q",
                     "name",
                     "reference",
