@@ -222,7 +222,12 @@ def mapping_errors(mapping: dict[str, str]) -> list[str]:
             used.setdefault(key, []).append(header)
     for f in FIELDS:
         if f.required and f.key not in used:
-            errors.append(f"Choose the column that holds the {f.label.lower()}")
+            errors.append(f"Choose the column that holds the {_in_sentence(f.label)}")
         if not f.many and len(used.get(f.key, [])) > 1:
-            errors.append(f"Only one column can hold the {f.label.lower()}: " + ", ".join(used[f.key]))
+            errors.append(f"Only one column can hold the {_in_sentence(f.label)}: " + ", ".join(used[f.key]))
     return errors
+
+
+def _in_sentence(label: str) -> str:
+    """A field's label inside a sentence: lower case, but abbreviations (LPM, ID) kept as written."""
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in label.split(" "))

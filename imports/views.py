@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -38,6 +39,17 @@ def _upload(request: SignedInRequest, pk: int) -> tuple[TrackerUpload, Sheet] | 
         messages.error(request, "That upload has been imported, has expired or is not yours: upload the file again")
         return None
     return upload, read_tracker(upload.filename, bytes(upload.content))
+
+
+def _example_text(value: Any) -> str:
+    """A column's first value as a person reads it: spreadsheet dates as UK dates (2 Sep 2026)."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    if isinstance(value, dt.datetime):
+        return f"{value.day} {value:%b %Y %H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%b %Y}"
+    return str(value)[:40]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +136,7 @@ def columns(request: SignedInRequest, pk: int) -> HttpResponse:
         next((r.cells[i] for r in sheet.rows if r.cells[i] not in (None, "")), "") for i in range(len(sheet.headers))
     ]
     rows = [
-        {"index": i, "header": h, "example": str(examples[i])[:40], "chosen": mapping.get(h, IGNORE)}
+        {"index": i, "header": h, "example": _example_text(examples[i]), "chosen": mapping.get(h, IGNORE)}
         for i, h in enumerate(sheet.headers)
     ]
     return render(

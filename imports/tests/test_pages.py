@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -34,6 +35,9 @@ def test_upload_map_preview_and_import_from_the_browser(clo_client):
     page = clo_client.get(response["Location"]).content.decode()
     assert "The choices below are guessed from the headers" in page
     assert '<option value="lpm_date" selected>LPM / panel date</option>' in page
+    # Each column's first value is shown as people read it: spreadsheet dates as UK dates.
+    assert "00:00:00" not in page
+    assert re.search(r"<td class=\"govuk-table__cell\">\d{1,2} [A-Z][a-z]{2} 20\d\d</td>", page)
     # Map every column as guessed, except leave out the Comments column (index 25).
     form = {f"col_{i}": v for i, v in enumerate(_guessed(page))}
     response = clo_client.post(reverse("imports:columns", args=[upload.pk]), form)
@@ -71,8 +75,8 @@ def test_a_mapping_without_the_needed_columns_says_which(clo_client):
     response = _upload(clo_client)
     upload = TrackerUpload.objects.get()
     page = clo_client.post(reverse("imports:columns", args=[upload.pk]), {"col_0": ""}).content.decode()
-    assert "Choose the column that holds the family case id" in page
-    assert "Choose the column that holds the lpm / panel date" in page
+    assert "Choose the column that holds the family case ID" in page
+    assert "Choose the column that holds the LPM / panel date" in page
     assert response.status_code == 302
 
 
