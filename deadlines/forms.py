@@ -114,9 +114,18 @@ class TrackerFilterForm(forms.Form):
         widget=FastSelect(attrs=_SELECT),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        workers = User.objects.filter(is_active=True, groups__name=Role.SOCIAL_WORKER.label)
+        from accounts.scopes import families_visible_to, teams_visible_to
+
+        # Only the teams and social workers within the user's scope are offered (issue 9): a team
+        # manager's list names her teams, not every team in the council.
+        teams = teams_visible_to(user)
+        model_choice(self, "team").queryset = teams.order_by("name")
+        allocated = families_visible_to(user).values("social_worker_id")
+        workers = User.objects.filter(is_active=True, groups__name=Role.SOCIAL_WORKER.label).filter(
+            Q(team__in=teams.values("pk")) | Q(pk__in=allocated)
+        )
         # With a team chosen, the list holds that team's social workers (and the one already
         # chosen, so the filter is never thrown away): a regional service has hundreds, and the
         # team-filtered tracker should cost what the team holds (issue 14).

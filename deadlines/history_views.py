@@ -8,7 +8,7 @@ import io
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from accounts.access import SignedInRequest, allow
 from accounts.models import Team
 from accounts.roles import WEEKLY_ROLES
+from accounts.scopes import teams_visible_to
 from cases.models import Stage
 
 from . import history
@@ -28,7 +29,7 @@ PERIODS = (13, 52)
 STAGES = [(s, dict(Stage.choices)[s]) for s in history.OPEN_STAGES]
 
 
-def _choices(request: HttpRequest) -> tuple[int, Team | None]:
+def _choices(request: SignedInRequest) -> tuple[int, Team | None]:
     try:
         weeks = int(request.GET.get("weeks", "13"))
     except ValueError:
@@ -37,7 +38,7 @@ def _choices(request: HttpRequest) -> tuple[int, Team | None]:
     team = None
     if request.GET.get("team"):
         try:
-            team = Team.objects.get(pk=int(request.GET["team"]))
+            team = teams_visible_to(request.user).get(pk=int(request.GET["team"]))
         except (ValueError, Team.DoesNotExist):
             team = None
     return weeks, team
@@ -129,7 +130,7 @@ def weekly_history(request: SignedInRequest) -> HttpResponse:
         "rows_desc": list(reversed(rows)),
         "weeks": weeks,
         "team": team,
-        "teams": list(Team.objects.order_by("name")),
+        "teams": list(teams_visible_to(request.user).order_by("name")),
         "periods": [(p, "?" + urlencode({**base, "weeks": str(p)})) for p in PERIODS],
         "charts": charts,
         "stages": STAGES,

@@ -79,7 +79,7 @@ def team_dashboard(request: SignedInRequest) -> HttpResponse:
 
 def _tracker(request: SignedInRequest) -> tuple[TrackerFilterForm, dict[str, Any], list[selectors.TrackerRow]]:
     """The filtered, sorted rows for the tracker, its printout and its exports."""
-    form = TrackerFilterForm(request.GET)
+    form = TrackerFilterForm(request.GET, user=request.user)
     data = form.valid_data()
     rows = selectors.tracker_rows(
         user=request.user,

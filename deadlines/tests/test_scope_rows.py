@@ -130,3 +130,44 @@ def test_alert_emails_hold_only_families_in_the_recipients_scope(council):
     pending, _ = alert_inbox(user=council["tara"])
     assert stray.pk not in {a.pk for a in pending}
     assert alert_count_unacknowledged(user=council["tara"]) == len(pending)
+
+
+def _options(html: str, select_id: str) -> list[str]:
+    import re
+
+    select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, select_id
+    return [label.strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))]
+
+
+def test_the_tracker_filter_offers_only_the_teams_and_workers_in_her_scope(client, council, make_user):
+    """Issue 9: the team list names her teams, not every team in the council."""
+    tara = council["tara"]
+    south_worker = council["episodes"]["south"][0].family.social_worker
+    north_worker = council["episodes"]["north"][0].family.social_worker
+    client.force_login(tara)
+    html = client.get(reverse("deadlines:tracker")).content.decode()
+    assert _options(html, "id_team") == ["All teams", "North team"]
+    workers = _options(html, "id_worker")
+    assert north_worker.get_full_name() in workers and south_worker.get_full_name() not in workers
+    # A team from outside her scope typed into the address is refused beside the field, not obeyed.
+    response = client.get(reverse("deadlines:tracker"), {"team": council["south"].pk})
+    assert response.context["form"].errors["team"]
+    # A team manager who also manages the south team sees both; the head of service every team.
+    council["south"].managers.add(tara)
+    html = client.get(reverse("deadlines:tracker")).content.decode()
+    assert _options(html, "id_team") == ["All teams", "North team", "South team"]
+    client.force_login(council["hos"])
+    every_team = _options(client.get(reverse("deadlines:tracker")).content.decode(), "id_team")
+    assert {"North team", "South team"} <= set(every_team)
+
+
+def test_the_weekly_history_offers_only_the_service_managers_teams(client, council, make_user):
+    sm = make_user(Role.SERVICE_MANAGER, team=None, username="sm")
+    council["north"].service_area.managers.add(sm)
+    client.force_login(sm)
+    html = client.get(reverse("deadlines:weekly-history")).content.decode()
+    assert _options(html, "id_team") == ["All teams", "North team"]
+    # Asking for the other area's team by its id shows no team's figures but the page's own.
+    response = client.get(reverse("deadlines:weekly-history"), {"team": council["south"].pk})
+    assert response.context["team"] is None
