@@ -70,8 +70,10 @@ R = Role
 FAMILY_OPENERS: frozenset[Role] = frozenset(
     {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
 )
+# The legal adviser reads service-wide and writes legal advice only (issue 9): she is in no step's
+# roles but ADVICE_ROLES (the advice and the privileged LPM minutes are one record, LegalAdvice).
 LETTER_ROLES: frozenset[Role] = frozenset(
-    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
+    {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
 )
 DELIVERY_ROLES: frozenset[Role] = frozenset(
     {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
@@ -81,7 +83,7 @@ ASSESSMENT_ROLES: frozenset[Role] = frozenset(
     {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
 )
 COURT_ROLES: frozenset[Role] = frozenset(
-    {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT}
+    {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT}
 )
 WAIVE_ROLES: frozenset[Role] = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE})
 EXPORT_ROLES: frozenset[Role] = frozenset(
@@ -95,7 +97,6 @@ LPM_ROLES: frozenset[Role] = frozenset(
         R.ASSISTANT_DIRECTOR,
         R.COURT_LIAISON_OFFICER,
         R.BUSINESS_SUPPORT,
-        R.LEGAL_ADVISER,
     }
 )
 MEETING_ROLES: frozenset[Role] = frozenset(
@@ -107,13 +108,12 @@ ADVICE_ROLES: frozenset[Role] = frozenset({R.LEGAL_ADVISER, R.HEAD_OF_SERVICE})
 PPM_ROLES: frozenset[Role] = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT})
 EXTENSION_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
 # Tracker meetings and panels (000, 001, 004): the CLO, business support and heads of service set
-# them up; senior managers and legal advisers record in them too, their minutes included.
+# them up; senior managers record in them too, their minutes included.
 TRACKER_MEETING_PREPARERS: frozenset[Role] = frozenset({R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.HEAD_OF_SERVICE})
-TRACKER_MEETING_RECORDERS: frozenset[Role] = TRACKER_MEETING_PREPARERS | {
-    R.ASSISTANT_DIRECTOR,
-    R.SERVICE_MANAGER,
-    R.LEGAL_ADVISER,
-}
+TRACKER_MEETING_RECORDERS: frozenset[Role] = TRACKER_MEETING_PREPARERS | {R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER}
+# A case's notes page at a meeting is open to those who record legal advice too; a legal adviser,
+# who writes legal advice only (issue 9), records just the advice there.
+TRACKER_ITEM_RECORDERS: frozenset[Role] = TRACKER_MEETING_RECORDERS | ADVICE_ROLES
 COST_APPROVAL_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
 
 # Model permissions granted to each group, by "app_label.codename"; applied after every migrate.
@@ -163,7 +163,8 @@ ROLE_PERMISSIONS[Role.HEAD_OF_SERVICE] = ROLE_PERMISSIONS[Role.HEAD_OF_SERVICE] 
     "meetings.view_legaladvice",
     "meetings.add_legaladvice",
 ]
-ROLE_PERMISSIONS[Role.LEGAL_ADVISER] += [
+# The legal adviser reads case records and writes legal advice only.
+ROLE_PERMISSIONS[Role.LEGAL_ADVISER] = _perms(["view"], _CASE_MODELS) + [
     "meetings.view_legaladvice",
     "meetings.add_legaladvice",
     "meetings.change_legaladvice",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.scopes import episodes_visible_to
 from meetings.models import LPM, LPMKind, Meeting, MeetingKind
+from plo_tracker.text import safe_cell
 
 from .models import CareProceedings, EndOutcome, EpisodeChild, HearingKind
 
@@ -25,11 +26,9 @@ _NATIONAL_OUTCOME = {"issue": "Decision to Issue Care Proceedings", "step_down":
 
 
 def spreadsheet_safe(value: Any) -> str:
-    """A cell value a spreadsheet will not run as a formula (leading = + - @ tab or CR quoted)."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    """A cell value a spreadsheet will not run as a formula (leading = + - @ tab or CR quoted),
+    without hidden bidirectional or control characters."""
+    return safe_cell("" if value is None else str(value))
 
 
 def _uk(value: dt.date | None) -> str:

@@ -136,6 +136,9 @@ def family_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "episode": page.episode,
             "today": today,
             "can_edit": can_edit,
+            # The legal adviser and the assistant director see the case but do not change the family.
+            "can_change_family": can_edit and user.has_role(*FAMILY_OPENERS),
+            "can_record_court": can_edit and user.has_role(*COURT_ROLES),
             "can_see_legal_advice": selectors.can_see_legal_advice(user, family),
             "actions": case_actions(user, family, page.episode) if can_edit else [],
             "can_waive": can_edit and user.has_role(*WAIVE_ROLES),

@@ -2,7 +2,8 @@
 
 Exports carry what the tracker table shows and nothing more: never legal advice. Any text a
 spreadsheet would run as a formula (starting = + - @ tab or carriage return) is prefixed with a
-single quote (OWASP "CSV injection").
+single quote (OWASP "CSV injection"), and hidden bidirectional and control characters are removed
+(plo_tracker.text.safe_cell).
 """
 
 from __future__ import annotations
@@ -16,17 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from plo_tracker.text import safe_cell
+
 from .selectors import RAG_LABELS, STATUS_LABELS, CalendarEvent, TrackerRow
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would treat as a formula gets a leading single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 COLUMNS: Sequence[tuple[str, Callable[[TrackerRow], Any]]] = (
     ("Family reference", lambda r: r.reference),

@@ -23,6 +23,7 @@ from cases import services as case_services
 from cases.models import Child, EndOutcome, Episode, Family, Stage
 from cases.services import _save_new, _today, lock_episode, not_before, not_in_future, raise_if
 from deadlines.services import deadlines_recompute, policy_for, review_points
+from plo_tracker.text import clean_text
 from plo_tracker.versioning import save_versioned
 
 from .models import (
@@ -87,8 +88,9 @@ def lpm_request_create(
             concerns=concerns.strip(),
         )
     )
+    # bulk_create sends no pre_save: the notes are cleaned of hidden characters here (plo_tracker.text).
     LPMRequestDocument.objects.bulk_create(
-        LPMRequestDocument(request=request, kind=kind, state=state, note=note.strip())
+        LPMRequestDocument(request=request, kind=kind, state=state, note=clean_text(note.strip()))
         for kind, (state, note) in documents.items()
     )
     deadlines_recompute(episode=episode, today=today)

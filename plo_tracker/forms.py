@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from deadlines.engine.timetable import FIRST_YEAR, LAST_YEAR
 
+from .text import strip_bidi
 from .versioning import StaleEditError
 
 
@@ -132,16 +133,6 @@ def govuk_messages(name: str, field: forms.Field) -> None:
         current = field.error_messages.get(code)
         if current is None or current == defaults.get(code):
             field.error_messages[code] = message
-
-
-# Unicode bidirectional controls: invisible, and able to make "Smith" display as something else
-# (CVE-2021-42574 "Trojan Source"); names and notes never need them.
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
-
-
-def strip_bidi(value: Any) -> Any:
-    """The text without bidirectional control characters (other values unchanged)."""
-    return value.translate(BIDI_CONTROLS) if isinstance(value, str) else value
 
 
 def _without_bidi(to_python: Any) -> Any:

@@ -76,8 +76,12 @@ class AgendaItemForm(GOVUKForm):
         help_text="When the case should come back to this meeting. For example, 27 3 2027",
     )
 
-    def __init__(self, *args: Any, legal: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, legal: bool = False, advice_only: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if advice_only:  # a legal adviser records the legal advice only
+            for name in ("note", "decisions", "review_on"):
+                del self.fields[name]
+            self.submit_label = "Save the legal advice"
         if legal:
             self.fields["legal_advice"] = forms.CharField(
                 label="Legal advice (privileged)",

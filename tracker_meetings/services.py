@@ -8,15 +8,23 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import CASE_WRITERS, TRACKER_MEETING_PREPARERS, TRACKER_MEETING_RECORDERS
+from accounts.roles import (
+    ADVICE_ROLES,
+    CASE_WRITERS,
+    TRACKER_ITEM_RECORDERS,
+    TRACKER_MEETING_PREPARERS,
+    TRACKER_MEETING_RECORDERS,
+)
 from accounts.scopes import authorize
 from cases.services import _save_new, raise_if
 from deadlines.engine import WorkingCalendar
 from deadlines.models import Deadline, DeadlineState
 from deadlines.services import ACTION_KEY
+from plo_tracker.text import clean_text_fields
 from plo_tracker.versioning import save_versioned
 
 from .models import AgendaItem, MeetingAction, MinutesRecipient, TrackerMeeting, TrackerMeetingKind
@@ -29,6 +37,7 @@ if TYPE_CHECKING:
 # service chairs the panel, 004 §5) and who may record in them.
 MEETING_PREPARERS = TRACKER_MEETING_PREPARERS
 MEETING_RECORDERS = TRACKER_MEETING_RECORDERS
+ITEM_RECORDERS = TRACKER_ITEM_RECORDERS
 
 # The usual start of each kind: the panel sits on Wednesday afternoons from 13:00 (004 §7).
 DEFAULT_START = {
@@ -116,6 +125,7 @@ def agenda_refresh(*, meeting: TrackerMeeting, by: User, today: dt.date, calenda
             )
         )
     for item in added:
+        clean_text_fields(item)  # bulk_create sends no pre_save (plo_tracker.text)
         item.full_clean(validate_unique=False, validate_constraints=False)
     AgendaItem.objects.bulk_create(added)
     return len(added)
@@ -138,8 +148,17 @@ def agenda_item_record(
     """
     from cases.selectors import can_see_legal_advice
 
-    authorize(by, TRACKER_MEETING_RECORDERS)
+    authorize(by, TRACKER_ITEM_RECORDERS)
     errors: dict[str, list[str]] = {}
+    if not by.has_role(*MEETING_RECORDERS):
+        # A legal adviser (issue 9) records a case's legal advice here and nothing else.
+        advice_only = by.has_role(*ADVICE_ROLES) and legal_advice is not None
+        if not advice_only or (note.strip(), decisions.strip(), review_on) != (
+            item.note,
+            item.decisions,
+            item.review_on,
+        ):
+            raise PermissionDenied("A legal adviser records the legal advice for a case at a meeting, nothing else")
     if review_on is not None and review_on <= item.meeting.meets_on:
         errors["review_on"] = [f"The review date must be after the meeting on {item.meeting.meets_on:%-d %B %Y}"]
     changes: dict[str, object] = {"note": note.strip(), "decisions": decisions.strip(), "review_on": review_on}

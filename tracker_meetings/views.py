@@ -26,6 +26,7 @@ from .models import AgendaItem, MeetingAction, TrackerMeeting, TrackerMeetingKin
 
 PREPARERS = services.MEETING_PREPARERS
 RECORDERS = services.MEETING_RECORDERS
+ITEM_RECORDERS = services.ITEM_RECORDERS
 
 
 def _user(request: HttpRequest) -> User:
@@ -133,6 +134,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "meeting": meeting,
             "today": timezone.localdate(),
             "can_record": user.has_role(*RECORDERS),
+            "can_record_advice": user.has_role(*ITEM_RECORDERS),
             "can_prepare": user.has_role(*PREPARERS),
         },
     )
@@ -187,13 +189,19 @@ def meeting_held(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@allow(RECORDERS)
+@allow(ITEM_RECORDERS)
 def item_record(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the note, decisions, review date and (legal staff) legal advice for one case."""
-    from cases.selectors import can_see_legal_advice
+    """Record the note, decisions, review date and (legal staff) legal advice for one case.
+
+    A legal adviser, who writes legal advice only, gets the advice field alone.
+    """
+    from accounts.scopes import can_record_legal_advice, can_see_legal_advice
 
     user = _user(request)
     item = _item(request, pk)
+    advice_only = not user.has_role(*RECORDERS)
+    if advice_only and not can_record_legal_advice(user, item.episode.family):
+        raise PermissionDenied("You can read this meeting but not record in it.")
     legal = can_see_legal_advice(user, item.episode.family)
     initial = {
         "version": item.version,
@@ -202,9 +210,9 @@ def item_record(request: HttpRequest, pk: int) -> HttpResponse:
         "review_on": item.review_on,
         "legal_advice": item.legal_advice,
     }
-    form = AgendaItemForm(data=request.POST or None, initial=initial, legal=legal)
+    form = AgendaItemForm(data=request.POST or None, initial=initial, legal=legal, advice_only=advice_only)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+        d = {**initial, **form.cleaned_data}
         try:
             services.agenda_item_record(
                 item=item,
@@ -223,7 +231,7 @@ def item_record(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(
         request,
         form,
-        title=f"Notes and decisions: {item.episode.family.name}",
+        title=f"{'Legal advice' if advice_only else 'Notes and decisions'}: {item.episode.family.name}",
         caption=str(item.meeting),
         legal_advice=legal,
         back_url=reverse("tracker_meetings:detail", args=[item.meeting_id]) + f"#item-{item.pk}",

@@ -64,4 +64,11 @@ def test_roles_are_groups_with_permissions(db):
     assert "view_family" in codenames and "change_family" not in codenames
     legal = Group.objects.get(name=Role.LEGAL_ADVISER.label)
     assert legal.permissions.filter(codename="view_legaladvice").exists()
+    # Issue 9: the legal adviser reads case records and writes legal advice only.
+    legal_codenames = set(legal.permissions.values_list("codename", flat=True))
+    assert {"view_family", "view_careproceedings", "add_legaladvice", "change_legaladvice"} <= legal_codenames
+    assert not {c for c in legal_codenames if c.startswith(("add_", "change_"))} - {
+        "add_legaladvice",
+        "change_legaladvice",
+    }
     assert not Group.objects.get(name=Role.SOCIAL_WORKER.label).permissions.filter(codename="view_legaladvice").exists()

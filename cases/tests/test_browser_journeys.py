@@ -199,9 +199,15 @@ def test_a_family_to_the_issue_of_care_proceedings(page, live_server, staff, tea
     assert "Thu 18 Feb 2027" in deadline_row(page, "swet_to_legal")
     assert "Thu 25 Feb 2027" in deadline_row(page, "proceedings_issued")
 
+    # The legal adviser reads the case but records legal advice only (issue 9): the court liaison
+    # officer records the proceedings.
     sign_in(page, base, staff["legal"].username)
     open_case(page, base, family)
     assert "Care proceedings" in page.inner_text("[data-testid=episode-summary]")
+    assert page.locator("[data-testid=actions]").count() == 0
+    assert page.get_by_role("link", name="Change allocation").count() == 0
+    sign_in(page, base, staff["clo"].username)
+    open_case(page, base, family)
     click_action(page, "Update the care proceedings")
     fill_date(page, "letter_of_issue_on", dt.date(2027, 2, 12))
     fill_date(page, "swet_to_legal_on", dt.date(2027, 2, 17))

@@ -31,7 +31,7 @@ def people(make_user, team):
         "tm": make_user(Role.TEAM_MANAGER),
         "hos": make_user(Role.HEAD_OF_SERVICE),
         "sw": make_user(Role.SOCIAL_WORKER),
-        "legal": make_user(Role.LEGAL_ADVISER),
+        "clo": make_user(Role.COURT_LIAISON_OFFICER),
     }
 
 
@@ -159,14 +159,14 @@ def test_a_hearing_listed_for_a_future_date_does_not_meet_its_deadline(family, p
         expected_version=None,
         issued_on=dt.date(2027, 1, 15),
         court_reference="NM27C00001",
-        by=people["legal"],
+        by=people["clo"],
         today=today,
     )
     cs.hearing_record(
-        proceedings=proceedings, kind="cmh", hearing_date=dt.date(2027, 1, 29), by=people["legal"], today=today
+        proceedings=proceedings, kind="cmh", hearing_date=dt.date(2027, 1, 29), by=people["clo"], today=today
     )
     cs.hearing_record(
-        proceedings=proceedings, kind="irh", hearing_date=dt.date(2027, 5, 20), by=people["legal"], today=today
+        proceedings=proceedings, kind="irh", hearing_date=dt.date(2027, 5, 20), by=people["clo"], today=today
     )
     episode = request.episode
     assert _deadline(episode, "cmh").state == DeadlineState.MET

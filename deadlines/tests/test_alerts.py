@@ -393,7 +393,7 @@ def test_the_daily_recompute_marks_a_listed_hearing_held_once_its_day_has_passed
     from deadlines.models import DeadlineState
     from meetings import services as ms
 
-    tm, hos, legal = make_user(Role.TEAM_MANAGER), make_user(Role.HEAD_OF_SERVICE), make_user(Role.LEGAL_ADVISER)
+    tm, hos, clo = make_user(Role.TEAM_MANAGER), make_user(Role.HEAD_OF_SERVICE), make_user(Role.COURT_LIAISON_OFFICER)
     family = FamilyFactory.create(team=team, team_manager=tm)
     ChildFactory(family=family)
     docs = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment", "swet"), ("present", ""))
@@ -418,11 +418,11 @@ def test_the_daily_recompute_marks_a_listed_hearing_held_once_its_day_has_passed
         proceedings=request.episode.proceedings,
         expected_version=None,
         issued_on=dt.date(2027, 1, 15),
-        by=legal,
+        by=clo,
         today=day,
     )
     cs.hearing_record(
-        proceedings=proceedings, kind="cmh", hearing_date=dt.date(2027, 2, 1), by=legal, today=dt.date(2027, 1, 20)
+        proceedings=proceedings, kind="cmh", hearing_date=dt.date(2027, 2, 1), by=clo, today=dt.date(2027, 1, 20)
     )
     cmh = request.episode.deadlines.get(key="cmh")
     assert cmh.state == DeadlineState.OPEN

@@ -278,6 +278,10 @@ def test_csv_and_xlsx_exports_escape_formulas_and_leave_out_legal_advice(client_
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
         ("ok", "ok"),
+        # Hidden bidirectional and control characters go, and cannot hide a formula (issue 9).
+        ("\u202e=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("Smith\u202e\u2066", "Smith"),
+        ("a\x00b\x1bc", "abc"),
     ],
 )
 def test_safe_cell(value, expected):

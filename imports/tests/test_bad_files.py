@@ -84,6 +84,28 @@ def test_a_windows_1252_csv_with_blank_rows_and_text_dates(council):
     assert bad.number == 5 and bad.errors == ["LPM / panel date: '31/09/2026' is not a real date"]
 
 
+def test_hidden_bidi_and_control_characters_in_a_tracker_are_not_stored(council):
+    """Issue 9 §5: names from an imported tracker lose right-to-left overrides and control characters."""
+    text = "\r\n".join(
+        [
+            HEADER,
+            "TRK-2101,\u202eylimaf nenaG\u202c Gannon family,Ro\u2066sie\u2069 Gan\x07non,C-6\u200f1001,"
+            "14/03/2019,Kim Gan\u061cnon (mother),"
+            "Northmoor North Family Safeguarding Team,Priya Lakhani,Tara Pemberton,02/09/2026,",
+        ]
+    )
+    sheet = read_tracker("tracker.csv", text.encode("utf-8"))
+    result = tracker_import(
+        sheet=sheet, mapping=mapping_guess(sheet.headers), by=council["people"]["clo"], today=SAMPLE_TODAY
+    )
+    assert result.created == 1, result.check.rows[0].errors
+    family = Family.objects.get(reference="TRK-2101")
+    assert family.name == "ylimaf nenaG Gannon family"
+    child = family.children.get()
+    assert (child.first_name, child.last_name, child.case_system_id) == ("Rosie", "Gannon", "C-61001")
+    assert family.people.get().full_name == "Kim Gannon"
+
+
 def _xlsx(rows: list[list[Any]], merge: str | None = None) -> bytes:
     wb = Workbook()
     ws = wb.worksheets[0]

@@ -33,7 +33,7 @@ WRITERS = READERS - {R.READ_ONLY}
 PUBLIC = "public"
 NONE: frozenset[Role] = frozenset()
 MEETING_PREPARERS = frozenset({R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.HEAD_OF_SERVICE})
-MEETING_RECORDERS = MEETING_PREPARERS | {R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER, R.LEGAL_ADVISER}
+MEETING_RECORDERS = MEETING_PREPARERS | {R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER}
 IMPORTERS = {R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE}
 # docs/security.md: legal advisers and assistant directors do not change families, children or parents.
 FAMILY_WRITERS = frozenset(
@@ -73,13 +73,9 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "cases:child-edit": (FAMILY_WRITERS,) * 2,
     "cases:person-add": (FAMILY_WRITERS,) * 2,
     "cases:person-edit": (FAMILY_WRITERS,) * 2,
-    "cases:letter": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},)
-    * 2,
+    "cases:letter": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     # The proposed agreement goes to legal with the letter (002): the same people send both.
-    "cases:proposed-agreement": (
-        {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.LEGAL_ADVISER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},
-    )
-    * 2,
+    "cases:proposed-agreement": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     "cases:letter-deliver": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     "cases:extension": ({R.HEAD_OF_SERVICE},) * 2,
     "cases:episode-end": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER},) * 2,
@@ -87,18 +83,9 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "cases:assessment-add": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     "cases:assessment-edit": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     "cases:assessment-approve-cost": ({R.HEAD_OF_SERVICE},) * 2,
-    "cases:proceedings": (
-        {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},
-    )
-    * 2,
-    "cases:hearing-add": (
-        {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},
-    )
-    * 2,
-    "cases:court-extension": (
-        {R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.LEGAL_ADVISER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},
-    )
-    * 2,
+    "cases:proceedings": ({R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},) * 2,
+    "cases:hearing-add": ({R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},) * 2,
+    "cases:court-extension": ({R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},) * 2,
     "cases:deadline-waive": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
     "cases:national-export": (
         {R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.ASSISTANT_DIRECTOR},
@@ -115,7 +102,6 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
             R.ASSISTANT_DIRECTOR,
             R.COURT_LIAISON_OFFICER,
             R.BUSINESS_SUPPORT,
-            R.LEGAL_ADVISER,
         },
     )
     * 2,
@@ -127,7 +113,6 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
             R.ASSISTANT_DIRECTOR,
             R.COURT_LIAISON_OFFICER,
             R.BUSINESS_SUPPORT,
-            R.LEGAL_ADVISER,
         },
     )
     * 2,
@@ -139,7 +124,6 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
             R.ASSISTANT_DIRECTOR,
             R.COURT_LIAISON_OFFICER,
             R.BUSINESS_SUPPORT,
-            R.LEGAL_ADVISER,
         },
     )
     * 2,
@@ -166,7 +150,6 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
             R.ASSISTANT_DIRECTOR,
             R.COURT_LIAISON_OFFICER,
             R.BUSINESS_SUPPORT,
-            R.LEGAL_ADVISER,
         },
     )
     * 2,
@@ -182,8 +165,8 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "deadlines:calendar": (READERS, READERS),
     "deadlines:calendar-feed": ("token", NONE),
     # Tracker meetings and panels (issue 13 §3): the CLO, business support and heads of service set
-    # them up; senior managers and legal advisers record in them too; an action's owner (here the
-    # social worker) may mark it done.
+    # them up; senior managers record in them too; an action's owner (here the social worker) may
+    # mark it done.
     "tracker_meetings:list": (READERS - {R.SOCIAL_WORKER}, NONE),
     "tracker_meetings:detail": (READERS - {R.SOCIAL_WORKER}, NONE),
     "tracker_meetings:minutes": (READERS - {R.SOCIAL_WORKER}, NONE),
@@ -191,7 +174,8 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "tracker_meetings:refresh": (NONE, MEETING_PREPARERS),
     "tracker_meetings:held": (MEETING_RECORDERS,) * 2,
     "tracker_meetings:minutes-record": (MEETING_RECORDERS,) * 2,
-    "tracker_meetings:item": (MEETING_RECORDERS,) * 2,
+    # A legal adviser records a case's legal advice there, and nothing else.
+    "tracker_meetings:item": (MEETING_RECORDERS | {R.LEGAL_ADVISER},) * 2,
     "tracker_meetings:action-add": (MEETING_RECORDERS,) * 2,
     "tracker_meetings:action-done": (MEETING_RECORDERS | {R.SOCIAL_WORKER},) * 2,
     "accounts:staff-list": ({R.ADMINISTRATOR}, NONE),

@@ -251,3 +251,85 @@ def test_bidi_controls_are_stripped_from_names(shared_world, everyone, client):
 def test_sign_in_with_a_nul_byte_is_a_bad_request_not_a_server_error(client):
     response = client.post(reverse("accounts:sign-in"), {"username": "sam\x00", "password": "x"})
     assert response.status_code == 400
+
+
+# --- Hidden characters never stored, whatever path writes (issue 9 §5) -----------------------
+
+HIDDEN = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\x00\x07\x1b\x7f"
+
+
+@pytest.mark.django_db
+def test_services_and_the_shell_store_no_bidi_or_control_characters(make_user, team):
+    """Not only forms: a service call (a Celery task, the shell) and a bare save() are cleaned too."""
+    import datetime as dt
+
+    from cases import services as cs
+    from cases.models import Child, Family
+    from meetings import services as ms
+
+    tm = make_user(Role.TEAM_MANAGER)
+    sw = make_user(Role.SOCIAL_WORKER)
+    family = cs.family_create(
+        reference="PLO-\u202eHID",
+        name=f"Smith{HIDDEN} family",
+        team=team,
+        social_worker=sw,
+        team_manager=tm,
+        by=tm,
+    )
+    child = cs.child_create(
+        family=family,
+        first_name="\u202eEvil\u202c Amy",
+        last_name="Smi\x00th",
+        date_of_birth=dt.date(2020, 1, 2),
+        expected_date_of_birth=None,
+        gender="female",
+        case_system_id="C-\u2066123\u2069",
+        by=tm,
+    )
+    family.refresh_from_db()
+    child.refresh_from_db()
+    assert (family.reference, family.name) == ("PLO-HID", "Smith family")
+    assert (child.first_name, child.last_name, child.case_system_id) == ("Evil Amy", "Smith", "C-123")
+    # The shell: a bare save() of any project model.
+    child.first_name = "Amy\u200f\x1b"
+    child.save()
+    assert Child.objects.get(pk=child.pk).first_name == "Amy"
+    # Created in bulk (no pre_save): the LPM request's document notes are cleaned by the service.
+    docs = dict.fromkeys(
+        ("plo_summary", "chronology", "genogram", "single_assessment", "swet"), ("present", "Seen \u202eok")
+    )
+    request = ms.lpm_request_create(
+        family=family,
+        requested_on=dt.date(2027, 1, 4),
+        recommendation="issue",
+        concerns="Neglect\u202e\x00",
+        documents=docs,
+        by=tm,
+        today=dt.date(2027, 2, 1),
+    )
+    request.refresh_from_db()
+    assert request.concerns == "Neglect"
+    assert set(request.documents.values_list("note", flat=True)) == {"Seen ok"}
+    assert not Family.objects.filter(name__regex="[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]").exists()
+
+
+@pytest.mark.django_db
+def test_exports_neutralise_hidden_characters_and_formulas_already_in_the_database(client, make_user, team):
+    """A name stored before this rule (or by raw SQL) leaves the tracker export clean and inert."""
+    import csv
+    import datetime as dt
+    import io
+
+    from cases.models import Family
+    from deadlines.tests.test_scenarios import family as make_family
+    from deadlines.tests.test_scenarios import staff, start_pre_proceedings
+
+    people = staff(make_user, team)
+    fam = make_family(people, name="Placeholder", reference="PLO-XSS")
+    start_pre_proceedings(fam, people, today=dt.date(2027, 2, 1))
+    Family.objects.filter(pk=fam.pk).update(name='\u202e=HYPERLINK("http://x","Smith")\x1b')  # bypasses save()
+    client.force_login(make_user(Role.COURT_LIAISON_OFFICER))
+    body = client.get(reverse("deadlines:tracker-export", kwargs={"fmt": "csv"})).content.decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(body)) if r["Family reference"] == "PLO-XSS")
+    assert row["Family"] == '\'=HYPERLINK("http://x","Smith")'

@@ -19,10 +19,12 @@ from django.db import transaction
 from accounts.roles import (
     ADVICE_ROLES,
     ASSESSMENT_ROLES,
+    COST_APPROVAL_ROLES,
     COURT_ROLES,
     DECIDE_ROLES,
     DELIVERY_ROLES,
     END_ROLES,
+    EXPORT_ROLES,
     EXTENSION_ROLES,
     FAMILY_OPENERS,
     LETTER_ROLES,
@@ -33,8 +35,10 @@ from accounts.roles import (
     TRACKER_MEETING_PREPARERS,
     TRACKER_MEETING_RECORDERS,
     WAIVE_ROLES,
+    WEEKLY_ROLES,
     Role,
 )
+from accounts.scopes import RESTRICTION_MANAGERS
 from cases import services as cs
 from cases.models import Assessment, CareProceedings, Child, Episode, Family, Person
 from deadlines.engine import WorkingCalendar
@@ -44,8 +48,10 @@ from meetings import services as ms
 from meetings.models import LPM, LPMRequest, Meeting
 from tracker_meetings import services as ts
 from tracker_meetings.models import AgendaItem, MeetingAction, TrackerMeeting
+from tracker_meetings.services import MEETING_PREPARERS, MEETING_RECORDERS
 
 from .conftest import OTHER_TEAM, OWN_TEAM, RESTRICTED_NOT_NAMED
+from .test_authorization_matrix import SECURITY_MD
 
 pytestmark = pytest.mark.django_db
 D = dt.date(2027, 2, 1)
@@ -289,3 +295,58 @@ def test_a_missing_or_inactive_user_is_refused(world):
     assert _refused(call, None)
     hos.is_active = False
     assert _refused(call, hos)
+
+
+# --- The step table in docs/security.md is the code's ---------------------------------------
+
+# The table's first cell -> the role set the pages and services use (before any "; cost
+# approval" or "(legal advice" remark, which are checked on their own).
+STEP_ROWS: dict[str, frozenset[Role]] = {
+    "Open a family, change its details, add or change children and parents": FAMILY_OPENERS,
+    "Restrict a case, lift a restriction, change who is named": RESTRICTION_MANAGERS,
+    "Request an LPM, update its checklist": REQUEST_ROLES,
+    "Decide on an LPM request": DECIDE_ROLES,
+    "List at a panel, record the outcome, panel papers and minutes": LPM_ROLES,
+    "Record legal advice and the privileged LPM minutes": ADVICE_ROLES,
+    "Letter before proceedings": LETTER_ROLES,
+    "Record delivery of the letter": DELIVERY_ROLES,
+    "Pre-proceedings meetings and minutes": MEETING_ROLES,
+    "Assessments": ASSESSMENT_ROLES,
+    "Agree an extension": EXTENSION_ROLES,
+    "End pre-proceedings": END_ROLES,
+    "Care proceedings, hearings and the court's extensions of the 26 weeks": COURT_ROLES,
+    "Waive a deadline": WAIVE_ROLES,
+    "Permanency planning meeting": PPM_ROLES,
+    "Download the national data": EXPORT_ROLES,
+    "Set up a tracker meeting or panel, add cases to its agenda": MEETING_PREPARERS,
+    "Record notes, decisions, review dates and actions in a meeting": MEETING_RECORDERS,
+    "Weekly tracker and its history, drill-down and download": WEEKLY_ROLES,
+}
+SHORT_LABELS = {"CLO": Role.COURT_LIAISON_OFFICER}
+
+
+def _roles(cell: str) -> frozenset[Role]:
+    by_label = {role.label.lower(): role for role in Role} | {k.lower(): v for k, v in SHORT_LABELS.items()}
+    return frozenset(by_label[w.strip().lower()] for w in cell.split(","))
+
+
+def documented_steps() -> dict[str, str]:
+    text = SECURITY_MD.read_text(encoding="utf-8")
+    section = text.split("## Who can do which step", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip().strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return {cells[0].strip(): cells[1].strip() for cells in rows[1:]}
+
+
+def test_the_step_table_in_the_docs_is_the_code_s():
+    steps = documented_steps()
+    assert set(STEP_ROWS) <= set(steps), sorted(set(STEP_ROWS) - set(steps))
+    for step, roles in STEP_ROWS.items():
+        cell = steps[step].split(";")[0].split("(")[0]
+        assert _roles(cell) == roles, (step, sorted(_roles(cell)), sorted(roles))
+    assert _roles(steps["Assessments"].split("cost approval:")[1]) == COST_APPROVAL_ROLES
+
+
+def test_the_legal_adviser_records_legal_advice_and_nothing_else():
+    """Issue 9: the legal adviser reads service-wide and writes legal advice only."""
+    writes = [step for step, roles in STEP_ROWS.items() if Role.LEGAL_ADVISER in roles]
+    assert writes == ["Record legal advice and the privileged LPM minutes"]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -192,11 +192,20 @@ def test_minutes_show_legal_advice_to_legal_staff_only(client, red_case, people,
     legal = make_user(Role.LEGAL_ADVISER)
     meeting = prepare(TrackerMeetingKind.WEEKLY, MONDAY, clo)
     item = meeting.items.get(episode=red_case)
-    services.agenda_item_record(
+    item = services.agenda_item_record(
         item=item,
         expected_version=item.version,
         note="Letter late",
         decisions="Escalate to the head of service",
+        review_on=None,
+        legal_advice=None,
+        by=clo,
+    )
+    services.agenda_item_record(
+        item=item,
+        expected_version=item.version,
+        note=item.note,
+        decisions=item.decisions,
         review_on=None,
         legal_advice="Threshold is met on the evidence of neglect",
         by=legal,
@@ -221,6 +230,36 @@ def test_only_legal_staff_may_record_legal_advice(red_case, clo):
             item=item, expected_version=item.version, note="", decisions="", review_on=None, legal_advice="x", by=clo
         )
     assert exc.value.message_dict["legal_advice"] == ["Only legal staff can record legal advice"]
+
+
+def test_a_legal_adviser_records_only_the_legal_advice_at_a_meeting(client, red_case, clo, make_user):
+    """Issue 9: the legal adviser writes legal advice only: not a case's notes, decisions or actions."""
+    legal = make_user(Role.LEGAL_ADVISER)
+    meeting = prepare(TrackerMeetingKind.WEEKLY, MONDAY, clo)
+    item = meeting.items.get(episode=red_case)
+    with pytest.raises(PermissionDenied):
+        services.agenda_item_record(
+            item=item,
+            expected_version=item.version,
+            note="Mine",
+            decisions="",
+            review_on=None,
+            legal_advice="x",
+            by=legal,
+        )
+    client.force_login(legal)
+    detail = client.get(reverse("tracker_meetings:detail", args=[meeting.pk])).content.decode()
+    assert "Record the legal advice" in detail
+    assert "Record notes and decisions" not in detail and "Add an action" not in detail
+    url = reverse("tracker_meetings:item", args=[item.pk])
+    page = client.get(url).content.decode()
+    assert 'name="legal_advice"' in page and 'name="note"' not in page and 'name="decisions"' not in page
+    response = client.post(url, {"version": item.version, "legal_advice": "Threshold is met", "note": "Ignored"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.legal_advice, item.note, item.recorded_by) == ("Threshold is met", "", legal)
+    assert client.get(reverse("tracker_meetings:action-add", args=[item.pk])).status_code == 403
+    assert client.get(reverse("tracker_meetings:held", args=[meeting.pk])).status_code == 403
 
 
 def test_the_action_makes_the_case_red_on_the_tracker_once_overdue(red_case, people, clo):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -77,13 +78,47 @@ def test_court_liaison_officer_home(home, world, make_user):
     assert "Cases with missing dates" in body and "No initial meeting booked" in body  # the Carters
 
 
-def test_legal_adviser_home(home, world, people, make_user):
+def test_legal_adviser_home(client, home, world, people, make_user):
     legal = make_user(Role.LEGAL_ADVISER)
     body = home(legal, 15)
     assert "LPMs this week" in body and "Legal gateway review" in body and "Not sent" in body
     # Both LPMs that started pre-proceedings were held without advice recorded (the Carters' too long ago).
     assert "Legal advice to record" in body and "PLO-ASH" in body
     assert "Proceedings to issue" in body and "No decisions to issue are waiting" in body
+    _every_link_opens(client, body)
+
+
+def _every_link_opens(client, body):
+    """She reads service-wide and writes legal advice only (issue 9): every link on her home opens
+    for her (none leads to a step she may not record)."""
+    links = {href.split("#")[0] for href in re.findall(r'href="(/[^"]*)"', body)} - {"/static/"}
+    links = {link for link in links if not link.startswith("/static/")}
+    assert any("/legal-advice/" in link for link in links)
+    refused = {link: client.get(link).status_code for link in links}
+    assert {link: status for link, status in refused.items() if status != 200} == {}
+
+
+def test_legal_adviser_home_links_proceedings_to_read_and_advice_to_record(client, home, world, people, make_user):
+    from cases.models import CareProceedings
+    from meetings.models import LPMOutcome
+
+    lpm = world["ash"].lpms.get(kind=LPMKind.REVIEW)
+    ms.lpm_record_outcome(
+        lpm=lpm,
+        expected_version=None,
+        held_on=dt.date(2027, 3, 1),
+        outcome=LPMOutcome.ISSUE,
+        chair=people.hos,
+        by=people.hos,
+        today=TODAY,
+    )
+    assert CareProceedings.objects.filter(episode=world["ash"], issued_on__isnull=True).exists()
+    body = home(make_user(Role.LEGAL_ADVISER), 15)
+    family_page = reverse("cases:family-detail", args=[world["ash"].family_id])
+    assert f'href="{family_page}#care-proceedings"' in body
+    assert reverse("cases:proceedings", args=[world["ash"].pk]) not in body
+    assert f'href="{reverse("meetings:legal-advice", args=[lpm.pk])}"' in body
+    _every_link_opens(client, body)
 
 
 def test_assistant_director_home(home, world, make_user):
