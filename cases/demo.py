@@ -642,7 +642,8 @@ class _Builder:
     def decide(
         self, case: _Case, lpm: LPM, held: dt.date, outcome: str, *, minutes: bool = True, advice: str = ""
     ) -> None:
-        """The panel decides; legal records its privileged advice and circulates the minutes."""
+        """The panel decides; legal records its privileged advice and minutes, and the court liaison
+        officer records when the minutes were circulated (a legal adviser writes legal advice only)."""
         deadlines_recompute_pending()  # before the path changes (see _bulk)
         ms.lpm_record_outcome(
             lpm=LPM.objects.get(pk=lpm.pk),
@@ -667,7 +668,7 @@ class _Builder:
             ms.lpm_update(
                 lpm=LPM.objects.get(pk=lpm.pk),
                 expected_version=None,
-                by=self.legal,
+                by=self.clo,
                 today=self.today,
                 minutes_circulated_on=circulated,
             )
@@ -910,7 +911,7 @@ class _Builder:
             proceedings = cs.proceedings_update(
                 proceedings=proceedings,
                 expected_version=None,
-                by=self.legal,
+                by=self.clo,
                 today=self.today,
                 issued_on=issued,
                 court_reference=f"NB{issued:%y}C{self.rng.randint(10000, 99999)}",
@@ -921,9 +922,9 @@ class _Builder:
         return proceedings
 
     def hearing(self, proceedings: CareProceedings, kind: str, day: dt.date, notes: str = "") -> None:
-        """Legal records a hearing, held or listed."""
+        """The court liaison officer records a hearing, held or listed (legal advisers record advice only)."""
         cs.hearing_record(
-            proceedings=proceedings, kind=kind, hearing_date=day, notes=notes, by=self.legal, today=self.today
+            proceedings=proceedings, kind=kind, hearing_date=day, notes=notes, by=self.clo, today=self.today
         )
         if kind == HearingKind.FINAL and day <= self.today:
             # The national return needs the final plan once the final hearing has been (PREP023A).
@@ -931,7 +932,7 @@ class _Builder:
             cs.proceedings_update(
                 proceedings=proceedings,
                 expected_version=None,
-                by=self.legal,
+                by=self.clo,
                 today=self.today,
                 final_care_plan=CarePlan.CARE_ORDER,
                 final_plan_approved=YesNoUnknown.YES,
