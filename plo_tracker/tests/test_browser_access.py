@@ -143,7 +143,6 @@ def test_the_legal_adviser_reads_the_case_and_records_legal_advice_only(page, li
     sign_in(page, base, "leo.legal")
     advice_link = page.get_by_role("link", name="Record the advice from the legal planning meeting on 7 Jan 2027")
     assert advice_link.count() == 1
-    page.screenshot(path=str(SHOTS / "home-legal-adviser.png"), full_page=True)
     page.goto(f"{base}/cases/families/{family.pk}/")
     assert page.get_by_role("link", name="Change allocation").count() == 0
     assert page.locator("[data-testid=actions]").count() == 0

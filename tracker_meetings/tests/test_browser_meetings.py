@@ -110,13 +110,17 @@ def test_tracker_meeting_from_agenda_to_minutes_with_an_action_that_turns_overdu
     item = page.locator(f"[data-reference='{reference}']")
     assert "Deliver the letter before proceedings by hand" in item.inner_text()
 
-    # The legal adviser records privileged advice on the same case.
+    # The legal adviser records privileged advice on the same case, and only that (issue 9).
     sign_in(page, url, "leo.legal", PASSWORD)
     page.goto(f"{url}/tracker-meetings/")
     page.get_by_role("link", name="Weekly tracker meeting").first.click()
-    page.get_by_role("link", name=f"Record notes and decisions for {reference}").click()
+    assert page.get_by_role("link", name=f"Record notes and decisions for {reference}").count() == 0
+    page.get_by_role("link", name=f"Record the legal advice for {reference}").click()
+    assert page.locator("#id_note").count() == 0 and page.locator("#id_decisions").count() == 0
     page.fill("#id_legal_advice", "Threshold remains met; proceed to issue if the letter is not delivered.")
-    page.get_by_role("button", name="Save the notes for this case").click()
+    shot(page, "meeting-item-legal-advice-only")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Save the legal advice").click()
     page.wait_for_selector(f"text=Notes saved for {reference}")
     page.get_by_role("link", name="Print the minutes").click()
     assert "Threshold remains met" in page.inner_text("main")
