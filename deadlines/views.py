@@ -122,7 +122,7 @@ def _sort_links(request: HttpRequest, data: dict[str, Any]) -> list[dict[str, An
 def tracker(request: SignedInRequest) -> HttpResponse:
     """The open episodes with filters, sort, search and exports (issue #5 §3), a page of
     selectors.PAGE_SIZE rows at a time (issue #14); the printout and exports hold every row."""
-    form = TrackerFilterForm(request.GET)
+    form = TrackerFilterForm(request.GET, user=request.user)
     data = form.valid_data()
     try:
         number = int(request.GET.get("page", "1"))

@@ -29,7 +29,7 @@ PERIOD = {**_date("date_from", dt.date(2026, 4, 1)), **_date("date_to", dt.date(
 
 
 def _issue(episode, staff, **changes) -> CareProceedings:
-    proceedings = cs.proceedings_decide(episode=episode, issue_decision_on=dt.date(2027, 1, 4), by=staff["legal"])
+    proceedings = cs.proceedings_decide(episode=episode, issue_decision_on=dt.date(2027, 1, 4), by=staff["clo"])
     values: dict[str, Any] = {
         "issued_on": dt.date(2027, 1, 6),
         "court_reference": "NB27C12345",
@@ -38,7 +38,7 @@ def _issue(episode, staff, **changes) -> CareProceedings:
         "initial_care_plan": "A",
     }
     values.update(changes)
-    return cs.proceedings_update(proceedings=proceedings, expected_version=None, by=staff["legal"], **values)
+    return cs.proceedings_update(proceedings=proceedings, expected_version=None, by=staff["clo"], **values)
 
 
 def _download(client, code_set: str = "national") -> list[dict[str, str]]:
@@ -51,13 +51,13 @@ def _download(client, code_set: str = "national") -> list[dict[str, str]]:
 def test_hearings_listed_for_the_future_are_not_counted_as_held(client, staff, in_pre_proceedings):
     proceedings = _issue(in_pre_proceedings, staff)
     cs.hearing_record(
-        proceedings=proceedings, kind=HearingKind.CMH, hearing_date=dt.date(2027, 1, 14), by=staff["legal"]
+        proceedings=proceedings, kind=HearingKind.CMH, hearing_date=dt.date(2027, 1, 14), by=staff["clo"]
     )
     cs.hearing_record(
-        proceedings=proceedings, kind=HearingKind.IRH, hearing_date=dt.date(2027, 5, 26), by=staff["legal"]
+        proceedings=proceedings, kind=HearingKind.IRH, hearing_date=dt.date(2027, 5, 26), by=staff["clo"]
     )
     cs.hearing_record(
-        proceedings=proceedings, kind=HearingKind.FINAL, hearing_date=dt.date(2027, 7, 7), by=staff["legal"]
+        proceedings=proceedings, kind=HearingKind.FINAL, hearing_date=dt.date(2027, 7, 7), by=staff["clo"]
     )
     client.force_login(staff["clo"])
     rows = _download(client)
@@ -80,7 +80,7 @@ def test_an_undecided_initial_care_plan_is_a_problem_to_fix_not_g_other(client, 
 
 def test_short_notice_yes_needs_a_reason_at_the_form_and_in_the_database(client, staff, in_pre_proceedings):
     proceedings = _issue(in_pre_proceedings, staff)
-    client.force_login(staff["legal"])
+    client.force_login(staff["clo"])
     url = reverse("cases:proceedings", args=[proceedings.episode_id])
     response = client.post(
         url,
@@ -107,7 +107,7 @@ def test_short_notice_yes_needs_a_reason_at_the_form_and_in_the_database(client,
 def test_the_ssd_export_uses_the_ssd_field_names_and_code_sets(client, staff, in_pre_proceedings):
     proceedings = _issue(in_pre_proceedings, staff)
     cs.hearing_record(
-        proceedings=proceedings, kind=HearingKind.CMH, hearing_date=dt.date(2027, 1, 14), by=staff["legal"]
+        proceedings=proceedings, kind=HearingKind.CMH, hearing_date=dt.date(2027, 1, 14), by=staff["clo"]
     )
     client.force_login(staff["clo"])
     rows = _download(client, "ssd")

@@ -319,7 +319,9 @@ STEP_ROWS: dict[str, frozenset[Role]] = {
     "Permanency planning meeting": PPM_ROLES,
     "Download the national data": EXPORT_ROLES,
     "Set up a tracker meeting or panel, add cases to its agenda": MEETING_PREPARERS,
-    "Record notes, decisions, review dates and actions in a meeting": MEETING_RECORDERS,
+    "Record notes, decisions, review dates and actions in a meeting, and its minutes (drafted, approved, circulated)": (
+        MEETING_RECORDERS
+    ),
     "Weekly tracker and its history, drill-down and download": WEEKLY_ROLES,
 }
 SHORT_LABELS = {"CLO": Role.COURT_LIAISON_OFFICER}
