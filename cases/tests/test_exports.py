@@ -50,12 +50,8 @@ def _download(client, code_set: str = "national") -> list[dict[str, str]]:
 
 def test_hearings_listed_for_the_future_are_not_counted_as_held(client, staff, in_pre_proceedings):
     proceedings = _issue(in_pre_proceedings, staff)
-    cs.hearing_record(
-        proceedings=proceedings, kind=HearingKind.CMH, hearing_date=dt.date(2027, 1, 14), by=staff["clo"]
-    )
-    cs.hearing_record(
-        proceedings=proceedings, kind=HearingKind.IRH, hearing_date=dt.date(2027, 5, 26), by=staff["clo"]
-    )
+    cs.hearing_record(proceedings=proceedings, kind=HearingKind.CMH, hearing_date=dt.date(2027, 1, 14), by=staff["clo"])
+    cs.hearing_record(proceedings=proceedings, kind=HearingKind.IRH, hearing_date=dt.date(2027, 5, 26), by=staff["clo"])
     cs.hearing_record(
         proceedings=proceedings, kind=HearingKind.FINAL, hearing_date=dt.date(2027, 7, 7), by=staff["clo"]
     )
@@ -106,9 +102,7 @@ def test_short_notice_yes_needs_a_reason_at_the_form_and_in_the_database(client,
 
 def test_the_ssd_export_uses_the_ssd_field_names_and_code_sets(client, staff, in_pre_proceedings):
     proceedings = _issue(in_pre_proceedings, staff)
-    cs.hearing_record(
-        proceedings=proceedings, kind=HearingKind.CMH, hearing_date=dt.date(2027, 1, 14), by=staff["clo"]
-    )
+    cs.hearing_record(proceedings=proceedings, kind=HearingKind.CMH, hearing_date=dt.date(2027, 1, 14), by=staff["clo"])
     client.force_login(staff["clo"])
     rows = _download(client, "ssd")
     assert list(rows[0]) == SSD_FIELDS
