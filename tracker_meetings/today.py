@@ -84,6 +84,11 @@ def _next_weekday(today: dt.date, weekday: int, calendar: WorkingCalendar) -> dt
     return day
 
 
+def next_panel_day(today: dt.date, calendar: WorkingCalendar) -> dt.date:
+    """The next Wednesday the legal gateway panel sits (today if it is one), skipping closed days."""
+    return _next_weekday(today, PANEL_WEEKDAY, calendar)
+
+
 def _meetings_to_prepare(
     user: User, today: dt.date, calendar: WorkingCalendar
 ) -> tuple[list[MeetingToPrepare], list[TrackerMeeting]]:
@@ -114,7 +119,7 @@ def _meetings_to_prepare(
                 note="Not set up yet this week (000)",
             )
         )
-    panel_day = _next_weekday(today, PANEL_WEEKDAY, calendar)
+    panel_day = next_panel_day(today, calendar)
     panel = next((m for m in meetings if m.kind == TrackerMeetingKind.PANEL and m.meets_on == panel_day), None)
     listed = LPM.objects.filter(episode__in=episodes_visible(user), panel_date=panel_day, held_on__isnull=True).count()
     note = f"{listed} case{'s' if listed != 1 else ''} listed" + ("" if panel else ": not set up yet")
