@@ -153,6 +153,25 @@ def teams_visible_to(user: User) -> QuerySet[Any]:
     return Team.objects.filter(q)
 
 
+def weekly_snapshots_visible_to(user: User) -> QuerySet[Any]:
+    """Stored weekly figures: the whole service's row only for service-wide roles; anyone else
+    reads the rows of the teams they work with (a count is a read like any other)."""
+    from deadlines.models import WeeklySnapshot
+
+    scope = _scope_q(user, READ_SCOPE, "")
+    if scope is None:
+        return WeeklySnapshot.objects.none()
+    if not scope:
+        return WeeklySnapshot.objects.all()
+    return WeeklySnapshot.objects.filter(team__in=teams_visible_to(user).values("pk"))
+
+
+def sees_whole_service(user: User) -> bool:
+    """Whether the user's read scope is the whole service (heads of service, AD, CLO, legal, oversight)."""
+    scope = _scope_q(user, READ_SCOPE, "")
+    return scope is not None and not scope
+
+
 def families_visible_to(user: User) -> QuerySet[Any]:
     """Families the user may see (deny by default; restricted ones only for the people named)."""
     from cases.models import Family

@@ -212,12 +212,16 @@ def _for_team(team: int | None) -> Q:
     return Q(team__isnull=True) if team is None else Q(team_id=team)
 
 
-def weekly_history(*, weeks: int, team: int | None, today: dt.date) -> list[HistoryWeek]:
-    """The stored snapshots of the last `weeks` weeks, oldest first (one query)."""
+def weekly_history(*, user: User, weeks: int, team: int | None, today: dt.date) -> list[HistoryWeek]:
+    """The stored snapshots of the last `weeks` weeks that the user may read, oldest first (one query)."""
+    from accounts.scopes import weekly_snapshots_visible_to
+
     last = week_ending_for(today)
     since = last - dt.timedelta(weeks=weeks - 1)
-    qs = WeeklySnapshot.objects.filter(_for_team(team), week_ending__gte=since, week_ending__lte=last).order_by(
-        "week_ending"
+    qs = (
+        weekly_snapshots_visible_to(user)
+        .filter(_for_team(team), week_ending__gte=since, week_ending__lte=last)
+        .order_by("week_ending")
     )
     return [
         HistoryWeek(
@@ -267,9 +271,13 @@ DRILL_FIGURES = {
 
 def snapshot_episodes(*, user: User, week_ending: dt.date, team: int | None, figure: str) -> list[dict[str, Any]]:
     """The cases behind one stored figure, as far as this user may see them (one stored row + one query)."""
+    from accounts.scopes import weekly_snapshots_visible_to
+
     from .selectors import episodes_visible
 
-    snapshot = WeeklySnapshot.objects.filter(_for_team(team), week_ending=week_ending).only("episode_ids").first()
+    snapshot = (
+        weekly_snapshots_visible_to(user).filter(_for_team(team), week_ending=week_ending).only("episode_ids").first()
+    )
     if snapshot is None or figure not in DRILL_FIGURES:
         return []
     ids = snapshot.episode_ids.get(figure, [])

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from accounts.access import SignedInRequest, allow
 from accounts.models import Team
 from accounts.roles import WEEKLY_ROLES
-from accounts.scopes import teams_visible_to
+from accounts.scopes import sees_whole_service, teams_visible_to
 from cases.models import Stage
 
 from . import history
@@ -41,6 +41,10 @@ def _choices(request: SignedInRequest) -> tuple[int, Team | None]:
             team = teams_visible_to(request.user).get(pk=int(request.GET["team"]))
         except (ValueError, Team.DoesNotExist):
             team = None
+    if team is None and not sees_whole_service(request.user):
+        # "All teams" is the whole service's figures: only for those who may see the whole
+        # service. A service manager starts at the first of her teams.
+        team = teams_visible_to(request.user).order_by("name").first()
     return weeks, team
 
 
@@ -54,7 +58,7 @@ def weekly_history(request: SignedInRequest) -> HttpResponse:
     """The last 13 or 52 weeks as stored each Monday, for the service or one team."""
     weeks, team = _choices(request)
     today = timezone.localdate()
-    rows = history.weekly_history(weeks=weeks, team=team.pk if team else None, today=today)
+    rows = history.weekly_history(user=request.user, weeks=weeks, team=team.pk if team else None, today=today)
     labels = milestone_labels()
     milestone = request.GET.get("milestone") or None
     totals = history.milestone_totals(rows)
@@ -131,6 +135,7 @@ def weekly_history(request: SignedInRequest) -> HttpResponse:
         "weeks": weeks,
         "team": team,
         "teams": list(teams_visible_to(request.user).order_by("name")),
+        "whole_service": sees_whole_service(request.user),
         "periods": [(p, "?" + urlencode({**base, "weeks": str(p)})) for p in PERIODS],
         "charts": charts,
         "stages": STAGES,
@@ -250,7 +255,9 @@ def weekly_history_export(request: SignedInRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404("No such format")
     weeks, team = _choices(request)
-    rows = history.weekly_history(weeks=weeks, team=team.pk if team else None, today=timezone.localdate())
+    rows = history.weekly_history(
+        user=request.user, weeks=weeks, team=team.pk if team else None, today=timezone.localdate()
+    )
     labels = milestone_labels()
     milestones = [t[0] for t in history.milestone_totals(rows)]
     header = [*EXPORT_HEADER, *[f"% on time: {labels.get(k, k)}" for k in milestones]]

@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.roles import Role
@@ -167,7 +168,17 @@ def test_the_weekly_history_offers_only_the_service_managers_teams(client, counc
     council["north"].service_area.managers.add(sm)
     client.force_login(sm)
     html = client.get(reverse("deadlines:weekly-history")).content.decode()
-    assert _options(html, "id_team") == ["All teams", "North team"]
-    # Asking for the other area's team by its id shows no team's figures but the page's own.
+    # No "All teams": those are the whole service's figures, outside her scope.
+    assert _options(html, "id_team") == ["North team"]
+    # Asking for the other area's team by its id shows her own team's figures, not the other's.
     response = client.get(reverse("deadlines:weekly-history"), {"team": council["south"].pk})
-    assert response.context["team"] is None
+    assert response.context["team"] == council["north"]
+    # The stored figures themselves: the service-wide row and the south team's are not hers to read.
+    from deadlines.history import weekly_history, weekly_snapshots_backfill
+
+    today = timezone.localdate()
+    weekly_snapshots_backfill(today=today, weeks=2)
+    assert weekly_history(user=sm, weeks=2, team=None, today=today) == []
+    assert weekly_history(user=sm, weeks=2, team=council["south"].pk, today=today) == []
+    assert len(weekly_history(user=sm, weeks=2, team=council["north"].pk, today=today)) == 2
+    assert len(weekly_history(user=council["hos"], weeks=2, team=None, today=today)) == 2
