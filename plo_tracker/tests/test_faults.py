@@ -290,6 +290,8 @@ def test_two_beats_at_once_raise_each_alert_once(memory_broker):
     from deadlines.models import Alert
 
     demo_load(today=TODAY)
+    # Loading already raised the alerts that recomputing raises itself (a predicted overrun, 004).
+    before = Alert.objects.count()
     barrier = threading.Barrier(2)
     results: list[int] = []
     errors: list[BaseException] = []
@@ -312,7 +314,7 @@ def test_two_beats_at_once_raise_each_alert_once(memory_broker):
         thread.join(timeout=120)
     assert errors == [] and len(results) == 2
     total = Alert.objects.count()
-    assert total > 0 and sum(results) == total
+    assert total > before and sum(results) == total - before
     duplicates = [
         key
         for key, count in _alert_keys(Alert).items()
