@@ -1,127 +1,451 @@
-"""axe-core on every kind of page, with no violation of any impact, and one journey by keyboard
-only (issue 13, Accessibility): sign-in, each role's home, the case page, step forms (with their
-error summaries), the tracker screens and charts, exports and the calendar page."""
+"""axe-core on every page of the product, with no violation of any impact, and one journey done by
+keyboard only (issue 13, Accessibility).
+
+The pages come from the URL resolver, as in the authorization matrix: a new page that is neither
+visited here nor listed in NOT_A_PAGE (with the reason) fails the test. Each page is opened on the
+demo council, with real records of the demo data, as a role the matrix says may open it; every
+page that takes a POST is then sent back blank, and its error state (error summary and messages
+beside the fields) is checked too. Sign-in, each role's home, the tracker import steps and a tracker
+meeting's pages are visited along the way.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
-from django.urls import reverse
+from django.core.management import call_command
+from django.urls import get_resolver, reverse
 
+from accounts.models import Team, User
 from accounts.roles import Role
-from cases.tests import test_case_screens as screens
+from cases import services as cs
+from cases.models import Assessment, Child, Episode, Family, Person, Stage
 from conftest import axe_violations, sign_in
+from deadlines.models import Deadline, WeeklySnapshot
+from deadlines.services import calendar_current
+from imports.sample import sample_tracker_xlsx
+from meetings.models import LPM, LPMRequest, Meeting, PermanencyPlanningMeeting
+from tracker_meetings import services as ts
+from tracker_meetings.models import AgendaItem
+
+from .test_authorization_matrix import EXPECTED, NONE, PUBLIC, _url_names
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+TODAY = dt.date(2026, 11, 23)  # a Monday
+PASSWORD = "demo-password-2026"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+R = Role
 
-@pytest.fixture(autouse=True)
-def _today():
+# The demo council's sign-in for each role (cases/demo.py).
+DEMO_USER = {
+    R.SOCIAL_WORKER: "sam.social",
+    R.TEAM_MANAGER: "tara.manager",
+    R.COURT_LIAISON_OFFICER: "clara.clo",
+    R.HEAD_OF_SERVICE: "helen.hos",
+    R.LEGAL_ADVISER: "leo.legal",
+    R.BUSINESS_SUPPORT: "ben.support",
+    R.SERVICE_MANAGER: "sian.sm",
+    R.ASSISTANT_DIRECTOR: "adam.ad",
+    R.READ_ONLY: "owen.oversight",
+    R.ADMINISTRATOR: "ada.admin",
+}
+# Who opens a page: the first of these the matrix lets in (the whole-service roles first, so any
+# demo family can be used).
+VIEW_ORDER = (
+    R.HEAD_OF_SERVICE,
+    R.COURT_LIAISON_OFFICER,
+    R.BUSINESS_SUPPORT,
+    R.LEGAL_ADVISER,
+    R.ASSISTANT_DIRECTOR,
+    R.SERVICE_MANAGER,
+    R.TEAM_MANAGER,
+    R.SOCIAL_WORKER,
+    R.READ_ONLY,
+    R.ADMINISTRATOR,
+)
+
+# URLs that are not pages a person reads, each with where its output is checked instead.
+NOT_A_PAGE = {
+    "health": "JSON for the load balancer, not a page",
+    "accounts:sign-out": "POST only: the Sign out button in the header of every page checked here",
+    "accounts:oidc-callback": "where the council's identity provider sends the browser back; it only redirects",
+    "deadlines:tracker-export": "a CSV or XLSX download (the tracker page's export links are checked)",
+    "deadlines:weekly-history-export": "a CSV or XLSX download (the history page's export links are checked)",
+    "deadlines:calendar-feed": "an iCalendar file for calendar apps (its subscription page is checked)",
+    "tracker_meetings:refresh": "POST only: the Refresh the agenda button on the meeting page, checked there",
+    "admin:index": (
+        "Django's own admin site, kept for developers (is_staff accounts only, none in the demo): its "
+        "templates are Django's, not the product's GOV.UK pages"
+    ),
+}
+# Pages with a form whose blank submission is not an error, and why.
+NO_ERROR_STATE = {
+    "tracker_meetings:action-done": "one button (Mark as done) and nothing to fill in",
+    "deadlines:alert-list": "buttons only (Mark as read), nothing to fill in",
+    "deadlines:calendar": "one button (make a new link), nothing to fill in",
+    "cases:family-reopen": "one button (Reopen) and nothing to fill in",
+    "imports:columns": "checked with a column chosen twice (below): the selects cannot be blank",
+    "imports:preview": "the error state is the rows that cannot be imported, checked on the preview",
+}
+
+
+def _role_for(name: str) -> Role | None:
+    get = EXPECTED[name][0]
+    if get == PUBLIC:
+        return None
+    return next(role for role in VIEW_ORDER if role in get)
+
+
+def _demo_ids(clo: User) -> dict[str, Any]:
+    """Real records of the demo council for each page that takes one (never a restricted family)."""
+    open_families = Family.objects.filter(restricted=False, closed_on__isnull=True)
+    pre = Episode.objects.filter(family__in=open_families, stage=Stage.PRE_PROCEEDINGS, ended_on__isnull=True).order_by(
+        "pk"
+    )
+    pre_episode = next(e for e in pre if e.family.people.filter(interpreter_needed=True).exists() or e == pre.last())
+    court = Episode.objects.filter(family__in=open_families, stage=Stage.PROCEEDINGS, ended_on__isnull=True).first()
+    family = pre_episode.family
+    awaiting = LPMRequest.objects.filter(status="awaiting", episode__family__in=open_families).first()
+    without_outcome = LPM.objects.filter(outcome="", episode__family__in=open_families).first()
+    held = LPM.objects.filter(episode__family__in=open_families).exclude(outcome="").first()
+    assessment = Assessment.objects.filter(episode__family__in=open_families, cost_approval_needed=True).first()
+    assessment = assessment or Assessment.objects.filter(episode__family__in=open_families).first()
+    meeting = Meeting.objects.filter(episode__family__in=open_families).first()
+    ppm = PermanencyPlanningMeeting.objects.filter(family__in=open_families).first()
+    deadline = Deadline.objects.filter(episode=pre_episode, state="open").first()
+    # Families with no open episode: one to ask for an LPM, one the head of service closes (the
+    # demo closes no record) so that it can be reopened.
+    no_episode, to_close = open_families.exclude(episodes__ended_on__isnull=True).order_by("pk")[:2]
+    closed = cs.family_close(
+        family=to_close,
+        expected_version=None,
+        closed_on=TODAY,
+        reason="Stepped down to child in need; the family moved away",
+        by=User.objects.get(username="helen.hos"),
+        today=TODAY,
+    )
+    week = WeeklySnapshot.objects.filter(team__isnull=True, entries__gt=0).order_by("-week_ending").first()
+    # A tracker meeting set up by the CLO, with its agenda built from the tracker and an action.
+    tracker_meeting = ts.tracker_meeting_prepare(
+        kind="weekly_tracker", meets_on=TODAY, starts_at=dt.time(10), by=clo, today=TODAY, calendar=calendar_current()
+    )
+    item = AgendaItem.objects.filter(meeting=tracker_meeting).order_by("position").first()
+    assert item is not None, "the demo tracker meeting's agenda is empty"
+    action = ts.meeting_action_add(
+        item=item,
+        description="Chase the parenting assessment",
+        owner=item.episode.family.social_worker,
+        due_on=TODAY + dt.timedelta(days=7),
+        by=clo,
+    )
+    found: dict[str, Any] = {
+        "cases:family-detail": family,
+        "cases:family-edit": family,
+        "cases:family-restriction": family,
+        "cases:family-close": family,
+        "cases:family-reopen": closed,
+        "cases:child-add": family,
+        "cases:child-edit": Child.objects.filter(family=family).first(),
+        "cases:person-add": family,
+        "cases:person-edit": Person.objects.filter(family=family).first(),
+        "cases:letter": pre_episode,
+        "cases:letter-deliver": pre_episode,
+        "cases:extension": pre_episode,
+        "cases:episode-end": pre_episode,
+        "cases:exit-letter": pre_episode,
+        "cases:assessment-add": pre_episode,
+        "cases:assessment-edit": assessment,
+        "cases:assessment-approve-cost": assessment,
+        "cases:proceedings": court,
+        "cases:hearing-add": court,
+        "cases:court-extension": court,
+        "cases:deadline-waive": deadline,
+        "meetings:lpm-request": no_episode,
+        "meetings:lpm-request-documents": awaiting,
+        "meetings:lpm-request-decide": awaiting,
+        "meetings:lpm-list": pre_episode,
+        "meetings:lpm-outcome": without_outcome,
+        "meetings:lpm-edit": held,
+        "meetings:legal-advice": held,
+        "meetings:lpm-minutes": held,
+        "meetings:meeting-add": pre_episode,
+        "meetings:meeting-edit": meeting,
+        "meetings:meeting-minutes": meeting,
+        "meetings:ppm-add": family,
+        "meetings:ppm-minutes": ppm,
+        "tracker_meetings:detail": tracker_meeting,
+        "tracker_meetings:held": tracker_meeting,
+        "tracker_meetings:minutes": tracker_meeting,
+        "tracker_meetings:item": item,
+        "tracker_meetings:action-add": item,
+        "tracker_meetings:action-done": action,
+        "accounts:staff-edit": User.objects.get(username="sam.social"),
+        "accounts:staff-reallocate": User.objects.get(username="sam.social"),
+        "accounts:team-edit": Team.objects.order_by("pk").first(),
+        "accounts:area-edit": Team.objects.order_by("pk").first().service_area,  # type: ignore[union-attr]
+        "deadlines:weekly-history-week": week,
+    }
+    missing = sorted(name for name, record in found.items() if record is None)
+    assert not missing, f"the demo data has no record for {missing}"
+    return found
+
+
+def _url(name: str, ids: dict[str, Any]) -> str:
+    if name == "deadlines:weekly-history-week":
+        return reverse(name, args=[ids[name].week_ending.isoformat()]) + "?figure=entries"
+    record = ids.get(name)
+    return reverse(name, args=[record.pk]) if record is not None else reverse(name)
+
+
+# Screens saved for docs/screenshots (see docs/screenshots/README.md).
+SCREENSHOTS = {
+    "deadlines:calendar": "calendar-subscription.png",
+    "cases:person-edit": "person-edit.png",
+    "cases:national-export": "national-export.png",
+    "meetings:lpm-minutes": "minutes-form.png",
+}
+ERROR_SCREENSHOTS = {"cases:letter-deliver": "letter-delivery-errors.png"}
+
+
+class Checker:
+    """Opens pages as the right person and keeps what axe found, page by page."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.page, self.base = page, base
+        self.signed_in: str | None = None
+        self.found: dict[str, list[dict[str, object]]] = {}
+        self.visited: set[str] = set()
+        self.errored: set[str] = set()
+        self.unreachable: dict[str, str] = {}
+
+    def as_user(self, username: str | None) -> None:
+        if username == self.signed_in:
+            return
+        if username is None:
+            self.page.context.clear_cookies()
+        else:
+            sign_in(self.page, self.base, username, PASSWORD)
+        self.signed_in = username
+
+    def axe(self, label: str) -> None:
+        if problems := axe_violations(self.page):
+            self.found[label] = problems
+
+    def open(self, name: str, path: str, username: str | None) -> bool:
+        self.as_user(username)
+        response = self.page.goto(self.base + path)
+        status = response.status if response else 0
+        if status != 200 or not self.page.url.endswith(path):
+            self.unreachable[name] = f"{path} as {username}: {status}, ended at {self.page.url}"
+            return False
+        self.page.wait_for_selector("main")
+        self.visited.add(name)
+        if name in SCREENSHOTS:
+            self.page.screenshot(path=str(SHOTS / SCREENSHOTS[name]), full_page=True)
+        self.axe(f"{name} ({path})")
+        return True
+
+    def _form(self) -> Any:
+        return self.page.locator("main form[method=post], main form[method=POST]").last
+
+    def _submit(self) -> bool:
+        self._form().locator("button:not([formaction]), input[type=submit]").last.click()
+        self.page.wait_for_load_state()
+        return self.page.locator(".govuk-error-summary").count() > 0
+
+    def send_back(self, name: str, path: str) -> None:
+        """The page's form sent with every text box emptied; if all its fields are optional, with
+        dates that do not exist instead: the error summary and the messages beside the fields."""
+        text_boxes = (
+            "input[type=text], input[type=email], input[type=tel], input[type=number], input:not([type]), textarea"
+        )
+        for field in self._form().locator(text_boxes).all():
+            if field.is_visible() and field.is_editable():
+                field.fill("")
+        if not self._submit():
+            self.page.goto(self.base + path)
+            dates = self._form().locator(".govuk-date-input")
+            if not dates.count():
+                self.unreachable[f"{name} error state"] = "every field is optional and there is no date to get wrong"
+                return
+            for group in dates.all():
+                for part, value in zip(group.locator("input").all(), ("31", "2", "2026"), strict=True):
+                    part.fill(value)
+            if not self._submit():
+                self.unreachable[f"{name} error state"] = "no error summary for 31 February either"
+                return
+        self.errored.add(name)
+        if name in ERROR_SCREENSHOTS:
+            self.page.screenshot(path=str(SHOTS / ERROR_SCREENSHOTS[name]), full_page=True)
+        self.axe(f"{name} sent back with errors")
+
+
+def test_every_page_has_no_accessibility_violations(page, live_server, tmp_path):
+    base = live_server.url
+    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=True):
+        call_command("demo_data", today=TODAY, verbosity=0)
+        ids = _demo_ids(User.objects.get(username="clara.clo"))
+        check = Checker(page, base)
+        names = set(_url_names(get_resolver())) | {"admin:index"}
+        gone = set(NOT_A_PAGE) - names
+        assert not gone, f"NOT_A_PAGE lists URLs that no longer exist: {sorted(gone)}"
+
+        # Signing in, with a wrong password first; signed out.
+        check.as_user(None)
+        check.open("accounts:sign-in", reverse("accounts:sign-in"), None)
+        page.fill("#id_username", "sam.social")
+        page.fill("#id_password", "not the password")
+        page.click("button:has-text('Sign in')")
+        page.wait_for_selector(".govuk-error-summary")
+        page.screenshot(path=str(SHOTS / "sign-in-error.png"), full_page=True)
+        check.axe("sign-in with a wrong password")
+        check.errored.add("accounts:sign-in")
+        check.open("accounts:signed-out", reverse("accounts:signed-out"), None)
+        check.open("accounts:oidc-start", reverse("accounts:oidc-start"), None)
+
+        # Each role's home.
+        for username in DEMO_USER.values():
+            check.open("home", "/", username)
+
+        # The tracker import: upload, choose columns (one chosen twice), preview with errors, done.
+        sample = tmp_path / "sample-tracker.xlsx"
+        sample.write_bytes(sample_tracker_xlsx())
+        if check.open("imports:upload", reverse("imports:upload"), "clara.clo"):
+            page.get_by_role("button", name="Upload and choose columns").click()
+            page.wait_for_selector(".govuk-error-summary")
+            check.axe("imports:upload sent back with errors")
+            check.errored.add("imports:upload")
+            page.set_input_files("#tracker", str(sample))
+            page.get_by_role("button", name="Upload and choose columns").click()
+            page.wait_for_selector("[data-testid=columns]")
+            check.visited.add("imports:columns")
+            check.axe("imports:columns")
+            columns_url = page.url
+            first = page.input_value("#col_0")
+            page.select_option("#col_1", first)
+            page.get_by_role("button", name="Check every row").click()
+            page.wait_for_selector(".govuk-error-summary")
+            check.axe("imports:columns with a column chosen twice")
+            page.goto(columns_url)
+            page.get_by_role("button", name="Check every row").click()
+            page.wait_for_selector("[data-testid=import-rows]")
+            assert "cannot be imported" in page.inner_text(".govuk-error-summary")
+            check.visited.add("imports:preview")
+            check.axe("imports:preview with rows in error")
+            imported = re.compile(r"Import \d+ famil")
+            page.get_by_role("button", name=imported).click()
+            page.wait_for_selector("[data-testid=import-result]")
+            check.visited.add("imports:done")
+            check.axe("imports:done")
+
+        # Every other page, as a role that may open it, on a real demo record.
+        by_user: dict[str | None, list[str]] = {}
+        for name in sorted(names - set(NOT_A_PAGE) - check.visited):
+            role = _role_for(name)
+            by_user.setdefault(DEMO_USER[role] if role else None, []).append(name)
+        for who, pages in by_user.items():
+            for name in pages:
+                check.open(name, _url(name, ids), who)
+        # The case page of a family whose parents have contact details, an interpreter and a solicitor.
+        check.as_user("helen.hos")
+        family = Person.objects.filter(interpreter_needed=True, family__restricted=False).first().family  # type: ignore[union-attr]
+        page.goto(base + reverse("cases:family-detail", args=[family.pk]))
+        page.locator("[data-testid=people]").screenshot(path=str(SHOTS / "case-people.png"))
+        check.axe("case page with an interpreter needed")
+
+        # Every form sent back blank: the error summary and the messages beside the fields.
+        for who, pages in by_user.items():
+            for name in pages:
+                post = EXPECTED[name][1]
+                if post in (NONE, PUBLIC) or name in NO_ERROR_STATE or name in check.errored:
+                    continue
+                role = _role_for(name)
+                if role not in post:
+                    continue
+                if check.open(name, _url(name, ids), who):
+                    check.send_back(name, _url(name, ids))
+
+    never = names - set(NOT_A_PAGE) - check.visited
+    assert not never, f"pages never opened: {sorted(never)}; why: {check.unreachable}"
+    assert check.unreachable == {}, "\n".join(f"{k}: {v}" for k, v in check.unreachable.items())
+    assert check.found == {}, "\n".join(f"{k}: {v}" for k, v in check.found.items())
+
+
+# --- One journey by keyboard only ------------------------------------------------------------
+
+FOCUS_VISIBLE = """() => {
+    const el = document.activeElement, s = getComputedStyle(el);
+    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+    const shadow = s.boxShadow && s.boxShadow !== 'none';
+    return outline || shadow || s.backgroundColor === 'rgb(255, 221, 0)';
+}"""
+
+
+@pytest.fixture
+def in_jan_2027():
     with time_machine.travel(dt.datetime(2027, 1, 20, 10, 0, tzinfo=dt.UTC), tick=True):
         yield
 
 
 @pytest.fixture
-def world(make_user, team):
+def world(in_jan_2027, make_user, team):
+    from cases.tests import test_case_screens as screens
+
     staff = screens.staff.__wrapped__(make_user, team)  # type: ignore[attr-defined]  # the fixture's own function
     family = screens.family.__wrapped__(team, staff)  # type: ignore[attr-defined]  # the fixture's own function
     episode = screens.in_pre_proceedings.__wrapped__(family, staff)  # type: ignore[attr-defined]  # the fixture's own function
-    staff["sm"] = make_user(Role.SERVICE_MANAGER, username="sm", team=None)
-    staff["ad"] = make_user(Role.ASSISTANT_DIRECTOR, username="ad", team=None)
     return staff, family, episode
 
 
-SHOTS = {
-    "/people/": "person-edit.png",
-    "/national-data/": "national-export.png",
-    "/minutes/": "minutes-form.png",
-}
+def _tab_to(page, test: str, what: str, most: int = 80) -> None:
+    """Press Tab until `test` (run on the focused element) holds; each stop must show its focus."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {{ const el = document.activeElement; return {test}; }}"):
+            assert page.evaluate(FOCUS_VISIBLE), f"{what} has focus but does not show it"
+            return
+    pytest.fail(f"{what} cannot be reached with Tab")
 
 
-def _check(page, url: str, found: dict[str, list[dict[str, object]]]) -> None:
-    page.goto(url)
-    page.wait_for_selector("main")
-    for part, name in SHOTS.items():
-        if part in url:
-            page.screenshot(path=f"docs/screenshots/{name}", full_page=True)
-    problems = axe_violations(page)
-    if problems:
-        found[url] = problems
-
-
-def test_every_kind_of_page_has_no_accessibility_violations(page, live_server, world):
+def test_a_social_worker_books_the_initial_meeting_by_keyboard_only(page, live_server, world):
+    """From the case page to the saved meeting with Tab, Enter, Space and typing, never the mouse:
+    the error summary takes focus, its link moves focus to the field, and every stop shows focus."""
     staff, family, episode = world
     base = live_server.url
-    found: dict[str, list[dict[str, object]]] = {}
-    _check(page, f"{base}{reverse('accounts:sign-in')}", found)
-    for who in ("sw", "tm", "hos", "legal", "clo", "sm", "ad", "ro"):
-        sign_in(page, base, staff[who].username)
-        _check(page, f"{base}/", found)
     sign_in(page, base, staff["sw"].username)
-    lpm = episode.lpms.get()
-    person = family.people.get()
-    for url in (
-        reverse("cases:family-detail", args=[family.pk]),
-        reverse("cases:family-list"),
-        reverse("cases:person-edit", args=[person.pk]),
-        reverse("cases:letter-deliver", args=[episode.pk]),
-        reverse("cases:assessment-add", args=[episode.pk]),
-        reverse("deadlines:alert-list"),
-        reverse("deadlines:calendar"),
-    ):
-        _check(page, base + url, found)
-    # A form sent back with errors: the error summary and the messages beside the fields.
-    page.goto(base + reverse("cases:letter-deliver", args=[episode.pk]))
-    page.click("button:has-text('Save')")
+    page.goto(f"{base}{reverse('cases:family-detail', args=[family.pk])}")
+    _tab_to(page, "el.textContent.trim() === 'Book or record the initial meeting'", "the initial meeting link")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("h1")
+    assert page.inner_text("h1") == "Initial pre-proceedings meeting"
+
+    # Sent with nothing filled in: the error summary takes focus and says what is missing.
+    _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save')", "the Save button")
+    page.keyboard.press("Enter")
     page.wait_for_selector(".govuk-error-summary")
-    page.screenshot(path="docs/screenshots/letter-delivery-errors.png", full_page=True)
-    if problems := axe_violations(page):
-        found["letter-deliver with errors"] = problems
-    sign_in(page, base, staff["clo"].username)
-    for url in (
-        reverse("deadlines:tracker"),
-        reverse("cases:national-export"),
-        reverse("meetings:lpm-minutes", args=[lpm.pk]),
-    ):
-        _check(page, base + url, found)
-    sign_in(page, base, staff["hos"].username)
-    for url in (reverse("deadlines:weekly"), reverse("deadlines:weekly-history")):
-        _check(page, base + url, found)
-    sign_in(page, base, staff["tm"].username)
-    _check(page, base + reverse("deadlines:team-dashboard"), found)
-    assert found == {}
-
-
-def test_recording_the_letter_by_keyboard_only(page, live_server, world):
-    """Tab to the action, fill the form and submit it without touching the mouse."""
-    staff, family, episode = world
-    base = live_server.url
-    sign_in(page, base, staff["sw"].username)
-    page.goto(f"{base}/cases/families/{family.pk}/")
-    link = page.get_by_role("link", name="Record the letter being delivered")
-    for _ in range(80):  # Tab until the link has focus, as a keyboard user would
-        page.keyboard.press("Tab")
-        if link.evaluate("el => el === document.activeElement"):
-            break
-    else:
-        pytest.fail("the action link cannot be reached with Tab")
+    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+    page.screenshot(path=str(SHOTS / "keyboard-error-summary.png"), full_page=True)
+    # Its first link, followed with Enter, puts focus on the field it names.
+    _tab_to(page, "el.closest('.govuk-error-summary__list') !== null", "the error summary's link")
+    target = page.evaluate("document.activeElement.getAttribute('href')").lstrip("#")
     page.keyboard.press("Enter")
-    page.wait_for_selector("form")
-    page.keyboard.press("Tab")  # skip link, then on through the page to the first radio
-    for _ in range(40):
-        if page.evaluate("document.activeElement.name") == "person":
-            break
-        page.keyboard.press("Tab")
-    page.keyboard.press("Space")
-    for name, value in (("delivered_on_0", "23"), ("delivered_on_1", "12"), ("delivered_on_2", "2026")):
-        while page.evaluate("document.activeElement.name") != name:
-            page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.id")
+    assert focused.startswith(target.removesuffix("_0")), (focused, target)
+    assert page.evaluate(FOCUS_VISIBLE), "the field the error summary sent focus to does not show it"
+    assert focused.endswith("_0"), "focus should land on the day of the date"
+
+    for value in ("27", "1", "2027"):  # day, month, year: typing, then Tab to the next box
         page.keyboard.type(value)
-    while page.evaluate("document.activeElement.tagName") != "BUTTON":
         page.keyboard.press("Tab")
+    _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save')", "the Save button")
     page.keyboard.press("Enter")
-    page.wait_for_selector(".govuk-notification-banner, .govuk-panel, [role=alert], main")
-    assert "The delivery has been recorded" in page.inner_text("main")
-    assert episode.letter_deliveries.count() == 1
+    page.wait_for_selector(".govuk-notification-banner")
+    meeting = episode.meetings.get()
+    assert meeting.kind == "initial_meeting" and meeting.scheduled_for == dt.date(2027, 1, 27)
+    assert "The meeting has been saved" in page.inner_text(".govuk-notification-banner")
