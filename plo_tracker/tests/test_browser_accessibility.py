@@ -29,6 +29,8 @@ from conftest import axe_violations, sign_in
 from deadlines.models import Deadline, WeeklySnapshot
 from deadlines.services import calendar_current
 from imports.sample import sample_tracker_xlsx
+from imports.tests.test_browser_staff_import import HEADER as STAFF_HEADER
+from imports.tests.test_browser_staff_import import ROWS as STAFF_ROWS
 from meetings.models import LPM, LPMRequest, Meeting, PermanencyPlanningMeeting
 from tracker_meetings import services as ts
 from tracker_meetings.models import AgendaItem
@@ -92,6 +94,7 @@ NO_ERROR_STATE = {
     "cases:family-reopen": "one button (Reopen) and nothing to fill in",
     "imports:columns": "checked with a column chosen twice (below): the selects cannot be blank",
     "imports:preview": "the error state is the rows that cannot be imported, checked on the preview",
+    "accounts:staff-import-preview": "the error state is the rows that cannot be imported, checked on the preview",
 }
 
 
@@ -156,6 +159,7 @@ def _demo_ids(clo: User) -> dict[str, Any]:
         "cases:person-edit": Person.objects.filter(family=family).first(),
         "cases:letter": pre_episode,
         "cases:letter-deliver": pre_episode,
+        "cases:proposed-agreement": pre_episode,
         "cases:extension": pre_episode,
         "cases:episode-end": pre_episode,
         "cases:exit-letter": pre_episode,
@@ -182,6 +186,7 @@ def _demo_ids(clo: User) -> dict[str, Any]:
         "tracker_meetings:detail": tracker_meeting,
         "tracker_meetings:held": tracker_meeting,
         "tracker_meetings:minutes": tracker_meeting,
+        "tracker_meetings:minutes-record": tracker_meeting,
         "tracker_meetings:item": item,
         "tracker_meetings:action-add": item,
         "tracker_meetings:action-done": action,
@@ -343,6 +348,21 @@ def test_every_page_has_no_accessibility_violations(page, live_server, tmp_path)
             page.wait_for_selector("[data-testid=import-result]")
             check.visited.add("imports:done")
             check.axe("imports:done")
+
+        # The staff import: upload (sent empty first), then the preview with a row in error.
+        if check.open("accounts:staff-import", reverse("accounts:staff-import"), "ada.admin"):
+            page.get_by_role("button", name="Upload and check").click()
+            page.wait_for_selector(".govuk-error-summary")
+            check.axe("accounts:staff-import sent back with errors")
+            check.errored.add("accounts:staff-import")
+            staff = tmp_path / "staff.csv"
+            staff.write_text(STAFF_HEADER + STAFF_ROWS.format(team="No such team"), encoding="utf-8")
+            page.set_input_files("#staff", str(staff))
+            page.get_by_role("button", name="Upload and check").click()
+            page.wait_for_selector("[data-testid=import-rows]")
+            assert "cannot be imported" in page.inner_text(".govuk-error-summary")
+            check.visited.add("accounts:staff-import-preview")
+            check.axe("accounts:staff-import-preview with a row in error")
 
         # Every other page, as a role that may open it, on a real demo record.
         by_user: dict[str | None, list[str]] = {}
