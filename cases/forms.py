@@ -38,7 +38,11 @@ def staff_with(*roles: Role) -> Any:
 
 
 class StaffChoiceField(forms.ModelChoiceField):
-    """A person chosen by name (and team)."""
+    """A person chosen by name (and team); the empty choice says so in words, never '---------'."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", "Choose a person")
+        super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.get_full_name() or obj.username}" + (f" ({obj.team})" if obj.team_id else "")
@@ -65,7 +69,10 @@ class FamilyForm(GOVUKForm):
         error_messages={"required": "Enter the family name"},
     )
     team = forms.ModelChoiceField(
-        label="Team", queryset=Team.objects.all(), error_messages={"required": "Choose the team"}
+        label="Team",
+        queryset=Team.objects.all(),
+        empty_label="Choose a team",
+        error_messages={"required": "Choose the team"},
     )
     social_worker = StaffChoiceField(
         label="Allocated social worker",

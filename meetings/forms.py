@@ -263,6 +263,7 @@ class MinutesForm(GOVUKForm):
 class PermanencyForm(GOVUKForm):
     child = forms.ModelChoiceField(
         label="Child",
+        empty_label="Choose a child",
         queryset=Child.objects.none(),
         error_messages={"required": "Choose the child"},
     )

@@ -82,7 +82,22 @@ def _make(form_class: type[forms.BaseForm], data: dict[str, object]) -> forms.Ba
         kwargs["people"] = Person.objects.all()
     if "children" in params:
         kwargs["children"] = Child.objects.all()
+    if "user" in params:  # a form whose lists follow the user's scope (the tracker's filters)
+        from accounts.models import User
+
+        kwargs["user"] = User.objects.filter(username="plain.words").first() or _head_of_service()
     return form_class(data=data, **kwargs)
+
+
+def _head_of_service() -> Any:
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from accounts.roles import Role
+
+    user = User.objects.create_user(username="plain.words", password=None)
+    user.groups.add(Group.objects.get_or_create(name=Role.HEAD_OF_SERVICE.label)[0])
+    return user
 
 
 FORMS = sorted(_project_forms(), key=lambda f: f"{f.__module__}.{f.__name__}")
@@ -106,6 +121,13 @@ def test_every_message_of_every_form_is_written_for_its_field(form_class):
         messages += [m for errors in form.errors.values() for m in errors]
     defaults = [m for m in messages if DJANGO_DEFAULTS.search(str(m))]
     assert defaults == [], f"{form_class.__name__} gives Django's default messages"
+    # A list's empty choice says what to do in words, never Django's "---------".
+    dashes = [
+        name
+        for name, field in empty.fields.items()
+        if isinstance(field, forms.ModelChoiceField) and field.empty_label and "---" in str(field.empty_label)
+    ]
+    assert dashes == [], f"{form_class.__name__} offers '---------' in {dashes}"
 
 
 MODEL = Family()
