@@ -72,6 +72,7 @@ from .models import (
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105  # nosec B105
 DEFAULT_SEED = 2026
 FAMILIES = 25
+HISTORY_FAMILIES = 18  # whose pre-proceedings ended during the past year (_Builder.history)
 # Serialises concurrent loads (two `make run`s at once) so the emptiness check cannot race.
 _LOCK_KEY = 72_656_110
 
@@ -212,6 +213,7 @@ class DemoSummary:
     teams: int = 0
     staff: int = 0
     families: int = 0
+    history_families: int = 0
     children: int = 0
     episodes_by_stage: dict[str, int] = field(default_factory=dict)
     scenarios: list[Scenario] = field(default_factory=list)
@@ -465,7 +467,8 @@ class _Builder:
         `father` is "pr_solicitor", "pr" (with PR, no solicitor yet) or "no_pr".
         """
         tm = TEAM_MANAGER_OF_TEAM[team]
-        surname = self.surnames[self.family_count]
+        # The year's history (see `history`) takes its surnames from the rest of the list.
+        surname = (self.surnames + self.other_surnames)[self.family_count]
         self.family_count += 1
         family = cs.family_create(
             reference=f"PLO-{self.today.year}-{self.family_count:03d}",
@@ -771,18 +774,20 @@ class _Builder:
         extension: int = 0,
         late_gateway_minutes: bool = False,
         book_ahead: bool = True,
+        slip: int = 0,
     ) -> None:
         """Pre-proceedings on time from the decision: letter, meetings, reviews, as far as `until`.
 
         Letter delivered 4 working days after D, initial meeting 8 working days later, reviews
         every 4 weeks, legal gateway reviews at weeks 8 and 12, the final meeting in week 15
         (plus any extension, agreed at the week-12 review). Anything after `until` is booked
-        (the next meeting and panel) when `book_ahead`, else left out.
+        (the next meeting and panel) when `book_ahead`, else left out. `slip` working days late
+        for the letter and everything after it (a family that was hard to find, a sick social worker).
         """
         until = until or self.today
-        drafted, to_legal, approved = (self.add(decision, n) for n in (1, 2, 3))
+        drafted, to_legal, approved = (self.add(decision, n + slip) for n in (1, 2, 3))
         self.letter(case, self.upto(drafted, until), self.upto(to_legal, until), self.upto(approved, until))
-        delivered = self.add(decision, 4)
+        delivered = self.add(decision, 4 + slip)
         if delivered > until:
             return
         self.deliver(case, delivered)
@@ -972,7 +977,88 @@ class _Builder:
             self.south_recently_issued,
         ):
             scenario()
+        self.history()
         self.tracker_meetings()
+
+    # The year before: families whose pre-proceedings began and ended in the last twelve months, so
+    # the weekly tracker's 52 weeks show entries, exits, timeliness and lengths that move (issue 13 §5).
+    # Built last, so the families above are the same whatever is added here.
+
+    HISTORY_TEAMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("north", ("priya.lakhani", "joe.hartigan", "priya.lakhani")),
+        ("central", ("hannah.greaves", "tomasz.wilk", "fatima.begum")),
+        ("south", ("ayesha.qureshi", "callum.reid", "rhiannon.pugh")),
+    )
+    HISTORY_CONCERNS = (
+        "neglect",
+        "domestic abuse",
+        "parental alcohol misuse",
+        "parental mental health",
+        "home conditions and missed health appointments",
+        "physical chastisement",
+    )
+
+    def history(self) -> None:
+        """HISTORY_FAMILIES families over the past year: an LPM that decided no further action, or
+        pre-proceedings that stepped down or went to court at week 12, 15 or after an extension;
+        some letters and meetings a few days late."""
+        # Its own stream, the same for every seed: the families above are unchanged, and only names vary.
+        rng = random.Random(DEFAULT_SEED + 1)  # noqa: S311  # nosec B311
+        plans = (  # how it ended, and after how many weeks (the first the NFA's LPM)
+            (EndOutcome.NFA, 0),
+            (EndOutcome.STEP_DOWN_CP, 15),
+            (EndOutcome.ISSUE, 10),
+            (EndOutcome.STEP_DOWN_CIN, 13),
+            (EndOutcome.STEP_DOWN_CP, 19),
+            (EndOutcome.ISSUE, 16),
+        )
+        n = 0
+        for team, workers in self.HISTORY_TEAMS:
+            for i in range(HISTORY_FAMILIES // len(self.HISTORY_TEAMS)):
+                outcome, weeks = plans[(i + len(team)) % len(plans)]
+                weeks += rng.choice((0, 0, 1, 2)) if weeks else 0
+                # Decisions spread across the year, each ended at least two weeks ago.
+                decision = self.ago(max(51 - (30 * n) // 17 - rng.randint(0, 1), weeks + 2))
+                n += 1
+                case = self.family(
+                    team,
+                    workers[i % 3],
+                    children=[("f" if rng.random() < 0.5 else "m", rng.randint(1, 14))],
+                    concern=rng.choice(self.HISTORY_CONCERNS),
+                    father="pr_solicitor" if rng.random() < 0.6 else "no_pr",
+                )
+                if outcome == EndOutcome.NFA:
+                    self.to_lpm(case, decision, LPMOutcome.NFA)
+                    continue
+                self.to_lpm(case, decision, LPMOutcome.INITIATE)
+                end = self.add(self.plus_weeks(decision, weeks), -1)
+                slip = rng.choice((0, 0, 0, 2, 4, 7))
+                self.progress(
+                    case,
+                    decision,
+                    until=end,
+                    gateways=(8,) if weeks <= 12 else (8, 12),
+                    extension=min(max(weeks - 16, 0), 4),
+                    book_ahead=False,
+                    slip=slip,
+                )
+                if outcome == EndOutcome.ISSUE:
+                    deadlines_recompute_pending()  # before the path changes (see _bulk)
+                    cs.episode_end(
+                        episode=case.ep,
+                        expected_version=None,
+                        ended_on=end,
+                        end_outcome=EndOutcome.ISSUE,
+                        end_decision_date=end,
+                        end_reason="No sustained change within the timetable.",
+                        by=case.tm,
+                        today=self.today,
+                    )
+                    self.proceedings(
+                        case, letter_of_issue=self.add(end, 1), swet=self.add(end, 5), issued=self.add(end, 10)
+                    )
+                else:
+                    self.step_down(case, outcome, end, end, self.add(end, 3))
 
     # North: Tara Pemberton's team; Sam Whitlock holds the first five.
 
@@ -1513,7 +1599,8 @@ class _Builder:
             seed=self.seed,
             teams=len(self.teams),
             staff=len(self.staff),
-            families=Family.objects.count(),
+            families=Family.objects.count() - HISTORY_FAMILIES,
+            history_families=HISTORY_FAMILIES,
             children=Child.objects.count(),
             episodes_by_stage={Stage(s).label: stages.get(s, 0) for s in Stage.values},
             scenarios=self.scenarios,

@@ -17,7 +17,7 @@ from accounts.models import ServiceArea, Team, User
 from accounts.roles import Role
 from cases.demo import DEFAULT_PASSWORD, DEFAULT_SEED, SIGN_INS
 from cases.models import Child, EndOutcome, Episode, EpisodeChild, Family, Person, Stage
-from deadlines.models import ClosureDay, Deadline, DeadlineState
+from deadlines.models import ClosureDay, Deadline, DeadlineState, WeeklySnapshot
 from deadlines.services import calendar_current
 from meetings.models import LegalAdvice, PermanencyPlanningMeeting
 
@@ -49,6 +49,7 @@ class TestTheDemoCouncil:
     def test_the_summary_names_the_council_counts_and_sign_ins(self, demo):
         assert "Northmoor Borough Council demo" in demo
         assert "3 teams" in demo and "25 families" in demo
+        assert "and 18 families whose pre-proceedings (or LPM) ended during the past year" in demo
         for member in SIGN_INS:
             assert member.username in demo
         assert DEFAULT_PASSWORD in demo
@@ -96,8 +97,10 @@ class TestTheDemoCouncil:
         assert nia.has_role(Role.SERVICE_MANAGER)
 
     def test_about_25_families_and_40_children_with_an_unborn_baby_and_a_sibling_group(self, demo):
-        assert 20 <= Family.objects.count() <= 30
-        assert 35 <= Child.objects.count() <= 45
+        # The year's history comes last (families whose pre-proceedings have ended).
+        now = Family.objects.filter(pk__in=Family.objects.order_by("pk").values("pk")[:25])
+        assert Family.objects.count() == 25 + 18
+        assert 35 <= Child.objects.filter(family__in=now).count() <= 45
         unborn = Child.objects.get(date_of_birth__isnull=True)
         assert unborn.expected_date_of_birth is not None and unborn.expected_date_of_birth > TODAY
         assert Family.objects.annotate(n=Count("children")).filter(n__gte=3).exists()
@@ -119,11 +122,29 @@ class TestTheDemoCouncil:
         assert LegalAdvice.objects.filter(recorded_by__username="leo.legal").count() >= 5
         assert PermanencyPlanningMeeting.objects.exists()
 
+    def test_the_weekly_tracker_has_a_year_of_history_that_moves(self, demo):
+        """52 stored weeks in which families enter and leave pre-proceedings, and the share of
+        deadlines met on time and the median length change from week to week (issue 13 §5)."""
+        weeks = list(WeeklySnapshot.objects.filter(team__isnull=True).order_by("week_ending"))
+        assert len(weeks) == 52
+        first_half = weeks[:26]
+        assert sum(w.entries for w in first_half) >= 8 and sum(w.exits for w in first_half) >= 5
+        assert min(w.open_total for w in first_half[4:]) >= 2, "the first half-year is nearly empty"
+        on_time = set()
+        for w in weeks:
+            met = sum(cell[0] for cell in w.timeliness.values())
+            due = sum(sum(cell) for cell in w.timeliness.values())
+            if due:
+                on_time.add(round(100 * met / due))
+        assert len(on_time) >= 6 and min(on_time) < 90, sorted(on_time)
+        assert len({w.median_weeks for w in weeks if w.median_weeks}) >= 4
+        assert {"nfa", "step_down", "issue"} <= {k for w in weeks for k in w.exits_by_outcome}
+
     def test_sam_has_about_five_cases_with_overdue_and_due_soon_deadlines(self, demo):
         calendar = calendar_current()
         soon = calendar.add_working_days(TODAY, 2)
         for owner in ({"social_worker__username": "sam.social"}, {"team_manager__username": "tara.manager"}):
-            families = Family.objects.filter(**owner)
+            families = Family.objects.filter(**owner, episodes__ended_on__isnull=True).distinct()
             assert 4 <= families.count() <= 10
             open_deadlines = Deadline.objects.filter(
                 episode__family__in=families, episode__ended_on__isnull=True, state=DeadlineState.OPEN

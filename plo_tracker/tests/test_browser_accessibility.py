@@ -378,6 +378,11 @@ def test_every_page_has_no_accessibility_violations(page, live_server, tmp_path)
         page.goto(base + reverse("cases:family-detail", args=[family.pk]))
         page.locator("[data-testid=people]").screenshot(path=str(SHOTS / "case-people.png"))
         check.axe("case page with an interpreter needed")
+        # The weekly tracker's year of history, with its charts.
+        check.as_user("helen.hos")
+        page.goto(base + reverse("deadlines:weekly-history") + "?weeks=52")
+        page.screenshot(path=str(SHOTS / "weekly-history-52-weeks.png"), full_page=True)
+        check.axe("weekly tracker history over 52 weeks")
 
         # Every form sent back blank: the error summary and the messages beside the fields.
         for who, pages in by_user.items():

@@ -76,6 +76,10 @@ class Command(BaseCommand):
             )
         )
         out(f"  {summary.teams} teams, {summary.staff} staff, {summary.families} families, {summary.children} children")
+        out(
+            f"  and {summary.history_families} families whose pre-proceedings (or LPM) ended during the past year, "
+            "for the weekly tracker's history"
+        )
         out("  Episodes: " + ", ".join(f"{n} {label.lower()}" for label, n in summary.episodes_by_stage.items()))
         if verbosity >= 2:
             for s in summary.scenarios:
