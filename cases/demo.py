@@ -891,6 +891,20 @@ class _Builder:
             today=self.today,
         )
 
+    def issue(self, case: _Case, decided: dt.date, reason: str) -> None:
+        """The team manager ends pre-proceedings with the decision to issue care proceedings."""
+        deadlines_recompute_pending()  # before the path changes (see _bulk)
+        cs.episode_end(
+            episode=case.ep,
+            expected_version=None,
+            ended_on=decided,
+            end_outcome=EndOutcome.ISSUE,
+            end_decision_date=decided,
+            end_reason=reason,
+            by=case.tm,
+            today=self.today,
+        )
+
     def proceedings(
         self,
         case: _Case,
@@ -1001,7 +1015,9 @@ class _Builder:
     def history(self) -> None:
         """HISTORY_FAMILIES families over the past year: an LPM that decided no further action, or
         pre-proceedings that stepped down or went to court at week 12, 15 or after an extension;
-        some letters and meetings a few days late."""
+        some letters and meetings a few days late. Every one is finished today: care proceedings
+        heard to a final hearing at least two weeks ago, and each family's record closed, so the
+        tracker, agendas, homes and alerts show none of them."""
         # Its own stream, the same for every seed: the families above are unchanged, and only names vary.
         rng = random.Random(DEFAULT_SEED + 1)  # noqa: S311  # nosec B311
         plans = (  # how it ended, and after how many weeks (the first the NFA's LPM)
@@ -1029,9 +1045,15 @@ class _Builder:
                 )
                 if outcome == EndOutcome.NFA:
                     self.to_lpm(case, decision, LPMOutcome.NFA)
+                    self.close(case, self.add(decision, 10), "The legal planning meeting decided no further action.")
                     continue
                 self.to_lpm(case, decision, LPMOutcome.INITIATE)
                 end = self.add(self.plus_weeks(decision, weeks), -1)
+                issued = self.add(end, 10)
+                if outcome == EndOutcome.ISSUE and self.plus_weeks(issued, 22) > self.ago(2):
+                    # Too recent for the court to have finished by now: these parents made the changes
+                    # asked of them instead, so no family of the history is still in court today.
+                    outcome = EndOutcome.STEP_DOWN_CP
                 slip = rng.choice((0, 0, 0, 2, 4, 7))
                 self.progress(
                     case,
@@ -1043,22 +1065,34 @@ class _Builder:
                     slip=slip,
                 )
                 if outcome == EndOutcome.ISSUE:
-                    deadlines_recompute_pending()  # before the path changes (see _bulk)
-                    cs.episode_end(
-                        episode=case.ep,
-                        expected_version=None,
-                        ended_on=end,
-                        end_outcome=EndOutcome.ISSUE,
-                        end_decision_date=end,
-                        end_reason="No sustained change within the timetable.",
-                        by=case.tm,
-                        today=self.today,
+                    self.issue(case, end, "No sustained change within the timetable.")
+                    proceedings = self.proceedings(
+                        case, letter_of_issue=self.add(end, 1), swet=self.add(end, 5), issued=issued
                     )
-                    self.proceedings(
-                        case, letter_of_issue=self.add(end, 1), swet=self.add(end, 5), issued=self.add(end, 10)
+                    final = self.concluded(proceedings, issued)
+                    self.close(
+                        case, self.add(final, 5), "Care proceedings concluded: care order made at the final hearing."
                     )
                 else:
                     self.step_down(case, outcome, end, end, self.add(end, 3))
+                    self.close(case, self.add(end, 10), "Pre-proceedings ended with a step down; exit letter sent.")
+
+    def concluded(self, proceedings: CareProceedings, issued: dt.date) -> dt.date:
+        """Care proceedings heard to the end within the 26 weeks: the CMH by day 18, the IRH in
+        week 19 and the final hearing in week 22 to 25, held at least two weeks ago. Returns its date."""
+        self.hearing(proceedings, HearingKind.CMH, self.calendar.roll_back(issued + dt.timedelta(days=17)))
+        self.hearing(proceedings, HearingKind.IRH, self.plus_weeks(issued, 19), "Issues narrowed to the care plan")
+        final = min(self.plus_weeks(issued, 25), self.ago(2))
+        self.hearing(proceedings, HearingKind.FINAL, final, "Care order made; the care plan approved")
+        return final
+
+    def close(self, case: _Case, day: dt.date, reason: str) -> None:
+        """The team manager closes the family's record once its PLO journey is over, so it leaves
+        the caseloads on the homes (a history family is never on anyone's list today)."""
+        case.family.refresh_from_db()
+        cs.family_close(
+            family=case.family, expected_version=None, closed_on=day, reason=reason, by=case.tm, today=self.today
+        )
 
     # North: Tara Pemberton's team; Sam Whitlock holds the first five.
 
@@ -1338,17 +1372,7 @@ class _Builder:
         issue = self.plus_weeks(decision, 14)
         self.to_lpm(case, decision, LPMOutcome.INITIATE)
         self.progress(case, decision, until=self.add(issue, -1), book_ahead=False)
-        deadlines_recompute_pending()  # before the path changes (see _bulk)
-        cs.episode_end(
-            episode=case.ep,
-            expected_version=None,
-            ended_on=issue,
-            end_outcome=EndOutcome.ISSUE,
-            end_decision_date=issue,
-            end_reason="No sustained change; positive hair strand tests.",
-            by=case.tm,
-            today=self.today,
-        )
+        self.issue(case, issue, "No sustained change; positive hair strand tests.")
         issued = self.add(issue, 10)
         proceedings = self.proceedings(case, letter_of_issue=self.add(issue, 1), swet=self.add(issue, 5), issued=issued)
         self.hearing(proceedings, HearingKind.CMH, self.calendar.roll_back(issued + dt.timedelta(days=17)))
@@ -1505,17 +1529,7 @@ class _Builder:
         issue = self.add(self.plus_weeks(decision, 16), -2)
         self.to_lpm(case, decision, LPMOutcome.INITIATE)
         self.progress(case, decision, until=self.add(issue, -1), book_ahead=False)
-        deadlines_recompute_pending()  # before the path changes (see _bulk)
-        cs.episode_end(
-            episode=case.ep,
-            expected_version=None,
-            ended_on=issue,
-            end_outcome=EndOutcome.ISSUE,
-            end_decision_date=issue,
-            end_reason="Assessments negative; no sustained change.",
-            by=case.tm,
-            today=self.today,
-        )
+        self.issue(case, issue, "Assessments negative; no sustained change.")
         issued = self.add(issue, 8)
         proceedings = self.proceedings(case, letter_of_issue=self.add(issue, 1), swet=self.add(issue, 4), issued=issued)
         self.hearing(proceedings, HearingKind.CMH, self.calendar.roll_back(issued + dt.timedelta(days=17)))

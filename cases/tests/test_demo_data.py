@@ -16,10 +16,11 @@ from pghistory.models import Context
 from accounts.models import ServiceArea, Team, User
 from accounts.roles import Role
 from cases.demo import DEFAULT_PASSWORD, DEFAULT_SEED, SIGN_INS
-from cases.models import Child, EndOutcome, Episode, EpisodeChild, Family, Person, Stage
-from deadlines.models import ClosureDay, Deadline, DeadlineState, WeeklySnapshot
+from cases.models import Child, EndOutcome, Episode, EpisodeChild, Family, HearingKind, Person, Stage
+from deadlines.models import Alert, ClosureDay, Deadline, DeadlineState, WeeklySnapshot
 from deadlines.services import calendar_current
 from meetings.models import LegalAdvice, PermanencyPlanningMeeting
+from tracker_meetings.models import AgendaItem
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,20 @@ class TestTheDemoCouncil:
         assert len(on_time) >= 6 and min(on_time) < 90, sorted(on_time)
         assert len({w.median_weeks for w in weeks if w.median_weeks}) >= 4
         assert {"nfa", "step_down", "issue"} <= {k for w in weeks for k in w.exits_by_outcome}
+
+    def test_the_years_history_is_finished_so_nothing_of_it_is_live_today(self, demo):
+        """The 18 families of the year's history are on no tracker, agenda, caseload or alert:
+        their records are closed, care proceedings were heard to the end and nothing is open."""
+        history = Family.objects.order_by("pk")[25:]
+        assert len(history) == 18 and all(f.closed_on is not None and f.closed_on <= TODAY for f in history)
+        assert not Deadline.objects.filter(episode__family__in=history, state=DeadlineState.OPEN).exists()
+        assert not Alert.objects.filter(episode__family__in=history).exists()
+        assert not AgendaItem.objects.filter(episode__family__in=history).exists()
+        in_court = Episode.objects.filter(family__in=history, end_outcome=EndOutcome.ISSUE)
+        assert in_court.count() >= 2, "the year's history has care proceedings that concluded"
+        for episode in in_court:
+            finals = episode.proceedings.hearings.filter(kind=HearingKind.FINAL, hearing_date__lte=TODAY)
+            assert finals.exists() and episode.proceedings.final_care_plan
 
     def test_sam_has_about_five_cases_with_overdue_and_due_soon_deadlines(self, demo):
         calendar = calendar_current()
