@@ -24,6 +24,8 @@ from django.apps import apps
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .text import clean_text_fields
+
 BATCH = 2000
 
 
@@ -80,6 +82,8 @@ def audited_insert(model: type[models.Model], rows: Sequence[models.Model]) -> N
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
+            for row in batch:  # what saving would do (plo_tracker.text): no bidi or control characters
+                clean_text_fields(row)
             params: list[Any] = [[_value(f, r, now) for r in batch] for f in fields]
             if trigger:
                 params.append("insert")

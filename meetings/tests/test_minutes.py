@@ -113,7 +113,10 @@ def test_the_minutes_of_a_meeting_step_by_step_with_author_approver_and_recipien
 
 def test_lpm_minutes_have_the_same_workflow_and_the_lpm_minutes_deadline(client, staff, in_pre_proceedings, family):
     lpm = LPM.objects.get(episode=in_pre_proceedings)
+    # The legal adviser records legal advice only (issue 9); the CLO keeps the minutes' dates.
     client.force_login(staff["legal"])
+    assert client.get(reverse("meetings:lpm-minutes", args=[lpm.pk])).status_code == 403
+    client.force_login(staff["clo"])
     response = client.post(
         reverse("meetings:lpm-minutes", args=[lpm.pk]),
         _minutes_post(
