@@ -137,9 +137,8 @@ def review_point_field(points: Mapping[int, str], due: Mapping[int, dt.date | No
     )
 
 
-class ListForm(GOVUKForm):
-    panel_date = UKDateField(label="panel date", help_text="The date of the panel the case is listed for")
-    submit_label = "List the case"
+class _ReviewPointForm(GOVUKForm):
+    """A form for listing or editing an LPM that, for a review, asks which review point it is for."""
 
     def __init__(
         self,
@@ -151,6 +150,11 @@ class ListForm(GOVUKForm):
         super().__init__(*args, **kwargs)
         if points:
             self.fields["review_point"] = review_point_field(points, due or {})
+
+
+class ListForm(_ReviewPointForm):
+    panel_date = UKDateField(label="panel date", help_text="The date of the panel the case is listed for")
+    submit_label = "List the case"
 
 
 class OutcomeForm(GOVUKForm):
@@ -174,21 +178,10 @@ class OutcomeForm(GOVUKForm):
         )
 
 
-class LPMEditForm(GOVUKForm):
+class LPMEditForm(_ReviewPointForm):
     panel_date = UKDateField(label="panel date")
     papers_submitted_on = UKDateField(label="date the papers were sent to panel members", required=False)
     minutes_circulated_on = UKDateField(label="date the minutes or legal note were circulated to staff", required=False)
-
-    def __init__(
-        self,
-        *args: Any,
-        points: Mapping[int, str] | None = None,
-        due: Mapping[int, dt.date | None] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        if points:
-            self.fields["review_point"] = review_point_field(points, due or {})
 
 
 class LegalAdviceForm(GOVUKForm):
