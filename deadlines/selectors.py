@@ -335,18 +335,14 @@ def _open_dated() -> QuerySet[Deadline]:
     return Deadline.objects.filter(episode=OuterRef("pk"), state=DeadlineState.OPEN, due_on__isnull=False)
 
 
+def _weeks_total(extensions: QuerySet[Any], per: str) -> Coalesce:
+    """The weeks of the extensions in `extensions` (one group per `per`) added up, 0 if none."""
+    total = extensions.order_by().values(per).annotate(total=Sum("weeks")).values("total")
+    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+
+
 def _extension_total() -> Coalesce:
-    return Coalesce(
-        Subquery(
-            Extension.objects.filter(episode=OuterRef("pk"))
-            .order_by()
-            .values("episode")
-            .annotate(total=Sum("weeks"))
-            .values("total"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
+    return _weeks_total(Extension.objects.filter(episode=OuterRef("pk")), "episode")
 
 
 def _episode_query(
@@ -373,16 +369,8 @@ def _episode_query(
             Assessment.objects.filter(episode=OuterRef("pk"), completed_on__isnull=True, due_on__lt=today)
         ),
         issued_on=F("proceedings__issued_on"),
-        court_extension_total=Coalesce(
-            Subquery(
-                CourtExtension.objects.filter(proceedings__episode=OuterRef("pk"))
-                .order_by()
-                .values("proceedings")
-                .annotate(total=Sum("weeks"))
-                .values("total"),
-                output_field=IntegerField(),
-            ),
-            0,
+        court_extension_total=_weeks_total(
+            CourtExtension.objects.filter(proceedings__episode=OuterRef("pk")), "proceedings"
         ),
         extension_total=_extension_total(),
     )
