@@ -162,22 +162,29 @@ def overrun_alerts_sync(*, episode: Episode, deadlines: Sequence[Deadline], toda
     family = episode.family
     if family.restricted:
         seniors = seniors.filter(pk__in=family.restricted_to.values("pk"))
-    end_row = next(d for d in deadlines if d.key == END_KEY and d.occurrence == 1)
     Alert.objects.bulk_create(
-        [
-            Alert(
-                episode_id=episode.pk,
-                deadline=end_row,
-                kind=AlertKind.OVERRUN,
-                recipient=user,
-                due_on=forecast.end,
-                raised_on=today,
-            )  # fmt: skip
-            for user in seniors.order_by("pk")
-        ],
+        _overrun_alerts(episode.pk, deadlines, forecast, seniors.order_by("pk"), today),
         ignore_conflicts=True,  # the alert_once key: already raised for this end date
     )
     return forecast
+
+
+def _overrun_alerts(
+    episode_id: int, deadlines: Sequence[Deadline], forecast: Overrun, seniors: Iterable[Any], today: dt.date
+) -> list[Alert]:
+    """One overrun alert per senior, on the episode's (first) end-of-pre-proceedings deadline."""
+    end_row = next(d for d in deadlines if d.key == END_KEY and d.occurrence == 1)
+    return [
+        Alert(
+            episode_id=episode_id,
+            deadline=end_row,
+            kind=AlertKind.OVERRUN,
+            recipient=user,
+            due_on=forecast.end,
+            raised_on=today,
+        )  # fmt: skip
+        for user in seniors
+    ]
 
 
 @transaction.atomic
@@ -231,17 +238,6 @@ def overrun_alerts_sync_many(
         if episode.family.restricted:  # rare: only those named on the family
             named = set(episode.family.restricted_to.values_list("pk", flat=True))
             seniors = [u for u in seniors if u.pk in named]
-        end_row = next(d for d in deadlines[episode.pk] if d.key == END_KEY and d.occurrence == 1)
-        alerts += [
-            Alert(
-                episode_id=episode.pk,
-                deadline=end_row,
-                kind=AlertKind.OVERRUN,
-                recipient=user,
-                due_on=forecast.end,
-                raised_on=today,
-            )  # fmt: skip
-            for user in seniors
-        ]
+        alerts += _overrun_alerts(episode.pk, deadlines[episode.pk], forecast, seniors, today)
     Alert.objects.bulk_create(alerts, ignore_conflicts=True)  # the alert_once key
     return forecasts
