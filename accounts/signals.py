@@ -7,4 +7,7 @@ from django.utils import timezone
 
 @receiver(user_logged_in)
 def _remember_sign_in(sender, request, user, **kwargs):
-    request.session["signed_in_at"] = timezone.now().isoformat()
+    now = timezone.now().isoformat()
+    request.session["signed_in_at"] = now
+    # Signing in saves the session with a fresh idle limit: the next renewal is a minute on.
+    request.session["renewed_at"] = now

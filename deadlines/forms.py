@@ -10,7 +10,15 @@ from django.db.models import Q
 from accounts.models import Team, User
 from accounts.roles import Role
 from cases.models import Stage
-from plo_tracker.forms import FastSelect, govuk_messages, model_choice
+from plo_tracker.forms import (
+    FastCheckboxInput,
+    FastHiddenInput,
+    FastSelect,
+    FastTextInput,
+    ListedModelChoiceField,
+    govuk_messages,
+    model_choice,
+)
 
 from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS
 
@@ -36,7 +44,7 @@ SORT_LABELS = {
 }
 
 
-class WorkerChoiceField(forms.ModelChoiceField):
+class WorkerChoiceField(ListedModelChoiceField):
     """A social worker, shown by name."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -50,9 +58,9 @@ class TrackerFilterForm(forms.Form):
         label="Search by family, reference, child or case system ID",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"class": "govuk-input", "spellcheck": "false", "type": "search"}),
+        widget=FastTextInput(attrs={"class": "govuk-input", "spellcheck": "false", "type": "search"}),
     )
-    team = forms.ModelChoiceField(
+    team = ListedModelChoiceField(
         queryset=Team.objects.order_by("name"),
         required=False,
         empty_label="All teams",
@@ -85,22 +93,22 @@ class TrackerFilterForm(forms.Form):
     past_standard = forms.BooleanField(
         label="Only past their standard length",
         required=False,
-        widget=forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
+        widget=FastCheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
     )
     extended = forms.BooleanField(
         label="Only with an agreed extension",
         required=False,
-        widget=forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
+        widget=FastCheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
     )
     # Drill-downs from the weekly screen (hidden: they reach ended episodes too).
     outcome = forms.ChoiceField(
         choices=[("", ""), *[(slug, label) for slug, (label, _) in OUTCOME_GROUPS.items()]],
         required=False,
-        widget=forms.HiddenInput,
+        widget=FastHiddenInput,
     )
-    ended_since = forms.DateField(required=False, widget=forms.HiddenInput, input_formats=["%Y-%m-%d"])
-    missed = forms.SlugField(required=False, max_length=60, widget=forms.HiddenInput)
-    due_since = forms.DateField(required=False, widget=forms.HiddenInput, input_formats=["%Y-%m-%d"])
+    ended_since = forms.DateField(required=False, widget=FastHiddenInput, input_formats=["%Y-%m-%d"])
+    missed = forms.SlugField(required=False, max_length=60, widget=FastHiddenInput)
+    due_since = forms.DateField(required=False, widget=FastHiddenInput, input_formats=["%Y-%m-%d"])
     sort = forms.ChoiceField(
         label="Sort by",
         choices=[("", "RAG, then next deadline"), *SORT_LABELS.items()],

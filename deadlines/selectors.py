@@ -17,9 +17,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
+    DateField,
     Exists,
     F,
     Func,
@@ -28,22 +30,19 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 
 from accounts.models import Team
 from accounts.roles import Role
 from accounts.scopes import alerts_visible_to, episodes_visible_to, families_visible_to, family_q
 from cases.models import (
     Assessment,
-    CourtExtension,
     EndOutcome,
     Episode,
     EpisodeChild,
-    Extension,
     Hearing,
     HearingKind,
     Stage,
@@ -155,12 +154,6 @@ def visible_q(user: User, prefix: str) -> Q:
 
 
 # --- The tracker -----------------------------------------------------------------------------
-
-
-def _count(qs: QuerySet[Any]) -> Coalesce:
-    """A correlated COUNT(*) subquery (no GROUP BY on the outer query, so no row multiplication)."""
-    counted = qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 @dataclass(slots=True)
@@ -320,29 +313,58 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
     return qs
 
 
-def _soon_case(today: dt.date, calendar: WorkingCalendar) -> Any:
-    """The due-soon horizon differs by policy: one CASE per policy name (a handful of them)."""
-    from django.db.models import Case, DateField, When
-
-    return Case(
-        *[When(policy_name=name, then=Value(soon_before(today, calendar, name))) for name in policy_names()],
-        default=Value(soon_before(today, calendar, settings.PLO_POLICY)),
-        output_field=DateField(),
-    )
-
-
 def _open_dated() -> QuerySet[Deadline]:
     return Deadline.objects.filter(episode=OuterRef("pk"), state=DeadlineState.OPEN, due_on__isnull=False)
 
 
-def _weeks_total(extensions: QuerySet[Any], per: str) -> Coalesce:
-    """The weeks of the extensions in `extensions` (one group per `per`) added up, 0 if none."""
-    total = extensions.order_by().values(per).annotate(total=Sum("weeks")).values("total")
-    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+# The tracker's per-episode figures, as correlated subqueries written out in SQL (issue 14).
+# Built with the ORM (Subquery, OuterRef, filter) the same ten subqueries cost more to assemble
+# and compile in Python than PostgreSQL takes to plan and run them for a page of rows; as RawSQL
+# they are constant strings with their dates as parameters. They only read rows of the episode
+# they stand beside ("cases_episode"."id", the outer query's own table), so the episodes listed
+# are still exactly the scope's (episodes_visible_to): nothing here widens or narrows it.
+_OPEN_DATED_SQL = (
+    'FROM "deadlines_deadline" d WHERE d."episode_id" = "cases_episode"."id" '
+    'AND d."state" = %s AND d."due_on" IS NOT NULL'
+)
+_NEXT_LABEL_SQL = f'SELECT d."label" {_OPEN_DATED_SQL} ORDER BY d."due_on", d."id" LIMIT 1'
+_OVERDUE_SQL = f'SELECT count(*) {_OPEN_DATED_SQL} AND d."due_on" < %s'
+_OUTSTANDING_SQL = (
+    'SELECT count(*) FROM "cases_assessment" s WHERE s."episode_id" = "cases_episode"."id" AND s."completed_on" IS NULL'
+)
+_EXTENSION_SQL = (
+    'SELECT COALESCE(sum(x."weeks"), 0) FROM "cases_extension" x WHERE x."episode_id" = "cases_episode"."id"'
+)
+_COURT_EXTENSION_SQL = (
+    'SELECT COALESCE(sum(x."weeks"), 0) FROM "cases_courtextension" x '
+    'JOIN "cases_careproceedings" p ON p."id" = x."proceedings_id" WHERE p."episode_id" = "cases_episode"."id"'
+)
+# The earliest open dated deadline: min() reads one entry of the open-deadline index.
+_EARLIEST_DUE_SQL = f'SELECT min(d."due_on") {_OPEN_DATED_SQL}'
+# An episode has at most one initial meeting (the constraint one_initial_and_one_final_meeting).
+_INITIAL_HELD_SQL = (
+    'SELECT m."held_on" FROM "meetings_meeting" m WHERE m."episode_id" = "cases_episode"."id" AND m."kind" = %s'
+)
 
 
-def _extension_total() -> Coalesce:
-    return _weeks_total(Extension.objects.filter(episode=OuterRef("pk")), "episode")
+def _sql(sql: str, params: tuple[Any, ...], output_field: Any) -> RawSQL:
+    return RawSQL(sql, params, output_field=output_field)  # noqa: S611  # nosec B611 (constant SQL, values as parameters)
+
+
+def _soon_sql(today: dt.date, calendar: WorkingCalendar) -> tuple[str, tuple[Any, ...]]:
+    """The due-soon horizon of the episode's policy, as SQL (one WHEN per policy name)."""
+    names = policy_names()
+    params: list[Any] = []
+    for name in names:
+        params += [name, soon_before(today, calendar, name)]
+    params.append(soon_before(today, calendar, settings.PLO_POLICY))
+    return 'CASE "cases_episode"."policy_name"' + " WHEN %s THEN %s::date" * len(names) + " ELSE %s::date END", tuple(
+        params
+    )
+
+
+def _extension_total() -> RawSQL:
+    return _sql(_EXTENSION_SQL, (), IntegerField())
 
 
 def _episode_query(
@@ -351,27 +373,27 @@ def _episode_query(
     calendar: WorkingCalendar,
     filters: TrackerFilters,
     episode_ids: list[int] | None = None,
+    scope: QuerySet[Episode] | None = None,
 ) -> QuerySet[Episode]:
-    qs = _episode_scope(user, today, filters)
+    qs = _episode_scope(user, today, filters) if scope is None else scope
     if episode_ids is not None:
         qs = qs.filter(pk__in=episode_ids)
-    soon_case = _soon_case(today, calendar)
-    open_dated = _open_dated()
-    next_open = open_dated.order_by("due_on", "id")
+    soon, soon_params = _soon_sql(today, calendar)
+    is_open = (DeadlineState.OPEN,)
     qs = qs.annotate(
-        soon_limit=soon_case,
-        next_due=Subquery(next_open.values("due_on")[:1]),
-        next_label=Subquery(next_open.values("label")[:1]),
-        overdue_count=_count(open_dated.filter(due_on__lt=today)),
-        soon_count=_count(open_dated.filter(due_on__gte=today, due_on__lt=OuterRef("soon_limit"))),
-        assessments_outstanding=_count(Assessment.objects.filter(episode=OuterRef("pk"), completed_on__isnull=True)),
-        assessments_overdue=_count(
-            Assessment.objects.filter(episode=OuterRef("pk"), completed_on__isnull=True, due_on__lt=today)
+        soon_limit=_sql(soon, soon_params, DateField()),
+        next_due=_sql(_EARLIEST_DUE_SQL, is_open, DateField()),
+        next_label=_sql(_NEXT_LABEL_SQL, is_open, CharField()),
+        overdue_count=_sql(_OVERDUE_SQL, (*is_open, today), IntegerField()),
+        soon_count=_sql(
+            f'SELECT count(*) {_OPEN_DATED_SQL} AND d."due_on" >= %s AND d."due_on" < ({soon})',
+            (*is_open, today, *soon_params),
+            IntegerField(),
         ),
+        assessments_outstanding=_sql(_OUTSTANDING_SQL, (), IntegerField()),
+        assessments_overdue=_sql(f'{_OUTSTANDING_SQL} AND s."due_on" < %s', (today,), IntegerField()),
         issued_on=F("proceedings__issued_on"),
-        court_extension_total=_weeks_total(
-            CourtExtension.objects.filter(proceedings__episode=OuterRef("pk")), "proceedings"
-        ),
+        court_extension_total=_sql(_COURT_EXTENSION_SQL, (), IntegerField()),
         extension_total=_extension_total(),
     )
     if filters.extended:
@@ -421,6 +443,32 @@ _MEETING_LABELS: dict[str, str] = {
 }
 
 
+_CHILDREN_SQL = (
+    'SELECT ec."episode_id", c."first_name", c."last_name", c."case_system_id" FROM "cases_episodechild" ec '
+    'JOIN "cases_child" c ON c."id" = ec."child_id" WHERE ec."episode_id" = ANY(%s) '
+    'ORDER BY c."last_name", c."first_name", c."id"'
+)
+_KEY_DEADLINES_SQL = (
+    'SELECT "episode_id", "key", "due_on", "met_on", "state" FROM "deadlines_deadline" '
+    'WHERE "episode_id" = ANY(%s) AND "key" = ANY(%s) AND "occurrence" = 1'
+)
+_MEETINGS_SQL = (
+    'SELECT "episode_id", "kind", "scheduled_for", "held_on" FROM "meetings_meeting" WHERE "episode_id" = ANY(%s) '
+    'ORDER BY "held_on", "scheduled_for", "id"'
+)
+_LPMS_SQL = (
+    'SELECT "episode_id", "kind", "panel_date" FROM "meetings_lpm" WHERE "episode_id" = ANY(%s) '
+    'AND "held_on" IS NULL ORDER BY "panel_date", "id"'
+)
+
+
+def _fetch(sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows of one of the constant statements above (its values are parameters)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _person(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
@@ -433,6 +481,7 @@ def tracker_rows(
     filters: TrackerFilters | None = None,
     with_details: bool = True,
     episode_ids: list[int] | None = None,
+    scope: QuerySet[Episode] | None = None,
 ) -> list[TrackerRow]:
     """Every open episode the user may see, as tracker rows (issue #5 §3; 000 "pre-action tracker").
 
@@ -443,33 +492,26 @@ def tracker_rows(
     standard length; green otherwise. `episode_ids` narrows it to those episodes (one page).
     """
     filters = filters or TrackerFilters()
-    episodes = list(_episode_query(user, today, calendar, filters, episode_ids).values(*_EPISODE_FIELDS).order_by())
+    query = _episode_query(user, today, calendar, filters, episode_ids, scope)
+    episodes = list(query.values(*_EPISODE_FIELDS).order_by())
     ids = [e["id"] for e in episodes]
 
     children: dict[int, list[tuple[str, str]]] = defaultdict(list)
     keyed: dict[tuple[int, str], tuple[dt.date | None, dt.date | None, str]] = {}
     meetings: dict[int, list[tuple[str, dt.date | None, dt.date | None]]] = defaultdict(list)
     lpms: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
+    # The details of episodes the scoped query above returned, by their ids: plain SQL, as the
+    # ORM would spend longer building these four statements than PostgreSQL takes to run them.
     if ids and with_details:
-        for episode_id, first, last, csid in (
-            EpisodeChild.objects.filter(episode_id__in=ids)
-            .order_by("child__last_name", "child__first_name", "child_id")
-            .values_list("episode_id", "child__first_name", "child__last_name", "child__case_system_id")
-        ):
+        for episode_id, first, last, csid in _fetch(_CHILDREN_SQL, ids):
             children[episode_id].append((f"{first} {last}", csid))
     if ids:
-        for episode_id, key, due_on, met_on, state in Deadline.objects.filter(
-            episode_id__in=ids, key__in=_KEY_DEADLINES, occurrence=1
-        ).values_list("episode_id", "key", "due_on", "met_on", "state"):
+        for episode_id, key, due_on, met_on, state in _fetch(_KEY_DEADLINES_SQL, ids, list(_KEY_DEADLINES)):
             keyed[(episode_id, key)] = (due_on, met_on, state)
-        for episode_id, kind, scheduled_for, held_on in Meeting.objects.filter(episode_id__in=ids).values_list(
-            "episode_id", "kind", "scheduled_for", "held_on"
-        ):
+        for episode_id, kind, scheduled_for, held_on in _fetch(_MEETINGS_SQL, ids):
             meetings[episode_id].append((kind, scheduled_for, held_on))
     if ids and with_details:
-        for episode_id, kind, panel_date in LPM.objects.filter(episode_id__in=ids, held_on__isnull=True).values_list(
-            "episode_id", "kind", "panel_date"
-        ):
+        for episode_id, kind, panel_date in _fetch(_LPMS_SQL, ids):
             lpms[episode_id].append((kind, panel_date))
 
     rows: list[TrackerRow] = []
@@ -680,64 +722,57 @@ class TrackerKey:
 #: Sorts the keys can do; the others (children, key dates, next meeting, assessments, extension)
 #: need every full row, so those pages cost what the whole table does.
 KEY_SORTS = frozenset({"rag", "family", "worker", "team", "stage", "decision", "week", "next_due", "reference"})
+_NAME_SORTS = frozenset({"family", "worker", "team"})
 
 
-def tracker_keys(*, user: User, today: dt.date, calendar: WorkingCalendar, filters: TrackerFilters) -> list[TrackerKey]:
+def tracker_keys(
+    *,
+    user: User,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    filters: TrackerFilters,
+    sort: str = "",
+    scope: QuerySet[Episode] | None = None,
+) -> list[TrackerKey]:
     """Every episode the tracker lists for these filters, in its default order (one query).
 
     The RAG is the full row's: an open deadline is overdue exactly when the earliest one is
     before today, and one is due soon exactly when the earliest is before the policy's horizon.
+    The family, social worker and team names are filled in only for a sort on them (`sort`).
     """
-    qs = _episode_scope(user, today, filters).annotate(
-        soon_limit=_soon_case(today, calendar),
-        next_due=Subquery(_open_dated().order_by("due_on", "id").values("due_on")[:1]),
-        initial_held=Subquery(
-            Meeting.objects.filter(episode=OuterRef("pk"), kind=MeetingKind.INITIAL).values("held_on")[:1]
-        ),
+    soon, soon_params = _soon_sql(today, calendar)
+    qs = (_episode_scope(user, today, filters) if scope is None else scope).annotate(
+        soon_limit=_sql(soon, soon_params, DateField()),
+        next_due=_sql(_EARLIEST_DUE_SQL, (DeadlineState.OPEN,), DateField()),
+        initial_held=_sql(_INITIAL_HELD_SQL, (MeetingKind.INITIAL,), DateField()),
     )
     if filters.extended:
         qs = qs.annotate(extension_total=_extension_total()).filter(extension_total__gt=0)
+    # The names are read only for the sorts on them: 2,000 rows of names cost more to fetch and
+    # build than anything else here, and no other order, filter or count looks at them.
+    names = sort in _NAME_SORTS
+    columns = ["id", "family__reference", "stage", "policy_name", "decision_date", "ended_on", "soon_limit"]
+    columns += ["next_due", "initial_held"]
+    if names:
+        columns += ["family__name", "family__social_worker__first_name", "family__social_worker__last_name"]
+        columns += ["family__social_worker__username", "family__team__name"]
     keys: list[TrackerKey] = []
-    for (
-        pk,
-        ref,
-        name,
-        first,
-        last,
-        username,
-        team,
-        stage,
-        policy,
-        decision,
-        ended,
-        limit,
-        nxt,
-        held,
-    ) in qs.order_by().values_list(
-        "id",
-        "family__reference",
-        "family__name",
-        "family__social_worker__first_name",
-        "family__social_worker__last_name",
-        "family__social_worker__username",
-        "family__team__name",
-        "stage",
-        "policy_name",
-        "decision_date",
-        "ended_on",
-        "soon_limit",
-        "next_due",
-        "initial_held",
-    ):
-        _, week, past = _clock(policy_facts(policy), stage, decision, held, ended, today)
+    facts_of: dict[str, PolicyFacts] = {}
+    stage_labels = _STAGE_LABELS
+    for row in qs.order_by().values_list(*columns):
+        pk, ref, stage, policy, decision, ended, limit, nxt, held = row[:9]
+        facts = facts_of.get(policy)
+        if facts is None:
+            facts = facts_of[policy] = policy_facts(policy)
+        _, week, past = _clock(facts, stage, decision, held, ended, today)
         keys.append(
             TrackerKey(
                 episode_id=pk,
                 reference=ref,
-                family_name=name,
-                social_worker=_person(first, last, username),
-                team=team,
-                stage_label=_STAGE_LABELS.get(stage, stage),
+                family_name=row[9] if names else "",
+                social_worker=_person(row[10], row[11], row[12]) if names else "",
+                team=row[13] if names else "",
+                stage_label=stage_labels.get(stage, stage),
                 decision_date=decision,
                 week=week,
                 next_due=nxt,
@@ -801,7 +836,9 @@ def tracker_page(
         number, pages = _page_number(page, len(everything), per_page)
         window = everything[(number - 1) * per_page : number * per_page]
         return TrackerPage(window, len(everything), rag_counts(everything), number, pages, per_page)
-    keys = tracker_keys(user=user, today=today, calendar=calendar, filters=filters)
+    # One scope for both reads (a queryset is never changed in place: each read filters a copy).
+    scope = _episode_scope(user, today, filters)
+    keys = tracker_keys(user=user, today=today, calendar=calendar, filters=filters, sort=sort, scope=scope)
     if sort:
         keys = tracker_sort(keys, sort, descending)
     number, pages = _page_number(page, len(keys), per_page)
@@ -809,7 +846,12 @@ def tracker_page(
     full = {
         r.episode_id: r
         for r in tracker_rows(
-            user=user, today=today, calendar=calendar, filters=filters, episode_ids=[k.episode_id for k in chosen]
+            user=user,
+            today=today,
+            calendar=calendar,
+            filters=filters,
+            episode_ids=[k.episode_id for k in chosen],
+            scope=scope,
         )
     }
     # An episode changed between the two reads (ended, moved team) drops out rather than show stale.

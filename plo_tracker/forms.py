@@ -10,6 +10,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.forms.utils import flatatt
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -226,18 +227,103 @@ class FastSelect(forms.Select):
     """
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{flatatt(widget["attrs"])}>']
-        for group, options, _index in widget["optgroups"]:
-            if group:
-                parts.append(f'<optgroup label="{conditional_escape(group)}">')
-            for option in options:
-                parts.append(
-                    f'<option value="{conditional_escape(str(option["value"]))}"{flatatt(option["attrs"])}>'
-                    f"{conditional_escape(str(option['label']))}</option>"
-                )
-            if group:
+        # Select.optgroups builds a dict of a dozen keys per option; this reads the choices as
+        # they come, with Select's own rules: the first option whose value matches is selected,
+        # a None value is "", options carry no attributes but that.
+        chosen = set(self.format_value(value))
+        multiple = self.allow_multiple_selected
+        has_selected = False
+        parts = [f'<select name="{conditional_escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>']
+
+        def option(option_value: Any, label: Any) -> None:
+            nonlocal has_selected
+            text = "" if option_value is None else str(option_value)
+            selected = (multiple or not has_selected) and text in chosen
+            has_selected |= selected
+            parts.append(
+                f'<option value="{conditional_escape(text)}"{" selected" if selected else ""}>'
+                f"{conditional_escape(str(label))}</option>"
+            )
+
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, (list, tuple)):
+                parts.append(f'<optgroup label="{conditional_escape(str(option_value))}">')
+                for sub_value, sub_label in option_label:
+                    option(sub_value, sub_label)
                 parts.append("</optgroup>")
+            else:
+                option(option_value, option_label)
         parts.append("</select>")
         # Every name, value and label above went through conditional_escape or flatatt.
         return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
+
+
+class FastInputMixin:
+    """An <input> rendered in Python, the markup of Django's input.html (no template per field)."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
+        shown = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
+        # The name, value and attributes all went through conditional_escape or flatatt.
+        return mark_safe(  # noqa: S308  # nosec B308 B703
+            f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(name)}"'
+            f"{shown}{flatatt(widget['attrs'])}>"
+        )
+
+
+class FastTextInput(FastInputMixin, forms.TextInput):
+    pass
+
+
+class FastHiddenInput(FastInputMixin, forms.HiddenInput):
+    pass
+
+
+class FastCheckboxInput(FastInputMixin, forms.CheckboxInput):
+    pass
+
+
+class _ListedChoices(forms.models.ModelChoiceIterator):
+    """The choices from the field's one read of its list (ListedModelChoiceField.listed)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        field: ListedModelChoiceField = self.field  # type: ignore[assignment]
+        for obj in field.listed():
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A model choice read once per form: one plain query gives both the options shown and the
+    check of the value chosen. Django's field reads the list through iterator() (a server-side
+    cursor: DECLARE, FETCH and CLOSE, three round trips for ten teams) and checks the value with
+    a query of its own. For the short lists of filters (a user's teams, a team's workers)."""
+
+    iterator = _ListedChoices
+    _listed: list[Any] | None = None
+
+    @property
+    def queryset(self) -> Any:
+        return self._queryset
+
+    @queryset.setter
+    def queryset(self, queryset: Any) -> None:
+        # As Django's own setter, and a new list: each form's copy of the field reads its own.
+        self._queryset = None if queryset is None else queryset.all()
+        self.widget.choices = self.choices
+        self._listed = None
+
+    def listed(self) -> list[Any]:
+        if self._listed is None:
+            self._listed = list(self.queryset.all())
+        return self._listed
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        key = str(value.pk if isinstance(value, Model) else value)
+        for obj in self.listed():
+            if str(obj.pk) == key:
+                return obj
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})

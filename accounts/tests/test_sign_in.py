@@ -6,6 +6,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,6 +89,30 @@ def test_session_ends_after_30_minutes_idle_with_a_clear_message(client, make_us
         response = client.get("/", follow=True)
         assert response.redirect_chain[-1][0].startswith(SIGN_IN + "?expired=1")
         assert "Your session has expired" in response.content.decode()
+
+
+def test_pages_renew_the_idle_limit_at_most_once_a_minute_without_writing_the_session_each_time(client, make_user):
+    def expiry():
+        return Session.objects.get(session_key=client.session.session_key).expire_date
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _sign_in(client, make_user)
+        assert client.get("/").status_code == 200
+    first = expiry()
+    assert first == start + timedelta(minutes=30)
+    with time_machine.travel(start + timedelta(seconds=40), tick=False), CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not [q for q in queries.captured_queries if 'UPDATE "django_session"' in q["sql"]]
+    assert expiry() == first  # 40 seconds on, the page did not write the session
+    with time_machine.travel(start + timedelta(minutes=2), tick=False):
+        assert client.get("/").status_code == 200
+    assert expiry() == start + timedelta(minutes=32)  # a minute or more on, it did
+    # A page at 31:50 renews it to 61:50; idle after that, it has gone one second later.
+    with time_machine.travel(start + timedelta(minutes=31, seconds=50), tick=False):
+        assert client.get("/").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=31, seconds=50) + timedelta(minutes=30, seconds=1), tick=False):
+        assert "expired=1" in client.get("/")["Location"]
 
 
 def test_session_ends_after_12_hours_even_when_active(client, make_user):

@@ -13,7 +13,8 @@ from cases import services as cs
 from cases.models import CareProceedings, CourtExtension, EndOutcome
 from deadlines.alerts import alert_scan
 from deadlines.models import Alert, AlertKind, Deadline, DeadlineState
-from deadlines.services import episode_inputs
+from deadlines.selectors import tracker_rows
+from deadlines.services import calendar_current, episode_inputs
 from deadlines.tests.test_scenarios import D, family, staff, start_pre_proceedings
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +129,10 @@ def test_the_courts_extension_up_to_8_weeks_with_reasons_moves_the_final_hearing
     )
     # + 9 weeks: Mon 29 Nov 2027.
     assert due(p.episode, "final_hearing") == dt.date(2027, 11, 29)
+    # The tracker's row counts the court's weeks with both extensions: week 23 of 35.
+    today = dt.date(2027, 9, 1)
+    row = tracker_rows(user=people.hos, today=today, calendar=calendar_current())[0]
+    assert (row.episode_id, row.court_week, row.court_of_weeks) == (p.episode.pk, 23, 35)
 
 
 def test_escalations_follow_the_policy(people, make_user, settings):

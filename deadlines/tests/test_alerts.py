@@ -327,7 +327,7 @@ def test_the_alert_list_is_for_case_roles(client_as):
     assert client_as(Role.ADMINISTRATOR).get(reverse("deadlines:alert-list")).status_code == 403
 
 
-ALERT_LIST_QUERIES = 9
+ALERT_LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("count", [3, 30])

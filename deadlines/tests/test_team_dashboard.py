@@ -153,7 +153,7 @@ def test_other_roles_are_refused(client_as, role):
     assert client_as(role).get(URL).status_code == 403
 
 
-DASHBOARD_QUERIES = 17  # incl. session, user, roles, the calendar, team, header count and the session save (3)
+DASHBOARD_QUERIES = 14  # incl. session, user, roles, the calendar, team and header count (no session write)
 
 
 def test_the_dashboard_runs_the_same_queries_for_3_and_30_episodes(

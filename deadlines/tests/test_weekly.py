@@ -158,7 +158,7 @@ def test_restricted_families_count_only_for_people_named_on_them(client_as, peop
     assert client_as(Role.HEAD_OF_SERVICE).get(URL).context["figures"].open_total == 0
 
 
-WEEKLY_QUERIES = 13
+WEEKLY_QUERIES = 10
 
 
 def test_the_weekly_screen_runs_the_same_queries_for_3_and_30_episodes(
