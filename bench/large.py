@@ -229,7 +229,8 @@ def run(markdown: bool) -> int:
     summary = (
         f"Data: {SMALL:,} then {LARGE:,} open episodes in teams of about {TEAM_SIZE} "
         f"({deadlines_small:,} then {deadlines_large:,} stored deadlines; built in {built:.0f} s). "
-        "Views: best and median of 5 runs after a warm-up, server-side (Django test Client)."
+        "Views: best and median of at least 5 runs (as many as fit in a second) after a warm-up, server-side "
+        "(Django test Client)."
     )
     print_results(info, summary, results, markdown)
     for error in errors:
