@@ -924,6 +924,16 @@ ALERT_TAG_CLASSES: dict[str, str] = {
 ALERTS_SHOWN = 100
 
 
+def _family_columns(row: TrackerRow) -> dict[str, Any]:
+    """The family's columns of a dashboard list entry, from the episode's tracker row."""
+    return {
+        "episode__family_id": row.family_id,
+        "episode__family__reference": row.reference,
+        "episode__family__name": row.family_name,
+        "episode__family__social_worker_id": row.social_worker_id,
+    }
+
+
 def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingCalendar) -> TeamDashboard:
     """A team's overdue and due-soon deadlines, unacknowledged alerts, cases near their end,
     overdue assessments and per-worker counts (issue #5 §2). Fixed number of queries."""
@@ -933,26 +943,19 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
     horizon = max(soon_before(today, calendar, name) for name in policy_names())
     team_open = Q(episode__family__team_id=team.pk, episode__ended_on__isnull=True) & visible_q(user, "episode__family")
     soon_of = {r.episode_id: soon_before(today, calendar, r.policy_name) for r in rows}
+    # The deadlines and assessments of the episodes the scoped read above returned, by their ids,
+    # with the family's columns from those rows: joined to episodes and families again, PostgreSQL
+    # chose to scan every episode of the service (issue 14: a team's page must cost what the
+    # team holds, whatever the size of the service).
+    by_episode = {r.episode_id: r for r in rows}
     deadlines: list[dict[str, Any]] = []
     for values in (
-        Deadline.objects.filter(team_open, state=DeadlineState.OPEN, due_on__lt=horizon)
+        Deadline.objects.filter(episode_id__in=list(by_episode), state=DeadlineState.OPEN, due_on__lt=horizon)
         .order_by("due_on", "id")
-        .values(
-            "id",
-            "episode_id",
-            "label",
-            "due_on",
-            "episode__family_id",
-            "episode__family__reference",
-            "episode__family__name",
-            "episode__family__social_worker_id",
-        )
+        .values("id", "episode_id", "label", "due_on")
     ):
-        d: dict[str, Any] = dict(values)
-        soon = soon_of.get(d["episode_id"])
-        if soon is None:
-            continue
-        d["status"] = open_status(d["due_on"], today, soon)
+        d: dict[str, Any] = {**values, **_family_columns(by_episode[values["episode_id"]])}
+        d["status"] = open_status(d["due_on"], today, soon_of[d["episode_id"]])
         if d["status"] in ("overdue", "due_today", "due_soon"):
             d["days_late"] = calendar.working_days_between(d["due_on"], today) if d["status"] == "overdue" else 0
             deadlines.append(d)
@@ -992,19 +995,10 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
     )
 
     assessments: list[dict[str, Any]] = [
-        dict(a)
-        for a in Assessment.objects.filter(team_open, completed_on__isnull=True, due_on__lt=today)
+        {**a, **_family_columns(by_episode[a["episode_id"]])}
+        for a in Assessment.objects.filter(episode_id__in=list(by_episode), completed_on__isnull=True, due_on__lt=today)
         .order_by("due_on", "id")
-        .values(
-            "id",
-            "kind",
-            "provider",
-            "due_on",
-            "episode__family_id",
-            "episode__family__reference",
-            "episode__family__name",
-            "episode__family__social_worker_id",
-        )
+        .values("id", "kind", "provider", "due_on", "episode_id")
     ]
     from cases.models import AssessmentKind
 
