@@ -316,10 +316,6 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
     return qs
 
 
-def _open_dated() -> QuerySet[Deadline]:
-    return Deadline.objects.filter(episode=OuterRef("pk"), state=DeadlineState.OPEN, due_on__isnull=False)
-
-
 # The tracker's per-episode figures, as correlated subqueries written out in SQL (issue 14).
 # Built with the ORM (Subquery, OuterRef, filter) the same ten subqueries cost more to assemble
 # and compile in Python than PostgreSQL takes to plan and run them for a page of rows; as RawSQL
@@ -753,29 +749,23 @@ def tracker_keys(
         qs = qs.annotate(extension_total=_extension_total()).filter(extension_total__gt=0)
     # The names are read only for the sorts on them: 2,000 rows of names cost more to fetch and
     # build than anything else here, and no other order, filter or count looks at them.
-    names = sort in _NAME_SORTS
     columns = ["id", "family__reference", "stage", "policy_name", "decision_date", "ended_on", "soon_limit"]
     columns += ["next_due", "initial_held"]
-    if names:
+    if sort in _NAME_SORTS:
         columns += ["family__name", "family__social_worker__first_name", "family__social_worker__last_name"]
         columns += ["family__social_worker__username", "family__team__name"]
     keys: list[TrackerKey] = []
-    facts_of: dict[str, PolicyFacts] = {}
-    stage_labels = _STAGE_LABELS
-    for row in qs.order_by().values_list(*columns):
-        pk, ref, stage, policy, decision, ended, limit, nxt, held = row[:9]
-        facts = facts_of.get(policy)
-        if facts is None:
-            facts = facts_of[policy] = policy_facts(policy)
-        _, week, past = _clock(facts, stage, decision, held, ended, today)
+    for pk, ref, stage, policy, decision, ended, limit, nxt, held, *names in qs.order_by().values_list(*columns):
+        name, first, last, username, team = names or ("", "", "", "", "")
+        _, week, past = _clock(policy_facts(policy), stage, decision, held, ended, today)
         keys.append(
             TrackerKey(
                 episode_id=pk,
                 reference=ref,
-                family_name=row[9] if names else "",
-                social_worker=_person(row[10], row[11], row[12]) if names else "",
-                team=row[13] if names else "",
-                stage_label=stage_labels.get(stage, stage),
+                family_name=name,
+                social_worker=_person(first, last, username),
+                team=team,
+                stage_label=_STAGE_LABELS.get(stage, stage),
                 decision_date=decision,
                 week=week,
                 next_due=nxt,
