@@ -355,6 +355,7 @@ class _Builder:
         shuffled = self.rng.sample(SURNAMES, k=len(SURNAMES))
         self.surnames, self.other_surnames = shuffled[:FAMILIES], shuffled[FAMILIES:]
         self.family_count = 0
+        self.history_count = 0  # families of the year's history built (history)
         self.child_count = 0
         self.policy = load_policy(settings.PLO_POLICY)
         self.cal: WorkingCalendar | None = None
@@ -1028,14 +1029,13 @@ class _Builder:
             (EndOutcome.STEP_DOWN_CP, 19),
             (EndOutcome.ISSUE, 16),
         )
-        n = 0
         for team, workers in self.HISTORY_TEAMS:
             for i in range(HISTORY_FAMILIES // len(self.HISTORY_TEAMS)):
                 outcome, weeks = plans[(i + len(team)) % len(plans)]
                 weeks += rng.choice((0, 0, 1, 2)) if weeks else 0
                 # Decisions spread across the year, each ended at least two weeks ago.
-                decision = self.ago(max(51 - (30 * n) // 17 - rng.randint(0, 1), weeks + 2))
-                n += 1
+                decision = self.ago(max(51 - (30 * self.history_count) // 17 - rng.randint(0, 1), weeks + 2))
+                self.history_count += 1
                 case = self.family(
                     team,
                     workers[i % 3],
@@ -1613,8 +1613,8 @@ class _Builder:
             seed=self.seed,
             teams=len(self.teams),
             staff=len(self.staff),
-            families=Family.objects.count() - HISTORY_FAMILIES,
-            history_families=HISTORY_FAMILIES,
+            families=Family.objects.count() - self.history_count,
+            history_families=self.history_count,
             children=Child.objects.count(),
             episodes_by_stage={Stage(s).label: stages.get(s, 0) for s in Stage.values},
             scenarios=self.scenarios,
