@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import pghistory
 from django.core.exceptions import ValidationError
@@ -18,12 +18,16 @@ ACTIONS = ("new", "update", "unchanged", "error")
 
 
 class ActionCounts:
-    """The counts a preview shows, from `count(action)` and rows that each carry `errors`."""
+    """The counts a preview shows: what will happen to each item of `counted` (its `action`), and
+    the rows that carry `errors`."""
 
     rows: Any
+    #: The attribute holding the items an action is counted over: each row of a staff file, each
+    #: family of a tracker file (a family may span several rows).
+    counted: ClassVar[str] = "rows"
 
     def count(self, action: str) -> int:
-        raise NotImplementedError
+        return sum(1 for item in getattr(self, self.counted) if item.action == action)
 
     @property
     def count_new(self) -> int:

@@ -155,9 +155,6 @@ class StaffCheck(ActionCounts):
     blank_rows: int
     optional_columns: list[str]
 
-    def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
-
     @property
     def plan(self) -> str:
         """A digest of what the import will do, row by row: the page sends it back with "Import"
