@@ -362,6 +362,16 @@ def _soon_sql(today: dt.date, calendar: WorkingCalendar) -> tuple[str, tuple[Any
     )
 
 
+def _rag_inputs(soon: str, soon_params: tuple[Any, ...]) -> dict[str, RawSQL]:
+    """The two columns an episode's RAG is worked out from, the same for the keys and the full
+    rows (so a page's rows and the counts over every key always agree): the policy's due-soon
+    horizon and the earliest open deadline."""
+    return {
+        "soon_limit": _sql(soon, soon_params, DateField()),
+        "next_due": _sql(_EARLIEST_DUE_SQL, (DeadlineState.OPEN,), DateField()),
+    }
+
+
 def _extension_total() -> RawSQL:
     return _sql(_EXTENSION_SQL, (), IntegerField())
 
@@ -380,8 +390,7 @@ def _episode_query(
     soon, soon_params = _soon_sql(today, calendar)
     is_open = (DeadlineState.OPEN,)
     qs = qs.annotate(
-        soon_limit=_sql(soon, soon_params, DateField()),
-        next_due=_sql(_EARLIEST_DUE_SQL, is_open, DateField()),
+        **_rag_inputs(soon, soon_params),
         next_label=_sql(_NEXT_LABEL_SQL, is_open, CharField()),
         overdue_count=_sql(_OVERDUE_SQL, (*is_open, today), IntegerField()),
         soon_count=_sql(
@@ -741,8 +750,7 @@ def tracker_keys(
     """
     soon, soon_params = _soon_sql(today, calendar)
     qs = (_episode_scope(user, today, filters) if scope is None else scope).annotate(
-        soon_limit=_sql(soon, soon_params, DateField()),
-        next_due=_sql(_EARLIEST_DUE_SQL, (DeadlineState.OPEN,), DateField()),
+        **_rag_inputs(soon, soon_params),
         initial_held=_sql(_INITIAL_HELD_SQL, (MeetingKind.INITIAL,), DateField()),
     )
     if filters.extended:
