@@ -6,7 +6,7 @@ CSS := build/static/css/app.css
 # When make began: scripts/run.py prints each stage against it (time to the first page).
 PLO_MAKE_STARTED := $(shell date +%s.%N)
 
-.PHONY: run test lint setup browser redis demo clean help
+.PHONY: run test lint setup browser redis demo clean help screenshots
 
 help:
 	@echo "make run   - set up (virtualenv, packages, CSS, database, demo data) and run web, worker and beat"
@@ -56,6 +56,11 @@ redis:
 	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || { \
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null); \
 	  else echo "The broker tests need Debian's redis-server: sudo apt-get install redis-server"; fi; }
+
+# Tests save screenshots under test-results/ (ignored), never over the committed ones; this refreshes
+# docs/screenshots on purpose by running the browser tests with PLO_SCREENSHOTS pointing there.
+screenshots: setup browser redis
+	env -u DATABASE_URL -u REDIS_URL PLO_SCREENSHOTS=docs/screenshots $(PY) -m pytest -n 2 --dist loadfile -m browser
 
 demo: setup
 	$(PY) manage.py demo_data

@@ -4,8 +4,6 @@ provider (npm `oidc-provider`, a real one) and sees their caseload."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.test import override_settings
 
@@ -13,9 +11,9 @@ from accounts.roles import Role
 from accounts.tests.oidc import provider_start
 from cases.tests.factories import FamilyFactory
 from conftest import axe_violations, sign_in
+from plo_tracker.tests.shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_an_administrator_sets_up_a_worker_who_signs_in_with_the_council_account(page, live_server, make_user):

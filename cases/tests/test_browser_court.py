@@ -8,7 +8,6 @@ date was counted by hand: proceedings issued Mon 11 Jan 2027 = week 1, day 1.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -20,11 +19,11 @@ from cases.tests.factories import ChildFactory, FamilyFactory, PersonFactory
 from conftest import axe_violations, sign_in
 from meetings import services as ms
 from meetings.models import LPMOutcome, Recommendation, RequestStatus
+from plo_tracker.tests.shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = dt.datetime(2027, 1, 18, 9, 30, tzinfo=dt.UTC)  # Monday 18 January 2027: week 2 of 26
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DOCS = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment", "swet"), ("present", ""))
 
 

@@ -7,7 +7,6 @@ each step the test reads the deadlines the case page shows (issue #4 acceptance)
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -15,11 +14,11 @@ import time_machine
 from accounts.roles import Role
 from cases.tests.factories import ChildFactory, FamilyFactory, PersonFactory
 from conftest import axe_violations, sign_in
+from plo_tracker.tests.shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = dt.datetime(2027, 3, 3, 9, 30, tzinfo=dt.UTC)  # Wednesday 3 March 2027
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from cases.tests.factories import ChildFactory, FamilyFactory, PersonFactory
 from conftest import axe_violations, sign_in
 from meetings import services as ms
 from meetings.models import LPMOutcome, Recommendation, RequestStatus
+from plo_tracker.tests.shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -131,4 +132,4 @@ def test_the_case_timeline_keeps_a_deferral_and_an_earlier_episode(page, live_se
     assert "LPM request deferred until 13 May 2026" in told
     assert "Legal planning meeting held" in told and "Pre-proceedings ended" in told
     assert axe_violations(page) == []
-    page.screenshot(path="docs/screenshots/case-timeline-earlier-episode.png", full_page=True)
+    page.screenshot(path=str(SHOTS / "case-timeline-earlier-episode.png"), full_page=True)

@@ -19,6 +19,7 @@ from cases.models import Episode, Stage
 from cases.selectors import families_visible_to
 from conftest import axe_violations, sign_in
 from deadlines.models import Deadline, DeadlineState
+from plo_tracker.tests.shots import SHOTS
 
 # Not transactional: the tests only read the demo, which the module fixture below commits once.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -138,7 +139,7 @@ def test_the_tracker_pages_through_every_open_episode_keeping_the_sort(page, dem
     assert len(first) == per_page
     page.set_viewport_size({"width": 1280, "height": 900})
     page.locator("[data-testid=tracker-pagination]").scroll_into_view_if_needed()
-    page.screenshot(path="docs/screenshots/tracker-paginated.png", full_page=True)
+    page.screenshot(path=str(SHOTS / "tracker-paginated.png"), full_page=True)
     assert axe_violations(page) == []
     seen = set(first)
     while page.locator("[data-testid=tracker-pagination] a[rel=next]").count():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -11,9 +10,9 @@ import time_machine
 from cases.models import Family
 from conftest import axe_violations, sign_in
 from imports.sample import sample_tracker_xlsx
+from plo_tracker.tests.shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_the_clo_uploads_maps_checks_and_imports_the_sample_tracker(page, live_server, council, tmp_path):

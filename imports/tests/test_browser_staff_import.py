@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from accounts.models import User
 from accounts.roles import Role
 from cases.demo import demo_password
 from conftest import axe_violations, sign_in
+from plo_tracker.tests.shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HEADER = "Username,Name,Email,Team,Roles,Single sign-on id\n"
 ROWS = (
     "kwame.asante,Kwame Asante,kwame.asante@northmoor.example,Northmoor South Family Safeguarding Team,"

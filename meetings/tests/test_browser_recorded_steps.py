@@ -4,7 +4,6 @@ review LPM listed for the review point it meets (the optional week-14 LPM skippe
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -16,10 +15,10 @@ from cases.tests.factories import ChildFactory, FamilyFactory, PersonFactory
 from conftest import sign_in
 from meetings import services as ms
 from meetings.models import LPMKind, LPMOutcome, MeetingKind, Recommendation, RequestStatus
+from plo_tracker.tests.shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DOCS = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment"), ("present", ""))
 
 

@@ -5,7 +5,6 @@ privileged change withheld, and the legal adviser recording legal advice only.""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pghistory
 import pytest
@@ -15,11 +14,11 @@ from accounts.roles import Role
 from cases.tests.factories import ChildFactory, FamilyFactory, PersonFactory
 from conftest import axe_violations, sign_in
 from meetings import services as ms
+from plo_tracker.tests.shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NOW = dt.datetime(2027, 2, 3, 10, 0, tzinfo=dt.UTC)  # Wednesday 3 February 2027
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DOCS = dict.fromkeys(("plo_summary", "chronology", "genogram", "single_assessment", "swet"), ("present", ""))
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +31,7 @@ from imports.sample import sample_tracker_xlsx
 from imports.tests.test_browser_staff_import import HEADER as STAFF_HEADER
 from imports.tests.test_browser_staff_import import ROWS as STAFF_ROWS
 from meetings.models import LPM, LPMRequest, Meeting, PermanencyPlanningMeeting
+from plo_tracker.tests.shots import SHOTS
 from tracker_meetings import services as ts
 from tracker_meetings.models import AgendaItem
 
@@ -41,7 +41,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = dt.date(2026, 11, 23)  # a Monday
 PASSWORD = "demo-password-2026"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 R = Role
 
 # The demo council's sign-in for each role (cases/demo.py).
