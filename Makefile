@@ -6,7 +6,7 @@ CSS := build/static/css/app.css
 # When make began: scripts/run.py prints each stage against it (time to the first page).
 PLO_MAKE_STARTED := $(shell date +%s.%N)
 
-.PHONY: run test lint setup browser redis demo clean help screenshots
+.PHONY: run test lint setup setup-dev browser redis demo clean help screenshots
 
 help:
 	@echo "make run   - set up (virtualenv, packages, CSS, database, demo data) and run web, worker and beat"
@@ -21,20 +21,28 @@ run: setup
 # workers. DATABASE_URL and REDIS_URL are dropped so a server the machine happens to run is never
 # used. --dist loadfile keeps each test file in one process, so a file's shared fixtures (the
 # demo council) are built once.
-test: setup browser redis
+test: setup-dev browser redis
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -n 2 --dist loadfile
 
-lint: setup
+lint: setup-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/djlint templates --lint
 	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cases meetings deadlines tracker_meetings imports plo_tracker scripts
 
-setup: $(VENV)/.installed $(CSS)
+# `make run` installs only what running needs (requirements.txt); the test, lint and benchmark
+# tools (requirements-dev.txt: Playwright, mypy, locust ...) are installed by `make test` and
+# `make lint` alone (issue 23 §7).
+setup: $(VENV)/.installed-run $(CSS)
+setup-dev: $(VENV)/.installed-dev $(CSS)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed-run: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -59,7 +67,7 @@ redis:
 
 # Tests save screenshots under test-results/ (ignored), never over the committed ones; this refreshes
 # docs/screenshots on purpose by running the browser tests with PLO_SCREENSHOTS pointing there.
-screenshots: setup browser redis
+screenshots: setup-dev browser redis
 	env -u DATABASE_URL -u REDIS_URL PLO_SCREENSHOTS=docs/screenshots $(PY) -m pytest -n 2 --dist loadfile -m browser
 
 demo: setup
