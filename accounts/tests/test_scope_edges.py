@@ -55,10 +55,8 @@ def test_a_team_manager_sees_the_teams_she_manages_as_well_as_her_own(council):
     assert _refs(tara) == {"PLO-N1", "PLO-S1"}
     assert set(scopes.teams_visible_to(tara)) == {council["north"], south}
     assert set(scopes.episodes_visible_to(tara).values_list("family__reference", flat=True)) == {"PLO-N1", "PLO-S1"}
-    assert {d.episode.family.reference for d in scopes.deadlines_visible_to(tara).select_related("episode__family")} == {
-        "PLO-N1",
-        "PLO-S1",
-    }
+    deadlines = scopes.deadlines_visible_to(tara).select_related("episode__family")
+    assert {d.episode.family.reference for d in deadlines} == {"PLO-N1", "PLO-S1"}
     # Managing a team is not holding it for life: removed, its families leave her screens.
     south.managers.remove(tara)
     assert _refs(tara) == {"PLO-N1"}
