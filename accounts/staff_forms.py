@@ -18,6 +18,12 @@ class PersonChoice(forms.ModelMultipleChoiceField):
 
 
 class PersonOne(forms.ModelChoiceField):
+    """A member of staff chosen by name; the empty choice says so in words, never '---------'."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", "Choose a person")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.get_full_name() or obj.username} ({obj.username})"
 

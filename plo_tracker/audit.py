@@ -58,11 +58,22 @@ AUDITED = {
 
 
 class LookupForm(forms.Form):
-    record = forms.ChoiceField(label="Type of record", choices=[(k, k.replace("-", " ").capitalize()) for k in AUDITED])
+    record = forms.ChoiceField(
+        label="Type of record",
+        choices=[(k, k.replace("-", " ").capitalize()) for k in AUDITED],
+        error_messages={
+            "required": "Choose the type of record",
+            "invalid_choice": "Choose a type of record from the list",
+        },
+    )
     record_id = forms.IntegerField(
         label="Record ID",
         min_value=1,
-        error_messages={"required": "Enter the record's ID", "min_value": "Enter an ID of 1 or more"},
+        error_messages={
+            "required": "Enter the record's ID",
+            "invalid": "Enter the record's ID as a whole number, like 42",
+            "min_value": "Enter an ID of 1 or more",
+        },
     )
 
 
