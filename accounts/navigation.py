@@ -28,6 +28,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
         frozenset({Role.COURT_LIAISON_OFFICER, Role.BUSINESS_SUPPORT, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE}),
     ),
     ("Staff and teams", "accounts:staff-list", frozenset({Role.ADMINISTRATOR})),
+    ("Go-live date", "deadlines:go-live", frozenset({Role.ADMINISTRATOR})),
     ("Audit trail", "audit-history", frozenset({Role.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({Role.ADMINISTRATOR})),
 ]

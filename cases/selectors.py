@@ -18,6 +18,7 @@ from accounts.scopes import can_edit, can_see_legal_advice, families_visible_to
 from deadlines.engine.timetable import COURT_WEEKS
 
 __all__ = ["can_edit", "can_see_legal_advice", "families_visible_to"]
+from deadlines.golive import NOT_TRACKED_STATES
 from deadlines.models import Deadline, DeadlineState
 from deadlines.status import STATUS_LABELS, deadline_status
 
@@ -117,6 +118,9 @@ class CasePage:
     permanency_meetings: list[Any] = field(default_factory=list)
     deadlines: list[DeadlineRow] = field(default_factory=list)
     due_next: list[DeadlineRow] = field(default_factory=list)
+    #: Imported families: the go-live date, and how many steps due before it are not tracked.
+    go_live: dt.date | None = None
+    not_tracked: int = 0
     timeline: list[TimelineEntry] = field(default_factory=list)
     coming_up: list[TimelineEntry] = field(default_factory=list)
     earlier_episodes: list[Episode] = field(default_factory=list)
@@ -217,6 +221,11 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
                 why=None if rule is None else why_this_date(policy, rule),
             )
         )
+    page.not_tracked = sum(1 for r in page.deadlines if r.deadline.state == DeadlineState.NOT_TRACKED)
+    if page.not_tracked:
+        from deadlines.golive import go_live_date
+
+        page.go_live = go_live_date()
     open_rows = [r for r in page.deadlines if r.deadline.state == DeadlineState.OPEN]
     page.due_next = sorted(open_rows, key=lambda r: r.deadline.due_on or r.deadline.provisional_on or dt.date.max)[:6]
     page.extension_weeks = sum(e.weeks for e in current.extensions.all())
@@ -315,7 +324,9 @@ def _minutes_rows(episode: Episode, page: CasePage, *, today: dt.date, calendar:
         item = MinutesStep(label, done_on, who)
         if deadline is not None and deadline.due_on is not None:
             item.due_on = deadline.due_on
-            if done_on is None:
+            if done_on is None and deadline.state in NOT_TRACKED_STATES:
+                item.status = deadline.state  # imported history before go-live: not overdue
+            elif done_on is None:
                 item.status = deadline_status(
                     state=DeadlineState.OPEN, due_on=deadline.due_on, today=today, calendar=calendar,
                     due_soon_working_days=soon,

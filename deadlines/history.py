@@ -109,7 +109,14 @@ def _compute(week_ending: dt.date) -> dict[int | None, _Figures]:
     # Deadlines due in the week: met on time, met late, or still not met at the week's end.
     for team, key, state, met_on in (
         Deadline.objects.filter(due_on__gte=start, due_on__lte=week_ending)
-        .exclude(state__in=[DeadlineState.WAIVED, DeadlineState.NOT_APPLICABLE])
+        .exclude(
+            state__in=[
+                DeadlineState.WAIVED,
+                DeadlineState.NOT_APPLICABLE,
+                DeadlineState.NOT_TRACKED,  # imported history before go-live: not timeliness
+                DeadlineState.DONE_AT_IMPORT,
+            ]
+        )
         .values_list("episode__family__team_id", "key", "state", "met_on")
         .order_by()
     ):

@@ -47,6 +47,30 @@ class DeadlineState(models.TextChoices):
     MET_LATE = "met_late", "Met late"
     WAIVED = "waived", "Waived"
     NOT_APPLICABLE = "not_applicable", "Not applicable"
+    # Imported histories (issue 24 §2): a step due before the council's go-live date that the
+    # imported tracker gives no date for. Neither is open: no alert, no escalation, and neither
+    # counts in timeliness figures (nobody knows whether, or when, it was done).
+    NOT_TRACKED = "not_tracked", "Not tracked before go-live"
+    DONE_AT_IMPORT = "done_at_import", "Met: recorded as done at import, date not known"
+
+
+@pghistory.track()
+class GoLive(models.Model):
+    """The day this council went live with PLO Tracker, as an administrator set it (issue 24 §2).
+
+    One row per setting, never changed: the latest is in force, the earlier ones say who set what
+    when. With no row, the PLO_GO_LIVE_DATE setting is the default (deadlines/golive.py)."""
+
+    date = models.DateField()
+    set_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        get_latest_by = ["set_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y}"
 
 
 @pghistory.track()

@@ -204,6 +204,8 @@ class TrackerRow:
     #: In care proceedings: "week k of 26" from the issue day (week 1, day 1; s32(1)(a)(ii)).
     court_week: int | None = None
     court_of_weeks: int = COURT_WEEKS
+    #: Imported families: steps due before go-live with no date in the tracker (deadlines/golive.py).
+    not_tracked_count: int = 0
 
     @property
     def children_text(self) -> str:
@@ -328,6 +330,9 @@ _OPEN_DATED_SQL = (
 )
 _NEXT_LABEL_SQL = f'SELECT d."label" {_OPEN_DATED_SQL} ORDER BY d."due_on", d."id" LIMIT 1'
 _OVERDUE_SQL = f'SELECT count(*) {_OPEN_DATED_SQL} AND d."due_on" < %s'
+_IN_STATE_SQL = (
+    'SELECT count(*) FROM "deadlines_deadline" d WHERE d."episode_id" = "cases_episode"."id" AND d."state" = %s'
+)
 _OUTSTANDING_SQL = (
     'SELECT count(*) FROM "cases_assessment" s WHERE s."episode_id" = "cases_episode"."id" AND s."completed_on" IS NULL'
 )
@@ -393,6 +398,7 @@ def _episode_query(
         **_rag_inputs(soon, soon_params),
         next_label=_sql(_NEXT_LABEL_SQL, is_open, CharField()),
         overdue_count=_sql(_OVERDUE_SQL, (*is_open, today), IntegerField()),
+        not_tracked_count=_sql(_IN_STATE_SQL, (DeadlineState.NOT_TRACKED,), IntegerField()),
         soon_count=_sql(
             f'SELECT count(*) {_OPEN_DATED_SQL} AND d."due_on" >= %s AND d."due_on" < ({soon})',
             (*is_open, today, *soon_params),
@@ -429,6 +435,7 @@ _EPISODE_FIELDS = (
     "next_due",
     "next_label",
     "overdue_count",
+    "not_tracked_count",
     "soon_count",
     "assessments_outstanding",
     "assessments_overdue",
@@ -663,6 +670,7 @@ def _row(
         rag_reasons=reasons,
         court_week=court_week,
         court_of_weeks=court_of_weeks,
+        not_tracked_count=e["not_tracked_count"],
     )
 
 

@@ -399,11 +399,34 @@ DEADLINE_FIELDS = [
 ]
 
 
+# Stored states that say a step is settled one way or another: never "not tracked before go-live".
+_SETTLED = frozenset({DeadlineState.MET, DeadlineState.MET_LATE, DeadlineState.WAIVED, DeadlineState.NOT_APPLICABLE})
+
+
+def _untracked(episode: Episode, go_live: dt.date | None) -> tuple[dt.date, str] | None:
+    """For an imported episode under a go-live date: that date and the import's choice for the
+    steps due before it (deadlines/golive.py); None for everything else."""
+    if go_live is None:
+        return None
+    from .golive import before_go_live_choice
+
+    choice = before_go_live_choice(episode)
+    return None if choice is None else (go_live, choice)
+
+
 def _plan(
-    episode: Episode, today: dt.date | None, calendar: WorkingCalendar | None
+    episode: Episode, today: dt.date | None, calendar: WorkingCalendar | None, go_live: dt.date | None = None
 ) -> tuple[list[Deadline], list[Deadline]]:
     """The deadlines to create and the stored ones to change so the episode's match the engine
-    (reads `episode.deadlines.all()`, prefetched or not); met ones keep when they were met."""
+    (reads `episode.deadlines.all()`, prefetched or not); met ones keep when they were met.
+
+    On an imported episode, a deadline due before `go_live` with no recorded date is "not tracked
+    before go-live" (or recorded as done at import, by the import's choice): deadlines/golive.py.
+    """
+    from .forecast import END_KEY
+    from .golive import untracked_state
+
+    untracked = _untracked(episode, go_live)
     try:
         tt = episode_timetable(episode, today=today, calendar=calendar)
     except ValueError as exc:
@@ -425,12 +448,23 @@ def _plan(
         if ident in seen:
             continue
         seen.add(ident)
+        state = _STATE_OF.get(m.status, DeadlineState.OPEN)
+        if (
+            untracked is not None
+            and state not in _SETTLED
+            and m.met_on is None
+            and m.due is not None
+            and m.due < untracked[0]
+        ):
+            # The end of pre-proceedings is never "done" while the family is still open: a case
+            # past its end at go-live is listed for the head of service instead (golive.py).
+            state = DeadlineState.NOT_TRACKED if m.key == END_KEY else untracked_state(untracked[1])
         values = {
             "label": m.label[:160],
             "due_on": m.due,
             "provisional_on": m.provisional,
             "waiting_for": waiting_words(m.waiting_for, event_labels)[:200],
-            "state": _STATE_OF.get(m.status, DeadlineState.OPEN),
+            "state": state,
             "met_on": m.met_on,
             "days_late": m.days_late if m.status == Status.MET_LATE else 0,
             "responsible_role": m.responsible_role,
@@ -487,8 +521,13 @@ def deadlines_recompute(
     # Under the episode's row lock: a second recompute of it (the daily job, a second beat, a
     # person saving a step) waits and then reads what this one stored (deadlines/locking.py).
     episode_lock_for_deadlines(episode.pk)
-    episode = EpisodeModel.objects.select_related("family").get(pk=episode.pk)
-    _store(*_plan(episode, today, calendar))
+    episode = EpisodeModel.objects.select_related("family", "imported_from").get(pk=episode.pk)
+    go_live = None
+    if hasattr(episode, "imported_from"):  # only an imported family reads the go-live date
+        from .golive import go_live_date
+
+        go_live = go_live_date()
+    _store(*_plan(episode, today, calendar, go_live))
     stored = list(episode.deadlines.all())
     # The overrun forecast follows every change of date (an extension, a rebooked meeting), so
     # its alert is raised, or cleared, now, never left standing on an old forecast.
@@ -518,9 +557,9 @@ def deadlines_recompute_many(
     calendar = calendar or calendar_current()
     # Locked in id order, as one recompute at a time would take them (deadlines/locking.py).
     list(EpisodeModel.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
-    episodes = (
+    episodes = list(
         EpisodeModel.objects.filter(pk__in=ids)
-        .select_related("family")
+        .select_related("family", "imported_from")
         .prefetch_related(*INPUT_PREFETCH)
         .order_by("pk")
     )
@@ -528,9 +567,13 @@ def deadlines_recompute_many(
     to_create: list[Deadline] = []
     to_update: list[Deadline] = []
     planned: list[tuple[Episode, list[Deadline]]] = []
+    from .golive import go_live_date
+
+    # Only a batch with an imported family reads the go-live date.
+    go_live = go_live_date() if any(hasattr(e, "imported_from") for e in episodes) else None
     for episode in episodes:
         try:
-            create, update = _plan(episode, today, calendar)
+            create, update = _plan(episode, today, calendar, go_live)
         except ValidationError as exc:
             refused[episode.pk] = exc
             continue

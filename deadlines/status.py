@@ -49,5 +49,7 @@ STATUS_LABELS = {
     "met_late": "Met late",
     "not_applicable": "Not applicable",
     "waived": "Waived",
+    "not_tracked": "Not tracked before go-live",
+    "done_at_import": "Met (done before go-live)",
     WAITING: "Waiting",
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import history_views, views
+from . import golive_views, history_views, views
 
 app_name = "deadlines"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("weekly/history/", history_views.weekly_history, name="weekly-history"),
     path("weekly/history/export.<str:fmt>", history_views.weekly_history_export, name="weekly-history-export"),
     path("weekly/history/<str:week_ending>/", history_views.weekly_history_week, name="weekly-history-week"),
+    path("go-live/", golive_views.go_live, name="go-live"),
     path("alerts/", views.alert_list, name="alert-list"),
     path("calendar/", views.calendar_subscription, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),

@@ -294,6 +294,9 @@ def tracker_rows_html(rows: list[selectors.TrackerRow]) -> SafeString:
             )
         else:
             deadline = "–"
+        if r.not_tracked_count:
+            n = r.not_tracked_count
+            deadline += "<br>" + _hint(f"{n} step{'' if n == 1 else 's'} not tracked before go-live")
         add(f"{cell}{deadline}</td>")
         overdue = f"<br>{_hint(f'{r.assessments_overdue} overdue')}" if r.assessments_overdue else ""
         add(f'<td class="govuk-table__cell govuk-table__cell--numeric">{r.assessments_outstanding}{overdue}</td></tr>')

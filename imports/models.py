@@ -47,6 +47,13 @@ class ImportMapping(models.Model):
         return ", ".join(self.headers)[:80]
 
 
+class BeforeGoLive(models.TextChoices):
+    """What an imported family's steps due before go-live, with no date in the tracker, become."""
+
+    NOT_TRACKED = "not_tracked", "Not tracked before go-live"
+    DONE = "done", "Recorded as done at import, date not known"
+
+
 @pghistory.track()
 class ImportedEpisode(models.Model):
     """A family brought in from the tracker: the values it was last imported with, so importing the
@@ -56,6 +63,7 @@ class ImportedEpisode(models.Model):
     episode = models.OneToOneField("cases.Episode", on_delete=models.PROTECT, related_name="imported_from")
     values = models.JSONField()
     fingerprint = models.CharField(max_length=64)
+    before_go_live = models.CharField(max_length=12, choices=BeforeGoLive.choices, default=BeforeGoLive.NOT_TRACKED)
     imported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -66,7 +66,7 @@ from meetings.models import LPM, LPMKind, LPMOutcome, Meeting, MeetingKind
 from plo_tracker.bulk import audited_insert
 
 from .fields import BY_KEY
-from .models import ImportedEpisode, ImportMapping, TrackerUpload, UploadKind
+from .models import BeforeGoLive, ImportedEpisode, ImportMapping, TrackerUpload, UploadKind
 from .parsing import CellError, RawRow, Sheet, cell_text, parse_date, split_list
 from .preview import ActionCounts, validation_messages, write_all_or_nothing
 
@@ -203,6 +203,8 @@ class RowReport:
     action: str
     errors: list[str]
     changes: list[str]
+    #: Steps of the family that will be "not tracked before go-live" (the preview's dry run).
+    not_tracked: int | None = None
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -1016,7 +1018,9 @@ def _authorize_steps(news: list[_NewFamily], by: User) -> None:
         authorize(by, END_ROLES)
 
 
-def _create_all(fams: list[FamilyRows], by: User, today: dt.date) -> list[tuple[FamilyRows, Episode]] | None:
+def _create_all(
+    fams: list[FamilyRows], by: User, today: dt.date, before_go_live: str = BeforeGoLive.NOT_TRACKED
+) -> list[tuple[FamilyRows, Episode]] | None:
     """Write every new family at once: what `_create` writes family by family through the services
     (the same records and rules, the same audit trail under the importer's context), in a fixed
     number of statements per batch of families (plo_tracker.bulk), then every deadline through the engine in one
@@ -1087,6 +1091,7 @@ def _create_all(fams: list[FamilyRows], by: User, today: dt.date) -> list[tuple[
                 episode=n.episode,
                 values=n.fam.values,
                 fingerprint=fingerprint(n.fam.values),
+                before_go_live=before_go_live,
                 imported_by=by,
             )
             for n in news
@@ -1110,13 +1115,20 @@ def tracker_import(
     today: dt.date | None = None,
     skip_invalid: bool = True,
     source: str = "tracker import",
+    before_go_live: str = BeforeGoLive.NOT_TRACKED,
 ) -> ImportResult:
     """Import every valid family in one transaction (all or nothing), through the services.
 
     With `skip_invalid` (the web page's "import the valid rows"), families with errors are left
     out and listed; without it (the command's default), any error means nothing is imported.
     A family refused when written undoes the whole import.
+
+    `before_go_live` says what each written family's steps due before the council's go-live date
+    with no date in the file become: "not tracked before go-live" (the default) or "recorded as
+    done at import, date not known" (deadlines/golive.py).
     """
+    if before_go_live not in BeforeGoLive.values:
+        raise ValidationError({"before_go_live": ["Choose what happens to steps due before go-live"]})
     today = today or timezone.localdate()
     check = tracker_check(sheet=sheet, mapping=mapping, today=today)
     skipped = sum(1 for f in check.families if f.action == "error") + sum(1 for r in check.rows if not r.reference)
@@ -1130,20 +1142,24 @@ def tracker_import(
         # (asked for explicitly too: a family with only its LPM has no step that would).
         with deadlines_recompute_deferred():
             episode = _create(fam, by, today) if fam.action == "new" else _update(fam, by, today)
+            # Remembered before the recompute on leaving the block: the engine's deadlines of an
+            # imported family follow the go-live date (deadlines/golive.py).
+            if fam.action == "new":
+                ImportedEpisode.objects.create(
+                    family_reference=fam.reference,
+                    episode=episode,
+                    values=fam.values,
+                    fingerprint=fingerprint(fam.values),
+                    before_go_live=before_go_live,
+                    imported_by=by,
+                )
+            elif fam.imported is not None:
+                fam.imported.values = fam.values
+                fam.imported.fingerprint = fingerprint(fam.values)
+                fam.imported.before_go_live = before_go_live
+                fam.imported.save(update_fields=["values", "fingerprint", "before_go_live", "updated_at"])
             deadlines_recompute(episode=episode, today=today)
         episodes.append(episode.pk)
-        if fam.action == "new":
-            ImportedEpisode.objects.create(
-                family_reference=fam.reference,
-                episode=episode,
-                values=fam.values,
-                fingerprint=fingerprint(fam.values),
-                imported_by=by,
-            )
-        elif fam.imported is not None:
-            fam.imported.values = fam.values
-            fam.imported.fingerprint = fingerprint(fam.values)
-            fam.imported.save(update_fields=["values", "fingerprint", "updated_at"])
         done[fam.action] += 1
 
     def refused(fam: FamilyRows, messages: list[str]) -> None:
@@ -1151,7 +1167,7 @@ def tracker_import(
             fam.error(fam.first_row, f"Refused when saved: {message}")
 
     def write_new(new: list[FamilyRows]) -> bool:
-        written = _create_all(new, by, today)
+        written = _create_all(new, by, today, before_go_live)
         if written is None:
             for fam in new:
                 fam.action = "new" if fam.valid else "error"
@@ -1185,6 +1201,39 @@ def tracker_import(
         deadlines,
     )
     return ImportResult(created, updated, check.count("unchanged"), skipped, deadlines, check)
+
+
+class _DryRun(Exception):
+    """Raised to roll the go-live preview's trial import back."""
+
+
+# The preview's trial import writes every family and rolls back: for files up to this many
+# families (a few seconds); a larger file's counts are on its families' pages once imported.
+GO_LIVE_PREVIEW_MAX_FAMILIES = 500
+
+
+def not_tracked_counts(*, check: CheckResult, sheet: Sheet, mapping: dict[str, str], by: User) -> dict[str, int] | None:
+    """How many steps of each family the import will store as "not tracked before go-live", by
+    family case ID (issue 24 §2): the import is run for real and rolled back, so the counts are
+    exactly what importing gives. None when the file is too large to try here."""
+    from deadlines.models import DeadlineState
+
+    if check.importable > GO_LIVE_PREVIEW_MAX_FAMILIES:
+        return None
+    counts: dict[str, int] = {}
+    try:
+        with transaction.atomic():
+            done = tracker_import(sheet=sheet, mapping=mapping, by=by, source="go-live preview (rolled back)")
+            if not done.refused:
+                refs = [f.reference for f in check.families if f.action in ("new", "update")]
+                for ref in Deadline.objects.filter(
+                    episode__imported_from__family_reference__in=refs, state=DeadlineState.NOT_TRACKED
+                ).values_list("episode__imported_from__family_reference", flat=True):
+                    counts[ref] = counts.get(ref, 0) + 1
+            raise _DryRun
+    except _DryRun:
+        pass
+    return counts
 
 
 def imported_episode_filter(refs: list[str]) -> Q:

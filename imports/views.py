@@ -15,10 +15,11 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import SignedInRequest, allow
 from accounts.roles import Role
+from deadlines.golive import go_live_date
 
 from . import services
 from .fields import FIELDS, IGNORE, mapping_errors
-from .models import TrackerUpload, UploadKind
+from .models import BeforeGoLive, TrackerUpload, UploadKind
 from .parsing import Sheet, TrackerFileError, read_tracker
 
 # The people who keep the tracker today (CLO, business support) and the managers who own it.
@@ -156,9 +157,20 @@ def preview(request: SignedInRequest, pk: int) -> HttpResponse:
     upload, sheet = found
     if not upload.mapping:
         return HttpResponseRedirect(reverse("imports:columns", args=[upload.pk]))
-    context: dict[str, Any] = {"upload": upload, "sheet": sheet}
-    if request.method == "POST":
-        done = services.tracker_import(sheet=sheet, mapping=upload.mapping, by=request.user)
+    go_live = go_live_date()
+    choice = request.POST.get("before_go_live", BeforeGoLive.NOT_TRACKED)
+    context: dict[str, Any] = {
+        "upload": upload,
+        "sheet": sheet,
+        "go_live": go_live,
+        "before_go_live": choice,
+        "before_go_live_choices": BeforeGoLive.choices,
+    }
+    if request.method == "POST" and choice not in BeforeGoLive.values:
+        context["choice_error"] = "Choose what happens to steps due before go-live with no date in the tracker"
+        context["before_go_live"] = BeforeGoLive.NOT_TRACKED
+    elif request.method == "POST":
+        done = services.tracker_import(sheet=sheet, mapping=upload.mapping, by=request.user, before_go_live=choice)
         if not done.refused:
             upload.delete()
             messages.success(
@@ -177,10 +189,19 @@ def preview(request: SignedInRequest, pk: int) -> HttpResponse:
             }
             return HttpResponseRedirect(reverse("imports:done"))
         context["refused"] = True
-        check = done.check
-    else:
+        context["check"] = done.check
+    if "check" not in context:
         check = services.tracker_check(sheet=sheet, mapping=upload.mapping)
-    context["check"] = check
+        context["check"] = check
+        if go_live is not None:
+            counts = services.not_tracked_counts(check=check, sheet=sheet, mapping=upload.mapping, by=request.user)
+            context["not_tracked_total"] = None if counts is None else sum(counts.values())
+            context["not_tracked_families"] = None if counts is None else sum(1 for n in counts.values() if n)
+            if counts is not None:
+                for report in check.rows:
+                    fam = report.reference
+                    if fam in counts and report.action in ("new", "update"):
+                        report.not_tracked = counts.pop(fam)  # shown once, on the family's first row
     return render(request, "imports/preview.html", context)
 
 

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Exists, OuterRef, Q
 
 from accounts.roles import Role
-from cases.models import CareProceedings, EpisodeChild
+from cases.models import CareProceedings, Episode, EpisodeChild
 from deadlines.engine import WorkingCalendar
 from deadlines.forecast import Overrun, overrun_forecasts
+from deadlines.golive import go_live_date, past_end_at_go_live
 from deadlines.models import Deadline, DeadlineState
 from deadlines.selectors import TrackerRow, episodes_visible, tracker_rows
 from meetings.models import LPM, LegalAdvice, Meeting
@@ -69,6 +70,10 @@ class Today:
     overruns: list[tuple[TrackerRow, Overrun]] | None = None
     second_episodes: list[dict[str, Any]] | None = None
     extensions_to_decide: list[TrackerRow] | None = None
+    #: Imported families already past their end of pre-proceedings on go-live day: listed here,
+    #: not escalated as a new prediction (deadlines/golive.py).
+    past_end_at_go_live: list[Episode] | None = None
+    go_live: dt.date | None = None
 
 
 def _on_or_after(day: dt.date, calendar: WorkingCalendar) -> dt.date:
@@ -268,6 +273,9 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
         result.overruns = [(r, forecasts[r.episode_id]) for r in tracker() if r.episode_id in forecasts]
 
     if Role.HEAD_OF_SERVICE in roles:
+        result.past_end_at_go_live = past_end_at_go_live(visible.values("pk"))
+        if result.past_end_at_go_live:
+            result.go_live = go_live_date()
         near = today + dt.timedelta(weeks=NEAR_END_WEEKS)
         result.extensions_to_decide = sorted(
             (r for r in tracker() if r.stage == "pre_proceedings" and r.end_due is not None and r.end_due <= near),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +39,25 @@ COUNCIL_NAME = os.environ.get("PLO_COUNCIL_NAME", "Northmoor Borough Council")
 SERVICE_NAME = "PLO Tracker"
 # Which policy file (deadlines/engine/policies/<name>.toml) new episodes start under.
 PLO_POLICY = os.environ.get("PLO_POLICY", "standard")
+
+
+def env_date(name: str) -> date | None:
+    """A date setting written YYYY-MM-DD; empty or unset is None; anything else stops the start."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} must be a date written YYYY-MM-DD, for example 2026-12-01") from None
+
+
+# The day this council went live (issue 24 §2), until an administrator sets it on the go-live page:
+# on an imported family, a step due before it with no date in the tracker is "not tracked before
+# go-live" (docs/operations.md).
+PLO_GO_LIVE_DATE = env_date("PLO_GO_LIVE_DATE")
 PLO_SITE_URL = os.environ.get("PLO_SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
