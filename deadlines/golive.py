@@ -74,7 +74,7 @@ def before_go_live_choice(episode: Episode) -> str | None:
     from django.core.exceptions import ObjectDoesNotExist
 
     try:
-        imported = episode.imported_from  # type: ignore[attr-defined]
+        imported = episode.imported_from
     except ObjectDoesNotExist:
         return None
     choice: str = imported.before_go_live

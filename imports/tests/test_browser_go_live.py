@@ -113,6 +113,8 @@ def test_a_go_live_date_of_today_keeps_the_imported_history_quiet(page, live_ser
         names = [listed.nth(i).inner_text() for i in range(listed.count())]
         assert len(names) == len(set(names))
         assert "No case is predicted to run past" in page.inner_text("main")
+        page.locator("#past-end-at-go-live").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "hos-past-end-at-go-live.png"))
 
 
 def test_record_as_done_shows_the_history_met(page, live_server, council, seniors, tmp_path):

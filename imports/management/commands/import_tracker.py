@@ -35,6 +35,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--skip-invalid", action="store_true", help="Import the valid families, list the others")
         parser.add_argument("--check", action="store_true", help="Check only: report every row, write nothing")
+        parser.add_argument(
+            "--before-go-live",
+            choices=["not_tracked", "done"],
+            default="not_tracked",
+            help=(
+                "Steps due before the council's go-live date with no date in the file: 'not_tracked' "
+                "(default: no alert, not in timeliness figures) or 'done' (met, date not known)"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -76,7 +85,12 @@ class Command(BaseCommand):
             )
             return
         done = tracker_import(
-            sheet=sheet, mapping=mapping, by=by, skip_invalid=options["skip_invalid"], source="import_tracker command"
+            sheet=sheet,
+            mapping=mapping,
+            by=by,
+            skip_invalid=options["skip_invalid"],
+            source="import_tracker command",
+            before_go_live=options["before_go_live"],
         )
         self._rows(done.check.rows)
         if done.refused:
