@@ -116,6 +116,14 @@ def test_a_go_live_date_of_today_keeps_the_imported_history_quiet(page, live_ser
         page.locator("#past-end-at-go-live").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "hos-past-end-at-go-live.png"))
 
+        # The head of service's tracker: no family red for history, each imported row saying how many are not tracked.
+        page.goto(base + reverse("deadlines:tracker"))
+        page.wait_for_selector("[data-testid=tracker-table]")
+        table = page.inner_text("[data-testid=tracker-table]")
+        assert "steps not tracked before go-live" in table
+        assert " overdue" not in table.lower().replace("not tracked", "")
+        page.screenshot(path=str(SHOTS / "tracker-not-tracked-before-go-live.png"))
+
 
 def test_record_as_done_shows_the_history_met(page, live_server, council, seniors, tmp_path):
     base = live_server.url
