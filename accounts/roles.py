@@ -103,6 +103,8 @@ MEETING_ROLES: frozenset[Role] = frozenset(
     {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
 )
 REQUEST_ROLES: frozenset[Role] = frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE})
+# 002 §4: the social worker prepares the request (summary, papers); a manager reviews and makes it.
+PREPARE_ROLES: frozenset[Role] = REQUEST_ROLES | {R.SOCIAL_WORKER}
 DECIDE_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
 ADVICE_ROLES: frozenset[Role] = frozenset({R.LEGAL_ADVISER, R.HEAD_OF_SERVICE})
 PPM_ROLES: frozenset[Role] = frozenset({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.BUSINESS_SUPPORT})
@@ -129,7 +131,14 @@ _CASE_MODELS = {
         "extension",
         "letterdelivery",
     ],
-    "meetings": ["lpmrequest", "lpmrequestdocument", "lpm", "meeting", "permanencyplanningmeeting"],
+    "meetings": [
+        "lpmrequest",
+        "lpmrequestdocument",
+        "lpmrequestpreparation",
+        "lpm",
+        "meeting",
+        "permanencyplanningmeeting",
+    ],
 }
 
 

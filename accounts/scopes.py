@@ -207,6 +207,13 @@ def episodes_visible_to(user: User) -> QuerySet[Any]:
     return _filter(Episode.objects.all(), user, "family__")
 
 
+def lpm_preparations_visible_to(user: User) -> QuerySet[Any]:
+    """LPM requests being prepared (or prepared) on families the user may see."""
+    from meetings.models import LPMRequestPreparation
+
+    return _filter(LPMRequestPreparation.objects.all(), user, "family__")
+
+
 def lpm_requests_visible_to(user: User) -> QuerySet[Any]:
     """LPM requests on families the user may see."""
     from meetings.models import LPMRequest
@@ -335,6 +342,7 @@ RECORD_SCOPES: dict[str, Any] = {
     "cases.Extension": extensions_visible_to,
     "cases.LetterDelivery": letter_deliveries_visible_to,
     "meetings.LPMRequest": lpm_requests_visible_to,
+    "meetings.LPMRequestPreparation": lpm_preparations_visible_to,
     "meetings.LPM": lpms_visible_to,
     "meetings.LegalAdvice": legal_advice_visible_to,
     "meetings.Meeting": meetings_visible_to,

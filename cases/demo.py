@@ -1316,7 +1316,7 @@ class _Builder:
             case,
             decided,
             RequestStatus.DEFERRED,
-            until=decided + dt.timedelta(days=10),
+            until=self.calendar.roll_back(decided + dt.timedelta(days=10)),
             note="Deferred for an up-to-date chronology and a genogram.",
         )
         self.record(case, "LPM request deferred by the head of service for better papers")

@@ -140,6 +140,8 @@ class CasePage:
     overrun: Any = None
     #: Who the policy says is told of a predicted overrun, in words ("" if no one).
     overrun_told: str = ""
+    #: An LPM request a social worker prepared, waiting for a manager to make it (002 §4).
+    preparation: Any = None
 
     @property
     def final_hearing_past_limit(self) -> bool:
@@ -151,7 +153,11 @@ def _episode_queryset() -> QuerySet[Episode]:
     from meetings.models import LPM, Meeting
 
     return Episode.objects.select_related(
-        "lpm_request", "lpm_request__requested_by", "lpm_request__decided_by", "proceedings"
+        "lpm_request",
+        "lpm_request__requested_by",
+        "lpm_request__decided_by",
+        "lpm_request__prepared_by",
+        "proceedings",
     ).prefetch_related(
         Prefetch(
             "lpms",
@@ -200,14 +206,42 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
         ),
         earlier_episodes=[e for e in episodes if e is not current],
     )
+    page.preparation = (
+        family.lpm_preparations.select_related("prepared_by").filter(request__isnull=True).first()  # type: ignore[attr-defined]
+    )
     if current is None:
         return page
-    from deadlines.explain import rule_for, why_this_date
+    from dataclasses import replace
+
+    from deadlines.explain import rule_for, why_this_date, working_for
+    from deadlines.services import calendar_day_names, episode_inputs
 
     calendar = calendar_current()
     policy = policy_for(current)
-    for d in current.deadlines.all():
+    # "Why this date" shows the working: the recorded dates it counted from, the days skipped.
+    inputs = episode_inputs(current, today=today)
+    day_names = calendar_day_names()
+    stored = list(current.deadlines.all())
+    due_dates = {d.key: d.due_on for d in stored if d.occurrence == 1 and d.due_on}
+    for d in stored:
         rule = rule_for(policy, d.key, d.occurrence, d.rule)
+        why = None
+        if rule is not None:
+            why = why_this_date(policy, rule)
+            working = working_for(
+                policy=policy,
+                rule=rule,
+                key=d.key,
+                occurrence=d.occurrence,
+                due=d.due_on,
+                events=inputs["events"],
+                due_dates=due_dates,
+                calendar=calendar,
+                day_names=day_names,
+                extension_weeks=inputs["extension_weeks"],
+                court_extension_weeks=inputs["court_extension_weeks"],
+            )
+            why = replace(why, working=working)
         page.deadlines.append(
             DeadlineRow(
                 d,
@@ -218,7 +252,7 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
                     calendar=calendar,
                     due_soon_working_days=policy.due_soon_working_days,
                 ),
-                why=None if rule is None else why_this_date(policy, rule),
+                why=why,
             )
         )
     page.not_tracked = sum(1 for r in page.deadlines if r.deadline.state == DeadlineState.NOT_TRACKED)

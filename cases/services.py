@@ -31,7 +31,7 @@ from accounts.roles import (
 )
 from accounts.scopes import authorize, can_manage_restriction, families_editable_by
 from deadlines.engine import load_policy
-from deadlines.services import deadlines_recompute, policy_for
+from deadlines.services import deadlines_recompute, non_working_day_error, policy_for
 from plo_tracker.versioning import save_versioned
 
 from .models import (
@@ -74,9 +74,11 @@ def not_before(
     what: str,
     earlier_what: str,
 ) -> None:
-    """Record an error if `value` is before `earlier` (both optional)."""
+    """Record an error if `value` is before `earlier` (both optional), naming both dates."""
     if value is not None and earlier is not None and value < earlier:
-        errors.setdefault(field, []).append(f"{what} must be on or after {earlier_what} ({earlier:%d/%m/%Y})")
+        errors.setdefault(field, []).append(
+            f"{what} must be on or after {earlier_what} ({earlier:%d/%m/%Y}); you entered {value:%d/%m/%Y}"
+        )
 
 
 def raise_if(errors: dict[str, list[str]]) -> None:
@@ -456,6 +458,9 @@ def letter_update(
     )
     if letter_approved_on and not letter_to_legal_on:
         errors.setdefault("letter_to_legal_on", []).append("Enter the date the letter was sent to legal")
+    if letter_due_on != episode.letter_due_on and (problem := non_working_day_error(letter_due_on)):
+        # The CLO's deadline for the letter (000) is a deadline: it falls on a working day.
+        errors["letter_due_on"] = [problem]
     raise_if(errors)
     episode = save_versioned(
         episode,
@@ -875,6 +880,8 @@ def hearing_record(
     if proceedings.issued_on is None:
         errors["__all__"] = ["Record the date proceedings were issued before adding hearings"]
     not_before(errors, "hearing_date", hearing_date, proceedings.issued_on, "Hearing date", "the issue date")
+    if "hearing_date" not in errors and (problem := non_working_day_error(hearing_date, court=True)):
+        errors["hearing_date"] = [problem]
     raise_if(errors)
     hearing = _save_new(Hearing(proceedings=proceedings, kind=kind, hearing_date=hearing_date, notes=notes))
     deadlines_recompute(episode=proceedings.episode, today=_today(today))

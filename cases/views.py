@@ -157,14 +157,22 @@ def family_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[str, str]]:
     """The steps this user can record next on this case, in the order the PLO takes them."""
     from accounts.roles import REQUEST_ROLES
+    from meetings.services import lpm_request_in_preparation
 
     def can(roles: AbstractSet[Role]) -> bool:
         return bool(user.roles & roles)
 
     actions: list[tuple[str, str]] = []
     open_episode = episode is not None and (episode.ended_on is None)
-    if not open_episode and can(REQUEST_ROLES) and family.children.exists():
-        actions.append(("Request a legal planning meeting", reverse("meetings:lpm-request", args=[family.pk])))
+    if not open_episode and can(REQUEST_ROLES | {R.SOCIAL_WORKER}) and family.children.exists():
+        # 002 §4: the social worker prepares the request; the team manager reviews it and makes it.
+        prepared = lpm_request_in_preparation(family)
+        if can(REQUEST_ROLES):
+            label = "Review the prepared LPM request and make it" if prepared else "Request a legal planning meeting"
+            actions.append((label, reverse("meetings:lpm-request", args=[family.pk])))
+        else:
+            label = "Change the prepared LPM request" if prepared else "Prepare an LPM request"
+            actions.append((label, reverse("meetings:lpm-request-prepare", args=[family.pk])))
     if episode is not None and open_episode:
         request = getattr(episode, "lpm_request", None)
         lpms = list(episode.lpms.all())

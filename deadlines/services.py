@@ -66,6 +66,59 @@ def calendar_current() -> WorkingCalendar:
     return _calendar(tuple(closures), tuple(extra))
 
 
+def calendar_day_names() -> dict[dt.date, str]:
+    """The council's closure days and extra bank holidays by their recorded names, for "why this
+    date" ("Christmas closure, a council closure day")."""
+    names = {day: f"{name}, a bank holiday" for day, name in ExtraBankHoliday.objects.values_list("date", "name")}
+    names.update(
+        {day: f"{reason}, a council closure day" for day, reason in ClosureDay.objects.values_list("date", "reason")}
+    )
+    return names
+
+
+def non_working_day_error(
+    day: dt.date | None, *, calendar: WorkingCalendar | None = None, court: bool = False
+) -> str | None:
+    """Why a date a person chooses cannot be used, naming the day ("25 Dec 2026 is Christmas Day, a
+    bank holiday: choose a working day"), or None for a working day (issue 20 §8).
+
+    Refused for the dates that set someone's deadline or book a meeting (a deferral, an action's due
+    date, a letter deadline, a panel or meeting booked): nobody is at work to meet them. ``court``
+    is for a hearing the court listed: the court sits on the council's closure days, so only
+    weekends and bank holidays are refused.
+    """
+    if day is None:
+        return None
+    calendar = calendar or calendar_current()
+    if calendar.is_working_day(day):
+        return None
+    when = f"{day:%-d %b %Y}"
+    if day.weekday() >= 5:
+        what = f"a {day:%A}"
+    else:
+        from .explain import bank_holiday_name
+
+        named = calendar_day_names().get(day) or ""
+        holiday = bank_holiday_name(day)
+        if holiday:
+            what = f"{holiday}, a bank holiday"
+        elif named.endswith(", a council closure day"):
+            if court:
+                return None  # the court is open on the council's own closure days
+            what = f"a council closure day ({named.removesuffix(', a council closure day')})"
+        else:
+            what = named or "not a working day"
+    if court:
+        return f"{when} is {what}, when the court does not sit: enter the date the court listed"
+    return f"{when} is {what}: choose a working day"
+
+
+#: Dates people choose that set a deadline: a record made before they were refused on a
+#: non-working day (imported, or older) is due on the next working day, never before the date
+#: chosen (timescales.md §4: nothing is due before the event it counts from).
+CHOSEN_EVENTS = frozenset({"lpm_deferred_until", "letter_deadline"})
+
+
 def policy_for(episode: Episode) -> Policy:
     """The policy version the episode is pinned to (an archived copy if the file has moved on)."""
     from .engine import PolicyError
@@ -305,10 +358,15 @@ def episode_timetable(
     waived = {ref: why for ref, why in inputs["waived"].items() if ref.split("#")[0].split(":")[0] in rule_keys}
     # Review points count only under a policy that numbers its review LPMs.
     occurrences = {key: points for key, points in inputs["occurrences"].items() if review_points(policy)}
+    calendar = calendar or calendar_current()
+    for key in CHOSEN_EVENTS & events.keys():
+        chosen = events[key]
+        if isinstance(chosen, dt.date) and not calendar.is_working_day(chosen):
+            events[key] = calendar.next_working_day(chosen)
     return timetable(
         policy,
         events,
-        calendar or calendar_current(),
+        calendar,
         today or timezone.localdate(),
         outcome=inputs["outcome"],
         extension_weeks=extension,
@@ -368,19 +426,35 @@ def _recompute_pending(pending: dict[int, dt.date | None]) -> None:
 
 def waiting_words(keys: Iterable[str], event_labels: Mapping[str, str]) -> str:
     """What a deadline waits for, as the events people know ("the LPM panel date the case is
-    listed for and the LPM / legal gateway panel held"), never the engine's keys (issue 13 §1)."""
+    listed for (or the day the LPM was held)"), never the engine's keys (issue 13 §1) nor two
+    labels joined by a machine (issue 20 §6): alternatives read as their written phrase."""
+    from .explain import ALTERNATIVES
+
+    keys = tuple(keys)
+    written = ALTERNATIVES.get(frozenset(keys)) if len(keys) > 1 else None
+    if written is not None:
+        return written
 
     def words(key: str) -> str:
         label = event_labels.get(key) or MILESTONE_KEYS.get(key) or key.replace("_", " ")
-        return label if label[:2].isupper() else label[:1].lower() + label[1:]
+        label = label if label[:2].isupper() else label[:1].lower() + label[1:]
+        return label if label.startswith("the ") else f"the {label}"
 
     phrases = []
     for key in keys:
         base, _, of = key.partition(":")
-        phrases.append(f"the {words(base)}" + (f" of the {words(of)}" if of else ""))
+        if of:
+            # "the approved minutes of the review meeting", not "the minutes approved ... of the ...".
+            phrases.append(f"{_MINUTES_WORDS.get(base, words(base))} of {words(of)}")
+        else:
+            phrases.append(words(base))
     if len(phrases) < 2:
         return "".join(phrases)
-    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+    # Alternatives: the first one recorded is counted from (Rule.anchor), so "or", never "and".
+    return ", ".join(phrases[:-1]) + " or " + phrases[-1]
+
+
+_MINUTES_WORDS = {"draft_minutes": "the draft minutes", "approved_minutes": "the approved minutes"}
 
 
 DEADLINE_FIELDS = [

@@ -59,6 +59,29 @@ class DocumentChecklistMixin(forms.Form):
         }
 
 
+class LPMPrepareForm(GOVUKForm, DocumentChecklistMixin):
+    """A social worker prepares the request: what they recommend, the concerns and the papers."""
+
+    recommendation = forms.ChoiceField(
+        label="What are you recommending?",
+        choices=Recommendation.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you are recommending"},
+    )
+    concerns = forms.CharField(
+        label="Summary of concerns",
+        widget=forms.Textarea,
+        max_length=8000,
+        error_messages={"required": "Summarise the concerns that mean an LPM is needed"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    submit_label = "Send to the team manager"
+
+    def __init__(self, *args: Any, current: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_document_fields(current)
+
+
 class LPMRequestForm(GOVUKForm, DocumentChecklistMixin):
     requested_on = UKDateField(label="date requested")
     recommendation = forms.ChoiceField(
@@ -81,11 +104,14 @@ class LPMRequestForm(GOVUKForm, DocumentChecklistMixin):
     )
     submit_label = "Send the request"
 
-    def __init__(self, *args: Any, children: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, children: Any = None, current: dict[str, tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         model_choice(self, "children").queryset = children
         self.fields["children"].initial = list(children) if children is not None else []
-        self.add_document_fields()
+        # A request a social worker prepared arrives with its checklist filled in, to review.
+        self.add_document_fields(current)
 
 
 class DocumentsForm(GOVUKForm, DocumentChecklistMixin):

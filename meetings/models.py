@@ -122,10 +122,19 @@ class LPMRequest(Versioned):
     decided_on = models.DateField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
     deferred_until = models.DateField(null=True, blank=True)
+    #: The social worker who prepared the summary and the papers (002 §4 a–e), when one did; the
+    #: team manager who reviewed them and made the request is ``requested_by``.
+    prepared_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    prepared_on = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = "LPM request"
         constraints = [
+            models.CheckConstraint(
+                name="lpm_request_prepared_before_requested",
+                condition=(Q(prepared_by__isnull=True) & Q(prepared_on__isnull=True))
+                | (Q(prepared_by__isnull=False) & Q(prepared_on__lte=F("requested_on"))),
+            ),
             models.CheckConstraint(
                 name="lpm_request_decided_after_request",
                 condition=Q(decided_on__isnull=True) | Q(decided_on__gte=F("requested_on")),
@@ -139,6 +148,39 @@ class LPMRequest(Versioned):
 
     def __str__(self) -> str:
         return f"LPM request of {self.requested_on:%d/%m/%Y}"
+
+
+@pghistory.track()
+class LPMRequestPreparation(Versioned):
+    """An LPM request a social worker is preparing: the summary of concerns and the papers, for the
+    team manager to review and make the request (002 §4 a–e: the social worker collates the
+    documents, the team manager makes the request). Once made, it points to the request."""
+
+    family = models.ForeignKey("cases.Family", on_delete=models.PROTECT, related_name="lpm_preparations")
+    prepared_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    prepared_on = models.DateField()
+    recommendation = models.CharField(max_length=20, choices=Recommendation.choices)
+    concerns = models.TextField("summary of concerns", max_length=8000)
+    #: The document checklist as prepared: {kind: [state, note]}; copied to the request's
+    #: checklist (LPMRequestDocument rows) when the team manager makes it.
+    documents = models.JSONField(default=dict, blank=True)
+    request = models.OneToOneField(
+        LPMRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="preparation"
+    )
+
+    class Meta:
+        verbose_name = "prepared LPM request"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family"],
+                condition=Q(request__isnull=True),
+                name="one_lpm_request_in_preparation_per_family",
+                violation_error_message="This family already has an LPM request being prepared.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"LPM request prepared on {self.prepared_on:%d/%m/%Y}"
 
 
 class DocumentKind(models.TextChoices):

@@ -15,6 +15,7 @@ from accounts.roles import (
     LPM_ROLES,
     MEETING_ROLES,
     PPM_ROLES,
+    PREPARE_ROLES,
     REQUEST_ROLES,
     Role,
 )
@@ -22,7 +23,7 @@ from accounts.scopes import authorize
 from cases import services as case_services
 from cases.models import Child, EndOutcome, Episode, Family, Stage
 from cases.services import _save_new, _today, lock_episode, not_before, not_in_future, raise_if
-from deadlines.services import deadlines_recompute, policy_for, review_points
+from deadlines.services import deadlines_recompute, non_working_day_error, policy_for, review_points
 from plo_tracker.text import clean_text
 from plo_tracker.versioning import save_versioned
 
@@ -35,6 +36,7 @@ from .models import (
     LPMOutcome,
     LPMRequest,
     LPMRequestDocument,
+    LPMRequestPreparation,
     Meeting,
     MeetingKind,
     PermanencyPlanningMeeting,
@@ -46,6 +48,56 @@ MAX_DEFERRAL = dt.timedelta(weeks=2)  # 002 §6b: deferment no longer than two w
 
 
 # --- LPM requests ----------------------------------------------------------------------------
+
+
+def _document_errors(errors: dict[str, list[str]], documents: Mapping[str, tuple[str, str]]) -> None:
+    for kind, (state, note) in documents.items():
+        if state == DocumentState.NOT_APPLICABLE and not note.strip():
+            errors[f"doc_{kind}_note"] = [f"Say why the {DocumentKind(kind).label.lower()} is not applicable"]
+
+
+def lpm_request_in_preparation(family: Family) -> LPMRequestPreparation | None:
+    """The LPM request being prepared for this family, not yet made by a manager (or None)."""
+    return (
+        LPMRequestPreparation.objects.select_related("prepared_by").filter(family=family, request__isnull=True).first()
+    )
+
+
+@transaction.atomic
+def lpm_request_prepare(
+    *,
+    family: Family,
+    recommendation: str,
+    concerns: str,
+    documents: Mapping[str, tuple[str, str]],
+    by: User,
+    expected_version: int | None = None,
+    today: dt.date | None = None,
+) -> LPMRequestPreparation:
+    """A social worker prepares (or changes) the LPM request: the summary of concerns and the papers
+    (002 §4 a–e); the team manager then reviews it and makes the request (``lpm_request_create``)."""
+    authorize(by, PREPARE_ROLES, family)
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if family.episodes.filter(ended_on__isnull=True).exists():
+        errors["__all__"] = ["This family already has an open LPM or pre-proceedings: there is no request to prepare"]
+    if recommendation not in Recommendation.values:
+        errors["recommendation"] = ["Choose what you are recommending"]
+    if not concerns.strip():
+        errors["concerns"] = ["Summarise the concerns that mean an LPM is needed"]
+    _document_errors(errors, documents)
+    raise_if(errors)
+    values = {
+        "recommendation": recommendation,
+        "concerns": clean_text(concerns.strip()),
+        "documents": {kind: [state, clean_text(note.strip())] for kind, (state, note) in documents.items()},
+        "prepared_by": by,
+        "prepared_on": today,
+    }
+    current = LPMRequestPreparation.objects.select_for_update().filter(family=family, request__isnull=True).first()
+    if current is None:
+        return _save_new(LPMRequestPreparation(family=family, **values))
+    return save_versioned(current, expected_version=expected_version, changes=values)
 
 
 @transaction.atomic
@@ -69,14 +121,19 @@ def lpm_request_create(
     not_in_future(errors, "requested_on", requested_on, today, "Date requested")
     if not concerns.strip():
         errors["concerns"] = ["Summarise the concerns that mean an LPM is needed"]
-    for kind, (state, note) in documents.items():
-        if state == DocumentState.NOT_APPLICABLE and not note.strip():
-            errors[f"doc_{kind}_note"] = [f"Say why the {DocumentKind(kind).label.lower()} is not applicable"]
+    _document_errors(errors, documents)
     swet_state = documents.get(DocumentKind.SWET, (DocumentState.MISSING, ""))[0]
     if recommendation == Recommendation.ISSUE and swet_state != DocumentState.PRESENT:
         errors[f"doc_{DocumentKind.SWET}_state"] = [
             "Add a draft SWET to the papers when you recommend care proceedings"
         ]
+    # The request a social worker prepared, if any: the team manager's request is made from it.
+    prepared = LPMRequestPreparation.objects.select_for_update().filter(family=family, request__isnull=True).first()
+    if prepared is not None and requested_on < prepared.prepared_on:
+        errors.setdefault("requested_on", []).append(
+            f"The request ({requested_on:%d/%m/%Y}) cannot be made before it was prepared "
+            f"({prepared.prepared_on:%d/%m/%Y}); enter the date you made it"
+        )
     raise_if(errors)
     episode = case_services.episode_open(family=family, started_on=requested_on, by=by, children=children)
     request = _save_new(
@@ -86,8 +143,12 @@ def lpm_request_create(
             requested_on=requested_on,
             recommendation=recommendation,
             concerns=concerns.strip(),
+            prepared_by=None if prepared is None else prepared.prepared_by,
+            prepared_on=None if prepared is None else prepared.prepared_on,
         )
     )
+    if prepared is not None:
+        save_versioned(prepared, expected_version=None, changes={"request": request})
     # bulk_create sends no pre_save: the notes are cleaned of hidden characters here (plo_tracker.text).
     LPMRequestDocument.objects.bulk_create(
         LPMRequestDocument(request=request, kind=kind, state=state, note=clean_text(note.strip()))
@@ -147,6 +208,9 @@ def lpm_request_decide(
             errors["deferred_until"] = ["The deferral must end after the date of the decision"]
         elif deferred_until > decided_on + MAX_DEFERRAL:
             errors["deferred_until"] = ["A decision can be deferred for no longer than 2 weeks"]  # 002 §6b
+        elif problem := non_working_day_error(deferred_until):
+            # The decision falls due that day: it must be a day the head of service is at work.
+            errors["deferred_until"] = [problem]
     if status in (RequestStatus.DEFERRED, RequestStatus.DECLINED) and not note.strip():
         errors["note"] = ["Say what is needed, or why the request is declined"]
     raise_if(errors)
@@ -259,6 +323,8 @@ def lpm_list(
             errors, "panel_date", panel_date, episode.decision_date, "Panel date", "the start of pre-proceedings"
         )
     _review_point_errors(errors, episode, kind, review_point)
+    if "panel_date" not in errors and (problem := non_working_day_error(panel_date)):
+        errors["panel_date"] = [problem]
     if not episode.is_open:
         errors["__all__"] = ["This episode has ended"]
     raise_if(errors)
@@ -440,6 +506,14 @@ def _meeting_errors(
         "Date booked",
         "the start of pre-proceedings",
     )
+    booked = fields.get("scheduled_for")
+    # A meeting is booked for a day people are at work (a date kept from before is left alone).
+    if (
+        booked is not None
+        and (meeting is None or booked != meeting.scheduled_for)
+        and (problem := non_working_day_error(booked))
+    ):
+        errors.setdefault("scheduled_for", []).append(problem)
     if kind == MeetingKind.INITIAL and held_on is not None:
         deliveries = list(episode.letter_deliveries.all())
         if not deliveries:

@@ -5,6 +5,7 @@ from . import views
 app_name = "meetings"
 urlpatterns = [
     path("families/<int:pk>/lpm-request/", views.lpm_request, name="lpm-request"),
+    path("families/<int:pk>/lpm-request/prepare/", views.lpm_request_prepare, name="lpm-request-prepare"),
     path("requests/<int:pk>/decide/", views.lpm_request_decide, name="lpm-request-decide"),
     path("requests/<int:pk>/documents/", views.lpm_request_documents, name="lpm-request-documents"),
     path("episodes/<int:pk>/lpm/", views.lpm_list, name="lpm-list"),

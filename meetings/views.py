@@ -11,7 +11,16 @@ from django.utils import timezone
 
 from accounts import scopes
 from accounts.access import allow
-from accounts.roles import ADVICE_ROLES, DECIDE_ROLES, LPM_ROLES, MEETING_ROLES, PPM_ROLES, REQUEST_ROLES, Role
+from accounts.roles import (
+    ADVICE_ROLES,
+    DECIDE_ROLES,
+    LPM_ROLES,
+    MEETING_ROLES,
+    PPM_ROLES,
+    PREPARE_ROLES,
+    REQUEST_ROLES,
+    Role,
+)
 from plo_tracker.stepview import StepView
 
 from . import services
@@ -22,6 +31,7 @@ from .forms import (
     LegalAdviceForm,
     ListForm,
     LPMEditForm,
+    LPMPrepareForm,
     LPMRequestForm,
     MeetingForm,
     MinutesForm,
@@ -31,6 +41,58 @@ from .forms import (
 from .models import LPMKind, MeetingKind, PermanencyPlanningMeeting
 
 R = Role
+
+
+def _checklist(preparation: Any) -> dict[str, tuple[str, str]]:
+    return {kind: (state, note) for kind, (state, note) in (preparation.documents or {}).items()}
+
+
+def _prepared_words(preparation: Any) -> str:
+    return f"Prepared by {preparation.prepared_by} on {preparation.prepared_on:%-d %b %Y}"
+
+
+class LPMRequestPrepare(StepView):
+    """A social worker prepares the request for the team manager (002 §4 a–e)."""
+
+    form_class = LPMPrepareForm
+    title = "Prepare an LPM request"
+    intro = (
+        "Summarise the concerns and collate the papers the panel needs: the PLO summary, an up-to-date chronology, "
+        "a genogram and the current assessment. Your team manager reviews them and makes the request to the head "
+        "of service."
+    )
+    success_message = "The prepared LPM request has been sent to the team manager"
+
+    scope = "families_visible_to"
+    creates = True
+
+    def after_resolve(self) -> None:
+        self.preparation = services.lpm_request_in_preparation(self.family)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"current": _checklist(self.preparation) if self.preparation else None}
+
+    def get_initial(self) -> dict[str, Any]:
+        p = self.preparation
+        if p is None:
+            return {}
+        return {"recommendation": p.recommendation, "concerns": p.concerns, "version": p.version}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        if self.preparation is not None:
+            kwargs.setdefault("intro", f"{_prepared_words(self.preparation)}. {self.intro}")
+        return super().get_context_data(**kwargs)
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.lpm_request_prepare(
+            family=self.family,
+            recommendation=d["recommendation"],
+            concerns=d["concerns"],
+            documents=form.documents(),
+            expected_version=d.get("version"),
+            by=self.request.user,
+        )
 
 
 class LPMRequestCreate(StepView):
@@ -46,8 +108,25 @@ class LPMRequestCreate(StepView):
     scope = "families_visible_to"
     creates = True
 
+    def after_resolve(self) -> None:
+        self.preparation = services.lpm_request_in_preparation(self.family)
+
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {"children": self.family.children.all()}
+        current = _checklist(self.preparation) if self.preparation else None
+        return {"children": self.family.children.all(), "current": current}
+
+    def get_initial(self) -> dict[str, Any]:
+        p = self.preparation
+        return {} if p is None else {"recommendation": p.recommendation, "concerns": p.concerns}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        if self.preparation is not None:
+            kwargs.setdefault(
+                "intro",
+                f"{_prepared_words(self.preparation)}. Review the summary and the papers, change what needs "
+                "changing, and make the request to the head of service.",
+            )
+        return super().get_context_data(**kwargs)
 
     def perform(self, form: Any) -> Any:
         d = form.cleaned_data
@@ -87,8 +166,11 @@ class LPMRequestDecide(RequestStep):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         r = self.obj
         missing = [d.get_kind_display() for d in r.documents.all() if d.state == "missing"]
-        intro = f"Requested on {r.requested_on:%d %b %Y} by {r.requested_by}: {r.get_recommendation_display()}. " + (
-            f"Missing papers: {', '.join(missing)}." if missing else "All papers are present or explained."
+        prepared = f"Prepared by {r.prepared_by} on {r.prepared_on:%-d %b %Y}. " if r.prepared_by else ""
+        intro = (
+            prepared
+            + f"Requested on {r.requested_on:%d %b %Y} by {r.requested_by}: {r.get_recommendation_display()}. "
+            + (f"Missing papers: {', '.join(missing)}." if missing else "All papers are present or explained.")
         )
         return super().get_context_data(intro=intro, **kwargs)
 
@@ -382,6 +464,7 @@ class PermanencyAdd(StepView):
 
 
 lpm_request = allow(REQUEST_ROLES)(LPMRequestCreate.as_view())
+lpm_request_prepare = allow(PREPARE_ROLES)(LPMRequestPrepare.as_view())
 lpm_request_documents = allow(REQUEST_ROLES)(LPMRequestDocuments.as_view())
 lpm_request_decide = allow(DECIDE_ROLES)(LPMRequestDecide.as_view())
 lpm_list = allow(LPM_ROLES)(LPMListing.as_view())

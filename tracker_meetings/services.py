@@ -23,7 +23,7 @@ from accounts.scopes import authorize
 from cases.services import _save_new, raise_if
 from deadlines.engine import WorkingCalendar
 from deadlines.models import Deadline, DeadlineState
-from deadlines.services import ACTION_KEY
+from deadlines.services import ACTION_KEY, non_working_day_error
 from plo_tracker.text import clean_text_fields
 from plo_tracker.versioning import save_versioned
 
@@ -67,10 +67,8 @@ def tracker_meeting_prepare(
     errors: dict[str, list[str]] = {}
     if meets_on < today:
         errors.setdefault("meets_on", []).append("The meeting date must be today or in the future")
-    elif not calendar.is_working_day(meets_on):
-        errors.setdefault("meets_on", []).append(
-            f"{meets_on:%-d %B %Y} is not a working day: choose a day the office is open"
-        )
+    elif problem := non_working_day_error(meets_on, calendar=calendar):
+        errors.setdefault("meets_on", []).append(problem)
     if TrackerMeeting.objects.filter(kind=kind, meets_on=meets_on).exists():
         label = TrackerMeetingKind(kind).label.lower()
         errors.setdefault("meets_on", []).append(f"A {label} is already set up for {meets_on:%-d %B %Y}")
@@ -161,6 +159,8 @@ def agenda_item_record(
             raise PermissionDenied("A legal adviser records the legal advice for a case at a meeting, nothing else")
     if review_on is not None and review_on <= item.meeting.meets_on:
         errors["review_on"] = [f"The review date must be after the meeting on {item.meeting.meets_on:%-d %B %Y}"]
+    elif review_on is not None and review_on != item.review_on and (problem := non_working_day_error(review_on)):
+        errors["review_on"] = [problem]
     changes: dict[str, object] = {"note": note.strip(), "decisions": decisions.strip(), "review_on": review_on}
     if legal_advice is not None:
         if not can_see_legal_advice(by, item.episode.family):
@@ -183,6 +183,9 @@ def meeting_action_add(*, item: AgendaItem, description: str, owner: User, due_o
         errors["description"] = ["Enter what needs to be done"]
     if due_on < item.meeting.meets_on:
         errors["due_on"] = [f"The due date must be on or after the meeting on {item.meeting.meets_on:%-d %B %Y}"]
+    elif problem := non_working_day_error(due_on):
+        # An action's due date is a deadline on the case (alerts, tracker): a day people work.
+        errors["due_on"] = [problem]
     if not owner.is_active or not families_visible_to(owner).filter(pk=item.episode.family_id).exists():
         errors["owner"] = ["Choose someone who works on this case: this person cannot see it"]
     raise_if(errors)

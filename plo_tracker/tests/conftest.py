@@ -107,6 +107,7 @@ def _case_set(team, sw, tm, hos, tag: str) -> dict[str, int]:
         "cases:court-extension": issued_request.episode_id,
         "cases:deadline-waive": episode.deadlines.filter(state="open").first().pk,
         "meetings:lpm-request": issued_family.pk,
+        "meetings:lpm-request-prepare": issued_family.pk,
         "meetings:lpm-request-documents": request.pk,
         "meetings:lpm-request-decide": request.pk,
         "meetings:lpm-list": episode.pk,

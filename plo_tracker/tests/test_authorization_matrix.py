@@ -92,6 +92,8 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
         NONE,
     ),
     "meetings:lpm-request": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
+    # 002 §4: the social worker prepares the request; a manager reviews it and makes it.
+    "meetings:lpm-request-prepare": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
     "meetings:lpm-request-documents": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
     "meetings:lpm-request-decide": ({R.HEAD_OF_SERVICE},) * 2,
     "meetings:lpm-list": (

@@ -171,9 +171,13 @@ def test_waiting_for_names_the_events_people_know_never_the_engine_keys():
     from deadlines.services import waiting_words
 
     words = waiting_words(("panel_date", "lpm_held"), {"panel_date": "LPM panel date the case is listed for"})
-    assert words == "the LPM panel date the case is listed for and the LPM / legal gateway panel held"
+    assert words == "the LPM panel date the case is listed for (or the day the LPM was held)"
     assert waiting_words(("approved_minutes:review_meeting",), {}) == (
-        "the minutes approved and circulated of the pre-proceedings review meeting"
+        "the approved minutes of the pre-proceedings review meeting"
+    )
+    # Alternatives are never joined with "and" (issue 20 §6).
+    assert waiting_words(("lpm_approved", "lpm_request_decision"), {}) == (
+        "the head of service's decision on the LPM request"
     )
 
 

@@ -31,6 +31,7 @@ from accounts.roles import (
     LPM_ROLES,
     MEETING_ROLES,
     PPM_ROLES,
+    PREPARE_ROLES,
     REQUEST_ROLES,
     TRACKER_MEETING_PREPARERS,
     TRACKER_MEETING_RECORDERS,
@@ -171,6 +172,17 @@ def _calls(ids: dict[str, int]) -> list[tuple[str, frozenset[Role], Callable[[An
             ),
         ),
         (
+            "lpm_request_prepare",
+            PREPARE_ROLES,
+            lambda u: ms.lpm_request_prepare(
+                family=Family.objects.get(pk=ids["meetings:lpm-request-prepare"]),
+                recommendation="pre_proceedings",
+                concerns="x",
+                documents={},
+                by=u,
+            ),
+        ),
+        (
             "lpm_request_documents_update",
             REQUEST_ROLES,
             lambda u: ms.lpm_request_documents_update(request=request, documents={}, by=u),
@@ -304,6 +316,7 @@ def test_a_missing_or_inactive_user_is_refused(world):
 STEP_ROWS: dict[str, frozenset[Role]] = {
     "Open a family, change its details, add or change children and parents": FAMILY_OPENERS,
     "Restrict a case, lift a restriction, change who is named": RESTRICTION_MANAGERS,
+    "Prepare an LPM request (summary of concerns, papers)": PREPARE_ROLES,
     "Request an LPM, update its checklist": REQUEST_ROLES,
     "Decide on an LPM request": DECIDE_ROLES,
     "List at a panel, record the outcome, panel papers and minutes": LPM_ROLES,

@@ -104,7 +104,7 @@ def test_setting_up_refuses_a_past_date_a_closed_day_and_a_second_meeting(clo, r
     assert "today or in the future" in str(past.value.message_dict["meets_on"])
     with pytest.raises(ValidationError) as weekend:
         prepare(TrackerMeetingKind.WEEKLY, dt.date(2027, 1, 23), clo)
-    assert "not a working day" in str(weekend.value.message_dict["meets_on"])
+    assert "23 Jan 2027 is a Saturday: choose a working day" in str(weekend.value.message_dict["meets_on"])
     prepare(TrackerMeetingKind.WEEKLY, MONDAY, clo)
     with pytest.raises(ValidationError) as twice:
         prepare(TrackerMeetingKind.WEEKLY, MONDAY, clo)
