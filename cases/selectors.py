@@ -206,9 +206,7 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
         ),
         earlier_episodes=[e for e in episodes if e is not current],
     )
-    page.preparation = (
-        family.lpm_preparations.select_related("prepared_by").filter(request__isnull=True).first()  # type: ignore[attr-defined]
-    )
+    page.preparation = family.lpm_preparations.select_related("prepared_by").filter(request__isnull=True).first()
     if current is None:
         return page
     from dataclasses import replace
