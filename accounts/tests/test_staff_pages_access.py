@@ -42,7 +42,7 @@ def test_the_staff_pages_are_all_found():
 @pytest.mark.parametrize("role", [r for r in Role if r != Role.ADMINISTRATOR], ids=lambda r: r.value)
 def test_every_staff_page_refuses_every_role_but_the_administrator(client, make_user, team, role):
     someone = make_user(Role.SOCIAL_WORKER, username="someone")
-    area = ServiceAreaFactory(name="Northern area")
+    area = ServiceAreaFactory.create(name="Northern area")
     ids = {"staff": someone.pk, "team": team.pk, "area": area.pk}
     client.force_login(make_user(role, username=f"as-{role.value}"))
     admin = make_user(Role.ADMINISTRATOR, username="the-admin")

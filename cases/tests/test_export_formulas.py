@@ -32,6 +32,7 @@ def hostile(staff, in_pre_proceedings):
     CareProceedings.objects.filter(pk=proceedings.pk).update(court_reference=HOSTILE["court"])
     Family.objects.filter(pk=in_pre_proceedings.family_id).update(reference=HOSTILE["family"])
     child = Child.objects.filter(family_id=in_pre_proceedings.family_id).order_by("pk").first()
+    assert child is not None
     Child.objects.filter(pk=child.pk).update(case_system_id=HOSTILE["child"])
     return in_pre_proceedings
 

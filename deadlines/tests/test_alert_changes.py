@@ -31,7 +31,7 @@ def episode(people):
     return start_pre_proceedings(family(people), people, today=dt.date(2027, 1, 7))
 
 
-def _letter_alerts(episode, people) -> set[tuple[str, dt.date]]:
+def _letter_alerts(episode, people) -> set[tuple[str, dt.date | None]]:
     letter = Deadline.objects.get(episode=episode, key="letter_before_proceedings")
     return set(Alert.objects.filter(deadline=letter, recipient=people.sw).values_list("kind", "due_on"))
 

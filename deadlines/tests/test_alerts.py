@@ -272,6 +272,7 @@ def test_the_scan_is_set_based(people, seniors, count, django_assert_max_num_que
     # Each family got exactly the same alerts (the same steps, kinds and people)...
     per_episode: dict[int, Counter[tuple[str, str, int]]] = {}
     for a in raised.exclude(kind="repeat_episode"):
+        assert a.deadline is not None
         per_episode.setdefault(a.episode_id, Counter())[(a.kind, a.deadline.key, a.recipient_id)] += 1
     assert len(per_episode) == count and len({frozenset(c.items()) for c in per_episode.values()}) == 1
     # ...and the families whose child was in pre-proceedings before are flagged to the director once.
