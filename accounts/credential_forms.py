@@ -39,7 +39,7 @@ class SetPasswordForm(GOVUKForm):
         self.user = user
         del self.fields["version"]
         rules = [t.rstrip(".") for t in password_validators_help_texts()]
-        self.fields["new_password"].help_text = "; ".join(rules) + "."
+        self.fields["new_password"].help_text = ". ".join(rules) + "."
 
     def clean_new_password(self) -> str:
         password = self.cleaned_data["new_password"]
