@@ -65,7 +65,10 @@ def _pending_user(request: HttpRequest) -> tuple[User | None, dict[str, Any]]:
         seconds=settings.PLO_SECOND_FACTOR_SECONDS
     ):
         return None, {}
-    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    user_id = pending.get("user")
+    if not isinstance(user_id, int):
+        return None, {}
+    user = User.objects.filter(pk=user_id, is_active=True).first()
     return user, pending
 
 
@@ -74,10 +77,11 @@ def _pending_user(request: HttpRequest) -> tuple[User | None, dict[str, Any]]:
 def second_factor(request: HttpRequest) -> HttpResponse:
     """Sign in, step 2: the code from the authenticator app, or a recovery code."""
     user, pending = _pending_user(request)
+    if request.user.is_authenticated and user is None:
+        return HttpResponseRedirect(reverse(settings.LOGIN_REDIRECT_URL))
     if user is None:
         request.session.pop(PENDING, None)
-        messages.info(request, "Sign in again: the code must be entered within 5 minutes of the password.")
-        return HttpResponseRedirect(reverse("accounts:sign-in"))
+        return render(request, "registration/second_factor_again.html")
     form = CodeForm(request.POST if request.method == "POST" else None, recovery=True)
     if request.method == "POST":
         credentials_for_axes = {"username": user.get_username()}
@@ -117,7 +121,10 @@ def _set_up_invitation(request: HttpRequest) -> Invitation | None:
     started = state.get("at")
     if not started or timezone.now() - dt.datetime.fromisoformat(started) > dt.timedelta(seconds=SET_UP_SECONDS):
         return None
-    invitation = Invitation.objects.select_related("user").filter(pk=state.get("invitation")).first()
+    invitation_id = state.get("invitation")
+    if not isinstance(invitation_id, int):
+        return None
+    invitation = Invitation.objects.select_related("user").filter(pk=invitation_id).first()
     if invitation is None:
         return None
     try:
