@@ -73,6 +73,7 @@ def test_an_invited_social_worker_sets_up_a_password_and_second_factor_and_sees_
 
     page.get_by_role("link", name="Nina Newton").click()
     assert "Cannot sign in" in page.inner_text("[data-testid=sign-in-state]")
+    page.screenshot(path=str(SHOTS / "staff-edit-sign-in.png"), full_page=True)
     page.get_by_role("button", name="Send an invitation").click()
     assert "Nina Newton has been emailed an invitation" in page.inner_text("main")
     states = dict(
