@@ -101,6 +101,7 @@ def test_an_invited_social_worker_sets_up_a_password_and_second_factor_and_sees_
     page.context.clear_cookies()
     page.goto(link)
     assert page.locator("h1").inner_text() == "Set up your account"
+    page.screenshot(path=str(SHOTS / "set-up-start.png"), full_page=True)
     assert axe_violations(page) == []
     page.get_by_role("button", name="Continue").click()
     page.fill("#id_new_password", "short")
@@ -125,6 +126,7 @@ def test_an_invited_social_worker_sets_up_a_password_and_second_factor_and_sees_
     page.fill("#id_code", totp.now())
     page.get_by_role("button", name="Continue").click()
     assert len(page.locator("[data-testid=recovery-codes] li").all()) == 10
+    page.screenshot(path=str(SHOTS / "recovery-codes.png"), full_page=True)
     assert axe_violations(page) == []
     page.get_by_role("link", name="Continue to your home page").click()
     assert "Ashworth family" in page.inner_text("main")
@@ -156,6 +158,7 @@ def test_an_invited_social_worker_sets_up_a_password_and_second_factor_and_sees_
     page.goto(link)
     assert page.locator("h1").inner_text() == "This link cannot be used"
     assert "already been used" in page.inner_text("[data-testid=link-reason]")
+    page.screenshot(path=str(SHOTS / "link-used.png"), full_page=True)
     assert axe_violations(page) == []
 
     # Nor after it expires (72 hours).
@@ -167,3 +170,19 @@ def test_an_invited_social_worker_sets_up_a_password_and_second_factor_and_sees_
     with time_machine.travel(timezone.now() + timedelta(hours=72, minutes=1)):
         page.goto(late)
         assert "This link has expired" in page.inner_text("[data-testid=link-reason]")
+
+    # The administrator's other buttons: invite everyone new, and revoke Nina's second factor.
+    settings.PLO_PASSWORD_2FA_REQUIRED = False  # the administrator here has no second factor
+    sign_in(page, base, admin.username)
+    settings.PLO_PASSWORD_2FA_REQUIRED = True
+    page.goto(f"{base}/accounts/staff/")
+    page.get_by_role("link", name="Invite everyone who cannot sign in yet").click()
+    page.screenshot(path=str(SHOTS / "staff-invite-all.png"), full_page=True)
+    assert "nina.newton" not in page.inner_text("main")  # she has signed in
+    page.goto(f"{base}/accounts/staff/{nina.pk}/")
+    page.get_by_role("link", name="Sign them out and remove their second factor").click()
+    page.screenshot(path=str(SHOTS / "staff-revoke.png"), full_page=True)
+    page.get_by_role("button", name="Sign them out and remove it").click()
+    assert "second factor removed" in page.inner_text("main")
+    assert "Cannot sign in" in page.inner_text("[data-testid=sign-in-state]")
+    assert not TOTPDevice.objects.filter(user=nina).exists()
