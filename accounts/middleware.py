@@ -85,7 +85,13 @@ class RoleRequiredMiddleware:
             return None  # public pages: sign in, signed out, health check
         match = request.resolver_match
         if match is not None and match.namespace == "admin":
-            return None  # the admin site checks is_staff and model permissions itself
+            # The admin site checks is_staff and model permissions itself, but sends a signed-in
+            # person without them back to its sign-in page, which is ours, which sends a signed-in
+            # person on to `next`: the admin again, for ever. A plain 403 instead.
+            user = request.user
+            if user.is_authenticated and not (user.is_active and user.is_staff):
+                raise PermissionDenied("The admin site is for administrators.")
+            return None
         allowed = allowed_roles_of(view_func)
         if allowed is None:
             raise PermissionDenied("This page has not declared who may use it.")

@@ -69,6 +69,10 @@ class User(AbstractUser):
         default="",
         help_text="Their object id in Microsoft Entra ID, or their subject id at the council's identity provider.",
     )
+    # When they last enrolled a second factor (an authenticator app); cleared when an administrator
+    # revokes it. The device itself is django-otp's; this column puts enrolling and revoking in
+    # the audit trail with who did it.
+    second_factor_enrolled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -111,3 +115,45 @@ pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent(), app_label="acc
 pghistory.track(
     pghistory.InsertEvent(), pghistory.DeleteEvent(), app_label="accounts", model_name="ServiceAreaManagerEvent"
 )(ServiceArea.managers.through)
+
+
+@pghistory.track(exclude=["nonce"])
+class Invitation(models.Model):
+    """A single-use emailed link to set a password and a second factor: an administrator's
+    invitation, or a password reset the person asked for. The link carries an HMAC of the id and
+    `nonce` (accounts/credentials.py), so the database never holds a usable link."""
+
+    class Kind(models.TextChoices):
+        INVITE = "invite", "Invitation"
+        RESET = "reset", "Password reset"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    nonce = models.CharField(max_length=64, default=secrets.token_hex)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="invitation_expires_after_created",
+            ),
+            # One live link per person: a new one revokes the old (accounts/credentials.py).
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_used_or_revoked_not_both",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"

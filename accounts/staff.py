@@ -64,8 +64,8 @@ def staff_create(
     roles: list[Role],
     by: User,
 ) -> User:
-    """Add a member of staff with their roles. They sign in with single sign-on, or with a
-    password set by an administrator in the admin site."""
+    """Add a member of staff with their roles. They have no password: they sign in with single
+    sign-on, or choose a password from an invitation (accounts/credentials.py)."""
     errors: dict[str, list[str]] = {}
     username, email, oidc_subject = username.strip(), email.strip(), oidc_subject.strip()
     _unique(errors, None, username, email, oidc_subject)

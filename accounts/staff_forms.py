@@ -66,7 +66,7 @@ class StaffForm(GOVUKForm):
         error_messages={"required": "Choose at least one role"},
     )
     active = forms.BooleanField(
-        label="Can sign in",
+        label="Switched on (may sign in)",
         required=False,
         initial=True,
         help_text=(

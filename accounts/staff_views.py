@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from . import staff
+from . import credentials, staff
 from .access import SignedInRequest, allow
 from .models import ServiceArea, Team, User
 from .roles import Role
@@ -29,7 +29,7 @@ def _form_page(request: HttpRequest, form: Any, title: str, back: str, **extra: 
 @require_safe
 def staff_list(request: HttpRequest) -> HttpResponse:
     """Everyone with an account, their team and roles; teams and service areas."""
-    people = (
+    people = credentials.staff_with_sign_in_facts(
         User.objects.select_related("team")
         .prefetch_related("groups")
         .annotate(
@@ -37,13 +37,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-is_active", "last_name", "first_name")
     )
+    rows = [(person, credentials.sign_in_status(person)) for person in people]
     teams = (
         Team.objects.select_related("service_area")
         .prefetch_related("managers")
         .annotate(people=Count("members", filter=Q(members__is_active=True), distinct=True))
     )
     areas = ServiceArea.objects.prefetch_related("managers", "teams")
-    return render(request, "accounts/staff_list.html", {"people": people, "teams": teams, "areas": areas})
+    return render(request, "accounts/staff_list.html", {"people": rows, "teams": teams, "areas": areas})
 
 
 @allow(ADMINS)
@@ -118,6 +119,9 @@ def staff_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         reverse("accounts:staff-list"),
         person=person,
         open_families=open_families,
+        sign_in=credentials.sign_in_status(person),
+        can_invite=person.is_active and bool(person.email),
+        has_second_factor=credentials.has_second_factor(person),
     )
 
 

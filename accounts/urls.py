@@ -2,7 +2,7 @@ from django.urls import path
 
 from imports import staff_views as staff_import_views
 
-from . import oidc, staff_views, views
+from . import credential_views, oidc, staff_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -10,6 +10,15 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign-out"),
     path("signed-out/", views.signed_out, name="signed-out"),
     path("sso/start/", oidc.start, name="oidc-start"),
+    path("sign-in/code/", credential_views.second_factor, name="second-factor"),
+    path("set-up/", credential_views.set_up, name="set-up"),
+    path("set-up/password/", credential_views.set_up_password, name="set-up-password"),
+    path("set-up/second-factor/", credential_views.set_up_second_factor, name="set-up-second-factor"),
+    path("set-up/recovery-codes/", credential_views.recovery_codes, name="recovery-codes"),
+    path("password-reset/", credential_views.password_reset, name="password-reset"),
+    path("staff/invite/", credential_views.staff_invite_all, name="staff-invite-all"),
+    path("staff/<int:pk>/invite/", credential_views.staff_invite, name="staff-invite"),
+    path("staff/<int:pk>/revoke/", credential_views.staff_revoke, name="staff-revoke"),
     path("staff/", staff_views.staff_list, name="staff-list"),
     path("staff/add/", staff_views.staff_add, name="staff-add"),
     path("staff/import/", staff_import_views.staff_upload, name="staff-import"),

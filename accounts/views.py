@@ -9,10 +9,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 
+from . import credentials
 from .access import allow
+from .credential_views import pending_start
 from .forms import SignInForm
 from .middleware import SIGNED_IN_COOKIE
 from .oidc import oidc_enabled
@@ -40,6 +43,21 @@ class SignInView(auth_views.LoginView):
         if not settings.PLO_PASSWORD_SIGN_IN and oidc_enabled():
             return HttpResponseRedirect(request.path)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        """A right password: sign in, or (second factor) go on to the code page without signing in."""
+        user = form.get_user()
+        if not credentials.second_factor_required(user):
+            return super().form_valid(form)  # the embedded demo's relaxation (PLO_PASSWORD_2FA_REQUIRED off)
+        if not credentials.has_second_factor(user):
+            form.add_error(
+                None,
+                "Your account's second factor is not set up yet. Use the link in your invitation email, "
+                "or ask for a new link with \u201cForgotten your password?\u201d below.",
+            )
+            return self.form_invalid(form)
+        pending_start(self.request, user, getattr(user, "backend", ""), self.get_success_url())
+        return HttpResponseRedirect(reverse("accounts:second-factor"))
 
 
 sign_in = SignInView.as_view()

@@ -76,6 +76,9 @@ def main() -> int:
     env.setdefault("PLO_MANIFEST_STATIC", "0")
     env.setdefault("PLO_SITE_URL", f"http://localhost:{PORT}")
     env.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+    # The demo accounts share one published password and have no second factor: the embedded demo
+    # lets them sign in with it alone (a real council's service never does; check --deploy warns).
+    env.setdefault("PLO_PASSWORD_2FA_REQUIRED", "0")
 
     embedded_db = not env.get("DATABASE_URL")
     if embedded_db:

@@ -178,6 +178,7 @@ def main() -> int:
             PLO_HTTPS="0",  # loopback, plain http
             PLO_VAR_DIR=str(work),
             LOG_LEVEL="WARNING",
+            PLO_PASSWORD_2FA_REQUIRED="0",  # noqa: S106  (a switch, not a password: the demo signs in with its published password alone)
         )
         print(f"database {name}, redis :{redis.port}, work folder {work}", flush=True)
         manage(env, "migrate", "--no-input", "-v", "0")

@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -93,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "plo_tracker.middleware.RejectInvalidCharactersMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -171,6 +175,24 @@ PLO_OIDC_ROLE_MAP = dict(
     pair.strip().split("=", 1) for pair in os.environ.get("PLO_OIDC_ROLE_MAP", "").split(",") if "=" in pair
 )
 PLO_PASSWORD_SIGN_IN = env_bool("PLO_PASSWORD_SIGN_IN", True)
+# With single sign-on matching by email or username, the people who sign in with it (and so never
+# get a password): those whose email is at one of these domains ("council.gov.uk,other.gov.uk").
+# Empty: everyone with an email address. Matching by id: everyone with a single sign-on id.
+PLO_OIDC_EMAIL_DOMAINS = [
+    d.strip().lower().lstrip("@") for d in os.environ.get("PLO_OIDC_EMAIL_DOMAINS", "").split(",") if d.strip()
+]
+
+# Password sign-in always asks for a second factor (a code from an authenticator app, or a
+# recovery code): docs/security.md "Invitations, passwords and the second factor". Switching
+# this off lets people without a second factor sign in with the password alone: for the embedded
+# demo (make run) and tests only; `check --deploy` warns when it is off.
+PLO_PASSWORD_2FA_REQUIRED = env_bool("PLO_PASSWORD_2FA_REQUIRED", True)
+# How long an invitation or password-reset link works (hours); each works once.
+PLO_INVITATION_HOURS = int(os.environ.get("PLO_INVITATION_HOURS", "72"))
+# How long the second step of sign-in waits for the code after a right password.
+PLO_SECOND_FACTOR_SECONDS = 5 * 60
+OTP_TOTP_ISSUER = os.environ.get("PLO_OTP_ISSUER", "PLO Tracker")
+OTP_TOTP_THROTTLE_FACTOR = 1
 OIDC_RP_CLIENT_ID = os.environ.get("PLO_OIDC_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = os.environ.get("PLO_OIDC_CLIENT_SECRET", "")
 OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("PLO_OIDC_AUTHORIZATION_ENDPOINT", "")

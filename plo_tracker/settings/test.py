@@ -5,6 +5,9 @@ import os
 os.environ.setdefault("PLO_INSECURE_DEV_KEY", "1")
 os.environ.setdefault("PLO_HTTPS", "0")
 os.environ.setdefault("PLO_MANIFEST_STATIC", "0")
+# People without a second factor sign in with the password alone, so browser tests sign in through
+# the real page in one step; the second-factor tests switch it back on (accounts/tests/test_second_factor.py).
+os.environ.setdefault("PLO_PASSWORD_2FA_REQUIRED", "0")
 
 from .base import *  # noqa: E402,F403
 

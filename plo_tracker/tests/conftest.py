@@ -205,6 +205,8 @@ def build_world(make_user, team):
             "tracker_meetings:action-done": action.pk,
             "accounts:staff-edit": sw.pk,
             "accounts:staff-reallocate": sw.pk,
+            "accounts:staff-invite": sw.pk,
+            "accounts:staff-revoke": sw.pk,
             "accounts:team-edit": sw.team_id,
             "accounts:area-edit": sw.team.service_area_id,
             "imports:columns": 999_999,

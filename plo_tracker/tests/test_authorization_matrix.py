@@ -31,6 +31,9 @@ ALL = frozenset(Role)
 READERS = ALL - {R.ADMINISTRATOR}
 WRITERS = READERS - {R.READ_ONLY}
 PUBLIC = "public"
+# Pages an emailed link opens (issue 24 §1): anyone may, signed in or not; without a live link
+# they say so (410), and they never send anyone to sign in.
+LINK = "link"
 NONE: frozenset[Role] = frozenset()
 MEETING_PREPARERS = frozenset({R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT, R.HEAD_OF_SERVICE})
 MEETING_RECORDERS = MEETING_PREPARERS | {R.ASSISTANT_DIRECTOR, R.SERVICE_MANAGER}
@@ -51,6 +54,13 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     # Single sign-on: without an issuer configured both say it is not set up.
     "accounts:oidc-start": (PUBLIC, NONE),
     "accounts:oidc-callback": (PUBLIC, NONE),
+    # The second step of password sign-in, and the pages of an emailed invitation or reset link.
+    "accounts:second-factor": (PUBLIC, PUBLIC),
+    "accounts:password-reset": (PUBLIC, PUBLIC),
+    "accounts:set-up": (LINK, LINK),
+    "accounts:set-up-password": (LINK, LINK),
+    "accounts:set-up-second-factor": (LINK, LINK),
+    "accounts:recovery-codes": (ALL, NONE),
     "cases:family-list": (READERS, NONE),
     "cases:family-create": (
         {
@@ -186,6 +196,9 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "accounts:staff-reallocate": ({R.ADMINISTRATOR},) * 2,
     "accounts:staff-import": ({R.ADMINISTRATOR},) * 2,
     "accounts:staff-import-preview": ({R.ADMINISTRATOR},) * 2,
+    "accounts:staff-invite": (NONE, {R.ADMINISTRATOR}),
+    "accounts:staff-invite-all": ({R.ADMINISTRATOR},) * 2,
+    "accounts:staff-revoke": ({R.ADMINISTRATOR},) * 2,
     "accounts:team-add": ({R.ADMINISTRATOR},) * 2,
     "accounts:team-edit": ({R.ADMINISTRATOR},) * 2,
     "accounts:area-add": ({R.ADMINISTRATOR},) * 2,
@@ -253,9 +266,15 @@ def test_each_page_admits_exactly_its_roles(name, shared_world):
             response = client.get(url) if method == "GET" else client.post(url, {})
             who = role.value if role else "anonymous"
             status = response.status_code
-            public_page = PUBLIC in (get_spec, post_spec) or get_spec == "token"
-            if spec == "admin":
-                assert status in (200, 302) if role == R.ADMINISTRATOR else status == 302, (name, method, who, status)
+            public_page = PUBLIC in (get_spec, post_spec) or get_spec in ("token", LINK)
+            if spec == LINK:
+                assert status in (200, 302, 410), (name, method, who, status)
+                if status == 302:
+                    assert "/accounts/sign-in/" not in response["Location"], (name, method, who)
+            elif spec == "admin":
+                # Anonymous: to the sign-in page; signed in without the admin role: a plain 403.
+                expected = (200, 302) if role == R.ADMINISTRATOR else (302,) if role is None else (403,)
+                assert status in expected, (name, method, who, status)
             elif role is None and public_page and spec is NONE:
                 assert status == 405, (name, method, who, status)
             elif role is None and spec not in (PUBLIC, "token", "admin"):

@@ -80,6 +80,13 @@ NOT_A_PAGE = {
     "deadlines:weekly-history-export": "a CSV or XLSX download (the history page's export links are checked)",
     "deadlines:calendar-feed": "an iCalendar file for calendar apps (its subscription page is checked)",
     "tracker_meetings:refresh": "POST only: the Refresh the agenda button on the meeting page, checked there",
+    "accounts:staff-invite": "POST only: the Send an invitation button on a person's page, checked there",
+    # The pages an emailed link opens, and the second step of sign-in, need a live link or a right
+    # password first: accounts/tests/test_browser_invitation.py walks them and runs axe on each.
+    "accounts:set-up": "the emailed link's first page: axe-checked in test_browser_invitation.py",
+    "accounts:set-up-password": "choosing a password: axe-checked (with errors) in test_browser_invitation.py",
+    "accounts:set-up-second-factor": "enrolling from a link: axe-checked (with errors) in test_browser_invitation.py",
+    "accounts:second-factor": "sign-in step 2 after a right password: axe-checked in test_browser_invitation.py",
     "admin:index": (
         "Django's own admin site, kept for developers (is_staff accounts only, none in the demo): its "
         "templates are Django's, not the product's GOV.UK pages"
@@ -94,6 +101,8 @@ NO_ERROR_STATE = {
     "imports:columns": "checked with a column chosen twice (below): the selects cannot be blank",
     "imports:preview": "the error state is the rows that cannot be imported, checked on the preview",
     "accounts:staff-import-preview": "the error state is the rows that cannot be imported, checked on the preview",
+    "accounts:staff-invite-all": "one button (Send the invitations), nothing to fill in",
+    "accounts:staff-revoke": "one button (Sign them out and remove it), nothing to fill in",
 }
 
 
@@ -191,6 +200,7 @@ def _demo_ids(clo: User) -> dict[str, Any]:
         "tracker_meetings:action-done": action,
         "accounts:staff-edit": User.objects.get(username="sam.social"),
         "accounts:staff-reallocate": User.objects.get(username="sam.social"),
+        "accounts:staff-revoke": User.objects.get(username="sam.social"),
         "accounts:team-edit": Team.objects.order_by("pk").first(),
         "accounts:area-edit": Team.objects.order_by("pk").first().service_area,  # type: ignore[union-attr]
         "deadlines:weekly-history-week": week,
@@ -312,6 +322,16 @@ def test_every_page_has_no_accessibility_violations(page, live_server, tmp_path)
         check.errored.add("accounts:sign-in")
         check.open("accounts:signed-out", reverse("accounts:signed-out"), None)
         check.open("accounts:oidc-start", reverse("accounts:oidc-start"), None)
+        # Forgotten password: sent blank, then the answer that never says whether the address exists.
+        if check.open("accounts:password-reset", reverse("accounts:password-reset"), None):
+            page.get_by_role("button", name="Send me a reset link").click()
+            page.wait_for_selector(".govuk-error-summary")
+            check.axe("accounts:password-reset sent back with errors")
+            check.errored.add("accounts:password-reset")
+            page.fill("#id_email", "nobody@council.example")
+            page.get_by_role("button", name="Send me a reset link").click()
+            page.wait_for_selector("text=Check your email")
+            check.axe("accounts:password-reset sent")
 
         # Each role's home.
         for username in DEMO_USER.values():

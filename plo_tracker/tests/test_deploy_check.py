@@ -46,3 +46,26 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_warns_when_password_sign_in_skips_the_second_factor():
+    """The embedded demo's relaxation (PLO_PASSWORD_2FA_REQUIRED=0) is a warning in production."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLO_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="plo_tracker.settings.base",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
+        DJANGO_ALLOWED_HOSTS="plo.council.example",
+        PLO_PASSWORD_2FA_REQUIRED="0",
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "accounts.W002" in result.stdout + result.stderr
+    assert "PLO_PASSWORD_2FA_REQUIRED is off" in result.stdout + result.stderr

@@ -4,13 +4,16 @@ Secure and HttpOnly (issue #6 item 6)."""
 
 from __future__ import annotations
 
+import base64
 from http.cookies import SimpleCookie
 from urllib.parse import quote
 
+import pyotp
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import Role
 from accounts.tests.factories import TEST_PASSWORD
@@ -85,10 +88,20 @@ def test_every_page_sends_the_security_headers_and_cookies_are_secure_and_httpon
     csrf = _cookie(sign_in_page, "csrftoken")
     assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
 
-    signed_in = browser.post(
+    # Production asks for the second factor after the password (docs/security.md).
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    password_step = browser.post(
         "/accounts/sign-in/",
         {"csrfmiddlewaretoken": _token(sign_in_page.body), "username": user.username, "password": TEST_PASSWORD},
     )
+    assert password_step.status == 302, password_step.body[:500]
+    assert password_step.header("Location") == "/accounts/sign-in/code/"
+    _assert_security_headers(password_step)
+    code_page = browser.get("/accounts/sign-in/code/")
+    assert code_page.status == 200
+    _assert_security_headers(code_page)
+    code = pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
+    signed_in = browser.post("/accounts/sign-in/code/", {"csrfmiddlewaretoken": _token(code_page.body), "code": code})
     assert signed_in.status == 302, signed_in.body[:500]
     _assert_security_headers(signed_in)
     session = _cookie(signed_in, "sessionid")
