@@ -27,7 +27,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.scopes import sees_whole_service, teams_visible_to
 from deadlines.history import _compute, weekly_snapshots_backfill
-from deadlines.selectors import weekly_figures
+from deadlines.selectors import episodes_visible, weekly_figures
 from deadlines.services import calendar_current
 
 LONDON = ZoneInfo("Europe/London")
@@ -98,17 +98,21 @@ def walk(client: Any, user: User, urls: list[str]) -> dict[str, int]:
 
 def assert_snapshot_counts_as_the_live_page(users: list[User], day: dt.date) -> None:
     """The weekly snapshot worked out for `day` counts the open episodes by stage as the live
-    weekly page does that day, for the whole service and for each user's own teams (their scope)."""
+    weekly page does that day, as the history shows it to each user: the whole service's row or
+    their own teams' rows, and only the cases they may see (a restricted family stays hidden)."""
     stored = _compute(day)
     for user in users:
         live = {
             f.query["stage"]: f.value
             for f in weekly_figures(user=user, today=day, calendar=calendar_current()).by_stage
         }
-        whole = sees_whole_service(user)
-        teams = [None] if whole else list(teams_visible_to(user).values_list("pk", flat=True))
+        teams = [None] if sees_whole_service(user) else list(teams_visible_to(user).values_list("pk", flat=True))
+        visible = set(episodes_visible(user).values_list("pk", flat=True))
         snapshot = {
-            stage: sum(len(stored[t].open_by_stage.get(stage, [])) for t in teams if t in stored) for stage in live
+            stage: sum(
+                1 for t in teams if t in stored for pk in stored[t].open_by_stage.get(stage, []) if pk in visible
+            )
+            for stage in live
         }
         assert snapshot == live, f"{user.username}: snapshot {snapshot}, live {live}"
 
