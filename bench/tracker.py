@@ -343,7 +343,17 @@ def _build(
     from accounts.models import Team, User
     from accounts.roles import Role
     from accounts.services import roles_ensure
-    from cases.models import Assessment, Child, EndOutcome, Episode, EpisodeChild, Extension, Family, Stage
+    from cases.models import (
+        Assessment,
+        CareProceedings,
+        Child,
+        EndOutcome,
+        Episode,
+        EpisodeChild,
+        Extension,
+        Family,
+        Stage,
+    )
     from deadlines.engine import load_policy
     from meetings.models import LPM, LPMKind, LPMOutcome, Meeting, MeetingKind
 
@@ -446,6 +456,15 @@ def _build(
             )
         )
     Episode.objects.bulk_create(episodes)
+    # An open episode in care proceedings has had the decision to issue, as the product records it
+    # (proceedings_decide): here a week ago, or on the LPM decision if that was later.
+    CareProceedings.objects.bulk_create(
+        [
+            CareProceedings(episode=e, issue_decision_on=max(e.decision_date, today - dt.timedelta(days=7)))
+            for e in episodes
+            if e.stage == Stage.PROCEEDINGS and e.decision_date is not None
+        ]
+    )
     EpisodeChild.objects.bulk_create(
         [
             EpisodeChild(episode=episodes[k // 2], child=c, earlier_episodes=c.previous_pre_proceedings)

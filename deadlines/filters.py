@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from cases.models import Stage
 
 from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS, TrackerFilters, milestone_labels
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def tracker_filters(data: dict[str, Any]) -> TrackerFilters:
@@ -26,7 +30,21 @@ def tracker_filters(data: dict[str, Any]) -> TrackerFilters:
         missed=data.get("missed") or None,
         due_since=data.get("due_since"),
         q=(data.get("q") or "").strip(),
+        in_court=not data.get("open_only"),
+        overrun=bool(data.get("overrun")),
     )
+
+
+def filters_from_query(query: Mapping[str, str], *, user: User) -> TrackerFilters:
+    """The filters the tracker applies for this query string: what a figure linking to the
+    tracker with `query` must count (the tracker's own views read their GET the same way)."""
+    from django.http import QueryDict
+
+    from .forms import TrackerFilterForm
+
+    data = QueryDict(mutable=True)
+    data.update(query)
+    return tracker_filters(TrackerFilterForm(data, user=user).valid_data())
 
 
 def tracker_filter_summary(data: dict[str, Any]) -> list[str]:
@@ -55,6 +73,10 @@ def tracker_filter_summary(data: dict[str, Any]) -> list[str]:
         label = milestone_labels().get(data["missed"], data["missed"].replace("_", " "))
         since = data.get("due_since")
         out.append(f"{label.lower()} met late or overdue" + (f", due since {since.day} {since:%b %Y}" if since else ""))
+    if data.get("open_only"):
+        out.append("open episodes only (not care proceedings already issued)")
+    if data.get("overrun"):
+        out.append("predicted to run past the end of pre-proceedings")
     if data.get("q"):
         out.append(f"matching “{data['q']}”")
     return out

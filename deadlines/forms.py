@@ -109,6 +109,9 @@ class TrackerFilterForm(forms.Form):
     ended_since = forms.DateField(required=False, widget=FastHiddenInput, input_formats=["%Y-%m-%d"])
     missed = forms.SlugField(required=False, max_length=60, widget=FastHiddenInput)
     due_since = forms.DateField(required=False, widget=FastHiddenInput, input_formats=["%Y-%m-%d"])
+    # The weekly figures count open episodes only; the homes' predicted-overrun count (issue 20 §5).
+    open_only = forms.BooleanField(required=False, widget=FastHiddenInput)
+    overrun = forms.BooleanField(required=False, widget=FastHiddenInput)
     sort = forms.ChoiceField(
         label="Sort by",
         choices=[("", "RAG, then next deadline"), *SORT_LABELS.items()],

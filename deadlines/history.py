@@ -220,42 +220,53 @@ def _for_team(team: int | None) -> Q:
 
 
 def weekly_history(*, user: User, weeks: int, team: int | None, today: dt.date) -> list[HistoryWeek]:
-    """The stored snapshots of the last `weeks` weeks that the user may read, oldest first (one query)."""
+    """The stored snapshots of the last `weeks` weeks that the user may read, oldest first (two
+    queries). Each figure with a drill-down counts the stored episodes this user may still see
+    (the episodes scope), so the number is the length of the list it opens: the same for anyone
+    who sees the whole service, fewer for a family restricted or moved out of the user's teams."""
     from accounts.scopes import weekly_snapshots_visible_to
+
+    from .selectors import episodes_visible
 
     last = week_ending_for(today)
     since = last - dt.timedelta(weeks=weeks - 1)
-    qs = (
+    snapshots = list(
         weekly_snapshots_visible_to(user)
         .filter(_for_team(team), week_ending__gte=since, week_ending__lte=last)
         .order_by("week_ending")
-    )
-    return [
-        HistoryWeek(
-            week_ending=s.week_ending,
-            open_total=s.open_total,
-            open_by_stage=s.open_by_stage,
-            requests=s.requests,
-            entries=s.entries,
-            exits=s.exits,
-            exits_by_outcome=s.exits_by_outcome,
-            timeliness=s.timeliness,
-            median_weeks=s.median_weeks,
-            median_open_weeks=s.median_open_weeks,
-        )
-        for s in qs.only(
+        .only(
             "week_ending",
-            "open_total",
-            "open_by_stage",
-            "requests",
-            "entries",
-            "exits",
             "exits_by_outcome",
             "timeliness",
             "median_weeks",
             "median_open_weeks",
+            "episode_ids",
         )
-    ]
+    )
+    stored = {pk for s in snapshots for ids in s.episode_ids.values() for pk in ids}
+    visible = set(episodes_visible(user).filter(pk__in=stored).values_list("pk", flat=True)) if stored else set()
+
+    def count(s: WeeklySnapshot, figure: str) -> int:
+        return sum(1 for pk in s.episode_ids.get(figure, ()) if pk in visible)
+
+    out = []
+    for s in snapshots:
+        by_stage = {stage.value: count(s, f"stage:{stage.value}") for stage in OPEN_STAGES}
+        out.append(
+            HistoryWeek(
+                week_ending=s.week_ending,
+                open_total=sum(by_stage.values()),
+                open_by_stage=by_stage,
+                requests=count(s, "requests"),
+                entries=count(s, "entries"),
+                exits=count(s, "exits"),
+                exits_by_outcome=s.exits_by_outcome,
+                timeliness=s.timeliness,
+                median_weeks=s.median_weeks,
+                median_open_weeks=s.median_open_weeks,
+            )
+        )
+    return out
 
 
 def milestone_totals(history: list[HistoryWeek]) -> list[tuple[str, int, int, int]]:

@@ -15,7 +15,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -206,6 +206,9 @@ class TrackerRow:
     court_of_weeks: int = COURT_WEEKS
     #: Imported families: steps due before go-live with no date in the tracker (deadlines/golive.py).
     not_tracked_count: int = 0
+    #: The decision to issue care proceedings and the issue, once recorded.
+    issue_decision_on: dt.date | None = None
+    issued_on: dt.date | None = None
 
     @property
     def children_text(self) -> str:
@@ -253,8 +256,11 @@ class TrackerFilters:
     due_since: dt.date | None = None
     q: str = ""
     #: Also list care proceedings still before their final hearing ("week k of 26"); the weekly
-    #: figures count pre-proceedings episodes only, so they leave this off.
+    #: figures count open episodes only, so their links turn this off (``open_only=1``).
     in_court: bool = True
+    #: Only the episodes predicted to run past the end of pre-proceedings (deadlines/forecast.py):
+    #: the senior managers' homes link their "Predicted to overrun" count here.
+    overrun: bool = False
 
     @property
     def includes_ended(self) -> bool:
@@ -294,8 +300,10 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
         qs = qs.filter(family__team_id=filters.team)
     if filters.worker:
         qs = qs.filter(family__social_worker_id=filters.worker)
-    if filters.stage:
-        qs = qs.filter(stage=filters.stage)
+    if filters.overrun:
+        from .forecast import overrun_forecasts
+
+        qs = qs.filter(pk__in=list(overrun_forecasts(qs, today=today)))
     if filters.q:
         term = filters.q.strip()
         child_match = EpisodeChild.objects.filter(episode=OuterRef("pk")).filter(
@@ -407,11 +415,10 @@ def _episode_query(
         assessments_outstanding=_sql(_OUTSTANDING_SQL, (), IntegerField()),
         assessments_overdue=_sql(f'{_OUTSTANDING_SQL} AND s."due_on" < %s', (today,), IntegerField()),
         issued_on=F("proceedings__issued_on"),
+        issue_decision_on=F("proceedings__issue_decision_on"),
         court_extension_total=_sql(_COURT_EXTENSION_SQL, (), IntegerField()),
         extension_total=_extension_total(),
     )
-    if filters.extended:
-        qs = qs.filter(extension_total__gt=0)
     return qs
 
 
@@ -441,6 +448,7 @@ _EPISODE_FIELDS = (
     "assessments_overdue",
     "extension_total",
     "issued_on",
+    "issue_decision_on",
     "court_extension_total",
 )
 
@@ -535,9 +543,18 @@ def tracker_rows(
     return _narrow_and_order(rows, filters)
 
 
+# The filters worked out per row, from columns every key and row has: a figure whose filters
+# differ from another's only in these is counted from the same read (tracker_counts).
+PER_ROW_FILTERS = ("stage", "status", "weeks", "past_standard", "extended")
+
+
 def _narrow_and_order(rows: list[_R], filters: TrackerFilters) -> list[_R]:
-    """The filters worked out per row (RAG, week band, past standard), then the default order:
-    red first, then by next deadline, then by reference."""
+    """The filters worked out per row (stage, RAG, week band, past standard, extension), then the
+    default order: red first, then by next deadline, then by reference."""
+    if filters.stage:
+        rows = [r for r in rows if r.stage == filters.stage]
+    if filters.extended:
+        rows = [r for r in rows if r.extension_weeks]
     if filters.status:
         rows = [r for r in rows if r.rag == filters.status]
     if filters.weeks:
@@ -602,9 +619,7 @@ def _row(
     next_meeting, next_meeting_label = min(upcoming) if upcoming else (None, "")
 
     start, week, past_standard = _clock(facts, e["stage"], e["decision_date"], initial_held, e["ended_on"], today)
-    extension = e["extension_total"]
-    if facts.max_extension_weeks is not None:
-        extension = min(extension, facts.max_extension_weeks)
+    extension = _capped_extension(facts, e["extension_total"])
     of_weeks = facts.standard_weeks + extension
     court_week = None
     court_of_weeks = COURT_WEEKS + e["court_extension_total"]
@@ -671,6 +686,8 @@ def _row(
         court_week=court_week,
         court_of_weeks=court_of_weeks,
         not_tracked_count=e["not_tracked_count"],
+        issue_decision_on=e["issue_decision_on"],
+        issued_on=e["issued_on"],
     )
 
 
@@ -723,12 +740,17 @@ class TrackerKey:
     family_name: str
     social_worker: str
     team: str
+    stage: str
     stage_label: str
     decision_date: dt.date | None
     week: int | None
     next_due: dt.date | None
     rag: str
     past_standard: bool
+    #: Weeks of agreed extension, as the full row counts them (read only when asked for).
+    extension_weeks: int = 0
+    #: Listed for its court timeline: pre-proceedings ended when proceedings were issued.
+    in_court: bool = False
 
     @property
     def band(self) -> str | None:
@@ -749,31 +771,50 @@ def tracker_keys(
     filters: TrackerFilters,
     sort: str = "",
     scope: QuerySet[Episode] | None = None,
+    with_extension: bool = False,
 ) -> list[TrackerKey]:
     """Every episode the tracker lists for these filters, in its default order (one query).
 
     The RAG is the full row's: an open deadline is overdue exactly when the earliest one is
     before today, and one is due soon exactly when the earliest is before the policy's horizon.
-    The family, social worker and team names are filled in only for a sort on them (`sort`).
+    The family, social worker and team names are filled in only for a sort on them (`sort`);
+    the extension only for the extension filter or `with_extension` (the weekly figures).
     """
+    return _narrow_and_order(_keys(user, today, calendar, filters, sort, scope, with_extension), filters)
+
+
+def _keys(
+    user: User,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    filters: TrackerFilters,
+    sort: str,
+    scope: QuerySet[Episode] | None,
+    with_extension: bool,
+) -> list[TrackerKey]:
+    """The keys of every episode in the filters' scope, before the per-row filters (one query)."""
     soon, soon_params = _soon_sql(today, calendar)
     qs = (_episode_scope(user, today, filters) if scope is None else scope).annotate(
         **_rag_inputs(soon, soon_params),
         initial_held=_sql(_INITIAL_HELD_SQL, (MeetingKind.INITIAL,), DateField()),
     )
-    if filters.extended:
-        qs = qs.annotate(extension_total=_extension_total()).filter(extension_total__gt=0)
     # The names are read only for the sorts on them: 2,000 rows of names cost more to fetch and
     # build than anything else here, and no other order, filter or count looks at them.
     columns = ["id", "family__reference", "stage", "policy_name", "decision_date", "ended_on", "soon_limit"]
     columns += ["next_due", "initial_held"]
+    extension = with_extension or filters.extended
+    if extension:
+        qs = qs.annotate(extension_total=_extension_total())
+        columns.append("extension_total")
     if sort in _NAME_SORTS:
         columns += ["family__name", "family__social_worker__first_name", "family__social_worker__last_name"]
         columns += ["family__social_worker__username", "family__team__name"]
     keys: list[TrackerKey] = []
-    for pk, ref, stage, policy, decision, ended, limit, nxt, held, *names in qs.order_by().values_list(*columns):
-        name, first, last, username, team = names or ("", "", "", "", "")
-        _, week, past = _clock(policy_facts(policy), stage, decision, held, ended, today)
+    for pk, ref, stage, policy, decision, ended, limit, nxt, held, *more in qs.order_by().values_list(*columns):
+        weeks = more.pop(0) if extension else 0
+        name, first, last, username, team = more or ("", "", "", "", "")
+        facts = policy_facts(policy)
+        _, week, past = _clock(facts, stage, decision, held, ended, today)
         keys.append(
             TrackerKey(
                 episode_id=pk,
@@ -781,15 +822,43 @@ def tracker_keys(
                 family_name=name,
                 social_worker=_person(first, last, username),
                 team=team,
+                stage=stage,
                 stage_label=_STAGE_LABELS.get(stage, stage),
                 decision_date=decision,
                 week=week,
                 next_due=nxt,
                 rag=_rag(nxt is not None and nxt < today, nxt is not None and today <= nxt < limit, past),
                 past_standard=past,
+                extension_weeks=_capped_extension(facts, weeks),
+                in_court=ended is not None,
             )
         )
-    return _narrow_and_order(keys, filters)
+    return keys
+
+
+def _capped_extension(facts: PolicyFacts, weeks: int) -> int:
+    """Agreed extension weeks as they count: no more than the policy allows."""
+    return weeks if facts.max_extension_weeks is None else min(weeks, facts.max_extension_weeks)
+
+
+def tracker_counts(
+    *,
+    user: User,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    base: TrackerFilters,
+    figures: Mapping[str, TrackerFilters],
+) -> dict[str, list[TrackerKey]]:
+    """The keys the tracker lists for each figure's filters, from one read of `base`'s scope.
+
+    Each figure's filters may differ from `base` only in PER_ROW_FILTERS, so each figure is
+    exactly ``tracker_keys(filters=...)`` (the list its link opens), without a query per figure.
+    """
+    for name, filters in figures.items():
+        if replace(filters, **{f: getattr(base, f) for f in PER_ROW_FILTERS}) != base:
+            raise ValueError(f"figure {name} differs from the base filters in more than the per-row filters")
+    keys = _keys(user, today, calendar, base, "", None, True)
+    return {name: _narrow_and_order(list(keys), filters) for name, filters in figures.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -802,6 +871,13 @@ class TrackerPage:
     number: int
     pages: int
     per_page: int
+    #: Of `total`, care proceedings issued (pre-proceedings ended) and before their final hearing.
+    in_court: int = 0
+
+    @property
+    def open(self) -> int:
+        """Of `total`, the episodes still open."""
+        return self.total - self.in_court
 
     @property
     def first(self) -> int:
@@ -844,7 +920,8 @@ def tracker_page(
         )
         number, pages = _page_number(page, len(everything), per_page)
         window = everything[(number - 1) * per_page : number * per_page]
-        return TrackerPage(window, len(everything), rag_counts(everything), number, pages, per_page)
+        in_court = sum(1 for r in everything if r.ended_on is not None)
+        return TrackerPage(window, len(everything), rag_counts(everything), number, pages, per_page, in_court)
     # One scope for both reads (a queryset is never changed in place: each read filters a copy).
     scope = _episode_scope(user, today, filters)
     keys = tracker_keys(user=user, today=today, calendar=calendar, filters=filters, sort=sort, scope=scope)
@@ -865,7 +942,8 @@ def tracker_page(
     }
     # An episode changed between the two reads (ended, moved team) drops out rather than show stale.
     rows = [full[k.episode_id] for k in chosen if k.episode_id in full]
-    return TrackerPage(rows, len(keys), rag_counts(keys), number, pages, per_page)
+    in_court = sum(1 for k in keys if k.in_court)
+    return TrackerPage(rows, len(keys), rag_counts(keys), number, pages, per_page, in_court)
 
 
 def _page_number(page: int, total: int, per_page: int) -> tuple[int, int]:
@@ -1104,7 +1182,7 @@ class WeeklyFigures:
     """The weekly tracker screen's figures (issue #5 §4)."""
 
     today: dt.date
-    open_total: int
+    open: Figure
     by_stage: list[Figure]
     by_week: list[Figure]
     past_standard: Figure
@@ -1114,33 +1192,47 @@ class WeeklyFigures:
     timeliness: list[Timeliness]
     timeliness_since: dt.date
 
+    @property
+    def open_total(self) -> int:
+        """Open episodes across the user's scope (the headline)."""
+        return self.open.value
+
 
 TIMELINESS_WEEKS = 13
 
 
+#: The weekly figures count open episodes: their links narrow the tracker to those (it also lists
+#: care proceedings issued and before their final hearing).
+WEEKLY_SCOPE: dict[str, str] = {"open_only": "1"}
+
+
 def weekly_figures(*, user: User, today: dt.date, calendar: WorkingCalendar) -> WeeklyFigures:
     """Open episodes by stage and week, overruns, extensions, outcomes, median length and
-    timeliness per milestone (issue #5 §4). Every figure carries its tracker drill-down filter,
-    and is computed by the same code the tracker uses, so the counts agree."""
-    rows = tracker_rows(
-        user=user, today=today, calendar=calendar, filters=TrackerFilters(in_court=False), with_details=False
+    timeliness per milestone (issue #5 §4). Every figure carries its tracker drill-down query,
+    and its count is the number of episodes the tracker lists for that query: the filters are
+    read from the query as the tracker reads them, and counted by tracker_counts (issue 20 §5)."""
+    from .filters import filters_from_query
+
+    queries: dict[str, dict[str, str]] = {"open": {}, "past": {"past_standard": "1"}, "extended": {"extended": "1"}}
+    queries |= {f"stage:{value}": {"stage": value} for value, _ in Stage.choices if value != Stage.ENDED}
+    queries |= {f"weeks:{slug}": {"weeks": slug} for slug in WEEK_BANDS}
+    queries = {name: {**WEEKLY_SCOPE, **q} for name, q in queries.items()}
+    counted = tracker_counts(
+        user=user,
+        today=today,
+        calendar=calendar,
+        base=filters_from_query(WEEKLY_SCOPE, user=user),
+        figures={name: filters_from_query(q, user=user) for name, q in queries.items()},
     )
-    stage_counts: dict[str, int] = defaultdict(int)
-    band_counts: dict[str, int] = defaultdict(int)
-    for r in rows:
-        stage_counts[r.stage] += 1
-        band = r.band
-        if band is not None:
-            band_counts[band] += 1
-    by_stage = [
-        Figure(label, stage_counts.get(value, 0), {"stage": value})
-        for value, label in Stage.choices
-        if value != Stage.ENDED
-    ]
-    by_week = [Figure(label, band_counts.get(slug, 0), {"weeks": slug}) for slug, (label, _, _) in WEEK_BANDS.items()]
-    past = Figure("Past their standard length", sum(1 for r in rows if r.past_standard), {"past_standard": "1"})
-    extended_rows = [r for r in rows if r.extension_weeks]
-    extended = Figure("With an agreed extension", len(extended_rows), {"extended": "1"})
+
+    def figure(name: str, label: str) -> Figure:
+        return Figure(label, len(counted[name]), queries[name])
+
+    by_stage = [figure(f"stage:{value}", label) for value, label in Stage.choices if value != Stage.ENDED]
+    by_week = [figure(f"weeks:{slug}", label) for slug, (label, _, _) in WEEK_BANDS.items()]
+    past = figure("past", "Past their standard length")
+    extended = figure("extended", "With an agreed extension")
+    open_figure = figure("open", "Open episodes")
 
     since_13 = today - dt.timedelta(weeks=13)
     ended = list(
@@ -1197,12 +1289,12 @@ def weekly_figures(*, user: User, today: dt.date, calendar: WorkingCalendar) -> 
     timeliness.sort(key=lambda t: (order.get(t.key, len(order)), t.key))
     return WeeklyFigures(
         today=today,
-        open_total=len(rows),
+        open=open_figure,
         by_stage=by_stage,
         by_week=by_week,
         past_standard=past,
         extended=extended,
-        extension_weeks_total=sum(r.extension_weeks for r in extended_rows),
+        extension_weeks_total=sum(k.extension_weeks for k in counted["extended"]),
         outcomes=outcomes,
         timeliness=timeliness,
         timeliness_since=since_t,

@@ -142,6 +142,7 @@ def tracker(request: SignedInRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rag_links": _rag_links(request, page.counts),
         "rows": page.rows,
         "rows_html": tracker_rows_html(page.rows),
         "summary": tracker_filter_summary(data),
@@ -153,6 +154,17 @@ def tracker(request: SignedInRequest) -> HttpResponse:
         "counts": page.counts,
     }
     return render(request, "deadlines/tracker.html", context)
+
+
+def _rag_links(request: HttpRequest, counts: dict[str, int]) -> list[tuple[str, int, str]]:
+    """Each red/amber/green count with the link that lists those episodes: the same filters and
+    the RAG status (counted from the same keys that list, so the number is the list's length)."""
+    links = []
+    for rag in selectors.RAG_LABELS:
+        query = _without_page(request)
+        query["status"] = rag
+        links.append((rag, counts[rag], "?" + query.urlencode()))
+    return links
 
 
 def _pagination(query: str, page: selectors.TrackerPage) -> dict[str, Any] | None:
@@ -247,7 +259,7 @@ def tracker_rows_html(rows: list[selectors.TrackerRow]) -> SafeString:
     out: list[str] = []
     add = out.append
     for r in rows:
-        add(f'<tr class="govuk-table__row" data-reference="{esc(r.reference)}">')
+        add(f'<tr class="govuk-table__row" data-row data-reference="{esc(r.reference)}">')
         # RAG first: the column the weekly meeting reads down.
         reasons = f"<br>{_hint(esc(', '.join(r.rag_reasons)))}" if r.rag_reasons else ""
         add(f'{cell}<strong class="govuk-tag app-rag--{r.rag}" data-rag="{r.rag}">{r.rag_label}</strong>{reasons}</td>')
@@ -278,7 +290,13 @@ def tracker_rows_html(rows: list[selectors.TrackerRow]) -> SafeString:
             initial = f"due {_d(r.initial_meeting_due)}"
         else:
             initial = "–"
-        if r.decision_date is None:
+        if r.issue_decision_on is not None:
+            # Care proceedings: the dates that matter are the decision to issue and the issue
+            # (an LPM can decide to issue without pre-proceedings, so with no decision date D).
+            issued = _d(r.issued_on) if r.issued_on else "not yet"
+            started = _line("Pre-proceedings from", _d(r.decision_date)) if r.decision_date else ""
+            add(f"{cell}{started}{_line('Decision to issue', _d(r.issue_decision_on))}{_line('Issued', issued)}</td>")
+        elif r.decision_date is None:
             add(f"{cell}{_hint('Before the LPM decision')}</td>")
         else:
             add(
@@ -348,6 +366,7 @@ def weekly(request: SignedInRequest) -> HttpResponse:
         "tracker_url": tracker_url,
         "href": href,
         "links": {
+            "open": href(figures.open.query),
             "past": href(figures.past_standard.query),
             "extended": href(figures.extended.query),
             "stages": [(f, href(f.query)) for f in figures.by_stage],

@@ -101,7 +101,7 @@ class AgendaReason(models.TextChoices):
     PANEL_REVIEW = "panel_review", "Listed for a legal gateway review"
     RED = "red", "Red: a deadline is overdue"
     AMBER = "amber", "Amber: a deadline is due soon"
-    OVERRUN = "overrun", "Past its standard length"
+    OVERRUN = "overrun", "Predicted to overrun (escalated to the assistant director)"
     REVIEW_DUE = "review_due", "Due for review"
     ACTIONS = "actions", "Actions carried over"
     LEGAL_FRAMEWORK = "legal_framework", "Under a legal framework (court tracker)"

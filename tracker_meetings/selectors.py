@@ -14,6 +14,7 @@ from accounts.roles import TRACKER_ROLES
 from cases.models import Stage
 from cases.selectors import MinutesStep, can_see_legal_advice, minutes_steps
 from deadlines.engine import WorkingCalendar
+from deadlines.forecast import overrun_forecasts
 from deadlines.models import Deadline, DeadlineState
 from deadlines.selectors import TrackerRow, episodes_visible, tracker_rows
 from meetings.models import LPM, REQUIRED_DOCUMENTS, DocumentState, LPMKind, LPMRequestDocument
@@ -89,12 +90,13 @@ def agenda_candidates(
 ) -> list[Candidate]:
     """The cases a meeting should discuss, built from the tracker (issue 13 §3).
 
-    Every kind: red and amber cases, cases past their standard length, cases due for review (a
+    Every kind: red and amber cases, cases predicted to overrun (escalated to the assistant director
+    by the same forecast, deadlines/forecast.py), cases due for review (a
     review date set at an earlier meeting, or a legal gateway review due within two weeks) and
     cases with actions still open from earlier meetings. The court tracker meeting adds every case
     under a legal framework (001: "HOS oversight on all cases where legal frameworks apply"). The
     panel adds the LPMs listed for that day, with papers and attendance slots (004 §7).
-    Queries: the tracker's five, plus four.
+    Queries: the tracker's five, the forecast's three, plus four.
     """
     rows = {r.episode_id: r for r in tracker_rows(user=user, today=today, calendar=calendar, with_details=False)}
     found: dict[int, Candidate] = {}
@@ -134,13 +136,16 @@ def agenda_candidates(
                 c.papers = PapersState.RECEIVED
             c.papers_missing = "; ".join(str(labels.get(k, k)) for k in missing.get(lpm.episode_id, []))[:300]
 
+    # Predicted to overrun: the same forecast, by the same rule, as the escalation to the assistant
+    # director (004) and the senior managers' homes (deadlines/forecast.py), not a rule of its own.
+    overruns = overrun_forecasts(episodes_visible(user), today=today)
     for r in rows.values():
         key = (1 if r.rag == "red" else 2, r.next_due or dt.date.max, r.reference)
         if r.rag == "red":
             add(r.episode_id, AgendaReason.RED, key)
-        elif r.rag == "amber" and (r.soon_count or not r.past_standard):
+        elif r.rag == "amber" and (r.soon_count or r.episode_id not in overruns):
             add(r.episode_id, AgendaReason.AMBER, key)
-        if r.past_standard:
+        if r.episode_id in overruns:
             add(r.episode_id, AgendaReason.OVERRUN, key)
         if kind == TrackerMeetingKind.COURT and r.stage in (Stage.PRE_PROCEEDINGS, Stage.PROCEEDINGS):
             add(r.episode_id, AgendaReason.LEGAL_FRAMEWORK, (4, r.next_due or dt.date.max, r.reference))

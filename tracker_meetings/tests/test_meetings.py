@@ -354,3 +354,34 @@ def test_a_stale_copy_of_the_notes_is_refused_and_shows_what_changed(client, red
     assert response.status_code == 200 and 'data-testid="stale-edit"' in body and "First" in body and "Second" in body
     item.refresh_from_db()
     assert item.note == "First"
+
+
+def test_the_agenda_lists_a_case_predicted_to_overrun_by_the_escalations_forecast(people, clo, red_case, client):
+    """Issue 20 §8: a case escalated to the assistant director for a predicted overrun (here an
+    assessment due after the end of pre-proceedings, in week 7 of 16) is on the weekly agenda for
+    that reason, from the same forecast as the escalation; a case on track is not."""
+    from cases import services as cs
+    from deadlines.forecast import overrun_forecasts
+    from deadlines.selectors import episodes_visible
+
+    fam = family(people, name="Overrun family", reference="PLO-OVER")
+    episode = start_pre_proceedings(fam, people, decision=dt.date(2026, 12, 4))
+    cs.assessment_create(
+        episode=episode, kind="psychological", provider="Dr Expert", instructed_on=dt.date(2027, 1, 15),
+        due_on=dt.date(2027, 4, 15), by=people.sw, today=dt.date(2027, 1, 15),
+    )  # fmt: skip
+    assert Alert.objects.filter(episode=episode, kind=AlertKind.OVERRUN).exists()  # escalated
+    assert set(overrun_forecasts(episodes_visible(clo), today=MONDAY)) == {episode.pk}
+    row = next(
+        r for r in tracker_rows(user=clo, today=MONDAY, calendar=calendar_current()) if r.episode_id == episode.pk
+    )
+    assert not row.past_standard  # the old agenda rule ("past the standard length") missed it
+
+    meeting = prepare(TrackerMeetingKind.WEEKLY, MONDAY, clo)
+    reasons = {i.episode_id: i.reasons for i in meeting.items.all()}
+    assert AgendaReason.OVERRUN in reasons[episode.pk]
+    assert AgendaReason.OVERRUN not in reasons[red_case.pk]
+    with time_machine.travel(dt.datetime(2027, 1, 18, 9, tzinfo=LONDON), tick=False):
+        client.force_login(clo)
+        body = client.get(reverse("tracker_meetings:detail", args=[meeting.pk])).content.decode()
+    assert "Predicted to overrun (escalated to the assistant director)" in body
