@@ -59,7 +59,7 @@ def run(markdown: bool, rows: int = ROWS) -> int:
     import time_machine
 
     from imports.fields import mapping_guess
-    from imports.parsing import read_tracker
+    from imports.parsing import COMMAND_LIMITS, read_tracker
     from imports.sample import SAMPLE_TODAY
     from imports.services import tracker_check, tracker_import
 
@@ -70,14 +70,14 @@ def run(markdown: bool, rows: int = ROWS) -> int:
 
         def do_import(data: bytes) -> tuple[float, object]:
             start = time.perf_counter()
-            sheet = read_tracker("t.csv", data)
+            sheet = read_tracker("t.csv", data, COMMAND_LIMITS)
             result = tracker_import(sheet=sheet, mapping=mapping_guess(sheet.headers), by=clo, today=SAMPLE_TODAY)
             return time.perf_counter() - start, result
 
         small, small_result = do_import(_csv(BASELINE_ROWS, "BASE"))
         big_data = _csv(rows, "BIG")
         start = time.perf_counter()
-        sheet = read_tracker("t.csv", big_data)
+        sheet = read_tracker("t.csv", big_data, COMMAND_LIMITS)
         check = tracker_check(sheet=sheet, mapping=mapping_guess(sheet.headers), today=SAMPLE_TODAY)
         checked = time.perf_counter() - start
         big, big_result = do_import(big_data)

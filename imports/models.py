@@ -17,9 +17,21 @@ class UploadKind(models.TextChoices):
     STAFF = "staff", "Staff list"
 
 
+class JobState(models.TextChoices):
+    """Where an upload's import stands. A small file is imported within the request and never
+    leaves READY; a large one is queued as a job once its preview is confirmed."""
+
+    READY = "ready", "Not started"
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    REFUSED = "refused", "Nothing imported"
+
+
 class TrackerUpload(models.Model):
-    """An uploaded file (a tracker, or a staff list) between upload and import; deleted once
-    imported or after a day."""
+    """An uploaded file (a tracker, or a staff list) between upload and import, with its rows as
+    read once on upload (`sheet`), and, for a large file, the import job's state and progress.
+    Deleted once imported within the request, or after a day."""
 
     kind = models.CharField(max_length=10, choices=UploadKind.choices, default=UploadKind.TRACKER)
     uploaded_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
@@ -28,6 +40,31 @@ class TrackerUpload(models.Model):
     content = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     mapping = models.JSONField(default=dict, blank=True)
+    # The file's rows as parsing.Sheet.to_json wrote them: the pages after the upload read these,
+    # never the file again.
+    sheet = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.READY)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # What the administrator confirmed in a staff preview (staff.StaffCheck.plan), for the job.
+    plan = models.CharField(max_length=64, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=JobState.values), name="imports_upload_state_known"),
+            models.CheckConstraint(
+                condition=models.Q(rows_done__lte=models.F("rows_total")), name="imports_upload_done_within_total"
+            ),
+            # A job is queued once: it has its queue time from then on, and a finish time once over.
+            models.CheckConstraint(
+                condition=models.Q(state=JobState.READY) | models.Q(queued_at__isnull=False),
+                name="imports_upload_job_queued_at",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.filename

@@ -66,7 +66,7 @@ from meetings.models import LPM, LPMKind, LPMOutcome, Meeting, MeetingKind
 from plo_tracker.bulk import audited_insert
 
 from .fields import BY_KEY
-from .models import BeforeGoLive, ImportedEpisode, ImportMapping, TrackerUpload, UploadKind
+from .models import BeforeGoLive, ImportedEpisode, ImportMapping, JobState, TrackerUpload, UploadKind
 from .parsing import CellError, RawRow, Sheet, cell_text, parse_date, split_list
 from .preview import ActionCounts, validation_messages, write_all_or_nothing
 
@@ -1268,15 +1268,20 @@ def mapping_remember(*, headers: list[str], mapping: dict[str, str], by: User) -
 
 
 @transaction.atomic
-def upload_create(*, filename: str, content: bytes, by: User, kind: str = UploadKind.TRACKER) -> TrackerUpload:
-    """Keep an uploaded file (a tracker, a staff list) until it is imported; uploads older than a
-    day are deleted."""
-    TrackerUpload.objects.filter(uploaded_at__lt=timezone.now() - dt.timedelta(days=1)).delete()
+def upload_create(
+    *, filename: str, content: bytes, sheet: Sheet, by: User, kind: str = UploadKind.TRACKER
+) -> TrackerUpload:
+    """Keep an uploaded file (a tracker, a staff list) and its rows as read until it is imported;
+    uploads older than a day are deleted (a job still running is kept)."""
+    TrackerUpload.objects.filter(uploaded_at__lt=timezone.now() - dt.timedelta(days=1)).exclude(
+        state__in=[JobState.QUEUED, JobState.RUNNING]
+    ).delete()
     return TrackerUpload.objects.create(
         uploaded_by=by,
         kind=kind,
         filename=filename[:200],
         content=content,
+        sheet=sheet.to_json(),
         sha256=hashlib.sha256(content).hexdigest(),
     )
 

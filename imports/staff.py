@@ -36,7 +36,7 @@ from accounts import staff as staff_services
 from accounts.models import Team, User
 from accounts.roles import Role
 
-from .parsing import Sheet, TrackerFileError, cell_text, read_csv
+from .parsing import WEB_LIMITS, Limits, Sheet, TrackerFileError, cell_text, read_csv
 from .preview import ActionCounts, write_all_or_nothing
 
 logger = logging.getLogger(__name__)
@@ -88,11 +88,20 @@ class StaffSheet:
     columns: dict[str, int]
 
 
-def read_staff(filename: str, data: bytes) -> StaffSheet:
+def read_staff(filename: str, data: bytes, limits: Limits = WEB_LIMITS) -> StaffSheet:
     """Read a staff CSV (UTF-8 with or without BOM, or Windows-1252) and find its columns."""
-    if data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xls", ".xlsm")):
+    if data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0" or filename.lower().endswith((".xlsx", ".xls", ".xlsm")):
         raise TrackerFileError("This is an Excel workbook: save it as CSV (comma separated) and upload that")
-    sheet = read_csv(data, example="Username")
+    return staff_sheet(read_csv(data, example="Username", limits=limits))
+
+
+def read_staff_rows(filename: str, data: bytes) -> Sheet:
+    """The rows of a staff CSV whose columns are all there (what the upload page keeps)."""
+    return read_staff(filename, data).sheet
+
+
+def staff_sheet(sheet: Sheet) -> StaffSheet:
+    """Which column of a staff file holds each field; refused when two hold one or one is missing."""
     columns: dict[str, int] = {}
     for i, header in enumerate(sheet.headers):
         key = _COLUMN_OF.get(_header_key(header))

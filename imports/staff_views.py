@@ -15,15 +15,15 @@ from accounts.roles import Role
 
 from . import services
 from .models import UploadKind
-from .staff import COLUMN_LABELS, ROLE_OF, read_staff, staff_check, staff_import
+from .parsing import Sheet
+from .staff import COLUMN_LABELS, ROLE_OF, read_staff, staff_check, staff_import, staff_sheet
 from .views import UploadSpec, upload_save
 
 ADMINS = frozenset({Role.ADMINISTRATOR})
 STAFF_FILE = UploadSpec(
     field="staff",
     kind=UploadKind.STAFF,
-    reader=read_staff,
-    rows_of=lambda staff: len(staff.sheet.rows),
+    reader=lambda name, data, limits: read_staff(name, data, limits).sheet,
     missing="Choose the CSV file of staff to upload",
     max_bytes=5 * 1024 * 1024,
     command="manage.py import_staff",
@@ -54,7 +54,7 @@ def staff_preview(request: SignedInRequest, pk: int) -> HttpResponse:
     if upload is None:
         messages.error(request, "That upload has been imported, has expired or is not yours: upload the file again")
         return HttpResponseRedirect(reverse("accounts:staff-import"))
-    staff = read_staff(upload.filename, bytes(upload.content))
+    staff = staff_sheet(Sheet.from_json(upload.sheet))
     context: dict[str, Any] = {"upload": upload}
     if request.method == "POST":
         done = staff_import(staff=staff, by=request.user, expected_plan=request.POST.get("plan", ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,17 +20,16 @@ from deadlines.golive import go_live_date
 from . import services
 from .fields import FIELDS, IGNORE, mapping_errors
 from .models import BeforeGoLive, TrackerUpload, UploadKind
-from .parsing import Sheet, TrackerFileError, read_tracker
+from .parsing import WEB_LIMITS, Limits, Sheet, TooManyRows, TrackerFileError, read_tracker
 
 # The people who keep the tracker today (CLO, business support) and the managers who own it.
 IMPORT_ROLES = frozenset(
     {Role.COURT_LIAISON_OFFICER, Role.BUSINESS_SUPPORT, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE}
 )
 MAX_BYTES = 20 * 1024 * 1024
-# Checking is quick; writing a family takes a few hundred milliseconds, so a page waits at most
-# about a minute. Bigger files go through `manage.py import_tracker`.
-MAX_WEB_ROWS = 5000
-T = TypeVar("T")
+# What a file uploaded on a page may hold (parsing.Limits: rows, columns, merges, unpacked size,
+# the time it takes to read). Bigger files go through `manage.py import_tracker`.
+MAX_WEB_ROWS = WEB_LIMITS.rows
 
 
 def _upload(request: SignedInRequest, pk: int) -> tuple[TrackerUpload, Sheet] | None:
@@ -39,7 +38,7 @@ def _upload(request: SignedInRequest, pk: int) -> tuple[TrackerUpload, Sheet] | 
     if upload is None:
         messages.error(request, "That upload has been imported, has expired or is not yours: upload the file again")
         return None
-    return upload, read_tracker(upload.filename, bytes(upload.content))
+    return upload, Sheet.from_json(upload.sheet)
 
 
 def _example_text(value: Any) -> str:
@@ -54,44 +53,40 @@ def _example_text(value: Any) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class UploadSpec(Generic[T]):
+class UploadSpec:
     """An import page's file: its form field, how it is read, and what is said when it cannot be."""
 
     field: str
     kind: str
-    reader: Callable[[str, bytes], T]
-    rows_of: Callable[[T], int]
+    reader: Callable[[str, bytes, Limits], Sheet]
     missing: str
     max_bytes: int
     command: str
 
 
-def upload_save(request: SignedInRequest, spec: UploadSpec[T]) -> TrackerUpload | str:
-    """Read the file chosen on an import page and keep it until it is imported; or the message
-    saying why it cannot be used (shown beside the file input)."""
+def upload_save(request: SignedInRequest, spec: UploadSpec) -> TrackerUpload | str:
+    """Read the file chosen on an import page, once, and keep its rows until it is imported; or
+    the message saying why it cannot be used (shown beside the file input). The reader refuses a
+    file beyond WEB_LIMITS while reading it, so no upload can hold a server process for long."""
     file = request.FILES.get(spec.field)
     if file is None:
         return spec.missing
     if file.size and file.size > spec.max_bytes:
         return f"The file is larger than {spec.max_bytes // 2**20} MB: split it, or ask IT to use the import command"
-    name, content = file.name or spec.field, file.read()
+    name, content = file.name or spec.field, file.read(spec.max_bytes + 1)
     try:
-        rows = spec.rows_of(spec.reader(name, content))
+        sheet = spec.reader(name, content, WEB_LIMITS)
+    except TooManyRows as exc:
+        return f"{exc}. Ask IT to use the import command ({spec.command}), which takes any number"
     except TrackerFileError as exc:
         return str(exc)
-    if rows > MAX_WEB_ROWS:
-        return (
-            f"The file has {rows:,} rows; this page takes up to {MAX_WEB_ROWS:,}. "
-            f"Ask IT to use the import command ({spec.command}), which takes any number"
-        )
-    return services.upload_create(filename=name, content=content, by=request.user, kind=spec.kind)
+    return services.upload_create(filename=name, content=content, sheet=sheet, by=request.user, kind=spec.kind)
 
 
 TRACKER_FILE = UploadSpec(
     field="tracker",
     kind=UploadKind.TRACKER,
     reader=read_tracker,
-    rows_of=lambda sheet: len(sheet.rows),
     missing="Choose the tracker file to upload",
     max_bytes=MAX_BYTES,
     command="manage.py import_tracker",

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from cases.models import Family
 from imports.fields import mapping_guess
-from imports.parsing import CellError, TrackerFileError, parse_date, read_tracker
+from imports.parsing import COMMAND_LIMITS, CellError, TrackerFileError, parse_date, read_tracker
 from imports.sample import SAMPLE_TODAY
 from imports.services import tracker_check, tracker_import
 
@@ -180,7 +180,7 @@ def test_ten_thousand_bad_rows_get_a_message_each_and_nothing_is_imported(counci
             f"Northmoor North Family Safeguarding Team,Priya Lakhani,,{'30/02/2026' if i % 2 else '02/09/2026'},"
             f"{'01/09/2026' if not i % 2 else ''}"
         )
-    sheet = read_tracker("big.csv", "\n".join(lines).encode())
+    sheet = read_tracker("big.csv", "\n".join(lines).encode(), COMMAND_LIMITS)  # as the command reads it
     result = tracker_import(
         sheet=sheet,
         mapping=mapping_guess(sheet.headers),

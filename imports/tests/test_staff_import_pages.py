@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import Role
 from imports.models import TrackerUpload, UploadKind
+from imports.staff import read_staff_rows
 
 pytestmark = pytest.mark.django_db
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "sample-staff.csv"
@@ -79,7 +80,11 @@ def test_a_file_that_cannot_be_read_is_refused_on_the_upload_page(admin_client, 
 @pytest.mark.parametrize("role", [Role.HEAD_OF_SERVICE, Role.COURT_LIAISON_OFFICER, Role.SOCIAL_WORKER])
 def test_only_administrators_may_import_staff(client, make_user, demo_staff, role):
     ada_client_upload = TrackerUpload.objects.create(
-        uploaded_by=demo_staff["ada.admin"], kind=UploadKind.STAFF, filename="s.csv", content=SAMPLE.read_bytes()
+        uploaded_by=demo_staff["ada.admin"],
+        kind=UploadKind.STAFF,
+        filename="s.csv",
+        content=SAMPLE.read_bytes(),
+        sheet=read_staff_rows("s.csv", SAMPLE.read_bytes()).to_json(),
     )
     client.force_login(make_user(role))
     assert client.get(reverse("accounts:staff-import")).status_code == 403
@@ -92,7 +97,11 @@ def test_only_administrators_may_import_staff(client, make_user, demo_staff, rol
 
 def test_another_administrators_upload_is_not_yours(client, make_user, demo_staff):
     upload = TrackerUpload.objects.create(
-        uploaded_by=demo_staff["ada.admin"], kind=UploadKind.STAFF, filename="s.csv", content=SAMPLE.read_bytes()
+        uploaded_by=demo_staff["ada.admin"],
+        kind=UploadKind.STAFF,
+        filename="s.csv",
+        content=SAMPLE.read_bytes(),
+        sheet=read_staff_rows("s.csv", SAMPLE.read_bytes()).to_json(),
     )
     client.force_login(make_user(Role.ADMINISTRATOR, team=None))
     response = client.get(reverse("accounts:staff-import-preview", args=[upload.pk]))

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import User
 from accounts.roles import Role
 from imports.cli import add_file_arguments
-from imports.parsing import TrackerFileError
+from imports.parsing import COMMAND_LIMITS, TrackerFileError
 from imports.staff import StaffCheck, read_staff, staff_check, staff_import
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(f"No active administrator with the username {options['username']!r}")
         path: Path = options["file"]
         try:
-            staff = read_staff(path.name, path.read_bytes())
+            staff = read_staff(path.name, path.read_bytes(), COMMAND_LIMITS)
         except (OSError, TrackerFileError) as exc:
             raise CommandError(str(exc)) from exc
         out = self.stdout.write

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import User
 from imports.cli import add_file_arguments
 from imports.fields import BY_KEY, mapping_errors
-from imports.parsing import TrackerFileError, read_tracker
+from imports.parsing import COMMAND_LIMITS, TrackerFileError, read_tracker
 from imports.services import mapping_for, mapping_remember, tracker_check, tracker_import
 
 
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             raise CommandError(f"No active member of staff with the username {options['username']!r}") from exc
         path: Path = options["file"]
         try:
-            sheet = read_tracker(path.name, path.read_bytes())
+            sheet = read_tracker(path.name, path.read_bytes(), COMMAND_LIMITS)
         except (OSError, TrackerFileError) as exc:
             raise CommandError(str(exc)) from exc
         mapping, remembered = mapping_for(sheet.headers)
