@@ -18,6 +18,8 @@ class TrackerField:
     aliases: tuple[str, ...]
     required: bool = False
     many: bool = False
+    # A required field may be left unmapped when this other field has a column instead.
+    unless: str = ""
 
 
 FIELDS: tuple[TrackerField, ...] = (
@@ -29,14 +31,48 @@ FIELDS: tuple[TrackerField, ...] = (
         required=True,
     ),
     TrackerField(
-        "family_name", "Family name", "for example Ashworth family", ("family", "family name", "surname"), required=True
+        "family_name",
+        "Family name",
+        "for example Ashworth family; if left out, the first child's surname is used (Ashworth family)",
+        ("family", "family name", "surname", "family surname"),
+        required=True,
+        unless="child_surnames",
     ),
     TrackerField(
         "children",
         "Children",
-        "names, separated by ';' or one child per row",
-        ("children", "child", "child name", "children names", "child(ren)", "names of children"),
+        "names, separated by ';' or one child per row; or their forenames, with their surnames in another column",
+        (
+            "children",
+            "child",
+            "child name",
+            "child's name",
+            "children names",
+            "child(ren)",
+            "names of children",
+            "child forename",
+            "child forenames",
+            "child forename(s)",
+            "child's forename(s)",
+            "child first name",
+            "child first name(s)",
+            "forename(s)",
+        ),
         required=True,
+    ),
+    TrackerField(
+        "child_surnames",
+        "Children's surnames",
+        "when a child's surname has a column of its own: in the same order as the children",
+        (
+            "child surname",
+            "child surnames",
+            "child's surname",
+            "child surname(s)",
+            "child last name",
+            "child family name",
+            "surname of child",
+        ),
     ),
     TrackerField(
         "child_ids",
@@ -221,7 +257,7 @@ def mapping_errors(mapping: dict[str, str]) -> list[str]:
         if key:
             used.setdefault(key, []).append(header)
     for f in FIELDS:
-        if f.required and f.key not in used:
+        if f.required and f.key not in used and not (f.unless and f.unless in used):
             errors.append(f"Choose the column that holds the {_in_sentence(f.label)}")
         if not f.many and len(used.get(f.key, [])) > 1:
             errors.append(f"Only one column can hold the {_in_sentence(f.label)}: " + ", ".join(used[f.key]))

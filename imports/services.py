@@ -205,6 +205,8 @@ class RowReport:
     changes: list[str]
     #: Steps of the family that will be "not tracked before go-live" (the preview's dry run).
     not_tracked: int | None = None
+    # The earlier row this one repeats cell for cell: shown in the preview, imported once.
+    repeats: int | None = None
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -222,6 +224,11 @@ class CheckResult(ActionCounts):
     blank_rows: int
     file_errors: list[str] = field(default_factory=list)
     counted: ClassVar[str] = "families"
+
+    @property
+    def repeated_rows(self) -> int:
+        """Rows that repeat an earlier row exactly."""
+        return sum(1 for r in self.rows if r.repeats)
 
 
 @dataclass(slots=True)
@@ -324,6 +331,11 @@ def _read_family_rows(fam: FamilyRows, cols: dict[str, list[int]]) -> None:
                 if day and day not in reviews:
                     reviews.append(day)
         names = split_list(cell("children"))
+        surnames = split_list(cell("child_surnames"))
+        if surnames and len(surnames) == len(names):  # forenames in one column, surnames in another
+            names = [f"{name} {surname}" for name, surname in zip(names, surnames, strict=True)]
+        elif surnames and names:
+            fam.error(row.number, f"{len(names)} children but {len(surnames)} surnames: give one surname per child")
         ids = split_list(cell("child_ids"))
         raw_dobs = cell("child_dobs")
         dobs = split_list(raw_dobs) if isinstance(raw_dobs, str) else ([] if raw_dobs is None else [raw_dobs])
@@ -367,6 +379,10 @@ def _read_family_rows(fam: FamilyRows, cols: dict[str, list[int]]) -> None:
                 fam.error(row.number, f"Enter the date the {kind_text} assessment is due")
             if not any({**x, "row": 0} == {**a, "row": 0} for x in assessments):
                 assessments.append(a)
+    if not fam.values.get("family_name") and "child_surnames" in cols and children:
+        # A tracker that names the child (forenames, surname) but not the family: the family is
+        # known by its first child's surname, as councils' own trackers title it.
+        fam.values["family_name"] = f"{_person_name(children[0]['name'])[1]} family"
     fam.values["children"] = children
     fam.values["parents"] = parents
     fam.values["review_meetings"] = sorted(reviews)
@@ -672,6 +688,14 @@ def tracker_check(*, sheet: Sheet, mapping: dict[str, str], today: dt.date | Non
                     fam.changes if i == 0 else [],
                 )
             )
+    first_seen: dict[tuple[str, ...], int] = {}
+    repeats: dict[int, int] = {}
+    for row in sheet.rows:
+        number = first_seen.setdefault(tuple(cell_text(c) for c in row.cells), row.number)
+        if number != row.number:
+            repeats[row.number] = number
+    for report in reports:
+        report.repeats = repeats.get(report.number)
     reports.sort(key=lambda r: r.number)
     return CheckResult(families=fams, rows=reports, blank_rows=sheet.blank_rows)
 

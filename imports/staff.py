@@ -152,14 +152,32 @@ class StaffRow:
     @property
     def cells(self) -> tuple[str, ...]:
         """What the preview shows of the row, under StaffCheck.headers."""
-        return (self.username, self.name, self.email, self.team_name, self.role_labels)
+        return (
+            self.username,
+            self.name,
+            self.email,
+            self.team_name,
+            self.role_labels,
+            self.job_title or "",
+            self.oidc_subject or "",
+        )
 
 
 @dataclass(slots=True)
 class StaffCheck(ActionCounts):
     """The preview of a whole staff file."""
 
-    headers: ClassVar[tuple[str, ...]] = ("Username", "Name", "Email", "Team", "Roles")
+    # Every field the import writes (issue 24 §7): a blank job title or single sign-on id leaves
+    # what is recorded, shown as a dash.
+    headers: ClassVar[tuple[str, ...]] = (
+        "Username",
+        "Name",
+        "Email",
+        "Team",
+        "Roles",
+        "Job title",
+        "Single sign-on id",
+    )
     rows: list[StaffRow]
     blank_rows: int
     optional_columns: list[str]
