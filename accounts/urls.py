@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/add/", staff_views.staff_add, name="staff-add"),
     path("staff/import/", staff_import_views.staff_upload, name="staff-import"),
     path("staff/import/<int:pk>/", staff_import_views.staff_preview, name="staff-import-preview"),
+    path("staff/import/<int:pk>/progress/", staff_import_views.staff_job, name="staff-import-job"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff-edit"),
     path("staff/<int:pk>/reallocate/", staff_views.staff_reallocate, name="staff-reallocate"),
     path("teams/add/", staff_views.team_edit, name="team-add"),

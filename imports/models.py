@@ -47,7 +47,8 @@ class TrackerUpload(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # What the administrator confirmed in a staff preview (staff.StaffCheck.plan), for the job.
+    # What was confirmed in the preview, for the job: a staff preview's digest (StaffCheck.plan),
+    # or a tracker preview's choice for steps before go-live (BeforeGoLive).
     plan = models.CharField(max_length=64, blank=True)
     result = models.JSONField(default=dict, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)

@@ -80,6 +80,7 @@ def write_all_or_nothing(
     by_pk: int,
     source: str,
     write_new_at_once: Callable[[list[ItemT]], bool] | None = None,
+    progress: Callable[[ItemT], None] | None = None,
 ) -> bool:
     """Write every item to create or update in one transaction, under the importing user and the
     source (the audit trail's context). If a service refuses one (ValidationError), `refused` is
@@ -89,7 +90,9 @@ def write_all_or_nothing(
     `write_new_at_once` (a bulk load) writes every new item in one go first: False when it refused
     some (having said why beside them), which undoes everything; if the database refuses the lot
     (IntegrityError: a clash the check could not see), the new items are written one by one
-    through `write` instead, whose services name the item and the reason."""
+    through `write` instead, whose services name the item and the reason.
+
+    `progress` is told of each item written one by one (an import job's rows-done count)."""
     failed = False
     items = list(items)
     at_once: set[int] = set()
@@ -115,6 +118,8 @@ def write_all_or_nothing(
                     failed = True
                     refused(item, validation_messages(exc))
                     item.action = "error"
+                if progress is not None:
+                    progress(item)
             if failed:
                 raise _Undo
     except _Undo:

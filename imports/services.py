@@ -28,6 +28,7 @@ import json
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -72,6 +73,9 @@ from .preview import ActionCounts, validation_messages, write_all_or_nothing
 
 logger = logging.getLogger(__name__)
 
+# New families written together in one bulk batch: small enough that an import job's progress
+# moves every second or so, large enough that the statements per family stay few.
+BULK_BATCH = 250
 FAMILY_FIELDS = (
     "family_reference",
     "family_name",
@@ -1140,12 +1144,14 @@ def tracker_import(
     skip_invalid: bool = True,
     source: str = "tracker import",
     before_go_live: str = BeforeGoLive.NOT_TRACKED,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import every valid family in one transaction (all or nothing), through the services.
 
     With `skip_invalid` (the web page's "import the valid rows"), families with errors are left
     out and listed; without it (the command's default), any error means nothing is imported.
-    A family refused when written undoes the whole import.
+    A family refused when written undoes the whole import. `progress` is told the rows written
+    so far, as they are written (new families in batches of BULK_BATCH): an import job's page.
 
     `before_go_live` says what each written family's steps due before the council's go-live date
     with no date in the file become: "not tracked before go-live" (the default) or "recorded as
@@ -1160,6 +1166,13 @@ def tracker_import(
         return ImportResult(0, 0, check.count("unchanged"), skipped, 0, check, refused=True)
     done: dict[str, int] = {"new": 0, "update": 0}
     episodes: list[int] = []
+    rows_done = 0
+
+    def advance(rows: int) -> None:
+        nonlocal rows_done
+        rows_done += rows
+        if progress is not None:
+            progress(rows_done)
 
     def write(fam: FamilyRows) -> None:
         # One recompute per family on leaving the block, not one per step written
@@ -1191,17 +1204,28 @@ def tracker_import(
             fam.error(fam.first_row, f"Refused when saved: {message}")
 
     def write_new(new: list[FamilyRows]) -> bool:
-        written = _create_all(new, by, today, before_go_live)
-        if written is None:
-            for fam in new:
-                fam.action = "new" if fam.valid else "error"
-            return False
-        episodes.extend(episode.pk for _, episode in written)
-        done["new"] += len(written)
+        # In batches, so a job's progress moves while a large file's new families are written;
+        # each batch is still a fixed number of statements (plo_tracker.bulk).
+        for start in range(0, len(new), BULK_BATCH):
+            batch = new[start : start + BULK_BATCH]
+            written = _create_all(batch, by, today, before_go_live)
+            if written is None:
+                for fam in new:
+                    fam.action = "new" if fam.valid else "error"
+                return False
+            episodes.extend(episode.pk for _, episode in written)
+            done["new"] += len(written)
+            advance(sum(len(fam.rows) for fam in batch))
         return True
 
     if not write_all_or_nothing(
-        check.families, write, refused, by_pk=by.pk, source=source, write_new_at_once=write_new
+        check.families,
+        write,
+        refused,
+        by_pk=by.pk,
+        source=source,
+        write_new_at_once=write_new,
+        progress=lambda fam: advance(len(fam.rows)),
     ):
         by_reference = {f.reference: f for f in check.families}
         for report in check.rows:

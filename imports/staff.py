@@ -25,6 +25,7 @@ import json
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -385,11 +386,17 @@ def _write(row: StaffRow, by: User) -> None:
 
 
 def staff_import(
-    *, staff: StaffSheet, by: User, expected_plan: str | None = None, source: str = "staff import"
+    *,
+    staff: StaffSheet,
+    by: User,
+    expected_plan: str | None = None,
+    source: str = "staff import",
+    progress: Callable[[int], None] | None = None,
 ) -> StaffImportResult:
     """Create and update every valid row in one transaction (all or nothing), through the staff
     services; rows with errors are left out. With `expected_plan` (the preview's), nothing is
-    imported unless the rows would do exactly what the administrator saw."""
+    imported unless the rows would do exactly what the administrator saw. `progress` is told
+    the rows written so far, as they are written (an import job's progress page)."""
     check = staff_check(staff=staff, by=by)
     skipped, unchanged = check.error_rows, check.count("unchanged")
     if expected_plan is not None and expected_plan != check.plan:
@@ -406,7 +413,15 @@ def staff_import(
     def refused(row: StaffRow, messages: list[str]) -> None:
         row.errors.extend(f"Refused when saved: {m}" for m in messages)
 
-    if not write_all_or_nothing(check.rows, write, refused, by_pk=by.pk, source=source):
+    done = 0
+
+    def written(_row: StaffRow) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done)
+
+    if not write_all_or_nothing(check.rows, write, refused, by_pk=by.pk, source=source, progress=written):
         logger.info("staff import refused: %d rows failed when saved; nothing imported", check.error_rows - skipped)
         return StaffImportResult(0, 0, unchanged, check.error_rows, check, refused="saved")
     logger.info(

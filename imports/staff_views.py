@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import SignedInRequest, allow
 from accounts.roles import Role
 
-from . import services
-from .models import UploadKind
+from . import jobs, services
+from .models import JobState, UploadKind
 from .parsing import Sheet
 from .staff import COLUMN_LABELS, ROLE_OF, read_staff, staff_check, staff_import, staff_sheet
-from .views import UploadSpec, upload_save
+from .views import UploadSpec, job_page, upload_save
 
 ADMINS = frozenset({Role.ADMINISTRATOR})
 STAFF_FILE = UploadSpec(
@@ -54,8 +54,13 @@ def staff_preview(request: SignedInRequest, pk: int) -> HttpResponse:
     if upload is None:
         messages.error(request, "That upload has been imported, has expired or is not yours: upload the file again")
         return HttpResponseRedirect(reverse("accounts:staff-import"))
+    if upload.state != JobState.READY:
+        return HttpResponseRedirect(reverse("accounts:staff-import-job", args=[upload.pk]))
     staff = staff_sheet(Sheet.from_json(upload.sheet))
     context: dict[str, Any] = {"upload": upload}
+    if request.method == "POST" and jobs.import_job_wanted(len(staff.sheet.rows)):
+        jobs.import_queue(upload=upload, by=request.user, plan=request.POST.get("plan", ""))
+        return HttpResponseRedirect(reverse("accounts:staff-import-job", args=[upload.pk]))
     if request.method == "POST":
         done = staff_import(staff=staff, by=request.user, expected_plan=request.POST.get("plan", ""))
         if not done.refused:
@@ -73,3 +78,24 @@ def staff_preview(request: SignedInRequest, pk: int) -> HttpResponse:
         check = staff_check(staff=staff, by=request.user)
     context["check"] = check
     return render(request, "imports/staff_preview.html", context)
+
+
+@allow(ADMINS)
+@require_http_methods(["GET", "HEAD"])
+def staff_job(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A large staff import's progress, then its result."""
+    upload = services.upload_get(pk=pk, by=request.user, kind=UploadKind.STAFF)
+    if upload is None or upload.state == JobState.READY:
+        return HttpResponseRedirect(reverse("accounts:staff-import"))
+    return job_page(
+        request,
+        upload,
+        {
+            "caption": "Staff and teams",
+            "title": "Importing staff",
+            "done_title": "Staff imported",
+            "next_url": reverse("accounts:staff-list"),
+            "next_label": "See the staff list",
+            "again_url": reverse("accounts:staff-import"),
+        },
+    )

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/columns/", views.columns, name="columns"),
     path("<int:pk>/", views.preview, name="preview"),
     path("done/", views.done, name="done"),
+    path("<int:pk>/progress/", views.job, name="job"),
 ]

@@ -17,9 +17,9 @@ from accounts.access import SignedInRequest, allow
 from accounts.roles import Role
 from deadlines.golive import go_live_date
 
-from . import services
+from . import jobs, services
 from .fields import FIELDS, IGNORE, mapping_errors
-from .models import BeforeGoLive, TrackerUpload, UploadKind
+from .models import BeforeGoLive, JobState, TrackerUpload, UploadKind
 from .parsing import WEB_LIMITS, Limits, Sheet, TooManyRows, TrackerFileError, read_tracker
 
 # The people who keep the tracker today (CLO, business support) and the managers who own it.
@@ -150,6 +150,8 @@ def preview(request: SignedInRequest, pk: int) -> HttpResponse:
     if found is None:
         return HttpResponseRedirect(reverse("imports:upload"))
     upload, sheet = found
+    if upload.state != JobState.READY:
+        return HttpResponseRedirect(reverse("imports:job", args=[upload.pk]))
     if not upload.mapping:
         return HttpResponseRedirect(reverse("imports:columns", args=[upload.pk]))
     go_live = go_live_date()
@@ -164,6 +166,10 @@ def preview(request: SignedInRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and choice not in BeforeGoLive.values:
         context["choice_error"] = "Choose what happens to steps due before go-live with no date in the tracker"
         context["before_go_live"] = BeforeGoLive.NOT_TRACKED
+    elif request.method == "POST" and jobs.import_job_wanted(len(sheet.rows)):
+        # The importer's choice for steps before go-live goes with the job (kept in `plan`).
+        jobs.import_queue(upload=upload, by=request.user, plan=choice)
+        return HttpResponseRedirect(reverse("imports:job", args=[upload.pk]))
     elif request.method == "POST":
         done = services.tracker_import(sheet=sheet, mapping=upload.mapping, by=request.user, before_go_live=choice)
         if not done.refused:
@@ -206,3 +212,50 @@ def done(request: HttpRequest) -> HttpResponse:
     """What the last import did."""
     result = request.session.get("import_result")
     return render(request, "imports/done.html", {"result": result})
+
+
+# The progress page asks again this often while a job waits or runs.
+JOB_REFRESH_SECONDS = 2
+
+
+def job_page(request: HttpRequest, upload: TrackerUpload, words: dict[str, str]) -> HttpResponse:
+    """An import job's page: its progress in words while it waits or runs (refreshing itself, no
+    JavaScript needed), then what it did or why nothing was imported."""
+    running = upload.state in (JobState.QUEUED, JobState.RUNNING)
+    response = render(
+        request,
+        "imports/job.html",
+        {
+            "upload": upload,
+            "running": running,
+            "result": upload.result,
+            "refresh_seconds": JOB_REFRESH_SECONDS,
+            "progress_text": f"{upload.rows_done:,} of {upload.rows_total:,}",
+            "rows_done_text": f"{upload.rows_done:,}",
+            **words,
+        },
+    )
+    if running:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@allow(IMPORT_ROLES)
+@require_http_methods(["GET", "HEAD"])
+def job(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A large tracker import's progress, then its result."""
+    upload = services.upload_get(pk=pk, by=request.user, kind=UploadKind.TRACKER)
+    if upload is None or upload.state == JobState.READY:
+        return HttpResponseRedirect(reverse("imports:upload"))
+    return job_page(
+        request,
+        upload,
+        {
+            "caption": "Import",
+            "title": "Importing your tracker",
+            "done_title": "Tracker imported",
+            "next_url": reverse("deadlines:tracker"),
+            "next_label": "See the families on the pre-action tracker",
+            "again_url": reverse("imports:upload"),
+        },
+    )

@@ -58,6 +58,9 @@ def env_date(name: str) -> date | None:
 # on an imported family, a step due before it with no date in the tracker is "not tracked before
 # go-live" (docs/operations.md).
 PLO_GO_LIVE_DATE = env_date("PLO_GO_LIVE_DATE")
+# A tracker or staff file of more rows than this is imported as a job with a progress page once
+# its preview is confirmed (issue 24 §5); smaller ones within the request.
+PLO_IMPORT_JOB_ROWS = int(os.environ.get("PLO_IMPORT_JOB_ROWS", "200"))
 PLO_SITE_URL = os.environ.get("PLO_SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [

@@ -212,6 +212,8 @@ def build_world(make_user, team):
             "imports:columns": 999_999,
             "imports:preview": 999_999,
             "accounts:staff-import-preview": 999_999,
+            "imports:job": 999_999,
+            "accounts:staff-import-job": 999_999,
         }
     )
     return {"users": users, "kwargs": own, "variants": variants}

@@ -208,6 +208,8 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "imports:columns": (IMPORTERS, IMPORTERS),
     "imports:preview": (IMPORTERS, IMPORTERS),
     "imports:done": (IMPORTERS, NONE),
+    "imports:job": (IMPORTERS, NONE),
+    "accounts:staff-import-job": ({R.ADMINISTRATOR}, NONE),
     # The admin site keeps its own checks (is_staff, model permissions); only its front door is listed.
     "admin:index": ("admin", "admin"),
 }
