@@ -234,6 +234,10 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         events["proposed_agreement_to_legal"] = episode.proposed_agreement_to_legal_on
     if episode.exit_letter_on:
         events["exit_letter"] = episode.exit_letter_on
+    if episode.agreement_signed_on:
+        events["signed_agreement"] = episode.agreement_signed_on
+    if episode.final_agreement_signed_on:
+        events["signed_agreement_final"] = episode.final_agreement_signed_on
 
     meetings = sorted((m for m in episode.meetings.all() if m.held_on), key=lambda m: m.held_on or dt.date.min)
     for kind in MeetingKind:
@@ -261,6 +265,8 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
             ("letter_of_issue", proceedings.letter_of_issue_on),
             ("swet_to_legal", proceedings.swet_to_legal_on),
             ("proceedings_issued", proceedings.issued_on),
+            ("la_final_evidence", proceedings.final_evidence_filed_on),
+            ("irh_advocates_meeting", proceedings.irh_advocates_meeting_on),
         ):
             if value:
                 events[key] = value
