@@ -86,7 +86,7 @@ def test_app3_irh_by_the_end_of_week_20(name: str) -> None:
 def test_app2_week_8_signed_agreement_within_a_week_over_christmas(name: str) -> None:
     # Review meeting Mon 21 Dec 2026: a week later is Mon 28 Dec, the Boxing Day substitute bank
     # holiday, so the signed agreement is due Thu 24 Dec (Fri 25 Dec is Christmas Day).
-    events = {
+    events: Events = {
         "lpm_held": date(2026, 10, 29),
         "initial_meeting": date(2026, 11, 19),
         "review_meeting": [date(2026, 12, 21)],
