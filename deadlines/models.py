@@ -95,7 +95,7 @@ class Deadline(models.Model):
     entered = models.BooleanField(default=False)
     waived_reason = models.TextField(blank=True)
     #: Why it is missed or not applicable, in plain words (shown on the case page).
-    reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True, default="", db_default="")
     waived_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     waived_on = models.DateField(null=True, blank=True)
     # The person who must meet it, where that is one named person (an action set at a tracker
