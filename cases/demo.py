@@ -949,6 +949,7 @@ class _Builder:
         if kind == HearingKind.FINAL and day <= self.today:
             # The national return needs the final plan once the final hearing has been (PREP023A).
             proceedings.refresh_from_db()
+            issued = proceedings.issued_on or day
             cs.proceedings_update(
                 proceedings=proceedings,
                 expected_version=None,
@@ -956,6 +957,11 @@ class _Builder:
                 today=self.today,
                 final_care_plan=CarePlan.CARE_ORDER,
                 final_plan_approved=YesNoUnknown.YES,
+                # 002 App. 3 weeks 15 and 19: the final evidence and the advocates' meeting came first.
+                final_evidence_filed_on=proceedings.final_evidence_filed_on
+                or min(issued + dt.timedelta(days=100), day),
+                irh_advocates_meeting_on=proceedings.irh_advocates_meeting_on
+                or min(issued + dt.timedelta(days=128), day),
             )
 
     # --- the build ----------------------------------------------------------------------

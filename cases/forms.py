@@ -389,6 +389,10 @@ class ProceedingsForm(GOVUKForm):
     letter_of_issue_on = UKDateField(label="date the letter of issue was sent to parents", required=False)
     swet_to_legal_on = UKDateField(label="date the SWET and care plan went to legal", required=False)
     issued_on = UKDateField(label="date proceedings were issued", required=False)
+    final_evidence_filed_on = UKDateField(label="date the council's final evidence was filed", required=False)
+    irh_advocates_meeting_on = UKDateField(
+        label="date of the advocates' meeting before the issues resolution hearing", required=False
+    )
     court_reference = forms.CharField(label="Court reference", max_length=40, required=False)
     short_notice = forms.ChoiceField(
         label="Issued on short notice (court to hear within 2 to 5 days)",
@@ -547,6 +551,18 @@ class ReopenForm(GOVUKForm):
 
 class ExitLetterForm(GOVUKForm):
     exit_letter_on = UKDateField(label="date the exit letter was given to the family")
+    submit_label = "Save"
+
+
+class SignedAgreementForm(GOVUKForm):
+    agreement_signed_on = UKDateField(
+        label="date the signed agreement was attached after the review meeting",
+        help_text="The pre-proceedings agreement, signed by all, in the documents on the child's record",
+        required=False,
+    )
+    final_agreement_signed_on = UKDateField(
+        label="date the signed updated agreement was attached after the final meeting", required=False
+    )
     submit_label = "Save"
 
 

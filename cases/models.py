@@ -239,6 +239,12 @@ class Episode(Versioned):
         blank=True,
         help_text="For comment before the initial meeting (002 App. 2: two working days before it)",
     )
+    # 002 App. 2 week 8 and week 15: the agreement, signed by all, attached to the child's record
+    # after the review meeting ("within a week") and after the final meeting ("within five working days").
+    agreement_signed_on = models.DateField("signed pre-proceedings agreement attached", null=True, blank=True)
+    final_agreement_signed_on = models.DateField(
+        "signed updated agreement attached after the final meeting", null=True, blank=True
+    )
     end_decision_date = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
     end_outcome = models.CharField(max_length=20, choices=EndOutcome.choices, blank=True)
@@ -484,6 +490,12 @@ class CareProceedings(Versioned):
     letter_of_issue_on = models.DateField("letter of issue sent to parents", null=True, blank=True)
     swet_to_legal_on = models.DateField("SWET and care plan sent to legal", null=True, blank=True)
     issued_on = models.DateField("proceedings issued", null=True, blank=True)
+    # 002 App. 3 week 15 and week 19: the council's final evidence, and the advocates' meeting
+    # before the issues resolution hearing.
+    final_evidence_filed_on = models.DateField("the council's final evidence filed", null=True, blank=True)
+    irh_advocates_meeting_on = models.DateField(
+        "advocates' meeting before the issues resolution hearing", null=True, blank=True
+    )
     court_reference = models.CharField(max_length=40, blank=True)
     short_notice = models.CharField(max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.NO)
     parents_represented_at_issue = models.CharField(
@@ -515,6 +527,16 @@ class CareProceedings(Versioned):
             models.CheckConstraint(
                 name="letter_of_issue_after_decision",
                 condition=Q(letter_of_issue_on__isnull=True) | Q(letter_of_issue_on__gte=F("issue_decision_on")),
+            ),
+            models.CheckConstraint(
+                name="court_steps_after_issue",
+                condition=(Q(final_evidence_filed_on__isnull=True) & Q(irh_advocates_meeting_on__isnull=True))
+                | (
+                    Q(issued_on__isnull=False)
+                    & (Q(final_evidence_filed_on__isnull=True) | Q(final_evidence_filed_on__gte=F("issued_on")))
+                    & (Q(irh_advocates_meeting_on__isnull=True) | Q(irh_advocates_meeting_on__gte=F("issued_on")))
+                ),
+                violation_error_message="The final evidence and the advocates' meeting come after the issue date.",
             ),
             models.CheckConstraint(
                 name="court_reference_once_issued",

@@ -477,6 +477,53 @@ def letter_update(
 
 
 @transaction.atomic
+def signed_agreement_record(
+    *,
+    episode: Episode,
+    agreement_signed_on: dt.date | None,
+    final_agreement_signed_on: dt.date | None,
+    by: User,
+    today: dt.date | None = None,
+) -> Episode:
+    """Record when the signed pre-proceedings agreement was attached to the child's record: after
+    the review meeting (002 App. 2 week 8) and, updated, after the final meeting (week 15). Each
+    follows the meeting it comes from."""
+    from meetings.models import MeetingKind
+
+    authorize(by, LETTER_ROLES, episode.family)
+    episode = lock_episode(episode)
+    today = _today(today)
+    if episode.decision_date is None:
+        raise ValidationError("The agreement is signed once pre-proceedings have started.")
+    errors: dict[str, list[str]] = {}
+    held = {}
+    for kind in (MeetingKind.REVIEW, MeetingKind.FINAL):
+        dates = [m.held_on for m in episode.meetings.filter(kind=kind, held_on__isnull=False) if m.held_on]
+        held[kind] = min(dates, default=None)
+    steps = (
+        ("agreement_signed_on", agreement_signed_on, MeetingKind.REVIEW, "the review meeting"),
+        ("final_agreement_signed_on", final_agreement_signed_on, MeetingKind.FINAL, "the final meeting"),
+    )
+    for field, value, kind, meeting in steps:
+        if value is None:
+            continue
+        not_in_future(errors, field, value, today, "Date attached")
+        first = held[kind]
+        if first is None:
+            errors.setdefault(field, []).append(f"Record {meeting} first: the signed agreement follows it")
+        else:
+            not_before(errors, field, value, first, "Date attached", meeting)
+    raise_if(errors)
+    episode = save_versioned(
+        episode,
+        expected_version=None,
+        changes={"agreement_signed_on": agreement_signed_on, "final_agreement_signed_on": final_agreement_signed_on},
+    )
+    deadlines_recompute(episode=episode, today=today)
+    return episode
+
+
+@transaction.atomic
 def proposed_agreement_record(*, episode: Episode, sent_on: dt.date, by: User, today: dt.date | None = None) -> Episode:
     """Record the date the proposed pre-proceedings agreement was sent to legal for comment (002 App. 2:
     two working days before the initial meeting). It follows the LPM's decision and comes before the
@@ -820,7 +867,8 @@ def proceedings_update(
     today: dt.date | None = None,
     **changes: Any,
 ) -> CareProceedings:
-    """Record the letter of issue, SWET to legal, issue date and court reference."""
+    """Record the letter of issue, SWET to legal, issue date, court reference and the council's
+    court steps after issue (final evidence, advocates' meeting before the IRH)."""
     authorize(by, COURT_ROLES, proceedings.episode.family)
     today = _today(today)
     merged = {f.name: getattr(proceedings, f.name) for f in CareProceedings._meta.concrete_fields}
@@ -834,6 +882,14 @@ def proceedings_update(
     ):
         not_in_future(errors, field, merged.get(field), today, what)
         not_before(errors, field, merged.get(field), decision, what, "the decision to issue")
+    for field, what in (
+        ("final_evidence_filed_on", "Date the final evidence was filed"),
+        ("irh_advocates_meeting_on", "Date of the advocates' meeting"),
+    ):
+        if merged.get(field) and not merged.get("issued_on"):
+            errors.setdefault(field, []).append(f"{what}: enter the issue date first")
+        not_in_future(errors, field, merged.get(field), today, what)
+        not_before(errors, field, merged.get(field), merged.get("issued_on"), what, "the issue date")
     if merged.get("court_reference") and not merged.get("issued_on"):
         errors.setdefault("court_reference", []).append("Enter the issue date with the court reference")
     # PREP018A/PREP019A: a reason exactly when the application was made on short notice.

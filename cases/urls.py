@@ -22,6 +22,7 @@ urlpatterns = [
     path("episodes/<int:pk>/end/", views.episode_end, name="episode-end"),
     path("episodes/<int:pk>/exit-letter/", views.exit_letter, name="exit-letter"),
     path("episodes/<int:pk>/proposed-agreement/", views.proposed_agreement, name="proposed-agreement"),
+    path("episodes/<int:pk>/signed-agreement/", views.signed_agreement, name="signed-agreement"),
     path("episodes/<int:pk>/assessments/add/", views.assessment_add, name="assessment-add"),
     path("assessments/<int:pk>/edit/", views.assessment_edit, name="assessment-edit"),
     path("assessments/<int:pk>/approve-cost/", views.assessment_approve_cost, name="assessment-approve-cost"),

@@ -60,6 +60,7 @@ from .forms import (
     ProposedAgreementForm,
     ReopenForm,
     RestrictionForm,
+    SignedAgreementForm,
     WaiveForm,
 )
 from .models import EndOutcome, Episode, Stage
@@ -215,6 +216,8 @@ def case_actions(user: Any, family: Any, episode: Episode | None) -> list[tuple[
                         reverse("cases:proposed-agreement", args=[episode.pk]),
                     )
                 )
+            if "signed_agreement" in rule_keys and can(LETTER_ROLES):
+                actions.append(("Record the signed agreement", reverse("cases:signed-agreement", args=[episode.pk])))
             delivered = {d.person_id for d in episode.letter_deliveries.all()}
             waiting = [p for p in family.people.all() if p.parental_responsibility and p.pk not in delivered]
             if can(DELIVERY_ROLES) and waiting:
@@ -626,6 +629,32 @@ class ExtensionAgree(EpisodeStep):
         )
 
 
+class SignedAgreement(EpisodeStep):
+    form_class = SignedAgreementForm
+    title = "Record the signed pre-proceedings agreement"
+    intro = (
+        "After the review meeting, and again after the final meeting, the agreement signed by all is attached "
+        "to the child's record (002 Appendix 2: within a week, and within five working days)."
+    )
+    success_message = "The signed agreement has been recorded"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {
+            "version": self.obj.version,
+            "agreement_signed_on": self.obj.agreement_signed_on,
+            "final_agreement_signed_on": self.obj.final_agreement_signed_on,
+        }
+
+    def perform(self, form: Any) -> Any:
+        d = form.cleaned_data
+        return services.signed_agreement_record(
+            episode=self.obj,
+            agreement_signed_on=d["agreement_signed_on"],
+            final_agreement_signed_on=d["final_agreement_signed_on"],
+            by=self.request.user,
+        )
+
+
 class ProposedAgreement(EpisodeStep):
     form_class = ProposedAgreementForm
     title = "Record the proposed agreement sent to legal"
@@ -766,6 +795,8 @@ _PROCEEDINGS_FIELDS = [
     "letter_of_issue_on",
     "swet_to_legal_on",
     "issued_on",
+    "final_evidence_filed_on",
+    "irh_advocates_meeting_on",
     "court_reference",
     "short_notice",
     "parents_represented_at_issue",
@@ -916,6 +947,7 @@ extension_agree = allow(EXTENSION_ROLES)(ExtensionAgree.as_view())
 episode_end = allow(END_ROLES)(EpisodeEnd.as_view())
 exit_letter = allow(END_ROLES)(ExitLetter.as_view())
 proposed_agreement = allow(LETTER_ROLES)(ProposedAgreement.as_view())
+signed_agreement = allow(LETTER_ROLES)(SignedAgreement.as_view())
 assessment_add = allow(ASSESSMENT_ROLES)(AssessmentAdd.as_view())
 assessment_edit = allow(ASSESSMENT_ROLES)(AssessmentEdit.as_view())
 assessment_approve_cost = allow(COST_APPROVAL_ROLES)(AssessmentApproveCost.as_view())

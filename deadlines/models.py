@@ -47,6 +47,8 @@ class DeadlineState(models.TextChoices):
     MET_LATE = "met_late", "Met late"
     WAIVED = "waived", "Waived"
     NOT_APPLICABLE = "not_applicable", "Not applicable"
+    #: Passed unmet and then overtaken by a later event: still a miss (timescales.md §4).
+    MISSED = "missed", "Missed"
     # Imported histories (issue 24 §2): a step due before the council's go-live date that the
     # imported tracker gives no date for. Neither is open: no alert, no escalation, and neither
     # counts in timeliness figures (nobody knows whether, or when, it was done).
@@ -92,6 +94,8 @@ class Deadline(models.Model):
     rule = models.CharField(max_length=200, blank=True)
     entered = models.BooleanField(default=False)
     waived_reason = models.TextField(blank=True)
+    #: Why it is missed or not applicable, in plain words (shown on the case page).
+    reason = models.CharField(max_length=300, blank=True, default="", db_default="")
     waived_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     waived_on = models.DateField(null=True, blank=True)
     # The person who must meet it, where that is one named person (an action set at a tracker

@@ -269,9 +269,9 @@ class TrackerFilters:
 
 
 def _missed_q(key: str, since: dt.date | None, today: dt.date) -> Q:
-    """Deadlines of milestone `key` (any occurrence / meeting) met late or still overdue."""
+    """Deadlines of milestone `key` (any occurrence / meeting) met late, missed or still overdue."""
     q = (Q(key=key) | Q(key__startswith=f"{key}:")) & (
-        Q(state=DeadlineState.MET_LATE) | Q(state=DeadlineState.OPEN, due_on__lt=today)
+        Q(state__in=[DeadlineState.MET_LATE, DeadlineState.MISSED]) | Q(state=DeadlineState.OPEN, due_on__lt=today)
     )
     if since is not None:
         q &= Q(due_on__gte=since, due_on__lt=today)
@@ -1141,7 +1141,8 @@ class Figure:
 
 @dataclass(frozen=True, slots=True)
 class Timeliness:
-    """% of a milestone's deadlines met on time: met / (met + met late + open overdue)."""
+    """% of a milestone's deadlines met on time: met / (met + met late + not met), where not met
+    is still open past its date or missed (overtaken by a later event: a miss stays a miss)."""
 
     key: str
     label: str
@@ -1268,7 +1269,7 @@ def weekly_figures(*, user: User, today: dt.date, calendar: WorkingCalendar) -> 
         .annotate(
             met=Count("id", filter=Q(state=DeadlineState.MET)),
             met_late=Count("id", filter=Q(state=DeadlineState.MET_LATE)),
-            overdue=Count("id", filter=Q(state=DeadlineState.OPEN)),
+            overdue=Count("id", filter=Q(state__in=[DeadlineState.OPEN, DeadlineState.MISSED])),
         )
         .values_list("milestone", "met", "met_late", "overdue")
     )

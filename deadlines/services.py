@@ -42,6 +42,7 @@ _STATE_OF = {
     Status.MET_LATE: DeadlineState.MET_LATE,
     Status.WAIVED: DeadlineState.WAIVED,
     Status.NOT_APPLICABLE: DeadlineState.NOT_APPLICABLE,
+    Status.MISSED: DeadlineState.MISSED,
 }
 
 
@@ -233,6 +234,10 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         events["proposed_agreement_to_legal"] = episode.proposed_agreement_to_legal_on
     if episode.exit_letter_on:
         events["exit_letter"] = episode.exit_letter_on
+    if episode.agreement_signed_on:
+        events["signed_agreement"] = episode.agreement_signed_on
+    if episode.final_agreement_signed_on:
+        events["signed_agreement_final"] = episode.final_agreement_signed_on
 
     meetings = sorted((m for m in episode.meetings.all() if m.held_on), key=lambda m: m.held_on or dt.date.min)
     for kind in MeetingKind:
@@ -260,6 +265,8 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
             ("letter_of_issue", proceedings.letter_of_issue_on),
             ("swet_to_legal", proceedings.swet_to_legal_on),
             ("proceedings_issued", proceedings.issued_on),
+            ("la_final_evidence", proceedings.final_evidence_filed_on),
+            ("irh_advocates_meeting", proceedings.irh_advocates_meeting_on),
         ):
             if value:
                 events[key] = value
@@ -285,7 +292,9 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
     elif episode.end_outcome == EndOutcome.NFA:
         outcome = "nfa"
     elif proceedings is not None:
-        outcome = "issue"
+        # Issue decided after pre-proceedings began (a review LPM, the panel): the first decision
+        # stands, and the engine adds the issue path from the decision's date (issue 20 §2).
+        outcome = "initiate" if episode.decision_date is not None else "issue"
     elif decisive is not None:
         outcome = {
             LPMOutcome.INITIATE: "initiate",
@@ -469,6 +478,7 @@ DEADLINE_FIELDS = [
     "source",
     "rule",
     "entered",
+    "reason",
     "computed_at",
 ]
 
@@ -545,6 +555,7 @@ def _plan(
             "source": m.source[:120],
             "rule": m.rule[:200],
             "entered": m.entered,
+            "reason": (m.reason or "")[:300],
         }
         row = existing.get(ident)
         if row is None:
@@ -556,10 +567,17 @@ def _plan(
             for name, value in values.items():
                 setattr(row, name, value)
             to_update.append(row)
+    day = today or timezone.localdate()
     for ident, row in existing.items():
-        # A milestone the path no longer has (say, after a deferral was resolved) is kept, moot.
+        # A milestone the path no longer has (say, after a deferral was resolved) is kept: missed
+        # if its date had already passed (a miss stays a miss), else moot.
         if ident not in seen and row.state == DeadlineState.OPEN:
-            row.state = DeadlineState.NOT_APPLICABLE
+            if row.due_on is not None and row.due_on < day:
+                row.state = DeadlineState.MISSED
+                row.reason = f"Missed: due {row.due_on.day} {row.due_on:%b %Y}; the episode then took another path"
+            else:
+                row.state = DeadlineState.NOT_APPLICABLE
+                row.reason = "Not needed: the episode's decision took another path"
             to_update.append(row)
     return to_create, to_update
 

@@ -51,5 +51,6 @@ STATUS_LABELS = {
     "waived": "Waived",
     "not_tracked": "Not tracked before go-live",
     "done_at_import": "Met (done before go-live)",
+    "missed": "Missed",
     WAITING: "Waiting",
 }

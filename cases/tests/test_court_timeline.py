@@ -174,3 +174,34 @@ def test_dates_out_of_order_are_refused_with_the_reason_not_a_crash(people):
     Meeting.objects.create(episode=episode, kind=MeetingKind.REVIEW, held_on=dt.date(2027, 1, 28))
     with pytest.raises(ValidationError, match="a review meeting cannot be held before the initial meeting"):
         deadlines_recompute(episode=episode, today=dt.date(2027, 2, 2))
+
+
+def test_the_final_evidence_and_the_advocates_meeting_before_the_irh_are_recorded_after_issue(people, settings):
+    """002 App. 3 weeks 15 and 19, recorded on the care proceedings: issued Tue 30 Mar 2027, so
+    week 15 ends Mon 12 Jul 2027 (issue + 104 days) and week 19 Mon 9 Aug 2027 (issue + 132)."""
+    p = issued(people, settings)
+    episode = p.episode
+    assert due(episode, "la_final_evidence") == dt.date(2027, 7, 12)
+    assert due(episode, "irh_advocates_meeting") == dt.date(2027, 8, 9)
+    # A date before the issue is refused beside its field, and nothing is saved.
+    with pytest.raises(ValidationError) as refused:
+        cs.proceedings_update(
+            proceedings=p,
+            expected_version=p.version,
+            by=people.hos,
+            today=dt.date(2027, 7, 14),
+            final_evidence_filed_on=dt.date(2027, 3, 29),
+        )
+    assert "final_evidence_filed_on" in refused.value.message_dict
+    p.refresh_from_db()
+    assert p.final_evidence_filed_on is None
+    # Filed two working days late (Tue 13, Wed 14 Jul): met late by 2.
+    cs.proceedings_update(
+        proceedings=p,
+        expected_version=p.version,
+        by=people.hos,
+        today=dt.date(2027, 7, 14),
+        final_evidence_filed_on=dt.date(2027, 7, 14),
+    )
+    row = Deadline.objects.get(episode=episode, key="la_final_evidence")
+    assert (row.state, row.met_on, row.days_late) == (DeadlineState.MET_LATE, dt.date(2027, 7, 14), 2)

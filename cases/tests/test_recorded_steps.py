@@ -201,3 +201,29 @@ def test_the_exit_letter_is_recorded_within_5_working_days_of_the_end(
     assert (letter.due_on, letter.met_on, letter.state, letter.days_late) == (dt.date(2027, 1, 4), given, state, late)
     shown = row(response.content.decode(), "Reflective exit letter given to the family")
     assert "Mon 4 Jan 2027" in shown or "4 Jan 2027" in shown
+
+
+def test_the_signed_agreement_is_recorded_from_the_case_page_within_a_week_of_the_review_meeting(client, staff, family):
+    """002 App. 2 week 8: the signed agreement is attached within a week of the review meeting."""
+    episode = hold(listed(family, staff, dt.date(2026, 12, 17)), staff, dt.date(2026, 12, 17))
+    cs.letter_deliver(episode=episode, person=family.people.get(), delivered_on=dt.date(2026, 12, 23), by=staff["sw"])
+    for kind, held_on in ((MeetingKind.INITIAL, dt.date(2027, 1, 4)), (MeetingKind.REVIEW, dt.date(2027, 1, 11))):
+        ms.meeting_record(episode=episode, kind=kind, held_on=held_on, attendees="Dawn Ashworth", by=staff["tm"])
+    client.force_login(staff["sw"])
+    case_url = reverse("cases:family-detail", args=[family.pk])
+    assert "Record the signed agreement" in _text(client.get(case_url))
+    assert deadline(episode, "signed_agreement").due_on == dt.date(2027, 1, 18)  # Mon 11 Jan + 7 days
+    url = reverse("cases:signed-agreement", args=[episode.pk])
+
+    # Before the review meeting it follows: refused beside the field, and the final one needs its meeting.
+    page = _text(client.post(url, _date("agreement_signed_on", dt.date(2027, 1, 8))))
+    assert "There is a problem" in page and "Date attached must be on or after the review meeting (11/01/2027)" in page
+    page = _text(client.post(url, _date("final_agreement_signed_on", dt.date(2027, 1, 12))))
+    assert "Record the final meeting first: the signed agreement follows it" in page
+    assert deadline(episode, "signed_agreement").met_on is None
+
+    # Attached Tue 19 Jan 2027: one working day late.
+    response = client.post(url, _date("agreement_signed_on", dt.date(2027, 1, 19)), follow=True)
+    assert "The signed agreement has been recorded" in _text(response)
+    signed = deadline(episode, "signed_agreement")
+    assert (signed.state, signed.met_on, signed.days_late) == (DeadlineState.MET_LATE, dt.date(2027, 1, 19), 1)

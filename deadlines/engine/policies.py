@@ -28,11 +28,21 @@ from .rules import (
     describe_rule,
 )
 
-__all__ = ["ESCALATION_KINDS", "POLICY_DIR", "Escalation", "Policy", "PolicyError", "available_policies", "load_policy"]
+__all__ = [
+    "ESCALATION_KINDS",
+    "POLICY_DIR",
+    "STATUTORY_RULES",
+    "Escalation",
+    "Policy",
+    "PolicyError",
+    "available_policies",
+    "load_policy",
+]
 
 POLICY_DIR = Path(__file__).resolve().parent / "policies"
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_RULES_HEADER = re.compile(r"^\s*\[\[\s*rules\s*\]\]")
 _TOP_FIELDS = frozenset(
     {
         "name",
@@ -109,6 +119,56 @@ _UNIT_CODE = {
     Unit.CALENDAR_DAYS: UNIT_CALENDAR_DAYS,
     Unit.WEEKS: UNIT_WEEKS,
 }
+
+
+#: Court steps the law sets for every council (Children Act 1989 s32): the engine adds them to
+#: every policy. A policy may add court steps of its own (CMH, IRH, advocates' meetings), and may
+#: restate these word for word, but never change or switch them off: the loader refuses that.
+STATUTORY_RULES: tuple[Rule, ...] = (
+    Rule(
+        key="final_hearing",
+        anchor=("proceedings_issued",),
+        amount=181,
+        unit=Unit.CALENDAR_DAYS,
+        source="Children Act 1989 s32(1)(a)(ii), s32(5)",
+        responsible_role="legal_adviser",
+        label=MILESTONE_KEYS["final_hearing"],
+        when=("issue",),
+        court_extends=True,
+        listed="final_hearing_listed",
+        quote="within twenty-six weeks beginning with the day on which the application was issued",
+        note=(
+            "The 26 weeks begin with the issue day, so the last day is issue + 181 days; each extension "
+            "the court grants (s32(5): up to 8 weeks at a time) moves it; a listed final hearing replaces it."
+        ),
+    ),
+)
+#: Events the statutory rules need, with their labels, declared for every policy.
+STATUTORY_EVENTS: Mapping[str, str] = MappingProxyType(
+    {"final_hearing_listed": "the date the court listed the final hearing for"}
+)
+#: The fields that decide a rule's date: a policy's restatement of a statutory rule must match them.
+_COMPUTED_FIELDS = (
+    "anchor",
+    "amount",
+    "unit",
+    "when",
+    "recurring",
+    "entered",
+    "occurrence",
+    "for_each",
+    "wait",
+    "extends",
+    "optional",
+    "not_after",
+    "not_before",
+    "weekdays",
+    "moot_after",
+    "requires",
+    "excluded_by",
+    "listed",
+    "court_extends",
+)
 
 
 class PolicyError(ValueError):
@@ -285,29 +345,46 @@ def _load_cached(path: str, _mtime_ns: int, _size: int) -> Policy:
     """Parse and compile once per file version (mtime and size are part of the cache key)."""
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
+            raw = fh.read()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read policy file ({exc})") from exc
-    return _Builder(path, data).build()
+    return _Builder(path, data, raw.decode("utf-8")).build()
 
 
 class _Builder:
     """Validates one parsed policy file and compiles it."""
 
-    def __init__(self, path: str, data: dict[str, Any]) -> None:
+    def __init__(self, path: str, data: dict[str, Any], text: str = "") -> None:
         self.path = path
         self.data = data
+        # Line (1-based) of each [[rules]] table, so an error names where to look.
+        self.lines = text.splitlines()
+        self.rule_lines = [n + 1 for n, line in enumerate(self.lines) if _RULES_HEADER.match(line)]
 
     # -- error helpers ------------------------------------------------------------------------
 
     def fail(self, problem: str) -> PolicyError:
         return PolicyError(f"{self.path}: {problem}")
 
-    def rule_fail(self, index: int, key: object, problem: str) -> PolicyError:
+    def rule_fail(self, index: int, key: object, problem: str, field: str | None = None) -> PolicyError:
         name = f"{key!r}" if isinstance(key, str) else "(no key)"
-        return PolicyError(f"{self.path}: rule #{index + 1} {name}: {problem}")
+        return PolicyError(f"{self.path}:{self.line_of(index, field)}: rule #{index + 1} {name}: {problem}")
+
+    def line_of(self, index: int, field: str | None = None) -> int:
+        """The line of rule ``index`` (its ``field =`` line when given and present), else 1."""
+        if index >= len(self.rule_lines):
+            return 1
+        start = self.rule_lines[index]
+        if field is not None:
+            stop = self.rule_lines[index + 1] if index + 1 < len(self.rule_lines) else len(self.lines) + 1
+            pattern = re.compile(rf"^\s*{re.escape(field)}\s*=")
+            for n in range(start, stop - 1):
+                if pattern.match(self.lines[n]):
+                    return n + 1
+        return start
 
     # -- top level ----------------------------------------------------------------------------
 
@@ -339,7 +416,8 @@ class _Builder:
         if soon < 0:
             raise self.fail(f"due_soon_working_days must not be negative, not {soon}")
 
-        events = self.events(data.get("events", {}))
+        events = {**STATUTORY_EVENTS, **self.events(data.get("events", {}))}
+        self.declared = frozenset(events)
         raw_rules = data["rules"]
         if not isinstance(raw_rules, list) or not raw_rules:
             raise self.fail("'rules' must be a non-empty array of [[rules]] tables")
@@ -348,6 +426,7 @@ class _Builder:
         labels: dict[str, str] = dict(MILESTONE_KEYS)
         labels.update(events)
         rules = [self.rule(i, raw, known_events, labels) for i, raw in enumerate(raw_rules)]
+        rules = self.with_statutory(rules)
         for r in rules:
             if r.occurrence == 1 and not r.for_each:
                 labels[r.key] = r.label
@@ -458,8 +537,8 @@ class _Builder:
             raise self.rule_fail(i, None, "must be a table")
         key = raw.get("key")
 
-        def bad(problem: str) -> PolicyError:
-            return self.rule_fail(i, key, problem)
+        def bad(problem: str, field: str | None = None) -> PolicyError:
+            return self.rule_fail(i, key, problem, field)
 
         unknown = sorted(set(raw) - _RULE_FIELDS)
         if unknown:
@@ -500,13 +579,17 @@ class _Builder:
             raise bad(f"unknown unit {unit_raw!r}; use one of {[u.value for u in Unit]}") from None
         amount = raw["amount"]
         if type(amount) is not int:
-            raise bad(f"amount must be an integer, not {amount!r}")
+            raise bad(f"amount must be an integer, not {amount!r}", "amount")
+        if amount < 0:
+            raise bad(
+                f"amount {amount} is a negative timescale; give a positive amount "
+                "(with direction = 'before' for a step due before its anchor)",
+                "amount",
+            )
         direction = raw.get("direction", "after")
         if direction not in ("after", "before"):
-            raise bad(f"direction must be 'after' or 'before', not {direction!r}")
+            raise bad(f"direction must be 'after' or 'before', not {direction!r}", "direction")
         if direction == "before":
-            if amount < 0:
-                raise bad("use either a negative amount or direction = 'before', not both")
             amount = -amount
 
         when_raw = raw.get("when", [])
@@ -549,7 +632,8 @@ class _Builder:
                 if a not in known:
                     raise bad(
                         f"anchor {a!r} is not a known event or milestone "
-                        "(timescales.md §2 key, a rule key, or a declared [events] key)"
+                        "(timescales.md §2 key, a rule key, or a declared [events] key)",
+                        "anchor",
                     )
                 if a == key:
                     raise bad("anchor is the rule's own key (a cycle); use recurring = true")
@@ -560,7 +644,15 @@ class _Builder:
             if for_each or occurrence != 1:
                 raise bad("recurring cannot be combined with for_each or occurrence")
         if entered and amount != 0:
-            raise bad("an entered date is the anchor event itself: amount must be 0")
+            raise bad("an entered date is the anchor event itself: amount must be 0", "amount")
+        if amount == 0 and not entered and not for_each and any(a not in self.declared for a in anchor):
+            # Zero days after a milestone is that milestone's own day: a typo for a timescale. A
+            # zero amount is only for a date a person enters ([events], e.g. a deferral date).
+            raise bad(
+                "amount 0 is a zero timescale: it would fall due the day the step it counts from "
+                "happened; give the timescale, or anchor it on a declared [events] date someone enters",
+                "amount",
+            )
         if extends and unit is not Unit.WEEKS:
             raise bad("extends = true needs unit = 'weeks' (extensions are agreed in weeks)")
 
@@ -662,6 +754,34 @@ class _Builder:
 
     # -- whole-policy checks ------------------------------------------------------------------
 
+    def with_statutory(self, rules: list[Rule]) -> list[Rule]:
+        """``rules`` plus the statutory court steps (``STATUTORY_RULES``) the policy does not
+        restate; a restatement that changes how the date is worked out is refused."""
+        out = list(rules)
+        # An archived version (episodes pinned to it) loads with the statute as it stands now: the
+        # law is not a council's rule to pin, and refusing it would strand those episodes.
+        archived = Path(self.path).parent.name == "archive"
+        for statute in STATUTORY_RULES:
+            mine = [(i, r) for i, r in enumerate(rules) if r.key == statute.key]
+            if archived and mine:
+                out = [r for r in out if r.key != statute.key]
+                mine = []
+            if not mine:
+                out.append(statute)
+                continue
+            for i, r in mine:
+                for name in _COMPUTED_FIELDS:
+                    if getattr(r, name) != getattr(statute, name):
+                        raise self.rule_fail(
+                            i,
+                            r.key,
+                            f"{name} {getattr(r, name)!r} changes a statutory court step ({statute.source}: "
+                            f"{self_describe(statute)}); a policy may add court steps but not change or switch "
+                            "off this one: remove the rule and the engine adds it",
+                            name,
+                        )
+        return out
+
     def check_duplicates(self, rules: list[Rule]) -> None:
         seen: dict[tuple[str, str, int], int] = {}
         occurrences: dict[str, set[int]] = {}
@@ -740,6 +860,10 @@ class _Builder:
         for i in range(len(rules)):
             visit(i, [])
         return order
+
+
+def self_describe(rule: Rule) -> str:
+    return describe_rule(rule, {**MILESTONE_KEYS, **STATUTORY_EVENTS})
 
 
 def _exclusive(a: Rule, b: Rule) -> bool:

@@ -72,7 +72,29 @@ _ORDER = (
         "the proposed agreement goes to legal for comment before the initial meeting, not after it",
     ),
     ("gateway_review", "lpm_held", "a review LPM cannot be held before the LPM that started pre-proceedings"),
+    ("issue_decision", "lpm_held", "the decision to issue cannot be made before the LPM that made it"),
+    (
+        "review_issue_decision",
+        "lpm_held",
+        "a review LPM cannot decide to issue before the LPM that started pre-proceedings",
+    ),
 )
+#: (event, later event, what is wrong): no date of ``event`` may come after ``later``'s first date.
+_NOT_AFTER = (
+    (
+        "gateway_review",
+        "proceedings_issued",
+        "a review LPM cannot be held after care proceedings were issued: pre-proceedings ended with the issue",
+    ),
+    (
+        "review_issue_decision",
+        "proceedings_issued",
+        "the decision to issue cannot come after the proceedings it decided on",
+    ),
+)
+#: Events that record a decision to issue care proceedings, most specific first: once one is
+#: recorded, the court path applies whatever the first LPM decided (002 §9c, App. 2).
+_ISSUE_DECISIONS = ("review_issue_decision", "issue_decision")
 _OUTCOME_SET = frozenset(OUTCOMES)
 _NO_DATE = dt.date.max.toordinal() + 1  # sorts milestones without any date last
 _MAX_OCCURRENCES = 100  # a recurring meeting every week for two years; guards bad input
@@ -89,6 +111,9 @@ class Status(StrEnum):
     MET_LATE = "met_late"
     NOT_APPLICABLE = "not_applicable"
     WAIVED = "waived"
+    #: Passed unmet, then overtaken by a later event (the LPM held without the papers): a miss
+    #: that stays a miss, counted in timeliness (timescales.md §4 "A miss stays a miss").
+    MISSED = "missed"
 
     @property
     def is_open(self) -> bool:
@@ -127,6 +152,8 @@ class Milestone:
     optional: bool = False
     #: ``Rule.ident`` of the policy rule that set the date (for "why this date").
     rule: str = ""
+    #: Why it is missed or not applicable, in plain words (shown on the case page).
+    reason: str | None = None
 
     @property
     def record_key(self) -> str:
@@ -272,6 +299,13 @@ def _check_order(rec: Mapping[str, tuple[int, ...]]) -> None:
                 f"{later} ({dt.date.fromordinal(a[0]).isoformat()}) is before {earlier} "
                 f"({dt.date.fromordinal(b[0]).isoformat()}): {what}"
             )
+    for key, limit, what in _NOT_AFTER:
+        a, b = rec.get(key), rec.get(limit)
+        if a and b and a[-1] > b[0]:
+            raise ValueError(
+                f"{key} ({dt.date.fromordinal(a[-1]).isoformat()}) is after {limit} "
+                f"({dt.date.fromordinal(b[0]).isoformat()}): {what}"
+            )
 
 
 def _pinned(
@@ -382,10 +416,8 @@ def timetable(
     rec = _normalise(policy, events)
     pinned = _pinned(policy, rec, occurrences) if occurrences else {}
     t = today.toordinal()
-    end_rec_seq = rec.get(_END)
-    end_rec = end_rec_seq[0] if end_rec_seq else None
-    # Pre-proceedings ran if they ended, or the decision to step down from them was made.
-    ran = end_rec is not None or outcome == "step_down"
+    path = _path(policy, outcome, rec)
+    ran = path.ran
     add_wd = calendar._add_wd
     roll = calendar._roll_back
     between = calendar._between
@@ -399,9 +431,10 @@ def timetable(
     def offset(base: int, amount: int, unit: int) -> int:
         if unit == UNIT_WORKING_DAYS:
             return add_wd(base, amount)
-        if unit == UNIT_CALENDAR_DAYS:
-            return roll(base + amount)
-        return roll(base + 7 * amount)
+        o = roll(base + (amount if unit == UNIT_CALENDAR_DAYS else 7 * amount))
+        # Rolling back off a weekend never puts a step before the day it counts from (an event
+        # recorded on a Saturday, + 1 day): it is due the next working day instead.
+        return _on_or_after(calendar, base) if amount >= 0 and o < base else o
 
     def emit(
         st: Step,
@@ -411,12 +444,13 @@ def timetable(
         waiting: tuple[str, ...],
         met: int | None,
         label: str,
-        lapsed: bool,
+        lapsed: tuple[int, str] | None,
         of: str | None = None,
     ) -> None:
         due = o if firm else None
         late = 0
         reason: str | None = None
+        why: str | None = None
         if met is not None:
             waiting = ()
             if due is None or met <= due:
@@ -428,8 +462,9 @@ def timetable(
         elif waived and (reason := _waiver(waived, st.key, of, occurrence)) is not None:
             status = Status.WAIVED
             waiting = ()
-        elif lapsed:
-            status = Status.NOT_APPLICABLE
+        elif lapsed is not None:
+            status, why = _overtaken(st, due, lapsed)
+            late = max(1, between(due, lapsed[0])) if status is Status.MISSED and due is not None else 0
             waiting = ()
         elif due is None:
             # Waiting: lateness is charged to what it waits for, which has its own status, so
@@ -439,6 +474,7 @@ def timetable(
             if st.optional:
                 # An optional meeting not held by its date was not needed (001 midway review).
                 status = Status.NOT_APPLICABLE
+                why = f"Optional, and not held by {_uk(due)}: it was not needed"
             else:
                 status = Status.OVERDUE
                 late = max(1, between(due, t))
@@ -470,6 +506,7 @@ def timetable(
                     reason,
                     st.optional,
                     st.rule.ident,
+                    why,
                 ),
             )
         )
@@ -481,8 +518,7 @@ def timetable(
         when = st.when
         if (st.requires and not any(r in rec for r in st.requires)) or any(x in rec for x in st.excluded_by):
             continue  # the other variant of this milestone applies
-        ended_path = st.pre_proceedings and end_rec is not None
-        if when and outcome not in when and not (st.pre_proceedings and ran):
+        if when and not (when & path.outcomes) and not (st.pre_proceedings and ran):
             # Off the current decision path: keep any recorded history, as not applicable.
             recorded = rec.get(key)
             if recorded and not st.for_each:
@@ -508,11 +544,11 @@ def timetable(
                     o = offset(m, st.amount, st.unit)
                     met = done[i] if i < len(done) else None
                     label = f"{st.label}: {phrase} {i + 1}" if numbered else f"{st.label}: {phrase}"
-                    emit(st, i + 1, o, True, (), met, label, False, meeting)
+                    emit(st, i + 1, o, True, (), met, label, None, meeting)
             continue
 
-        # Not met by the time the process moved past it: moot (README "not applicable").
-        lapsed = (ended_path and key != _END) or (bool(st.moot_after) and any(m in rec for m in st.moot_after))
+        # Overtaken by the process moving past it: missed if it was already due, else moot.
+        lapsed = _lapse(policy, st, rec, path)
 
         # Resolve the anchor: the first alternative recorded wins; otherwise count from an
         # anchor milestone's due date (firm if the rule does not wait) or provisional date.
@@ -542,7 +578,7 @@ def timetable(
         recorded = rec.get(key, ())
 
         if st.recurring:
-            end = end_rec if end_rec is not None else due_of.get(_END, prov_of.get(_END))
+            end = path.end if path.end is not None else due_of.get(_END, prov_of.get(_END))
             occ = 1
             while occ <= _MAX_OCCURRENCES:
                 o = None if base is None else offset(base, amount, st.unit)
@@ -592,7 +628,10 @@ def timetable(
         else:
             met = recorded[occurrence - 1] if len(recorded) >= occurrence else None
         if key == _END:
-            projected = end_rec if end_rec is not None else o
+            # Ended by a decision to issue: concluded that day (late if after the end was due).
+            met = met if met is not None else path.end
+            lapsed = None
+            projected = path.end if path.end is not None else o
         emit(st, occurrence, o, firm, waiting, met, st.label, lapsed)
 
     rows.sort(key=_row_order)
@@ -609,7 +648,7 @@ def timetable(
         policy=policy.name,
         policy_version=policy.version,
         today=today,
-        outcome=outcome,
+        outcome=path.outcome,
         clock_start=None if clock_start is None else from_ord(clock_start),
         week=week,
         of_weeks=policy.standard_weeks + extension_weeks,
@@ -622,6 +661,75 @@ def timetable(
         court_limit=None if court_limit is None else from_ord(court_limit),
         final_hearing_listed=None if not fh_listed else from_ord(fh_listed[-1]),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Path:
+    """Which decision paths an episode's recorded events put it on (issue 20 §2)."""
+
+    #: Outcomes whose rules apply: the decision recorded, plus "issue" once an issue is decided.
+    outcomes: frozenset[str | None]
+    #: Pre-proceedings ran (so their rules apply, and lapse at ``end``).
+    ran: bool
+    #: The recorded end of pre-proceedings, if any.
+    end_recorded: int | None
+    #: The day pre-proceedings ended: the recorded end, or a decision to issue taken after they began.
+    end: int | None
+    #: What ended them, for the reason shown on a step they overtook.
+    end_why: str
+    #: The outcome the timetable reports: "issue" once an issue is decided.
+    outcome: str | None
+
+
+def _path(policy: Policy, outcome: str | None, rec: Mapping[str, tuple[int, ...]]) -> _Path:
+    """The episode's path: a decision to issue at any LPM (first or review) puts it on the issue
+    path whatever the first outcome was; taken after pre-proceedings began, it ends them."""
+    end_seq = rec.get(_END)
+    end_rec = end_seq[0] if end_seq else None
+    decided = next((k for k in _ISSUE_DECISIONS if k in rec), None)
+    to_court = outcome == "issue" or decided is not None or _ISSUED in rec
+    outcomes: frozenset[str | None] = frozenset({outcome, "issue"} if to_court else {outcome})
+    ran = end_rec is not None or outcome == "step_down" or "review_issue_decision" in rec
+    end, end_why = end_rec, ("" if end_rec is None else f"pre-proceedings ended on {_uk(end_rec)}")
+    if to_court and (outcome == "initiate" or "review_issue_decision" in rec):
+        on = rec[decided][0] if decided is not None else rec[_ISSUED][0]
+        if end is None or on < end:
+            what = "decided to issue care proceedings" if decided is not None else "issued care proceedings"
+            end, end_why = on, f"the council {what} on {_uk(on)}"
+        ran = True
+    return _Path(outcomes, ran, end_rec, end, end_why, "issue" if to_court else outcome)
+
+
+def _lapse(policy: Policy, st: Step, rec: Mapping[str, tuple[int, ...]], path: _Path) -> tuple[int, str] | None:
+    """The day (and the event, in words) that overtook a milestone, if one did: the end of
+    pre-proceedings for their steps, else the first recorded event that makes it moot."""
+    if st.pre_proceedings and path.end is not None and st.key != _END:
+        return path.end, path.end_why
+    moot = [(rec[m][0], m) for m in st.moot_after if m in rec]
+    if not moot:
+        return None
+    on, key = min(moot)
+    return on, f"the {as_phrase(policy.label_for(key))} was recorded on {_uk(on)}"
+
+
+def _overtaken(st: Step, due: int | None, lapsed: tuple[int, str]) -> tuple[Status, str]:
+    """Missed if its date had passed unmet when it was overtaken, else not applicable: either way
+    with the reason in words (a miss stays a miss, timescales.md §4)."""
+    on, why = lapsed
+    if due is not None and due < on and not st.optional:
+        return Status.MISSED, f"Missed: due {_uk(due)} and not done before {why}"
+    return Status.NOT_APPLICABLE, f"Not needed: {why} before it was due"
+
+
+def _uk(o: int) -> str:
+    d = dt.date.fromordinal(o)
+    return f"{d.day} {d:%b %Y}"
+
+
+def _on_or_after(calendar: WorkingCalendar, o: int) -> int:
+    while not calendar._is_working(o):
+        o += 1
+    return o
 
 
 def _row_order(row: tuple[int, int, Milestone]) -> tuple[int, int]:
@@ -643,6 +751,7 @@ def _not_applicable(st: Step, occurrence: int, met: dt.date) -> Milestone:
     return Milestone(
         st.key, label, occurrence, None, None, (), Status.NOT_APPLICABLE, met, 0,
         st.source, st.role, st.entered, None, None, st.optional, st.rule.ident,
+        "Recorded, but the episode's decision took another path",
     )  # fmt: skip
 
 

@@ -83,8 +83,9 @@ def test_gloucestershire_002_worked_example_over_christmas():
     # App. 2 week 15 and 16: D + 15 weeks = Thu 1 Apr 2027, D + 16 weeks = Thu 8 Apr 2027.
     assert due(ms, "final_meeting") == "2027-04-01"
     assert due(ms, "pre_proceedings_end") == "2027-04-08"
-    # The LPM was held, so the papers deadline before it no longer applies (002 §6f).
-    assert row(ms, "lpm_papers")["status"] == "not_applicable"
+    # The LPM was held without the papers ever being recorded: their deadline (a week before the
+    # LPM, 002 §6f) passed unmet, so it stays missed, never "not applicable" (issue 20 §4).
+    assert row(ms, "lpm_papers")["status"] == "missed"
     # Off the "initiate" path: no issue or deferral milestones.
     assert not keys(ms) & {"letter_of_issue", "further_lpm", "cmh"}
 
@@ -94,7 +95,7 @@ def test_gloucestershire_table_shows_header_and_uk_dates():
     out = run(*GLOS, "--today", "2027-01-05")
     lines = out.splitlines()
     header = lines[0]
-    assert "Gloucestershire County Council" in header and "version 2026.2" in header
+    assert "Gloucestershire County Council" in header and "version 2026.3" in header
     assert "clock start Thu 17 Dec 2026" in header
     assert "week 3 of 16" in header  # Tue 5 Jan 2027 is day 19 of the episode: week 3
     assert "projected end Thu 8 Apr 2027" in header
@@ -281,8 +282,9 @@ def test_sutton_001_twelve_weeks_from_the_initial_meeting():
     assert (review["due"], review["status"], review["optional"]) == ("2027-02-23", "not_applicable", True)
     assert due(ms, "final_meeting") == "2027-04-06"  # I + 12 weeks
     assert due(ms, "pre_proceedings_end") == "2027-04-06"
-    # The letter went out, so its internal steps (to legal in 2, back in 2) no longer matter.
-    assert row(ms, "letter_to_legal")["status"] == "not_applicable"
+    # The letter went out without the step to legal ever being recorded: that step's date had
+    # passed, so it stays missed (a miss stays a miss, issue 20 §4).
+    assert row(ms, "letter_to_legal")["status"] == "missed"
     header = run("--policy", "sutton", "--event", "initial_meeting=2027-01-12", "--today", "2027-03-01").splitlines()[0]
     assert "London Borough of Sutton" in header and "week 7 of 12" in header
 

@@ -86,7 +86,9 @@ def test_policy_headline_numbers(name: str, title: str, clock_start: str, weeks:
     policy = load_policy(name)
     assert (policy.name, policy.title, policy.clock_start) == (name, title, clock_start)
     assert (policy.standard_weeks, policy.max_extension_weeks) == (weeks, max_ext)
-    assert policy.version == "2026.2"
+    # The court's 26 weeks became statute for every policy and an issue decided at a review
+    # LPM drives the letter of issue (issue 20): new versions of the policies that changed.
+    assert policy.version == ("2026.3" if name in ("gloucestershire", "st_helens", "standard") else "2026.2")
     assert policy.due_soon_working_days == 2
 
 
@@ -94,7 +96,8 @@ def test_policy_headline_numbers(name: str, title: str, clock_start: str, weeks:
 def test_every_rule_cites_a_source_and_a_known_role(name: str) -> None:
     policy = load_policy(name)
     for rule in policy.rules:
-        assert rule.source[:3] in {"000", "001", "002", "004"}, rule
+        # Council rules cite a source document; the statutory court steps cite the Act.
+        assert rule.source[:3] in {"000", "001", "002", "004"} or rule.source.startswith("Children Act 1989"), rule
         assert rule.responsible_role in ROLES
         assert rule.label
         assert describe_rule(rule)
@@ -613,7 +616,7 @@ BROKEN = [
     ),
     pytest.param(
         VALID.replace("amount = 10\n", 'amount = -10\ndirection = "before"\n'),
-        "either a negative amount or direction = 'before'",
+        r"\.toml:\d+: rule #2 'initial_meeting': amount -10 is a negative timescale",
         id="double-negative",
     ),
     pytest.param(

@@ -83,6 +83,50 @@ def test_app3_irh_by_the_end_of_week_20(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", GLOS_LIKE)
+def test_app2_week_8_signed_agreement_within_a_week_over_christmas(name: str) -> None:
+    # Review meeting Mon 21 Dec 2026: a week later is Mon 28 Dec, the Boxing Day substitute bank
+    # holiday, so the signed agreement is due Thu 24 Dec (Fri 25 Dec is Christmas Day).
+    events: Events = {
+        "lpm_held": date(2026, 10, 29),
+        "initial_meeting": date(2026, 11, 19),
+        "review_meeting": [date(2026, 12, 21)],
+    }
+    assert get(tt(name, events, outcome="initiate"), "signed_agreement").due == date(2026, 12, 24)
+
+
+@pytest.mark.parametrize("name", GLOS_LIKE)
+def test_app2_week_15_signed_agreement_within_five_working_days_over_christmas(name: str) -> None:
+    # Final meeting Thu 24 Dec 2026: five working days skip 25 and 28 Dec and 1 Jan: 29, 30, 31 Dec,
+    # 4, 5 Jan, so Tue 5 Jan 2027; attached on Wed 6 Jan it is one working day late.
+    events = {"lpm_held": date(2026, 9, 10), "initial_meeting": date(2026, 10, 1), "final_meeting": date(2026, 12, 24)}
+    assert get(tt(name, events, outcome="initiate"), "signed_agreement_final").due == date(2027, 1, 5)
+    late = get(
+        tt(name, {**events, "signed_agreement_final": date(2027, 1, 6)}, outcome="initiate"), "signed_agreement_final"
+    )
+    assert (late.status, late.days_late) == (Status.MET_LATE, 1)
+
+
+@pytest.mark.parametrize("name", GLOS_LIKE)
+def test_app3_week_15_final_evidence_over_the_spring_bank_holiday(name: str) -> None:
+    # Issued Tue 16 Feb 2027: week 15 ends Mon 31 May 2027 (16 Feb + 104 days), the spring bank
+    # holiday, so the council's final evidence is due Fri 28 May; filed that day it is met.
+    events = {"issue_decision": date(2027, 2, 1), "proceedings_issued": date(2027, 2, 16)}
+    assert get(tt(name, events, outcome="issue"), "la_final_evidence").due == date(2027, 5, 28)
+    met = get(tt(name, {**events, "la_final_evidence": date(2027, 5, 28)}, outcome="issue"), "la_final_evidence")
+    assert met.status is Status.MET
+
+
+@pytest.mark.parametrize("name", GLOS_LIKE)
+def test_app3_week_19_advocates_meeting_before_the_irh_over_the_summer_bank_holiday(name: str) -> None:
+    # Issued Tue 20 Apr 2027: week 19 ends Mon 30 Aug 2027 (20 Apr + 132 days), the summer bank
+    # holiday, so the advocates' meeting is due Fri 27 Aug, the week before the IRH (week 20).
+    events = {"issue_decision": date(2027, 4, 6), "proceedings_issued": date(2027, 4, 20)}
+    t = tt(name, events, outcome="issue")
+    assert get(t, "irh_advocates_meeting").due == date(2027, 8, 27)
+    assert get(t, "irh").due == date(2027, 9, 6)  # 20 Apr + 139 days, Mon 6 Sep
+
+
+@pytest.mark.parametrize("name", GLOS_LIKE)
 def test_s32_5_court_extension_moves_the_final_hearing(name: str) -> None:
     events = {"issue_decision": date(2027, 1, 19), "proceedings_issued": date(2027, 2, 2)}
     # Issued Tue 2 Feb 2027: week 26 ends Mon 2 Aug 2027, a working day.

@@ -212,10 +212,20 @@ def test_before_a_decision_only_the_lpm_milestones_show() -> None:
 def test_lpm_milestones_are_moot_once_the_lpm_is_held() -> None:
     events = {"lpm_request": date(2026, 2, 2), "lpm_deferred_until": date(2026, 2, 13), "lpm_held": D}
     tt = tt_for(events, date(2026, 3, 20))
-    assert get(tt, "lpm_papers").status is Status.NOT_APPLICABLE
-    assert get(tt, "letter_to_legal").status is Status.NOT_APPLICABLE
-    assert get(tt, "lpm_request_decision").status is Status.NOT_APPLICABLE
+    # Their dates passed unmet before the LPM was held: a miss stays a miss (issue 20 §4) ...
+    assert get(tt, "lpm_papers").status is Status.MISSED
+    assert get(tt, "letter_to_legal").status is Status.MISSED
+    assert get(tt, "lpm_request_decision").status is Status.MISSED
+    reason = get(tt, "lpm_papers").reason or ""
+    assert "before the LPM / legal gateway panel held was recorded on 4 Mar 2026" in reason
     assert get(tt, "lpm_held").status is Status.MET
+    # ... but an LPM held before the papers fell due overtook them: not applicable, and why.
+    early = tt_for({"lpm_request": date(2026, 2, 2), "panel_date": date(2026, 3, 11), "lpm_held": D}, date(2026, 3, 20))
+    papers = get(early, "lpm_papers")
+    assert (papers.status, papers.reason) == (
+        Status.NOT_APPLICABLE,
+        "Not needed: the LPM / legal gateway panel held was recorded on 4 Mar 2026 before it was due",
+    )
 
 
 def test_decision_to_issue_at_the_lpm() -> None:
@@ -269,13 +279,15 @@ def test_after_pre_proceedings_end_unmet_milestones_are_not_applicable(outcome: 
         "initial_meeting": date(2026, 3, 24),
         "gateway_review": [date(2026, 4, 29), date(2026, 5, 27)],
         "pre_proceedings_end": date(2026, 5, 27),
-        "issue_decision": date(2026, 5, 27),
+        # A decision to issue puts the episode on the issue path whatever else is recorded.
+        "issue_decision": date(2026, 5, 27) if outcome == "issue" else None,
     }
     tt = tt_for(events, date(2026, 6, 3), outcome=outcome)
     assert get(tt, "letter_before_proceedings").status is Status.MET
     assert get(tt, "initial_meeting").status is Status.MET
     assert get(tt, "gateway_review", 2).status is Status.MET
-    assert get(tt, "review_meeting").status is Status.NOT_APPLICABLE
+    # The week-8 review passed unmet before the end: missed; the final meeting never fell due.
+    assert get(tt, "review_meeting").status is Status.MISSED
     assert get(tt, "final_meeting").status is Status.NOT_APPLICABLE
     end = get(tt, "pre_proceedings_end")
     assert (end.status, end.due) == (Status.MET, date(2026, 6, 24))
@@ -391,7 +403,7 @@ def test_timetable_and_milestones_are_frozen() -> None:
         tt.week = 3  # type: ignore[misc]  # the point: a frozen dataclass refuses it
     with pytest.raises(AttributeError):
         tt.milestones[0].due = D  # type: ignore[misc]  # the point: a frozen dataclass refuses it
-    assert (tt.policy, tt.policy_version) == ("gloucestershire", "2026.2")
+    assert (tt.policy, tt.policy_version) == ("gloucestershire", "2026.3")
 
 
 def test_the_same_inputs_give_the_same_timetable() -> None:
