@@ -360,6 +360,77 @@ LINK_SCOPES: dict[str, tuple[str, Any]] = {
 NON_CASE_RECORDS = frozenset({"deadlines.ClosureDay", "deadlines.ExtraBankHoliday"})
 
 
+# Every audited record kind tied to a family, with the path from it to that family: the audit
+# trail shows no row at all about a restricted case to someone not named on it (docs/security.md).
+# A test fails if an audited model with a path to a family is missing here.
+FAMILY_PATHS: dict[str, str] = {
+    "cases.Family": "",
+    "cases.FamilyRestriction": "family__",
+    "cases.Child": "family__",
+    "cases.Person": "family__",
+    "cases.Episode": "family__",
+    "cases.EpisodeChild": "episode__family__",
+    "cases.LetterDelivery": "episode__family__",
+    "cases.Extension": "episode__family__",
+    "cases.Assessment": "episode__family__",
+    "cases.CareProceedings": "episode__family__",
+    "cases.CourtExtension": "proceedings__episode__family__",
+    "cases.Hearing": "proceedings__episode__family__",
+    "meetings.LPMRequest": "episode__family__",
+    "meetings.LPMRequestDocument": "request__episode__family__",
+    "meetings.LPM": "episode__family__",
+    "meetings.LegalAdvice": "lpm__episode__family__",
+    "meetings.Meeting": "episode__family__",
+    "meetings.PermanencyPlanningMeeting": "family__",
+    "deadlines.Deadline": "episode__family__",
+    "tracker_meetings.AgendaItem": "episode__family__",
+    "tracker_meetings.MeetingAction": "item__episode__family__",
+    "imports.ImportedEpisode": "episode__family__",
+}
+
+
+def families_hidden_from(user: User) -> QuerySet[Any]:
+    """Restricted families the user is not named on: nothing about them may reach this user."""
+    from cases.models import Family, FamilyRestriction
+
+    named = FamilyRestriction.objects.filter(family_id=OuterRef("pk"), user_id=user.pk)
+    return Family.objects.filter(restricted=True).exclude(Exists(named))
+
+
+def _hidden_records(user: User, label: str) -> QuerySet[Any]:
+    """The records of one kind that belong to a restricted family the user is not named on."""
+    from django.apps import apps
+
+    model = apps.get_model(label)
+    return model._default_manager.filter(**{f"{FAMILY_PATHS[label]}pk__in": families_hidden_from(user).values("pk")})
+
+
+def audit_record_hidden(user: User, obj: Any) -> bool:
+    """Whether a record belongs to a restricted case the user is not named on (its history: Not found)."""
+    label = obj._meta.label
+    return label in FAMILY_PATHS and _hidden_records(user, label).filter(pk=obj.pk).exists()
+
+
+def _hidden_events_q(user: User) -> tuple[Q, dict[str, Any]]:
+    """Audit rows about restricted families the user is not named on: the record's own row, and a
+    deleted record's rows by the family or episode its snapshot names (a lifted-off named person)."""
+    from django.db.models.fields.json import KT
+
+    from cases.models import Episode
+
+    hidden_families = _text_ids(families_hidden_from(user))
+    hidden_episodes = _text_ids(Episode.objects.filter(family__in=families_hidden_from(user).values("pk")))
+    annotations = {"hide_family": KT("pgh_data__family"), "hide_episode": KT("pgh_data__episode")}
+    q = Q(pk__in=[])
+    for label, path in FAMILY_PATHS.items():
+        q |= Q(pgh_obj_model=label, pgh_obj_id__in=_text_ids(_hidden_records(user, label)))
+        if path == "family__":
+            q |= Q(pgh_obj_model=label, hide_family__in=hidden_families)
+        elif path.startswith("episode__"):
+            q |= Q(pgh_obj_model=label, hide_episode__in=hidden_episodes)
+    return q, annotations
+
+
 def _text_ids(qs: QuerySet[Any]) -> QuerySet[Any]:
     from django.db.models import TextField
     from django.db.models.functions import Cast
@@ -370,7 +441,8 @@ def _text_ids(qs: QuerySet[Any]) -> QuerySet[Any]:
 def audit_entries_visible_to(user: User, obj: Any) -> QuerySet[Any]:
     """The audit entries of a record (its own and those of records pointing at it), each marked
     `content_visible` only where the user may read that record itself; the others show that a
-    change happened, by whom and when, and nothing else (issue 9 §3)."""
+    change happened, by whom and when, and nothing else (issue 9 §3). Rows about a restricted case
+    the user is not named on are not there at all, whatever their role (issue 24 §8)."""
     from django.db.models import BooleanField, Case, Value, When
     from django.db.models.fields.json import KT
     from pghistory.models import Events
@@ -383,9 +455,11 @@ def audit_entries_visible_to(user: User, obj: Any) -> QuerySet[Any]:
         key = f"link_{field}"
         annotations[key] = KT(f"pgh_data__{field}")
         readable |= Q(pgh_obj_model=label, **{f"{key}__in": _text_ids(scope(user))})
+    hidden, hide_keys = _hidden_events_q(user)
     return (
         Events.objects.references(obj)
-        .annotate(**annotations)
+        .annotate(**annotations, **hide_keys)
+        .exclude(hidden)
         .annotate(
             content_visible=Case(When(readable, then=Value(True)), default=Value(False), output_field=BooleanField())
         )

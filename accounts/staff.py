@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from plo_tracker.text import clean_name
+
 from .models import ServiceArea, Team, User
 from .roles import Role
 from .services import user_set_roles
@@ -43,6 +45,7 @@ def _check_last_admin(*, user: User, roles: Iterable[Role], active: bool, by: Us
 
 def _unique(errors: dict[str, list[str]], user: User | None, username: str, email: str, oidc_subject: str = "") -> None:
     others = User.objects.exclude(pk=user.pk) if user is not None else User.objects.all()
+    username, email, oidc_subject = clean_name(username), clean_name(email), clean_name(oidc_subject)
     if others.filter(username__iexact=username).exists():
         errors["username"] = ["Someone already has this username"]
     if email and others.filter(email__iexact=email).exists():
@@ -146,8 +149,9 @@ def team_save(
 ) -> Team:
     """Create or change a team, its service area and its team managers."""
     errors: dict[str, list[str]] = {}
+    name = clean_name(name)  # as it will be stored: "North" plus a control character is "North"
     others = Team.objects.exclude(pk=team.pk) if team is not None else Team.objects.all()
-    if others.filter(name__iexact=name.strip()).exists():
+    if others.filter(name__iexact=name).exists():
         errors["name"] = ["There is already a team with this name"]
     not_managers = [m for m in managers if not m.has_role(Role.TEAM_MANAGER)]
     if not_managers:
@@ -155,7 +159,7 @@ def team_save(
     if errors:
         raise ValidationError(errors)
     team = team or Team()
-    team.name, team.service_area = name.strip(), service_area
+    team.name, team.service_area = name, service_area
     team.full_clean()
     team.save()
     team.managers.set(managers)
@@ -165,11 +169,12 @@ def team_save(
 @transaction.atomic
 def service_area_save(*, area: ServiceArea | None, name: str, managers: list[User], by: User) -> ServiceArea:
     """Create or change a service area and its service managers."""
+    name = clean_name(name)  # as it will be stored
     others = ServiceArea.objects.exclude(pk=area.pk) if area is not None else ServiceArea.objects.all()
-    if others.filter(name__iexact=name.strip()).exists():
+    if others.filter(name__iexact=name).exists():
         raise ValidationError({"name": ["There is already a service area with this name"]})
     area = area or ServiceArea()
-    area.name = name.strip()
+    area.name = name
     area.full_clean()
     area.save()
     area.managers.set(managers)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from accounts.access import allow
 from accounts.models import User
 from accounts.roles import Role
-from accounts.scopes import audit_entries_visible_to, record_readable
+from accounts.scopes import audit_entries_visible_to, audit_record_hidden, record_readable
 
 
 class AuditContextMiddleware(pghistory.middleware.HistoryMiddleware):
@@ -121,7 +121,8 @@ def audit_history(request: HttpRequest) -> HttpResponse:
     if request.GET and form.is_valid():
         model = apps.get_model(AUDITED[form.cleaned_data["record"]])
         obj = model._default_manager.filter(pk=form.cleaned_data["record_id"]).first()
-        if obj is None:
+        if obj is None or audit_record_hidden(request.user, obj):  # type: ignore[arg-type]
+            # A restricted case she is not named on answers as if it did not exist (docs/security.md).
             raise Http404("No such record")
         rows = history_rows(request.user, obj)  # type: ignore[arg-type]
     label = None

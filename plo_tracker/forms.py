@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from deadlines.engine.timetable import FIRST_YEAR, LAST_YEAR
 
-from .text import strip_bidi
+from .text import clean_text
 from .versioning import StaleEditError
 
 
@@ -136,11 +136,13 @@ def govuk_messages(name: str, field: forms.Field) -> None:
             field.error_messages[code] = message
 
 
-def _without_bidi(to_python: Any) -> Any:
-    """A field's to_python that also strips bidirectional controls."""
+def _cleaned(to_python: Any) -> Any:
+    """A field's to_python that first removes bidirectional and control characters (plo_tracker.text),
+    so the field strips, measures and compares the text that will be stored. NUL never gets here:
+    a request holding one is refused (400) before any view."""
 
     def convert(value: Any) -> Any:
-        return strip_bidi(to_python(value))
+        return to_python(clean_text(value))
 
     return convert
 
@@ -157,8 +159,8 @@ class GOVUKForm(forms.Form):
         self.stale_differences = []
         for field in self.fields.values():
             if isinstance(field, forms.CharField):
-                # Stripped before the field's own checks (a duplicate name with hidden controls is a duplicate).
-                field.to_python = _without_bidi(field.to_python)  # type: ignore[method-assign]
+                # Cleaned before the field's own checks (a duplicate name with hidden controls is a duplicate).
+                field.to_python = _cleaned(field.to_python)  # type: ignore[method-assign]
             # GOV.UK asks for numbers in a text input with a numeric keyboard, not type="number".
             if isinstance(field, (forms.IntegerField, forms.DecimalField)) and not isinstance(
                 field.widget, forms.HiddenInput

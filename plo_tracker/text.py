@@ -3,8 +3,10 @@
 Bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C) are invisible and
 can make "Smith" display as something else (CVE-2021-42574, "Trojan Source"); NUL and the other C0
 controls (all but tab, line feed and carriage return) and DEL break exports, logs and PostgreSQL.
-Names and notes never need them, so they are removed wherever text comes in: forms
-(plo_tracker.forms), every save of the project's models (`clean_text_fields`, connected to
+Names and notes never need them, so they are removed wherever text comes in, by `clean_text`, the
+one cleaning: forms (plo_tracker.forms, before a field's own checks), services before they compare
+a name with the stored ones (`clean_name`: "North\x01" is the team "North", so a duplicate and a
+form error, not a database error on save), every save of the project's models (`clean_text_fields`, connected to
 `pre_save` in plo_tracker.apps, so services, the tracker import and the shell are covered) and
 every spreadsheet cell written (`safe_cell`).
 """
@@ -18,7 +20,6 @@ from django.db import models
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 C0_CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
 _REMOVE = dict.fromkeys(map(ord, BIDI_CONTROLS + C0_CONTROLS))
-_BIDI_ONLY = dict.fromkeys(map(ord, BIDI_CONTROLS))
 
 # Apps whose models hold what people type (case records, meetings, staff, deadlines, imports).
 PROJECT_APPS = frozenset({"accounts", "cases", "meetings", "deadlines", "tracker_meetings", "imports", "plo_tracker"})
@@ -30,9 +31,9 @@ def clean_text(value: Any) -> Any:
     return value.translate(_REMOVE) if isinstance(value, str) else value
 
 
-def strip_bidi(value: Any) -> Any:
-    """The text without bidirectional controls only (a form field's own checks see the rest)."""
-    return value.translate(_BIDI_ONLY) if isinstance(value, str) else value
+def clean_name(value: str) -> str:
+    """A name as it will be stored, for comparing with stored names: cleaned, then stripped."""
+    return str(clean_text(value or "")).strip()
 
 
 _TEXT_FIELDS: dict[type[models.Model], tuple[str, ...]] = {}

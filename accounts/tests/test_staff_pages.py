@@ -185,3 +185,30 @@ def test_the_database_refuses_two_people_with_one_single_sign_on_id(make_user):
     make_user(Role.SOCIAL_WORKER, username="max", oidc_subject="")  # blank is "none", not a duplicate
     with pytest.raises(IntegrityError), transaction.atomic():
         make_user(Role.SOCIAL_WORKER, username="sam", oidc_subject="ABC-123")
+
+
+@pytest.mark.parametrize("hidden", ["\x01", "\x1b", "\u202e", "\x7f", " \x08"])
+def test_a_name_that_is_an_existing_one_plus_a_control_character_is_a_duplicate(admin_client, admin, hidden):
+    """Issue 24 §8: the text is cleaned (plo_tracker.text) before its uniqueness is checked, in the
+    form and in the service, so "North" plus a hidden character is "North": a form error, not a 500."""
+    from django.core.exceptions import ValidationError
+
+    from accounts import staff
+
+    area = ServiceArea.objects.create(name="Northern area")
+    Team.objects.create(name="North", service_area=area)
+    for url, data, message in (
+        (reverse("accounts:team-add"), {"name": f"North{hidden}", "service_area": area.pk}, "already a team"),
+        (reverse("accounts:area-add"), {"name": f"{hidden}northern area"}, "already a service area"),
+    ):
+        response = admin_client.post(url, data)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "govuk-error-summary" in html and message in html
+    assert Team.objects.count() == 1 and ServiceArea.objects.count() == 1
+    # The service alone (an import, the shell) answers the same.
+    with pytest.raises(ValidationError) as error:
+        staff.team_save(team=None, name=f"North{hidden}", service_area=area, managers=[], by=admin)
+    assert error.value.message_dict == {"name": ["There is already a team with this name"]}
+    with pytest.raises(ValidationError):
+        staff.service_area_save(area=None, name=f"Northern area{hidden}", managers=[], by=admin)
