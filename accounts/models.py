@@ -60,6 +60,12 @@ class User(AbstractUser):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     job_title = models.CharField(max_length=120, blank=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # When the calendar address was last replaced, and by whom (the owner or an administrator):
+    # tracked, so each reset is in the audit trail while the token itself never is.
+    calendar_token_reset_at = models.DateTimeField("calendar address reset", null=True, blank=True)
+    calendar_token_reset_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The person's stable id at the council's identity provider (Microsoft Entra ID's object id,
     # or an OpenID `sub`): single sign-on matches by it when PLO_OIDC_MATCH_CLAIM is oid or sub.
     oidc_subject = models.CharField(

@@ -1,9 +1,11 @@
-"""Writes for staff accounts: role groups and their permissions."""
+"""Writes for staff accounts: role groups and their permissions, calendar addresses."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from .roles import ROLE_PERMISSIONS, Role
 
@@ -30,3 +32,20 @@ def user_set_roles(*, user, roles: list[Role]) -> None:
     user.is_staff = Role.ADMINISTRATOR in roles
     user.save(update_fields=["is_staff"])
     user.__dict__.pop("roles", None)
+
+
+@transaction.atomic
+def calendar_token_regenerate(*, user, by) -> str:
+    """Give the user a new private calendar address; the old one stops working (issue #5 §5).
+
+    Its owner or an administrator may do it (issue 24 §4); who did it and when are recorded on the
+    user, so the audit trail has every reset and never the token."""
+    from .models import new_calendar_token
+
+    if by.pk != user.pk and not (by.is_active and Role.ADMINISTRATOR in by.roles):
+        raise PermissionDenied("Only its owner or an administrator may reset a calendar address.")
+    user.calendar_token = new_calendar_token()
+    user.calendar_token_reset_at = timezone.now()
+    user.calendar_token_reset_by = by
+    user.save(update_fields=["calendar_token", "calendar_token_reset_at", "calendar_token_reset_by"])
+    return user.calendar_token

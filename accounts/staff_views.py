@@ -10,12 +10,15 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from plo_tracker.once import ALREADY_SAVED, ONCE_FIELD, AlreadySaved, create_once, once_form
 
 from . import credentials, staff
 from .access import SignedInRequest, allow
 from .models import ServiceArea, Team, User
 from .roles import Role
+from .services import calendar_token_regenerate
 from .staff_forms import ReallocateForm, ServiceAreaForm, StaffForm, TeamForm
 
 ADMINS = frozenset({Role.ADMINISTRATOR})
@@ -51,21 +54,28 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_add(request: SignedInRequest) -> HttpResponse:
     """Add a member of staff."""
-    form = StaffForm(request.POST if request.method == "POST" else None)
+    form = once_form(StaffForm)(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = staff.staff_create(
-                username=data["username"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                job_title=data["job_title"],
-                oidc_subject=data["oidc_subject"],
-                team=data["team"],
-                roles=form.chosen_roles(),
+            user = create_once(
+                token=data[ONCE_FIELD],
                 by=request.user,
+                create=lambda: staff.staff_create(
+                    username=data["username"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    job_title=data["job_title"],
+                    oidc_subject=data["oidc_subject"],
+                    team=data["team"],
+                    roles=form.chosen_roles(),
+                    by=request.user,
+                ),
             )
+        except AlreadySaved:
+            messages.info(request, ALREADY_SAVED)
+            return HttpResponseRedirect(reverse("accounts:staff-list"))
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -126,6 +136,16 @@ def staff_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 @allow(ADMINS)
+@require_POST
+def staff_calendar_reset(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Give a person a new private calendar address; the old one stops working (issue 24 §4)."""
+    person = get_object_or_404(User, pk=pk)
+    calendar_token_regenerate(user=person, by=request.user)
+    messages.success(request, f"{person}'s calendar address has been reset. The old one no longer works.")
+    return HttpResponseRedirect(reverse("accounts:staff-edit", args=[person.pk]) + "#calendar-address")
+
+
+@allow(ADMINS)
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_reallocate(request: SignedInRequest, pk: int) -> HttpResponse:
     """Move all of a leaver's families to another worker (and team manager) in one step."""
@@ -166,17 +186,25 @@ def team_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     initial = (
         {"name": team.name, "service_area": team.service_area_id, "managers": list(team.managers.all())} if team else {}
     )
-    form = TeamForm(request.POST if request.method == "POST" else None, initial=initial)
+    form_class = TeamForm if team else once_form(TeamForm)
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            saved = staff.team_save(
-                team=team,
-                name=data["name"],
-                service_area=data["service_area"],
-                managers=list(data["managers"]),
+            saved = create_once(
+                token=data.get(ONCE_FIELD, ""),
                 by=request.user,
+                create=lambda: staff.team_save(
+                    team=team,
+                    name=data["name"],
+                    service_area=data["service_area"],
+                    managers=list(data["managers"]),
+                    by=request.user,
+                ),
             )
+        except AlreadySaved:
+            messages.info(request, ALREADY_SAVED)
+            return HttpResponseRedirect(reverse("accounts:staff-list") + "#teams")
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -191,15 +219,24 @@ def area_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     """Add or change a service area and its service managers."""
     area = get_object_or_404(ServiceArea, pk=pk) if pk else None
     initial = {"name": area.name, "managers": list(area.managers.all())} if area else {}
-    form = ServiceAreaForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = (ServiceAreaForm if area else once_form(ServiceAreaForm))(
+        request.POST if request.method == "POST" else None, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = staff.service_area_save(
-                area=area,
-                name=form.cleaned_data["name"],
-                managers=list(form.cleaned_data["managers"]),
+            saved = create_once(
+                token=form.cleaned_data.get(ONCE_FIELD, ""),
                 by=request.user,
+                create=lambda: staff.service_area_save(
+                    area=area,
+                    name=form.cleaned_data["name"],
+                    managers=list(form.cleaned_data["managers"]),
+                    by=request.user,
+                ),
             )
+        except AlreadySaved:
+            messages.info(request, ALREADY_SAVED)
+            return HttpResponseRedirect(reverse("accounts:staff-list") + "#areas")
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/import/<int:pk>/", staff_import_views.staff_preview, name="staff-import-preview"),
     path("staff/import/<int:pk>/progress/", staff_import_views.staff_job, name="staff-import-job"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff-edit"),
+    path("staff/<int:pk>/calendar-address/", staff_views.staff_calendar_reset, name="staff-calendar-reset"),
     path("staff/<int:pk>/reallocate/", staff_views.staff_reallocate, name="staff-reallocate"),
     path("teams/add/", staff_views.team_edit, name="team-add"),
     path("teams/<int:pk>/", staff_views.team_edit, name="team-edit"),

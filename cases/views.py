@@ -37,6 +37,7 @@ from accounts.scopes import RESTRICTION_MANAGERS, can_manage_restriction, lpm_re
 from deadlines.services import deadline_waive
 from meetings.models import LPMKind, LPMOutcome, MeetingKind, RequestStatus
 from plo_tracker.forms import GOVUKForm
+from plo_tracker.once import ALREADY_SAVED, ONCE_FIELD, AlreadySaved, create_once, once_form
 from plo_tracker.stepview import StepView
 
 from . import selectors, services
@@ -296,7 +297,7 @@ def _policy_rule_keys(episode: Episode) -> frozenset[str]:
 def family_create(request: SignedInRequest) -> HttpResponse:
     """Open a new PLO family group."""
     user = request.user
-    form = FamilyForm(
+    form = once_form(FamilyForm)(
         data=request.POST or None,
         initial={
             "team": user.team_id,
@@ -307,14 +308,22 @@ def family_create(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            family = services.family_create(
-                reference=data["reference"],
-                name=data["name"],
-                team=data["team"],
-                social_worker=data["social_worker"],
-                team_manager=data["team_manager"],
+            family = create_once(
+                token=data[ONCE_FIELD],
                 by=user,
+                create=lambda: services.family_create(
+                    reference=data["reference"],
+                    name=data["name"],
+                    team=data["team"],
+                    social_worker=data["social_worker"],
+                    team_manager=data["team_manager"],
+                    by=user,
+                ),
             )
+        except AlreadySaved as already:
+            messages.info(request, ALREADY_SAVED)
+            done = reverse("cases:family-detail", args=[already.record.pk]) if already.record else None
+            return HttpResponseRedirect(done or reverse("cases:family-list"))
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -433,6 +442,7 @@ class FamilyReopen(FamilyClose):
 
 class ChildAdd(StepView):
     form_class = ChildForm
+    creates_record = True
     title = "Add a child"
     success_message = "The child has been added"
 
@@ -502,6 +512,7 @@ _PERSON_FIELDS = [
 
 class PersonAdd(StepView):
     form_class = PersonForm
+    creates_record = True
     title = "Add a parent or person with parental responsibility"
     success_message = "The person has been added"
 
@@ -572,6 +583,7 @@ class LetterUpdate(EpisodeStep):
 
 class LetterDeliver(EpisodeStep):
     form_class = DeliveryForm
+    creates_record = True
     title = "Record the letter being delivered"
     intro = "Delivery entitles the parent to non-means-tested legal help, so record the date it happened."
     success_message = "The delivery has been recorded"
@@ -603,6 +615,7 @@ class LetterDeliver(EpisodeStep):
 
 class ExtensionAgree(EpisodeStep):
     form_class = ExtensionForm
+    creates_record = True
     title = "Agree an extension"
     success_message = "The extension has been recorded and the deadlines moved"
 
@@ -737,6 +750,7 @@ _ASSESSMENT_FIELDS = [
 
 class AssessmentAdd(EpisodeStep):
     form_class = AssessmentForm
+    creates_record = True
     title = "Add an assessment"
     success_message = "The assessment has been added"
 
@@ -829,6 +843,7 @@ class ProceedingsEdit(EpisodeStep):
 
 class HearingAdd(ProceedingsEdit):
     form_class = HearingForm
+    creates_record = True
     title = "Add a court hearing"
     success_message = "The hearing has been added"
 
@@ -849,6 +864,7 @@ def _uk(day: dt.date) -> str:
 
 class CourtExtensionAdd(ProceedingsEdit):
     form_class = CourtExtensionForm
+    creates_record = True
     title = "Record the court's extension of the 26 weeks"
     success_message = "The court's extension has been recorded and the final hearing deadline moved"
 

@@ -43,7 +43,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User, new_calendar_token
+from accounts.models import User
 from accounts.roles import Role
 from accounts.scopes import alerts_visible_to
 from cases.models import Episode, EpisodeChild, Family
@@ -404,14 +404,3 @@ def alert_acknowledge(*, user: User, alert_id: int) -> bool:
 def alerts_acknowledge_all(*, user: User) -> int:
     """Acknowledge every alert the user has not yet acknowledged (issue #5 §6)."""
     return Alert.objects.filter(recipient=user, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
-
-
-# --- Calendar feed ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def calendar_token_regenerate(*, user: User) -> str:
-    """Give the user a new private calendar address; the old one stops working (issue #5 §5)."""
-    user.calendar_token = new_calendar_token()
-    user.save(update_fields=["calendar_token"])
-    return user.calendar_token

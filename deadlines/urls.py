@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import golive_views, history_views, views
 
@@ -15,5 +15,9 @@ urlpatterns = [
     path("go-live/", golive_views.go_live, name="go-live"),
     path("alerts/", views.alert_list, name="alert-list"),
     path("calendar/", views.calendar_subscription, name="calendar"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    path("calendar/feed.ics", views.calendar_feed, name="calendar-feed"),
+    # The old address form, token in the path (43 characters then): "renew your link" (issue 24 §4).
+    re_path(
+        r"^calendar/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", views.calendar_feed_retired, name="calendar-feed-retired"
+    ),
 ]

@@ -10,6 +10,7 @@ from html import escape as esc
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,6 +25,7 @@ from accounts.access import SignedInRequest, allow
 from accounts.models import Team, User
 from accounts.roles import CASE_READERS, TEAM_DASHBOARD_ROLES, TRACKER_ROLES, WEEKLY_ROLES, Role
 from accounts.scopes import teams_visible_to
+from accounts.services import calendar_token_regenerate
 
 from . import alerts as alert_services
 from . import selectors
@@ -412,27 +414,68 @@ def alert_list(request: SignedInRequest) -> HttpResponse:
 # --- Calendar feed ---------------------------------------------------------------------------
 
 
+# The feed's token travels in the query string (`?key=`), never in the path: the path is what every
+# access log records, and the service's logs never hold query strings (docs/security.md "Logs").
+FEED_KEY = "key"
+
+
+def calendar_feed_url(request: HttpRequest, user: User) -> str:
+    """The user's private calendar address, as they paste it into Outlook or Google Calendar."""
+    query = urlencode({FEED_KEY: user.calendar_token})
+    return request.build_absolute_uri(reverse("deadlines:calendar-feed")) + "?" + query
+
+
 @allow(ALERT_ROLES)
 def calendar_subscription(request: SignedInRequest) -> HttpResponse:
     """Shows the user's private calendar address; POST replaces it so the old one stops (issue #5 §5)."""
     user = request.user
     if request.method == "POST":
-        alert_services.calendar_token_regenerate(user=user)
+        calendar_token_regenerate(user=user, by=user)
         messages.success(request, "You have a new calendar address. The old one no longer works.")
         return redirect("deadlines:calendar")
-    feed_url = request.build_absolute_uri(reverse("deadlines:calendar-feed", args=[user.calendar_token]))
-    return render(request, "deadlines/calendar.html", {"feed_url": feed_url})
+    return render(request, "deadlines/calendar.html", {"feed_url": calendar_feed_url(request, user)})
 
 
 @login_not_required  # calendar clients have no session: past LoginRequired and RoleRequired
 @require_safe
 @never_cache
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The user's .ics feed; the private token in the address is the only credential (issue #5 §5)."""
-    user = User.objects.filter(calendar_token=token, is_active=True).first()
-    if user is None or not token:
+def calendar_feed(request: HttpRequest) -> HttpResponse:
+    """The user's .ics feed; the private key in the query string is the only credential (issue #5 §5)."""
+    token = request.GET.get(FEED_KEY, "")
+    user = User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+    if user is None:
         raise Http404("No such calendar")
     events = selectors.calendar_events(user=user, today=timezone.localdate())
     response = HttpResponse(calendar_ics(events), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="plo-tracker.ics"'
+    return response
+
+
+def _wants_html(request: HttpRequest) -> bool:
+    """A browser asks for HTML first; Outlook, Google Calendar and phones ask for text/calendar or */*."""
+    return request.headers.get("Accept", "").split(",", 1)[0].strip().lower() == "text/html"
+
+
+@login_not_required
+@require_safe
+@never_cache
+def calendar_feed_retired(request: HttpRequest, token: str) -> HttpResponse:
+    """The old address form (token in the path, so in every access log): never serves a calendar.
+
+    Every token issued under it was replaced (accounts migration 0007), and this answers the same
+    whatever the token, so it tells nobody which tokens once existed. A person opening it in a
+    browser gets the GOV.UK page saying how to renew the link (410 Gone). A calendar client that
+    polls it gets a valid calendar holding one event, today, saying the same: Outlook and Google
+    Calendar hide a failing subscription, so an error would leave stale dates on the person's
+    calendar with no word why; the notice replaces them and tells them what to do (issue 24 §4)."""
+    if _wants_html(request):
+        return render(request, "deadlines/calendar_renew.html", status=410)
+    notice = selectors.CalendarEvent(
+        uid="renew-calendar-address",
+        day=timezone.localdate(),
+        summary=f"{settings.SERVICE_NAME}: this calendar address has stopped working. Get your new one",
+        path=reverse("deadlines:calendar"),
+    )
+    response = HttpResponse(calendar_ics([notice]), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="plo-tracker.ics"'
     return response

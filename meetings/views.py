@@ -97,6 +97,7 @@ class LPMRequestPrepare(StepView):
 
 class LPMRequestCreate(StepView):
     form_class = LPMRequestForm
+    creates_record = True
     title = "Request a legal planning meeting"
     intro = (
         "Send the request to the head of service with the papers the panel needs: the PLO summary, "
@@ -192,6 +193,7 @@ class LPMRequestDecide(RequestStep):
 
 class LPMListing(StepView):
     form_class = ListForm
+    creates_record = True
     success_message = "The case has been listed"
 
     scope = "episodes_visible_to"
@@ -360,6 +362,7 @@ _MEETING_FIELDS = ["scheduled_for", "held_on", "chair", "attendees", "plan_agree
 
 class MeetingAdd(StepView):
     form_class = MeetingForm
+    creates_record = True
     success_message = "The meeting has been saved"
 
     scope = "episodes_visible_to"
@@ -441,6 +444,7 @@ class PermanencyMinutesEdit(MinutesEdit):
 
 class PermanencyAdd(StepView):
     form_class = PermanencyForm
+    creates_record = True
     title = "Record a permanency planning meeting"
     intro = "For a child who may not be able to return home (003): record the options the meeting considered."
     success_message = "The permanency planning meeting has been recorded"

@@ -19,13 +19,20 @@ from collections.abc import Callable
 
 WITHHELD = "message withheld"
 _QUERY = re.compile(r"\?[^\s\"]*")
-# The calendar feed's URL holds the feed's only credential: never let it reach a log.
-_CALENDAR_TOKEN = re.compile(r"(/deadlines/calendar/)[^/\s\"?]+?(\.ics)")
+# The calendar feed's URL holds the feed's only credential: never let it reach a log. It is in the
+# query string (`?key=`); the old address form had it in the path (`/deadlines/calendar/<token>.ics`).
+_CALENDAR_TOKEN = re.compile(r"(/deadlines/calendar/)(?!feed\.ics)[^/\s\"?]+?(\.ics)")
+_FEED_KEY = re.compile(r"([?&;]key=)[^&;\s\"]*")
 
 
 def redact_tokens(text: str) -> str:
     """Replace calendar feed tokens in a URL or log line with <token>."""
-    return _CALENDAR_TOKEN.sub(r"\1<token>\2", text)
+    return _FEED_KEY.sub(r"\1<token>", _CALENDAR_TOKEN.sub(r"\1<token>\2", text))
+
+
+def redact_url(text: str) -> str:
+    """A URL, request line or log line with every query string withheld and no calendar token."""
+    return _QUERY.sub("?<withheld>", redact_tokens(text))
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

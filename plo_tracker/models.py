@@ -1,5 +1,6 @@
 """Shared model pieces: optimistic locking for records people edit, and the task outbox."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -39,3 +40,30 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk} ({'sent' if self.sent_at else 'pending'})"
+
+
+class UsedFormToken(models.Model):
+    """A create form's one-time token, written in the same transaction as the record it created.
+
+    Every form that creates a record carries a token made when the form was drawn (plo_tracker.once);
+    the unique token means a second POST of the same form (a double click, a resubmitted page, a
+    retry after a timeout) finds the first record instead of creating another.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(auto_now_add=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the first POST created ("cases.Hearing", its id): where a second POST lands.
+    record_model = models.CharField(max_length=100, blank=True, default="")
+    record_id = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            # bandit B106: "" is the blank value refused, not a password
+            models.CheckConstraint(condition=~models.Q(token=""), name="used_form_token_not_blank"),  # nosec B106
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_model} {self.record_id}"

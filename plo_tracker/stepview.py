@@ -26,6 +26,7 @@ from accounts.access import SignedInRequest
 from accounts.roles import CASE_WRITERS, Role
 
 from .forms import GOVUKForm
+from .once import ALREADY_SAVED, ONCE_FIELD, AlreadySaved, CreateOnceForm, create_once, once_form
 
 
 class StepView(View, ABC):
@@ -48,6 +49,9 @@ class StepView(View, ABC):
     family_path: ClassVar[str] = ""
     # True when the record found is the parent of one this page creates (obj is then None).
     creates: ClassVar[bool] = False
+    # True when a POST creates a record: the form carries a one-time token and a second POST of it
+    # creates nothing (plo_tracker.once, issue 24 §6).
+    creates_record: ClassVar[bool] = False
 
     # Filled in by dispatch.
     family: Any
@@ -115,15 +119,26 @@ class StepView(View, ABC):
         self.check_access()
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_class(self) -> type[GOVUKForm]:
+        """The page's form, with the one-time token when it creates a record."""
+        return once_form(self.form_class) if self.creates_record else self.form_class
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = self.form_class(initial=self.get_initial(), **self.get_form_kwargs())
+        form = self.get_form_class()(initial=self.get_initial(), **self.get_form_kwargs())
         return render(request, self.template_name, self.get_context_data(form=form))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = self.form_class(data=request.POST, initial=self.get_initial(), **self.get_form_kwargs())
+        form = self.get_form_class()(data=request.POST, initial=self.get_initial(), **self.get_form_kwargs())
         if form.is_valid():
             try:
-                result = self.perform(form)
+                if isinstance(form, CreateOnceForm):
+                    token = form.cleaned_data.pop(ONCE_FIELD)  # not the service's: perform() may pass all data
+                    result = create_once(token=token, by=request.user, create=lambda: self.perform(form))
+                else:
+                    result = self.perform(form)
+            except AlreadySaved as already:
+                messages.info(request, ALREADY_SAVED)
+                return HttpResponseRedirect(self.get_success_url(already.record))
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:

@@ -19,6 +19,7 @@ from accounts.access import allow
 from accounts.models import User
 from accounts.roles import CASE_WRITERS, TRACKER_ROLES
 from deadlines.services import calendar_current
+from plo_tracker.once import ALREADY_SAVED, ONCE_FIELD, AlreadySaved, create_once, once_form
 
 from . import selectors, services
 from .forms import ActionDoneForm, ActionForm, AgendaItemForm, HeldForm, PrepareForm, TrackerMinutesForm
@@ -91,17 +92,26 @@ def meeting_prepare(request: HttpRequest) -> HttpResponse:
         initial["kind"] = request.GET["kind"]
     with contextlib.suppress(ValueError):
         initial["meets_on"] = dt.date.fromisoformat(request.GET.get("meets_on", ""))
-    form = PrepareForm(data=request.POST or None, initial=initial)
+    form = once_form(PrepareForm)(data=request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            meeting = services.tracker_meeting_prepare(
-                kind=d["kind"],
-                meets_on=d["meets_on"],
-                starts_at=d["starts_at"],
+            meeting = create_once(
+                token=d[ONCE_FIELD],
                 by=_user(request),
-                calendar=calendar_current(),
+                create=lambda: services.tracker_meeting_prepare(
+                    kind=d["kind"],
+                    meets_on=d["meets_on"],
+                    starts_at=d["starts_at"],
+                    by=_user(request),
+                    calendar=calendar_current(),
+                ),
             )
+        except AlreadySaved as already:
+            messages.info(request, ALREADY_SAVED)
+            if already.record is None:
+                return redirect("tracker_meetings:list")
+            return redirect("tracker_meetings:detail", pk=already.record.pk)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -243,13 +253,20 @@ def item_record(request: HttpRequest, pk: int) -> HttpResponse:
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Set an action for one case, with an owner and a due date."""
     item = _item(request, pk)
-    form = ActionForm(data=request.POST or None)
+    form = once_form(ActionForm)(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.meeting_action_add(
-                item=item, description=d["description"], owner=d["owner"], due_on=d["due_on"], by=_user(request)
+            create_once(
+                token=d[ONCE_FIELD],
+                by=_user(request),
+                create=lambda: services.meeting_action_add(
+                    item=item, description=d["description"], owner=d["owner"], due_on=d["due_on"], by=_user(request)
+                ),
             )
+        except AlreadySaved:
+            messages.info(request, ALREADY_SAVED)
+            return redirect(reverse("tracker_meetings:detail", args=[item.meeting_id]) + f"#item-{item.pk}")
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:

@@ -31,7 +31,7 @@ def people(make_user, team):
 
 
 def feed(user) -> str:
-    return reverse("deadlines:calendar-feed", args=[user.calendar_token])
+    return reverse("deadlines:calendar-feed") + "?key=" + user.calendar_token
 
 
 def events(response) -> list:
@@ -106,7 +106,9 @@ def test_heads_of_service_see_deferred_lpm_requests_awaiting_their_decision(peop
 
 
 def test_an_unknown_token_is_not_found(client):
-    assert Client().get(reverse("deadlines:calendar-feed", args=["not-a-token"])).status_code == 404
+    assert Client().get(reverse("deadlines:calendar-feed") + "?key=not-a-token").status_code == 404
+    assert Client().get(reverse("deadlines:calendar-feed")).status_code == 404
+    assert Client().get(reverse("deadlines:calendar-feed") + "?key=").status_code == 404
 
 
 def test_revoking_gives_a_new_address_and_the_old_one_stops_working(client, people, travel):
@@ -161,3 +163,85 @@ def test_a_case_in_care_proceedings_keeps_its_hearings_and_meetings_in_the_feed(
     found = {str(e["SUMMARY"]): e.decoded("DTSTART") for e in events(Client().get(feed(people.sw)))}
     assert found["PLO-00061: Case management hearing"] == dt.date(2027, 1, 27)
     assert found["PLO-00061: Pre-proceedings review meeting"] == dt.date(2027, 2, 3)
+
+
+# --- The key left the path (issue 24 §4) --------------------------------------------------------
+
+
+def test_an_old_address_gives_a_browser_the_renew_page_and_a_calendar_one_notice(people, travel):
+    start_pre_proceedings(family(people, reference="PLO-00071"), people)
+    token = people.sw.calendar_token
+    old = reverse("deadlines:calendar-feed-retired", kwargs={"token": token})
+    assert old == f"/deadlines/calendar/{token}.ics"  # the form every subscription made before has
+    browser = Client().get(old, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert browser.status_code == 410
+    page = browser.content.decode()
+    assert "This calendar address has stopped working" in page and "Renew your calendar link" in page
+    assert f'href="{reverse("deadlines:calendar")}"' in page
+    # Outlook and Google Calendar poll it: one event today saying so, and none of the old dates,
+    # even though this token is still the user's (the key is only accepted in the query string).
+    for accept in ("text/calendar", "*/*", None):
+        response = Client().get(old, headers={"Accept": accept} if accept else None)
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+        found = events(response)
+        assert [(str(e["SUMMARY"]), e.decoded("DTSTART")) for e in found] == [
+            ("PLO Tracker: this calendar address has stopped working. Get your new one", dt.date(2027, 1, 11))
+        ]
+        assert str(found[0]["URL"]).endswith(reverse("deadlines:calendar"))
+        assert "PLO-00071" not in response.content.decode()
+    # Any token answers the same: the old form tells nobody which tokens exist.
+    assert (
+        Client()
+        .get(reverse("deadlines:calendar-feed-retired", kwargs={"token": "made-up-token-never-issued"}))
+        .content.count(b"BEGIN:VEVENT")
+        == 1
+    )
+
+
+def test_the_subscription_page_gives_the_key_in_the_query_string(client, people):
+    client.force_login(people.sw)
+    page = client.get(reverse("deadlines:calendar")).content.decode()
+    assert f"/deadlines/calendar/feed.ics?key={people.sw.calendar_token}" in page
+    assert f"/calendar/{people.sw.calendar_token}" not in page
+
+
+def test_an_administrator_resets_a_persons_calendar_address_and_the_trail_says_who(client, people, make_user, travel):
+    from pghistory.models import Events
+
+    admin = make_user(Role.ADMINISTRATOR, username="ada.reset", first_name="Ada", last_name="Admin")
+    old = feed(people.sw)
+    assert Client().get(old).status_code == 200
+    client.force_login(admin)
+    edit = reverse("accounts:staff-edit", args=[people.sw.pk])
+    assert "has not been reset" in client.get(edit).content.decode()
+    response = client.post(reverse("accounts:staff-calendar-reset", args=[people.sw.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == edit + "#calendar-address"
+    html = response.content.decode()
+    assert "calendar address has been reset. The old one no longer works." in html
+    assert "last reset on 11 Jan 2027 at 09:00 by Ada Admin" in html
+    assert Client().get(old).status_code == 404
+    people.sw.refresh_from_db()
+    assert Client().get(feed(people.sw)).status_code == 200
+    trail = [e.pgh_diff for e in Events.objects.tracks(people.sw).filter(pgh_diff__isnull=False)]
+    assert any(d.get("calendar_token_reset_by_id") == [None, admin.pk] for d in trail), trail
+    assert not any("calendar_token" in d for d in trail)
+    assert people.sw.calendar_token not in str(
+        list(Events.objects.tracks(people.sw).values_list("pgh_data", flat=True))
+    )
+
+
+def test_only_the_owner_or_an_administrator_may_reset_an_address(client, people):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.services import calendar_token_regenerate
+
+    before = people.sw.calendar_token
+    with pytest.raises(PermissionDenied):
+        calendar_token_regenerate(user=people.sw, by=people.tm)
+    client.force_login(people.tm)
+    assert client.post(reverse("accounts:staff-calendar-reset", args=[people.sw.pk])).status_code == 403
+    people.sw.refresh_from_db()
+    assert people.sw.calendar_token == before
+    calendar_token_regenerate(user=people.sw, by=people.sw)
+    people.sw.refresh_from_db()
+    assert people.sw.calendar_token != before and people.sw.calendar_token_reset_by == people.sw

@@ -207,6 +207,7 @@ def build_world(make_user, team):
             "accounts:staff-reallocate": sw.pk,
             "accounts:staff-invite": sw.pk,
             "accounts:staff-revoke": sw.pk,
+            "accounts:staff-calendar-reset": sw.pk,
             "accounts:team-edit": sw.team_id,
             "accounts:area-edit": sw.team.service_area_id,
             "imports:columns": 999_999,

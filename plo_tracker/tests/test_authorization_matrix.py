@@ -177,6 +177,7 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "deadlines:calendar": (READERS, READERS),
     "deadlines:calendar-feed": ("token", NONE),
     "deadlines:go-live": ({R.ADMINISTRATOR},) * 2,
+    "deadlines:calendar-feed-retired": (PUBLIC, NONE),  # "renew your link", whatever the token
     # Tracker meetings and panels (issue 13 §3): the CLO, business support and heads of service set
     # them up; senior managers record in them too; an action's owner (here the social worker) may
     # mark it done.
@@ -195,6 +196,7 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "accounts:staff-add": ({R.ADMINISTRATOR},) * 2,
     "accounts:staff-edit": ({R.ADMINISTRATOR},) * 2,
     "accounts:staff-reallocate": ({R.ADMINISTRATOR},) * 2,
+    "accounts:staff-calendar-reset": (NONE, {R.ADMINISTRATOR}),
     "accounts:staff-import": ({R.ADMINISTRATOR},) * 2,
     "accounts:staff-import-preview": ({R.ADMINISTRATOR},) * 2,
     "accounts:staff-invite": (NONE, {R.ADMINISTRATOR}),
@@ -242,7 +244,9 @@ def _url(name: str, world: dict[str, Any], user: Any) -> str:
         return reverse(name, args=["2027-01-31"]) + "?figure=entries"
     if name == "deadlines:calendar-feed":
         token = user.calendar_token if user is not None else world["users"][R.SOCIAL_WORKER].calendar_token
-        return reverse(name, kwargs={"token": token})
+        return reverse(name) + "?key=" + token
+    if name == "deadlines:calendar-feed-retired":
+        return reverse(name, kwargs={"token": "an-old-token-0123456789"})
     pk = world["kwargs"].get(name)
     return reverse(name, args=[pk]) if pk is not None else reverse(name)
 

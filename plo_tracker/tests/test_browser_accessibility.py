@@ -79,6 +79,7 @@ NOT_A_PAGE = {
     "deadlines:tracker-export": "a CSV or XLSX download (the tracker page's export links are checked)",
     "deadlines:weekly-history-export": "a CSV or XLSX download (the history page's export links are checked)",
     "deadlines:calendar-feed": "an iCalendar file for calendar apps (its subscription page is checked)",
+    "accounts:staff-calendar-reset": "POST only: the Reset calendar address button on a staff page, checked there",
     "tracker_meetings:refresh": "POST only: the Refresh the agenda button on the meeting page, checked there",
     "accounts:staff-invite": "POST only: the Send an invitation button on a person's page, checked there",
     # The pages an emailed link opens, and the second step of sign-in, need a live link or a right
@@ -251,11 +252,11 @@ class Checker:
         if problems := axe_violations(self.page):
             self.found[label] = problems
 
-    def open(self, name: str, path: str, username: str | None) -> bool:
+    def open(self, name: str, path: str, username: str | None, expected: int = 200) -> bool:
         self.as_user(username)
         response = self.page.goto(self.base + path)
         status = response.status if response else 0
-        if status != 200 or not self.page.url.endswith(path):
+        if status != expected or not self.page.url.endswith(path):
             self.unreachable[name] = f"{path} as {username}: {status}, ended at {self.page.url}"
             return False
         self.page.wait_for_selector("main")
@@ -321,6 +322,9 @@ def test_every_page_has_no_accessibility_violations(page, live_server, tmp_path)
         check.axe("sign-in with a wrong password")
         check.errored.add("accounts:sign-in")
         check.open("accounts:signed-out", reverse("accounts:signed-out"), None)
+        # An old calendar address opened in a browser: the "renew your link" page, 410 Gone.
+        old_feed = reverse("deadlines:calendar-feed-retired", kwargs={"token": "an-old-token-0123456789"})
+        check.open("deadlines:calendar-feed-retired", old_feed, None, expected=410)
         check.open("accounts:oidc-start", reverse("accounts:oidc-start"), None)
         # Forgotten password: sent blank, then the answer that never says whether the address exists.
         if check.open("accounts:password-reset", reverse("accounts:password-reset"), None):

@@ -160,7 +160,9 @@ def _all_urls(world):
         if name == "deadlines:tracker-export":
             urls.append(reverse(name, kwargs={"fmt": "csv"}))
         elif name == "deadlines:calendar-feed":
-            urls.append(reverse(name, kwargs={"token": "x"}))
+            urls.append(reverse(name) + "?key=x")
+        elif name == "deadlines:calendar-feed-retired":
+            urls.append(reverse(name, kwargs={"token": "x" * 43}))
         elif name in world["kwargs"]:
             urls.append(reverse(name, args=[world["kwargs"][name]]))
         else:
