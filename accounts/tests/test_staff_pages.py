@@ -197,6 +197,7 @@ def test_a_name_that_is_an_existing_one_plus_a_control_character_is_a_duplicate(
 
     area = ServiceArea.objects.create(name="Northern area")
     Team.objects.create(name="North", service_area=area)
+    teams, areas = Team.objects.count(), ServiceArea.objects.count()
     for url, data, message in (
         (reverse("accounts:team-add"), {"name": f"North{hidden}", "service_area": area.pk}, "already a team"),
         (reverse("accounts:area-add"), {"name": f"{hidden}northern area"}, "already a service area"),
@@ -205,7 +206,7 @@ def test_a_name_that_is_an_existing_one_plus_a_control_character_is_a_duplicate(
         assert response.status_code == 200
         html = response.content.decode()
         assert "govuk-error-summary" in html and message in html
-    assert Team.objects.count() == 1 and ServiceArea.objects.count() == 1
+    assert Team.objects.count() == teams and ServiceArea.objects.count() == areas
     # The service alone (an import, the shell) answers the same.
     with pytest.raises(ValidationError) as error:
         staff.team_save(team=None, name=f"North{hidden}", service_area=area, managers=[], by=admin)
