@@ -116,7 +116,11 @@ def _new_family(world: dict[str, Any]) -> int:
 
 
 # What must be true before a form can be sent (the url's record), and its query string.
-SETUP = {"cases:hearing-add": _issued, "cases:court-extension": _issued, "meetings:lpm-request": _new_family}
+SETUP = {
+    "cases:hearing-add": _issued,
+    "cases:court-extension": _issued,
+    "meetings:lpm-request": _new_family,
+}
 QUERY = {"meetings:lpm-list": "?kind=review"}
 
 # Every other page someone may POST to, and why a second POST cannot make a second record.
@@ -125,6 +129,14 @@ NOT_A_CREATE: dict[str, str] = {
     "accounts:sign-in": "signs in: creates a session, not a record",
     "accounts:sign-out": "signs out",
     "accounts:staff-edit": _EDITS,
+    "accounts:second-factor": "checks a sign-in code: creates a session, not a record",
+    "accounts:set-up": "opens an invitation's single-use link (the invitation's own guard)",
+    "accounts:set-up-password": "sets the person's one password: a second POST sets it again",
+    "accounts:set-up-second-factor": "confirms the person's one authenticator device (one per person)",
+    "accounts:password-reset": "sends a reset email: no record a person sees, and a second link replaces the first",
+    "accounts:staff-invite": "sends a person's one invitation: a new one replaces the old",
+    "accounts:staff-invite-all": "invites everyone not yet invited: a second POST finds them invited",
+    "accounts:staff-revoke": "revokes sessions and the second factor: a second POST finds none",
     "accounts:staff-reallocate": "moves families between people: a second POST finds none left to move",
     "accounts:staff-calendar-reset": "replaces a token on the person: a second POST replaces it again, no record",
     "accounts:team-edit": _EDITS,
@@ -149,6 +161,8 @@ NOT_A_CREATE: dict[str, str] = {
     "cases:proceedings": "the episode's one set of care proceedings (one per episode, in the database)",
     "cases:deadline-waive": _EDITS,
     "meetings:lpm-request-documents": _EDITS,
+    "meetings:lpm-request-prepare": "prepares or changes the family's one open preparation (locked): a second POST "
+    "changes the same one",
     "meetings:lpm-request-decide": _EDITS,
     "meetings:lpm-outcome": _EDITS,
     "meetings:lpm-edit": _EDITS,
