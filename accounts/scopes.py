@@ -378,6 +378,7 @@ FAMILY_PATHS: dict[str, str] = {
     "cases.Hearing": "proceedings__episode__family__",
     "meetings.LPMRequest": "episode__family__",
     "meetings.LPMRequestDocument": "request__episode__family__",
+    "meetings.LPMRequestPreparation": "family__",
     "meetings.LPM": "episode__family__",
     "meetings.LegalAdvice": "lpm__episode__family__",
     "meetings.Meeting": "episode__family__",

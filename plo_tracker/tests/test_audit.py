@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -209,8 +210,9 @@ def _family_path(model, depth: int = 4) -> str | None:
             if current is Family:
                 return path
             for field in current._meta.concrete_fields:
-                if isinstance(field, m.ForeignKey) and field.related_model._meta.app_label != "accounts":
-                    following.append((field.related_model, f"{path}{field.name}__"))
+                related = field.related_model if isinstance(field, m.ForeignKey) else None
+                if isinstance(related, type) and related._meta.app_label != "accounts":
+                    following.append((related, f"{path}{field.name}__"))
         queue = following
     return None
 
@@ -223,7 +225,7 @@ def test_every_audited_record_kind_tied_to_a_family_is_hidden_with_a_restricted_
 
     from accounts.scopes import FAMILY_PATHS
 
-    tracked = {
+    tracked: set[Any] = {
         m.pgh_tracked_model
         for m in apps.get_models()
         if issubclass(m, pghistory.models.Event) and getattr(m, "pgh_tracked_model", None) is not None
