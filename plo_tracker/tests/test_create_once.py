@@ -178,6 +178,8 @@ NOT_A_CREATE: dict[str, str] = {
     "tracker_meetings:action-done": "marks one action done: a second POST finds it done",
     "deadlines:alert-list": "acknowledges alerts: a second POST finds them acknowledged",
     "deadlines:calendar": "replaces the user's own calendar token, no record",
+    "deadlines:go-live": "sets the council's go-live date (issue 24 §2's page; whether a repeat POST adds a row is "
+    "not checked here)",
 }
 
 
