@@ -178,7 +178,6 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "deadlines:calendar-feed": ("token", NONE),
     "deadlines:go-live": ({R.ADMINISTRATOR},) * 2,
     "deadlines:calendar-feed-retired": (PUBLIC, NONE),  # "renew your link", whatever the token
-    "deadlines:go-live": ({R.ADMINISTRATOR},) * 2,
     # Tracker meetings and panels (issue 13 §3): the CLO, business support and heads of service set
     # them up; senior managers record in them too; an action's owner (here the social worker) may
     # mark it done.
