@@ -142,7 +142,7 @@ def test_a_case_in_care_proceedings_keeps_its_hearings_and_meetings_in_the_feed(
     from cases.models import Episode, HearingKind
 
     episode = start_pre_proceedings(family(people, reference="PLO-00061"), people)
-    proceedings = cs.proceedings_decide(episode=episode, issue_decision_on=dt.date(2027, 1, 6), by=people.hos)
+    proceedings = cs.proceedings_decide(episode=episode, issue_decision_on=dt.date(2027, 1, 7), by=people.hos)
     proceedings = cs.proceedings_update(
         proceedings=proceedings,
         expected_version=None,

@@ -96,6 +96,7 @@ def _case_set(team, sw, tm, hos, tag: str) -> dict[str, int]:
         "cases:person-edit": person.pk,
         "cases:letter": episode.pk,
         "cases:proposed-agreement": episode.pk,
+        "cases:signed-agreement": episode.pk,
         "cases:letter-deliver": episode.pk,
         "cases:extension": episode.pk,
         "cases:episode-end": episode.pk,

@@ -85,6 +85,7 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "cases:person-edit": (FAMILY_WRITERS,) * 2,
     "cases:letter": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     # The proposed agreement goes to legal with the letter (002): the same people send both.
+    "cases:signed-agreement": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     "cases:proposed-agreement": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     "cases:letter-deliver": ({R.SOCIAL_WORKER, R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT},) * 2,
     "cases:extension": ({R.HEAD_OF_SERVICE},) * 2,

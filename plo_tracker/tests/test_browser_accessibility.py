@@ -169,6 +169,7 @@ def _demo_ids(clo: User) -> dict[str, Any]:
         "cases:letter": pre_episode,
         "cases:letter-deliver": pre_episode,
         "cases:proposed-agreement": pre_episode,
+        "cases:signed-agreement": pre_episode,
         "cases:extension": pre_episode,
         "cases:episode-end": pre_episode,
         "cases:exit-letter": pre_episode,

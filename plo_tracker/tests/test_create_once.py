@@ -154,6 +154,7 @@ NOT_A_CREATE: dict[str, str] = {
     "cases:person-edit": _EDITS,
     "cases:letter": _EDITS,
     "cases:proposed-agreement": _EDITS,
+    "cases:signed-agreement": _EDITS,
     "cases:exit-letter": _EDITS,
     "cases:episode-end": "ends the open episode: a second POST finds it ended",
     "cases:assessment-edit": _EDITS,

@@ -49,6 +49,7 @@ FORMS = [
     "cases:person-edit",
     "cases:letter",
     "cases:proposed-agreement",
+    "cases:signed-agreement",
     "cases:letter-deliver",
     "cases:extension",
     "cases:episode-end",
