@@ -21,7 +21,9 @@ _REMOVE = dict.fromkeys(map(ord, BIDI_CONTROLS + C0_CONTROLS))
 _BIDI_ONLY = dict.fromkeys(map(ord, BIDI_CONTROLS))
 
 # Apps whose models hold what people type (case records, meetings, staff, deadlines, imports).
-PROJECT_APPS = frozenset({"accounts", "cases", "meetings", "deadlines", "tracker_meetings", "imports", "plo_tracker"})
+PROJECT_APPS = frozenset(
+    {"accounts", "cases", "meetings", "deadlines", "tracker_meetings", "imports", "letters", "plo_tracker"}
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
