@@ -9,7 +9,7 @@ from django import forms
 
 from plo_tracker.forms import GOVUKForm, choice
 
-from .kinds import DocumentKind
+from .kinds import CASE_KINDS, DocumentKind, kind_label
 
 
 class TemplateUploadForm(GOVUKForm):
@@ -64,6 +64,7 @@ class DraftForm(GOVUKForm):
     )
     submit_label = "Draft the letter"
 
-    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        """`kinds`: the documents this user may draft at the episode's step (all case documents if not given)."""
         super().__init__(*args, **kwargs)
-        choice(self, "kind").choices = kinds
+        choice(self, "kind").choices = kinds if kinds is not None else [(k, kind_label(k)) for k in CASE_KINDS]

@@ -17,10 +17,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from docx import Document
+from docx.oxml import parse_xml
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-from lxml import etree
 
 # Characters docxtpl turns into paragraph or page breaks, never wanted from a record.
 _BREAKERS = re.compile("[\a\f\v]")
@@ -41,7 +41,7 @@ def template_source(content: bytes) -> str:
             continue
         if rel.reltype in (template.HEADER_URI, template.FOOTER_URI) or rel.reltype.endswith("/footnotes"):
             blob = rel.target_part.blob
-            parts.append(template.patch_xml(etree.tostring(etree.fromstring(blob), encoding="unicode")))
+            parts.append(template.patch_xml(template.xml_to_string(parse_xml(blob))))
     props = template.docx.core_properties
     parts += [getattr(props, p) or "" for p in ("author", "comments", "identifier", "language", "subject", "title")]
     return "\n".join(parts)

@@ -134,7 +134,7 @@ def draft_due(episode: Episode, kind: str) -> str:
         ok = getattr(episode, "lpm_request", None) is not None and episode.is_open
         return "" if ok else "The cover sheet goes with an LPM request: request an LPM first"
     if kind == K.LETTER_BEFORE_PROCEEDINGS:
-        ok = episode.is_open and (episode.stage == Stage.PRE_PROCEEDINGS or (episode.stage == Stage.LPM and lpms))
+        ok = episode.is_open and (episode.stage == Stage.PRE_PROCEEDINGS or (episode.stage == Stage.LPM and bool(lpms)))
         return "" if ok else "The letter before proceedings is drafted once the case is listed at an LPM"
     if kind == K.AGREEMENT:
         ok = episode.is_open and episode.stage == Stage.PRE_PROCEEDINGS

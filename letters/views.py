@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import SignedInRequest, allow
 from accounts.roles import CASE_READERS, LETTER_TEMPLATE_ROLES, TRACKER_ROLES
+from cases.models import Episode
 from cases.selectors import case_page
 from plo_tracker.stepview import StepView
 
@@ -126,6 +127,7 @@ class DraftCreate(StepView):
         self.page = case_page(self.family, today=timezone.localdate())
         if self.page.episode is None or self.page.episode.pk != self.record.pk:
             raise Http404("Documents are drafted for the family's current episode")
+        self.episode: Episode = self.page.episode
         self.kinds = selectors.draftable_kinds(self.request.user, self.page)
         wanted = self.request.POST.get("kind") or self.request.GET.get("kind") or ""
         if wanted in CASE_KINDS and not self.request.user.roles & DRAFT_ROLES[wanted]:
@@ -139,7 +141,7 @@ class DraftCreate(StepView):
         return {"kinds": self.kinds}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        blockers = services.draft_blockers(episode=self.page.episode, kind=self.kind) if self.kind else []
+        blockers = services.draft_blockers(episode=self.episode, kind=self.kind) if self.kind else []
         people = [p for p in self.page.people if p.parental_responsibility]
         return super().get_context_data(
             blockers=blockers,
@@ -152,7 +154,7 @@ class DraftCreate(StepView):
         )
 
     def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
-        if self.kind and services.draft_blockers(episode=self.page.episode, kind=self.kind):
+        if self.kind and services.draft_blockers(episode=self.episode, kind=self.kind):
             form = self.form_class(data=request.POST, initial=self.get_initial(), **self.get_form_kwargs())
             form.is_valid()
             return render(request, self.template_name, self.get_context_data(form=form), status=200)

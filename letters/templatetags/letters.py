@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from accounts.scopes import can_edit
 
@@ -18,7 +19,7 @@ def case_letters(context: dict[str, Any], page: Any) -> dict[str, Any]:
     """The current episode's drafts (out of date ones say what changed) and what this user may draft."""
     request = context["request"]
     user = request.user
-    today = context.get("today")
+    today = context.get("today") or timezone.localdate()
     if page.episode is None:
         return {"episode": None}
     editable = can_edit(user, page.family)

@@ -25,11 +25,11 @@ from letters import services
 from letters.context import uk_date
 from letters.fields import SCHEMAS
 from letters.kinds import PARENT_FACING, PER_PARENT, DocumentKind
-from letters.models import Draft
+from letters.models import Draft, LetterTemplate
 from letters.rendering import document_text, render_docx
 from letters.selectors import case_drafts
 from meetings import services as ms
-from meetings.models import LegalAdvice
+from meetings.models import LPM, LegalAdvice
 from tracker_meetings import services as ts
 from tracker_meetings.models import AgendaItem
 
@@ -85,12 +85,18 @@ def episode_for(kind: str) -> Episode:
     raise AssertionError(f"the demo has no family for {kind}")
 
 
+def decided_lpm(episode: Episode) -> LPM:
+    """The LPM that decided the episode's course (the latest with an outcome)."""
+    lpm = episode.lpms.exclude(outcome="").order_by("panel_date").last()
+    assert lpm is not None
+    return lpm
+
+
+DRAFTERS: dict[str, str] = {K.EXIT_LETTER: "helen.hos", K.LPM_COVER_SHEET: "helen.hos"}
+
+
 def drafter(kind: str) -> User:
-    return user(
-        {K.LETTER_OF_ISSUE: "clara.clo", K.EXIT_LETTER: "helen.hos", K.LPM_COVER_SHEET: "helen.hos"}.get(
-            kind, "clara.clo"
-        )
-    )
+    return user(DRAFTERS.get(kind, "clara.clo"))
 
 
 def timetable_dates(episode: Episode) -> dict[str, dt.date | None]:
@@ -139,7 +145,8 @@ def test_each_document_is_drafted_with_the_names_and_the_case_pages_dates(demo, 
         for key, used in draft.dates_used.items():
             if key.startswith("dates."):
                 milestone = next(k for k in shown if re.sub(r"[^a-z0-9]+", "_", k) == key.removeprefix("dates."))
-                assert used["date"] == (shown[milestone].isoformat() if shown[milestone] else None), key
+                day = shown[milestone]
+                assert used["date"] == (day.isoformat() if day else None), key
             if used["date"]:
                 assert uk_date(dt.date.fromisoformat(used["date"])) in text, (key, used)
         # ...and every date in the text is one of those, today's, or a child's date of birth.
@@ -165,11 +172,12 @@ def test_the_letter_before_proceedings_names_the_lpm_meeting_and_the_interpreter
         by=user("clara.clo"),
         today=TODAY,
     )
-    lpm = episode.lpms.exclude(outcome="").order_by("panel_date").last()
+    lpm = decided_lpm(episode)
     for draft in drafts:
         text = document_text(bytes(draft.content))
         assert f"legal planning meeting on {uk_date(lpm.panel_date)}" in text
         assert "at 10am, at Room 4" in text
+        assert draft.person is not None
         if draft.person.interpreter_needed:
             assert f"interpreter who speaks {draft.person.language}" in text
         else:
@@ -205,7 +213,7 @@ def every_field_template(kind: str) -> bytes:
 @pytest.mark.parametrize("kind", sorted(PARENT_FACING))
 def test_nothing_privileged_is_in_any_document_for_parents(demo, kind):
     episode = episode_for(kind)
-    lpm = episode.lpms.order_by("panel_date").last()
+    lpm = decided_lpm(episode)
     ms.legal_advice_record(
         lpm=lpm,
         advice="PRIVILEGED-ADVICE threshold is met on the evidence",
@@ -215,7 +223,7 @@ def test_nothing_privileged_is_in_any_document_for_parents(demo, kind):
     )
     admin = user("ada.admin")
     full = services.template_upload(kind=kind, filename="all.docx", content=every_field_template(kind), by=admin)
-    for template in (full, Draft._meta.get_field("template").related_model.objects.get(kind=kind, version=1)):
+    for template in (full, LetterTemplate.objects.get(kind=kind, version=1)):
         drafts = services.draft_create(episode=episode, kind=kind, by=drafter(kind), today=TODAY)
         assert {d.template for d in drafts} == {full}
         text = document_text(render_docx(bytes(template.content), _context_of(episode, kind)))
@@ -239,6 +247,7 @@ def test_the_minutes_come_from_the_template_and_never_carry_legal_advice(demo):
         kind="weekly_tracker", meets_on=TODAY, starts_at=dt.time(10), by=clo, today=TODAY, calendar=calendar_current()
     )
     item = AgendaItem.objects.filter(meeting=meeting).order_by("position").first()
+    assert item is not None
     ts.agenda_item_record(
         item=item,
         expected_version=None,
@@ -293,6 +302,7 @@ def test_a_family_with_no_parent_recorded_is_refused_with_what_to_record_first(d
 def test_a_parent_with_no_address_is_refused_with_a_link_to_their_record(demo, client):
     episode = open_pre_proceedings()
     person = episode.family.people.filter(parental_responsibility=True).first()
+    assert person is not None
     Person.objects.filter(pk=person.pk).update(address="")
     client.force_login(user("clara.clo"))
     url = reverse("letters:draft", args=[episode.pk]) + f"?kind={K.LETTER_BEFORE_PROCEEDINGS}"
@@ -340,7 +350,7 @@ def test_a_draft_goes_out_of_date_when_the_lpm_date_changes_and_says_what_change
     drafts = services.draft_create(episode=episode, kind=K.LETTER_BEFORE_PROCEEDINGS, by=sw, today=TODAY)
     page = case_page(episode.family, today=TODAY)
     assert [r.out_of_date for r in case_drafts(page, today=TODAY)] == [False] * len(drafts)
-    lpm = episode.lpms.exclude(outcome="").order_by("panel_date").last()
+    lpm = decided_lpm(episode)
     old = lpm.panel_date
     new = old - dt.timedelta(days=1)
     ms.lpm_update(lpm=lpm, expected_version=lpm.version, panel_date=new, by=user("helen.hos"), today=TODAY)
@@ -380,3 +390,28 @@ def test_old_drafts_keep_the_template_version_they_were_made_from(demo):
     second = services.draft_create(episode=episode, kind=K.AGREEMENT, by=user("clara.clo"), today=TODAY)[0]
     assert (Draft.objects.get(pk=first.pk).template.version, second.template.version) == (1, 2)
     assert document_text(bytes(second.content)).startswith(f"Agreement for {episode.family.name}")
+
+
+def test_a_parent_whose_language_has_a_template_gets_their_letter_in_it(demo):
+    from letters.tests.test_templates import docx_with
+
+    episode = open_pre_proceedings()
+    first, second = list(episode.family.people.filter(parental_responsibility=True).order_by("full_name"))[:2]
+    Person.objects.filter(pk=first.pk).update(language="polish")
+    Person.objects.filter(pk=second.pk).update(language="")
+    polish = services.template_upload(
+        kind=K.LETTER_BEFORE_PROCEEDINGS,
+        language="Polish",
+        filename="list.docx",
+        content=docx_with("Szanowni Państwo, {{ recipient.name }}", "Spotkanie: {{ meeting.date }}"),
+        by=user("ada.admin"),
+    )
+    drafts = {
+        d.person_id: d
+        for d in services.draft_create(
+            episode=episode, kind=K.LETTER_BEFORE_PROCEEDINGS, by=user("clara.clo"), today=TODAY
+        )
+    }
+    assert drafts[first.pk].template == polish
+    assert document_text(bytes(drafts[first.pk].content)).startswith(f"Szanowni Państwo, {first.full_name}")
+    assert drafts[second.pk].template.language == "" and drafts[second.pk].template.shipped

@@ -202,6 +202,19 @@ def test_the_template_list_shows_each_document_and_lets_the_shipped_one_be_downl
     assert "Letter before proceedings" in document_text(response.content)
 
 
+def test_docs_letters_md_lists_every_field_of_every_document():
+    from pathlib import Path
+
+    from letters.fields import MILESTONES
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "letters.md").read_text(encoding="utf-8")
+    for kind in DocumentKind.values:
+        for path, _ in field_paths(SCHEMAS[kind]):
+            assert f"`{path}`" in docs, (kind, path)
+    for milestone in MILESTONES:
+        assert f"`{milestone}`" in docs, milestone
+
+
 def _file(content: bytes, name: str = "template.docx"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -69,6 +69,7 @@ FORMS = [
     "meetings:meeting-add",
     "meetings:meeting-edit",
     "meetings:ppm-add",
+    "letters:draft",
 ]
 
 
