@@ -98,7 +98,7 @@ def test_a_social_worker_drafts_the_letter_for_both_parents_and_it_goes_out_of_d
         page.fill("#id_panel_date_0", str(moved.day))
         page.fill("#id_panel_date_1", str(moved.month))
         page.fill("#id_panel_date_2", str(moved.year))
-        page.locator("main form button[type=submit], main form input[type=submit]").last.click()
+        page.locator("main form[method=post]").last.locator("button:not([formaction]), input[type=submit]").last.click()
         page.wait_for_selector("[data-testid=drafts]")
         dates = page.locator("[data-testid=draft-dates]").all_inner_texts()
         assert len(dates) == 2 and all("Out of date" in d for d in dates)
