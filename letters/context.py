@@ -23,7 +23,6 @@ from .kinds import DocumentKind
 
 K = DocumentKind
 NOT_SET = "not set yet"
-NOT_BOOKED = "not booked yet"
 
 
 def uk_date(day: dt.date | None, *, empty: str = "") -> str:
@@ -221,4 +220,4 @@ def _meeting(episode: Any, time: str, place: str, values: dict[str, tuple[str, d
     kind = chosen.get_kind_display() if chosen else MeetingKind.INITIAL.label
     day = (chosen.held_on or chosen.scheduled_for) if chosen else None
     values["meeting.date"] = (kind, day)
-    return {"kind": kind, "date": uk_date(day, empty=NOT_BOOKED), "time": time, "place": place}
+    return {"kind": kind, "date": uk_date(day), "time": time, "place": place}

@@ -33,6 +33,9 @@ _PLAN = [
     (P, "{%p for a in plan %}"),
     (P, "{{ a.action }}: {{ a.who }}, by {{ a.due }}"),
     (P, "{%p endfor %}"),
+    (P, "{%p if not plan %}"),
+    (P, "No assessments are in the plan yet."),
+    (P, "{%p endif %}"),
 ]
 _INTERPRETER = [
     (P, "{%p if recipient.interpreter_note %}"),
@@ -83,8 +86,10 @@ CONTENT: dict[str, list[tuple[str, str]]] = {
         (
             P,
             "We invite you and your solicitor to a meeting about the plan for the children: "
-            "{{ meeting.kind }} on {{ meeting.date }}{% if meeting.time %} at {{ meeting.time }}{% endif %}"
-            "{% if meeting.place %}, at {{ meeting.place }}{% endif %}.",
+            "{{ meeting.kind }}{% if meeting.date %} on {{ meeting.date }}{% endif %}"
+            "{% if meeting.time %} at {{ meeting.time }}{% endif %}"
+            "{% if meeting.place %}, at {{ meeting.place }}{% endif %}"
+            ".{% if not meeting.date %} We will write to you with its date.{% endif %}",
         ),
         *_dated("initial_meeting", "This meeting must take place by {{ dates.initial_meeting.date }}."),
         *_INTERPRETER,
@@ -166,7 +171,8 @@ CONTENT: dict[str, list[tuple[str, str]]] = {
         (H, "The meeting"),
         (
             P,
-            "{{ meeting.kind }} on {{ meeting.date }}{% if meeting.time %} at {{ meeting.time }}{% endif %}"
+            "{{ meeting.kind }}{% if meeting.date %} on {{ meeting.date }}{% else %} (date to be set){% endif %}"
+            "{% if meeting.time %} at {{ meeting.time }}{% endif %}"
             "{% if meeting.place %}, at {{ meeting.place }}{% endif %}.",
         ),
         (H, "The plan: what will be done, by whom and by when"),

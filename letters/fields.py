@@ -101,7 +101,7 @@ CASE_COMMON: Schema = {
 }
 MEETING: Schema = {
     "kind": "the meeting, for example Initial pre-proceedings meeting",
-    "date": "the date it is booked for (or 'not booked yet')",
+    "date": "the date it is booked for (empty until it is booked)",
     "time": "the time, as typed when drafting",
     "place": "the place, as typed when drafting",
 }
