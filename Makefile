@@ -29,7 +29,7 @@ lint: setup-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/djlint templates --lint
-	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cases meetings deadlines tracker_meetings imports plo_tracker scripts
+	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cases meetings deadlines tracker_meetings imports letters plo_tracker scripts
 
 # `make run` installs only what running needs (requirements.txt); the test, lint and benchmark
 # tools (requirements-dev.txt: Playwright, mypy, locust ...) are installed by `make test` and

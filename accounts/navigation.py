@@ -29,6 +29,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ),
     ("Staff and teams", "accounts:staff-list", frozenset({Role.ADMINISTRATOR})),
     ("Go-live date", "deadlines:go-live", frozenset({Role.ADMINISTRATOR})),
+    ("Letter templates", "letters:template-list", frozenset({Role.ADMINISTRATOR})),
     ("Audit trail", "audit-history", frozenset({Role.ADMINISTRATOR})),
     ("Administration", "admin:index", frozenset({Role.ADMINISTRATOR})),
 ]

@@ -117,6 +117,8 @@ TRACKER_MEETING_RECORDERS: frozenset[Role] = TRACKER_MEETING_PREPARERS | {R.ASSI
 # who writes legal advice only (issue 9), records just the advice there.
 TRACKER_ITEM_RECORDERS: frozenset[Role] = TRACKER_MEETING_RECORDERS | ADVICE_ROLES
 COST_APPROVAL_ROLES: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE})
+# The council's Word templates for letters and papers (issue 21): the administrator uploads them.
+LETTER_TEMPLATE_ROLES: frozenset[Role] = frozenset({R.ADMINISTRATOR})
 
 # Model permissions granted to each group, by "app_label.codename"; applied after every migrate.
 _CASE_MODELS = {

@@ -214,6 +214,13 @@ def lpm_preparations_visible_to(user: User) -> QuerySet[Any]:
     return _filter(LPMRequestPreparation.objects.all(), user, "family__")
 
 
+def letter_drafts_visible_to(user: User) -> QuerySet[Any]:
+    """Letters and papers drafted on families the user may see (issue 21)."""
+    from letters.models import Draft
+
+    return _filter(Draft.objects.all(), user, "episode__family__")
+
+
 def lpm_requests_visible_to(user: User) -> QuerySet[Any]:
     """LPM requests on families the user may see."""
     from meetings.models import LPMRequest
@@ -348,6 +355,7 @@ RECORD_SCOPES: dict[str, Any] = {
     "meetings.Meeting": meetings_visible_to,
     "meetings.PermanencyPlanningMeeting": permanency_meetings_visible_to,
     "deadlines.Deadline": deadlines_visible_to,
+    "letters.Draft": letter_drafts_visible_to,
 }
 # Link rows tracked on their own, read with the record they belong to: (parent's field, its scope).
 LINK_SCOPES: dict[str, tuple[str, Any]] = {
@@ -357,7 +365,7 @@ LINK_SCOPES: dict[str, tuple[str, Any]] = {
     "tracker_meetings.MinutesRecipient": ("meeting", tracker_meeting_records_visible_to),
 }
 # Records that hold no case content: whoever may use the audit page reads their history in full.
-NON_CASE_RECORDS = frozenset({"deadlines.ClosureDay", "deadlines.ExtraBankHoliday"})
+NON_CASE_RECORDS = frozenset({"deadlines.ClosureDay", "deadlines.ExtraBankHoliday", "letters.LetterTemplate"})
 
 
 # Every audited record kind tied to a family, with the path from it to that family: the audit

@@ -54,6 +54,8 @@ AUDITED = {
     "team": "accounts.Team",
     "service-area": "accounts.ServiceArea",
     "extra-bank-holiday": "deadlines.ExtraBankHoliday",
+    "letter-template": "letters.LetterTemplate",
+    "letter-draft": "letters.Draft",
 }
 
 

@@ -22,7 +22,9 @@ C0_CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x
 _REMOVE = dict.fromkeys(map(ord, BIDI_CONTROLS + C0_CONTROLS))
 
 # Apps whose models hold what people type (case records, meetings, staff, deadlines, imports).
-PROJECT_APPS = frozenset({"accounts", "cases", "meetings", "deadlines", "tracker_meetings", "imports", "plo_tracker"})
+PROJECT_APPS = frozenset(
+    {"accounts", "cases", "meetings", "deadlines", "tracker_meetings", "imports", "letters", "plo_tracker"}
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("deadlines/", include("deadlines.urls")),
     path("tracker-meetings/", include("tracker_meetings.urls")),
     path("import/", include("imports.urls")),
+    path("letters/", include("letters.urls")),
     path("audit/", audit.audit_history, name="audit-history"),
     path("admin/", admin.site.urls),
 ]

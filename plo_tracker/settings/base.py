@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "deadlines",
     "tracker_meetings",
     "imports",
+    "letters",
     "plo_tracker",
 ]
 

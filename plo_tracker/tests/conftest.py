@@ -80,7 +80,13 @@ def _case_set(team, sw, tm, hos, tag: str) -> dict[str, int]:
         today=today,
     )
     issued_family, *_, issued_request, _ = journey(f"Court family {tag}", "issue")
+    from letters.services import draft_create
+
+    draft = draft_create(episode=episode, kind="letter_before_proceedings", by=sw, today=today)[0]
     return {
+        "letters:draft": episode.pk,
+        "letters:draft-preview": draft.pk,
+        "letters:draft-download": draft.pk,
         "meetings:ppm-minutes": ppm.pk,
         "meetings:meeting-minutes": meeting.pk,
         "meetings:lpm-minutes": lpm.pk,
@@ -211,6 +217,8 @@ def build_world(make_user, team):
             "accounts:staff-calendar-reset": sw.pk,
             "accounts:team-edit": sw.team_id,
             "accounts:area-edit": sw.team.service_area_id,
+            "letters:minutes-download": tracker_meeting.pk,
+            "letters:template-download": _shipped_template_pk(),
             "imports:columns": 999_999,
             "imports:preview": 999_999,
             "accounts:staff-import-preview": 999_999,
@@ -219,3 +227,10 @@ def build_world(make_user, team):
         }
     )
     return {"users": users, "kwargs": own, "variants": variants}
+
+
+def _shipped_template_pk() -> int:
+    """The shipped letter before proceedings template (stored as version 1 when first needed)."""
+    from letters.services import template_current
+
+    return template_current(kind="letter_before_proceedings").pk

@@ -43,6 +43,21 @@ FAMILY_WRITERS = frozenset(
     {R.SOCIAL_WORKER, R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.COURT_LIAISON_OFFICER, R.BUSINESS_SUPPORT}
 )
 
+# Who drafts some document from a case: the letter and agreement (social worker, team manager, CLO,
+# business support), the exit letter (end roles), the letter of issue (court roles), the LPM cover
+# sheet (LPM roles).
+DRAFTERS = frozenset(
+    {
+        R.SOCIAL_WORKER,
+        R.TEAM_MANAGER,
+        R.COURT_LIAISON_OFFICER,
+        R.BUSINESS_SUPPORT,
+        R.SERVICE_MANAGER,
+        R.HEAD_OF_SERVICE,
+        R.ASSISTANT_DIRECTOR,
+    }
+)
+
 # url name -> (roles that may GET, roles that may POST). PUBLIC needs no sign-in.
 EXPECTED: dict[str, tuple[Any, Any]] = {
     "home": (ALL, NONE),
@@ -213,6 +228,15 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "imports:done": (IMPORTERS, NONE),
     "imports:job": (IMPORTERS, NONE),
     "accounts:staff-import-job": ({R.ADMINISTRATOR}, NONE),
+    # Letters and papers (issue 21): the administrator keeps the council's templates; a document is
+    # drafted by those who record its step (letters.kinds.DRAFT_ROLES); anyone who sees the case reads it.
+    "letters:template-list": ({R.ADMINISTRATOR}, NONE),
+    "letters:template-upload": ({R.ADMINISTRATOR},) * 2,
+    "letters:template-download": ({R.ADMINISTRATOR}, NONE),
+    "letters:draft": (DRAFTERS,) * 2,
+    "letters:draft-preview": (READERS, NONE),
+    "letters:draft-download": (READERS, NONE),
+    "letters:minutes-download": (READERS - {R.SOCIAL_WORKER}, NONE),
     # The admin site keeps its own checks (is_staff, model permissions); only its front door is listed.
     "admin:index": ("admin", "admin"),
 }
@@ -353,7 +377,11 @@ def _reaches(word: str, variant: str) -> bool:
     return word == "whole service"
 
 
-RECORD_PAGES = sorted(n for n in EXPECTED if n.startswith(("cases:", "meetings:")) and n != "cases:family-list")
+RECORD_PAGES = sorted(
+    n for n in EXPECTED if n.startswith(("cases:", "meetings:", "letters:draft")) and n != "cases:family-list"
+)
+# Pages that only read a case: whoever sees the family reaches them, whether or not they may change it.
+READ_PAGES = frozenset({"cases:family-detail", "letters:draft-preview", "letters:draft-download"})
 
 
 @pytest.mark.parametrize(
@@ -377,7 +405,7 @@ def test_each_page_reaches_exactly_the_records_the_table_allows(name, shared_wor
             if spec is NONE or role not in spec:
                 assert status in (403, 405), where
             elif _reaches(table[role][column], variant) and (
-                name == "cases:family-detail" or _reaches(table[role]["write"], variant)
+                name in READ_PAGES or _reaches(table[role]["write"], variant)
             ):
                 assert status in (200, 302), where
             elif _reaches(table[role]["see"], variant):

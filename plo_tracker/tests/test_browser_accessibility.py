@@ -88,6 +88,9 @@ NOT_A_PAGE = {
     "accounts:set-up-password": "choosing a password: axe-checked (with errors) in test_browser_invitation.py",
     "accounts:set-up-second-factor": "enrolling from a link: axe-checked (with errors) in test_browser_invitation.py",
     "accounts:second-factor": "sign-in step 2 after a right password: axe-checked in test_browser_invitation.py",
+    "letters:template-download": "a Word file (.docx): the template list's links are checked",
+    "letters:draft-download": "a Word file (.docx): the draft's preview page and the case page link to it",
+    "letters:minutes-download": "a Word file (.docx): the tracker meeting page links to it",
     "admin:index": (
         "Django's own admin site, kept for developers (is_staff accounts only, none in the demo): its "
         "templates are Django's, not the product's GOV.UK pages"
@@ -207,6 +210,13 @@ def _demo_ids(clo: User) -> dict[str, Any]:
         "accounts:area-edit": Team.objects.order_by("pk").first().service_area,  # type: ignore[union-attr]
         "deadlines:weekly-history-week": week,
     }
+    # A letter before proceedings drafted for the family, for its preview page (issue 21).
+    from letters.services import draft_create
+
+    found["letters:draft"] = pre_episode
+    found["letters:draft-preview"] = draft_create(
+        episode=pre_episode, kind="letter_before_proceedings", by=clo, today=TODAY
+    )[0]
     missing = sorted(name for name, record in found.items() if record is None)
     assert not missing, f"the demo data has no record for {missing}"
     return found

@@ -28,6 +28,7 @@ from accounts.roles import (
     EXTENSION_ROLES,
     FAMILY_OPENERS,
     LETTER_ROLES,
+    LETTER_TEMPLATE_ROLES,
     LPM_ROLES,
     MEETING_ROLES,
     PPM_ROLES,
@@ -45,6 +46,8 @@ from cases.models import Assessment, CareProceedings, Child, Episode, Family, Pe
 from deadlines.engine import WorkingCalendar
 from deadlines.models import Deadline
 from deadlines.services import deadline_waive
+from letters import services as letters
+from letters.kinds import CASE_DRAFTERS
 from meetings import services as ms
 from meetings.models import LPM, LPMRequest, Meeting
 from tracker_meetings import services as ts
@@ -134,6 +137,16 @@ def _calls(ids: dict[str, int]) -> list[tuple[str, frozenset[Role], Callable[[An
             "extension_agree",
             EXTENSION_ROLES,
             lambda u: cs.extension_agree(episode=episode, weeks=4, agreed_on=D, rationale="x", by=u),
+        ),
+        (
+            "draft_create (letter before proceedings)",
+            LETTER_ROLES,
+            lambda u: letters.draft_create(episode=episode, kind="letter_before_proceedings", by=u, today=D),
+        ),
+        (
+            "draft_create (LPM cover sheet)",
+            LPM_ROLES,
+            lambda u: letters.draft_create(episode=episode, kind="lpm_cover_sheet", by=u, today=D),
         ),
         ("exit_letter_record", END_ROLES, lambda u: cs.exit_letter_record(episode=episode, exit_letter_on=D, by=u)),
         (
@@ -275,6 +288,13 @@ def test_services_refuse_roles_the_step_table_leaves_out(world):
     users = world["users"]
     wrong = []
     calls = _calls(world["variants"][OWN_TEAM]) + _tracker_meeting_calls(world["variants"][OWN_TEAM], users)
+    calls.append(
+        (
+            "template_upload",
+            LETTER_TEMPLATE_ROLES,
+            lambda u: letters.template_upload(kind="exit_letter", filename="x.docx", content=b"x", by=u),
+        )
+    )
     for name, allowed, call in calls:
         for role in Role:
             if _refused(call, users[role]) == (role in allowed):
@@ -336,6 +356,8 @@ STEP_ROWS: dict[str, frozenset[Role]] = {
         MEETING_RECORDERS
     ),
     "Weekly tracker and its history, drill-down and download": WEEKLY_ROLES,
+    "Draft a case's letters and papers from the council's templates": CASE_DRAFTERS,
+    "Upload the council's letter templates": LETTER_TEMPLATE_ROLES,
 }
 SHORT_LABELS = {"CLO": Role.COURT_LIAISON_OFFICER}
 

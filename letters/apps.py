@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LettersConfig(AppConfig):
+    verbose_name = "Letters and papers"
+    name = "letters"
