@@ -616,6 +616,28 @@ def letter_deliver(
     return delivery
 
 
+def _not_after_the_end(errors: dict[str, list[str]], episode: Episode, agreed_on: dt.date | None) -> None:
+    """An extension extends an end that has not yet come (issue 20 "an extension after the end"):
+    one agreed after pre-proceedings ended, or after the date they were due to end (with the
+    extensions already agreed), is refused beside the date, naming both dates."""
+    if agreed_on is None:
+        return
+    if episode.ended_on is not None and agreed_on > episode.ended_on:
+        errors.setdefault("agreed_on", []).append(
+            f"The extension was agreed on {agreed_on:%d/%m/%Y}, after pre-proceedings ended on "
+            f"{episode.ended_on:%d/%m/%Y}: an extension can only be agreed before they end"
+        )
+        return
+    from deadlines.forecast import END_KEY
+
+    end = episode.deadlines.filter(key=END_KEY, occurrence=1).values_list("due_on", flat=True).first()
+    if end is not None and agreed_on > end:
+        errors.setdefault("agreed_on", []).append(
+            f"The extension was agreed on {agreed_on:%d/%m/%Y}, after pre-proceedings were due to end on "
+            f"{end:%d/%m/%Y}: an extension can only be agreed on or before the end date it extends"
+        )
+
+
 @transaction.atomic
 def extension_agree(
     *, episode: Episode, weeks: int, agreed_on: dt.date, rationale: str, by: User, today: dt.date | None = None
@@ -643,6 +665,7 @@ def extension_agree(
         ]
     not_in_future(errors, "agreed_on", agreed_on, today, "Date agreed")
     not_before(errors, "agreed_on", agreed_on, episode.decision_date, "Date agreed", "the start of pre-proceedings")
+    _not_after_the_end(errors, episode, agreed_on)
     if not rationale.strip():
         errors["rationale"] = ["Enter the reasons for the extension"]
     raise_if(errors)

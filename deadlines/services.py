@@ -26,6 +26,7 @@ from plo_tracker.bulk import audited_insert
 
 from .engine import Policy, Status, Timetable, WorkingCalendar, load_policy, timetable
 from .engine.rules import MILESTONE_KEYS
+from .engine.timetable import EventOrderError
 from .locking import episode_lock_for_deadlines
 from .models import ClosureDay, Deadline, DeadlineState, ExtraBankHoliday, WorkerHeartbeat
 
@@ -433,6 +434,34 @@ def _recompute_pending(pending: dict[int, dt.date | None]) -> None:
             raise refused[min(refused)]
 
 
+#: The events the engine checks the order of, as people say them (issue 20: never the keys).
+ORDER_WORDS: Mapping[str, str] = {
+    "lpm_held": "the LPM",
+    "letter_before_proceedings": "the letter before proceedings",
+    "initial_meeting": "the initial meeting",
+    "review_meeting": "a review meeting",
+    "final_meeting": "the final meeting",
+    "proceedings_issued": "the issue of care proceedings",
+    "issue_decision": "the decision to issue",
+    "review_issue_decision": "the review LPM's decision to issue",
+    "proposed_agreement_to_legal": "sending the proposed agreement to legal",
+    "gateway_review": "the review LPM",
+}
+
+
+def order_words(exc: EventOrderError) -> str:
+    """'The decision to issue (06/01/2027) cannot be before the LPM (07/01/2027)'."""
+
+    def words(key: str) -> str:
+        return ORDER_WORDS.get(key) or "the " + (MILESTONE_KEYS.get(key) or key.replace("_", " ")).lower()
+
+    first = words(exc.event)
+    return (
+        f"{first[:1].upper()}{first[1:]} ({exc.on:%d/%m/%Y}) cannot be {exc.relation} "
+        f"{words(exc.other)} ({exc.other_on:%d/%m/%Y})"
+    )
+
+
 def waiting_words(keys: Iterable[str], event_labels: Mapping[str, str]) -> str:
     """What a deadline waits for, as the events people know ("the LPM panel date the case is
     listed for (or the day the LPM was held)"), never the engine's keys (issue 13 §1) nor two
@@ -519,7 +548,10 @@ def _plan(
         if isinstance(exc, PolicyError):
             raise
         # The engine refuses dates out of order (issue #10): the step is refused with the reason,
-        # in the service's transaction, instead of a deadline silently going quiet or a crash.
+        # in the service's transaction, instead of a deadline silently going quiet or a crash;
+        # two events in an impossible order are named in people's words with UK dates (issue 20).
+        if isinstance(exc, EventOrderError):
+            raise ValidationError(order_words(exc)) from exc
         raise ValidationError(f"These dates cannot all be right: {exc}") from exc
     event_labels = policy_for(episode).events
     # Actions set at tracker meetings are deadlines the engine does not know: leave them alone.

@@ -487,6 +487,14 @@ def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension:
         fam.error(row, "A final meeting is given but no initial meeting")
     _order(fam, "extension_agreed", "lpm_date", v.get("extension_agreed"), lpm, "Extension agreed on", "the LPM")
     _order(fam, "outcome_date", "lpm_date", v.get("outcome_date"), lpm, "Outcome date", "the LPM")
+    agreed, ended = v.get("extension_agreed"), v.get("outcome_date") if v.get("outcome") else None
+    if agreed and ended and agreed > ended:
+        # The service refuses an extension after the end too (issue 20): said here, in the preview.
+        fam.error(
+            row,
+            f"The extension was agreed on {_shown('extension_agreed', agreed)}, after pre-proceedings "
+            f"ended on {_shown('outcome_date', ended)}: an extension can only be agreed before they end",
+        )
     weeks = v.get("extension_weeks")
     if weeks is not None:
         if not v.get("extension_agreed"):

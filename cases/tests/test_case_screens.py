@@ -612,3 +612,22 @@ def test_ending_lists_each_deadline_that_will_close_and_refuses_an_end_before_th
     assert "Progress made" in text
     in_pre_proceedings.refresh_from_db()
     assert in_pre_proceedings.ended_on is None
+
+
+def test_an_extension_agreed_after_the_end_is_refused_beside_the_date(client, staff, in_pre_proceedings):
+    """LPM Thu 17/12/2026: 16 weeks end on 08/04/2027; agreed in May, the page says so beside the date."""
+    url = reverse("cases:extension", args=[in_pre_proceedings.pk])
+    with time_machine.travel(dt.datetime(2027, 5, 20, 10, 0, tzinfo=dt.UTC), tick=False):
+        client.force_login(staff["hos"])  # signed in that day (sessions time out)
+        response = client.post(
+            url, {"weeks": "2", "rationale": "Assessment delayed", **_date("agreed_on", dt.date(2027, 5, 12))}
+        )
+    html = response.content.decode()
+    message = "The extension was agreed on 12/05/2027, after pre-proceedings were due to end on 08/04/2027"
+    assert message in _text(response)
+    field = html.index('id="div_id_agreed_on"')
+    error_at = html.index('class="govuk-error-message"', field)
+    assert html.index("Date agreed", field) < error_at  # inside the date's own group
+    assert message in html[error_at : error_at + 400]  # beside the date, not only in the summary
+    assert "Assessment delayed" in html  # nothing typed is lost
+    assert in_pre_proceedings.extensions.count() == 0

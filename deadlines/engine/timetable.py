@@ -290,22 +290,33 @@ def _check_year(key: str, d: dt.date) -> None:
         )
 
 
+class EventOrderError(ValueError):
+    """Two recorded events in an impossible order. The message names the engine's keys and ISO
+    dates (for the command line and logs of the engine alone); the fields let a caller say it in
+    people's words (deadlines/services.py `order_words`)."""
+
+    def __init__(self, event: str, on: dt.date, relation: str, other: str, other_on: dt.date, what: str) -> None:
+        self.event, self.on, self.relation, self.other, self.other_on, self.what = (
+            event,
+            on,
+            relation,
+            other,
+            other_on,
+            what,
+        )
+        super().__init__(f"{event} ({on.isoformat()}) is {relation} {other} ({other_on.isoformat()}): {what}")
+
+
 def _check_order(rec: Mapping[str, tuple[int, ...]]) -> None:
     """Refuse events recorded out of order (the web forms refuse them too)."""
     for later, earlier, what in _ORDER:
         a, b = rec.get(later), rec.get(earlier)
         if a and b and a[0] < b[0]:
-            raise ValueError(
-                f"{later} ({dt.date.fromordinal(a[0]).isoformat()}) is before {earlier} "
-                f"({dt.date.fromordinal(b[0]).isoformat()}): {what}"
-            )
+            raise EventOrderError(later, dt.date.fromordinal(a[0]), "before", earlier, dt.date.fromordinal(b[0]), what)
     for key, limit, what in _NOT_AFTER:
         a, b = rec.get(key), rec.get(limit)
         if a and b and a[-1] > b[0]:
-            raise ValueError(
-                f"{key} ({dt.date.fromordinal(a[-1]).isoformat()}) is after {limit} "
-                f"({dt.date.fromordinal(b[0]).isoformat()}): {what}"
-            )
+            raise EventOrderError(key, dt.date.fromordinal(a[-1]), "after", limit, dt.date.fromordinal(b[0]), what)
 
 
 def _pinned(

@@ -207,3 +207,23 @@ def test_files_that_are_not_trackers_are_refused_with_a_reason(name, data, messa
     with pytest.raises(TrackerFileError) as exc:
         read_tracker(name, data)
     assert str(exc.value) == message
+
+
+def test_an_extension_agreed_after_the_outcome_is_a_row_error_in_the_check(council):
+    """Issue 20 "an extension after the end": named in the preview with both dates, not a crash."""
+    text = "\r\n".join(
+        [
+            HEADER + ",Extension (weeks),Extension agreed on,Outcome,Outcome date",
+            "TRK-2101,Orme family,Ada Orme,C-61001,14/03/2019,Ann Orme (mother),"
+            "Northmoor North Family Safeguarding Team,Priya Lakhani,Tara Pemberton,04/06/2026,08/06/2026,"
+            "2,12/11/2026,Step down to CIN,28/10/2026",
+        ]
+    )
+    sheet = read_tracker("tracker.csv", text.encode())
+    result = tracker_import(
+        sheet=sheet, mapping=mapping_guess(sheet.headers), by=council["people"]["clo"], today=SAMPLE_TODAY
+    )
+    assert result.created == 0
+    row = next(r for r in result.check.rows if r.reference == "TRK-2101")
+    assert "The extension was agreed on 12/11/2026, after pre-proceedings ended on 28/10/2026" in " ".join(row.errors)
+    assert not Family.objects.filter(reference="TRK-2101").exists()
