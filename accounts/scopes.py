@@ -398,6 +398,13 @@ FAMILY_PATHS: dict[str, str] = {
 }
 
 
+def export_jobs_visible_to(user: User) -> QuerySet[Any]:
+    """National export jobs: the person who asked for one only, whatever their role."""
+    from cases.models import NationalExportJob
+
+    return NationalExportJob.objects.filter(requested_by_id=user.pk)
+
+
 def families_hidden_from(user: User) -> QuerySet[Any]:
     """Restricted families the user is not named on: nothing about them may reach this user."""
     from cases.models import Family, FamilyRestriction

@@ -319,6 +319,29 @@ class _Echo:
         return value
 
 
+def csv_layout(code_set: str) -> tuple[list[str], Any, str]:
+    """The field names, the row writer and the file name's stem of a code set ("national" or "ssd")."""
+    if code_set == "ssd":
+        return SSD_FIELDS, ssd_row, "ssd-pre-proceedings"
+    return ITEMS, national_row, "pre-proceedings"
+
+
+def csv_lines(*, records: list[NationalRecord], code_set: str) -> Iterator[str]:
+    """The CSV's lines: a header, then one row per record without problems, every cell quoted
+    against spreadsheet formulas."""
+    fields, to_row, _ = csv_layout(code_set)
+    writer = csv.DictWriter(_Echo(), fieldnames=fields)
+    yield ",".join(fields) + "\r\n"
+    for record in records:
+        if record.problems:
+            continue
+        yield writer.writerow({k: spreadsheet_safe(v) for k, v in to_row(record).items()})
+
+
+def csv_filename(*, code_set: str, date_from: dt.date, date_to: dt.date) -> str:
+    return f"{csv_layout(code_set)[2]}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv"
+
+
 def export_csv(
     *, records: list[NationalRecord], code_set: str, date_from: dt.date, date_to: dt.date
 ) -> StreamingHttpResponse:
@@ -327,19 +350,20 @@ def export_csv(
     Callers pass records without problems only (national_records marks them); a record with a
     problem is never written.
     """
-    fields, to_row, stem = (
-        (SSD_FIELDS, ssd_row, "ssd-pre-proceedings") if code_set == "ssd" else (ITEMS, national_row, "pre-proceedings")
+    response = StreamingHttpResponse(
+        csv_lines(records=records, code_set=code_set), content_type="text/csv; charset=utf-8"
     )
-    writer = csv.DictWriter(_Echo(), fieldnames=fields)
-
-    def lines() -> Iterator[str]:
-        yield ",".join(fields) + "\r\n"
-        for record in records:
-            if record.problems:
-                continue
-            yield writer.writerow({k: spreadsheet_safe(v) for k, v in to_row(record).items()})
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    name = f"{stem}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv"
+    name = csv_filename(code_set=code_set, date_from=date_from, date_to=date_to)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def national_record_count(*, user: User, date_from: dt.date, date_to: dt.date) -> int:
+    """How many records (children per episode) the period holds for this person, counted in the
+    database without building them: decides whether the export is made by a worker."""
+    episodes = (
+        episodes_visible_to(user)
+        .filter(started_on__lte=date_to)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=date_from))
+    )
+    return EpisodeChild.objects.filter(episode__in=episodes.values("pk")).count()

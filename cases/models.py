@@ -604,3 +604,49 @@ class Hearing(Versioned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.hearing_date:%d/%m/%Y}"
+
+
+class ExportState(models.TextChoices):
+    """Where a national export run as a job stands (issue 24 §5)."""
+
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Making the file"
+    DONE = "done", "Ready to download"
+    FAILED = "failed", "No file made"
+
+
+class NationalExportJob(models.Model):
+    """A national or SSD export of more records than PLO_EXPORT_JOB_RECORDS, made by a worker.
+
+    Only the person who asked reads it (accounts.scopes.export_jobs_visible_to), and the records
+    in it are the ones that person sees. The file is deleted a day after it was asked for.
+    """
+
+    requested_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    code_set = models.CharField(max_length=10)
+    date_from = models.DateField()
+    date_to = models.DateField()
+    state = models.CharField(max_length=10, choices=ExportState.choices, default=ExportState.QUEUED)
+    records_done = models.PositiveIntegerField(default=0)
+    records_total = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    content = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One job at a time for the same person, file and period: a second click finds it.
+            models.UniqueConstraint(
+                fields=["requested_by", "code_set", "date_from", "date_to"],
+                condition=Q(state__in=["queued", "running"]),
+                name="national_export_job_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(records_done__lte=F("records_total")), name="national_export_job_progress_within_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"National export {self.date_from:%d/%m/%Y} to {self.date_to:%d/%m/%Y}"

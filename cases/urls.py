@@ -31,4 +31,10 @@ urlpatterns = [
     path("episodes/<int:pk>/court-extension/", views.court_extension_add, name="court-extension"),
     path("deadlines/<int:pk>/waive/", views.deadline_waive_view, name="deadline-waive"),
     path("export/national-data/", views.national_export, name="national-export"),
+    path("export/national-data/jobs/<int:pk>/", views.national_export_job, name="national-export-job"),
+    path(
+        "export/national-data/jobs/<int:pk>/download/",
+        views.national_export_download,
+        name="national-export-download",
+    ),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -922,12 +922,20 @@ def national_export(request: SignedInRequest) -> HttpResponse | StreamingHttpRes
     Every row is checked before anything is downloaded: a record with an impossible combination
     is listed as a problem to fix on its case, and the file is refused until none is left.
     """
+    from .export_jobs import export_job_wanted, export_queue
     from .exports import export_csv, national_records
 
     form = NationalExportForm(data=request.GET or None)
     problems: list[Any] = []
     if request.GET and form.is_valid():
         d = form.cleaned_data
+        if export_job_wanted(user=request.user, date_from=d["date_from"], date_to=d["date_to"]):
+            # A large period is made by a worker (issue 24 §5). Asking again for the same file
+            # finds the job already waiting or running, so a reload or second click queues nothing.
+            job = export_queue(
+                by=request.user, code_set=d["code_set"] or "national", date_from=d["date_from"], date_to=d["date_to"]
+            )
+            return HttpResponseRedirect(reverse("cases:national-export-job", args=[job.pk]))
         records = national_records(user=request.user, date_from=d["date_from"], date_to=d["date_to"])
         problems = [r for r in records if r.problems]
         if not problems:
@@ -947,6 +955,59 @@ def national_export(request: SignedInRequest) -> HttpResponse | StreamingHttpRes
             "method": "get",
         },
     )
+
+
+# The export's progress page asks again this often while the job waits or runs.
+EXPORT_REFRESH_SECONDS = 2
+
+
+@allow(EXPORT_ROLES)
+@require_safe
+def national_export_job(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A large national export's progress in words (refreshing itself, no JavaScript needed), then
+    its download link, or the records to fix first. Only the person who asked finds it."""
+    from .export_jobs import export_job_get
+    from .exports import csv_filename
+    from .models import ExportState
+
+    job = export_job_get(pk=pk, by=request.user)
+    if job is None:
+        raise Http404
+    running = job.state in (ExportState.QUEUED, ExportState.RUNNING)
+    response = render(
+        request,
+        "cases/national_export_job.html",
+        {
+            "job": job,
+            "running": running,
+            "refresh_seconds": EXPORT_REFRESH_SECONDS,
+            "progress_text": f"{job.records_done:,} of {job.records_total:,}",
+            "filename": csv_filename(code_set=job.code_set, date_from=job.date_from, date_to=job.date_to),
+            "title": "Making the national pre-proceedings data" if running else "National pre-proceedings data",
+            "again_url": reverse("cases:national-export"),
+        },
+    )
+    if running:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@allow(EXPORT_ROLES)
+@require_safe
+def national_export_download(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A finished large export's CSV, for the person who asked only."""
+    from .export_jobs import export_job_get
+    from .exports import csv_filename
+    from .models import ExportState
+
+    job = export_job_get(pk=pk, by=request.user)
+    if job is None or job.state != ExportState.DONE:
+        raise Http404
+    response = HttpResponse(job.content, content_type="text/csv; charset=utf-8")
+    name = csv_filename(code_set=job.code_set, date_from=job.date_from, date_to=job.date_to)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 family_edit = allow(FAMILY_OPENERS)(FamilyEdit.as_view())

@@ -61,6 +61,9 @@ PLO_GO_LIVE_DATE = env_date("PLO_GO_LIVE_DATE")
 # A tracker or staff file of more rows than this is imported as a job with a progress page once
 # its preview is confirmed (issue 24 §5); smaller ones within the request.
 PLO_IMPORT_JOB_ROWS = int(os.environ.get("PLO_IMPORT_JOB_ROWS", "200"))
+# A national or SSD export of more records than this is made by a worker, with a progress page
+# and then a download link (issue 24 §5); smaller ones are downloaded at once.
+PLO_EXPORT_JOB_RECORDS = int(os.environ.get("PLO_EXPORT_JOB_RECORDS", "500"))
 PLO_SITE_URL = os.environ.get("PLO_SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [

@@ -223,6 +223,8 @@ def build_world(make_user, team):
             "imports:preview": 999_999,
             "accounts:staff-import-preview": 999_999,
             "imports:job": 999_999,
+            "cases:national-export-job": 999_999,
+            "cases:national-export-download": 999_999,
             "accounts:staff-import-job": 999_999,
         }
     )

@@ -12,6 +12,7 @@ restricted cases they are and are not named on, with GET and POST (issue 9).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,15 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "cases:court-extension": ({R.TEAM_MANAGER, R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.BUSINESS_SUPPORT},) * 2,
     "cases:deadline-waive": ({R.TEAM_MANAGER, R.SERVICE_MANAGER, R.HEAD_OF_SERVICE},) * 2,
     "cases:national-export": (
+        {R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.ASSISTANT_DIRECTOR},
+        NONE,
+    ),
+    # A large export made by a worker (issue 24 §5): read by the person who asked only.
+    "cases:national-export-job": (
+        {R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.ASSISTANT_DIRECTOR},
+        NONE,
+    ),
+    "cases:national-export-download": (
         {R.COURT_LIAISON_OFFICER, R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.ASSISTANT_DIRECTOR},
         NONE,
     ),
@@ -272,8 +282,27 @@ def _url(name: str, world: dict[str, Any], user: Any) -> str:
         return reverse(name) + "?key=" + token
     if name == "deadlines:calendar-feed-retired":
         return reverse(name, kwargs={"token": "an-old-token-0123456789"})
+    if name in EXPORT_JOB_PAGES:
+        return reverse(name, args=[_export_job(user or world["users"][R.COURT_LIAISON_OFFICER]).pk])
     pk = world["kwargs"].get(name)
     return reverse(name, args=[pk]) if pk is not None else reverse(name)
+
+
+EXPORT_JOB_PAGES = ("cases:national-export-job", "cases:national-export-download")
+
+
+def _export_job(owner: Any) -> Any:
+    """A finished national export of the person's own: the job pages are the asker's only."""
+    from cases.models import ExportState, NationalExportJob
+
+    job, _ = NationalExportJob.objects.get_or_create(
+        requested_by=owner,
+        code_set="national",
+        date_from=dt.date(2026, 4, 1),
+        date_to=dt.date(2027, 3, 31),
+        defaults={"state": ExportState.DONE, "content": "PREP024A\r\n"},
+    )
+    return job
 
 
 def _allowed(spec: Any, role: Role | None) -> bool:
@@ -386,7 +415,11 @@ READ_PAGES = frozenset({"cases:family-detail", "letters:draft-preview", "letters
 
 @pytest.mark.parametrize(
     "name",
-    [n for n in RECORD_PAGES if n not in ("cases:family-create", "cases:my-cases", "cases:national-export")],
+    [
+        n
+        for n in RECORD_PAGES
+        if n not in ("cases:family-create", "cases:my-cases", "cases:national-export", *EXPORT_JOB_PAGES)
+    ],
 )
 def test_each_page_reaches_exactly_the_records_the_table_allows(name, shared_world):
     world = shared_world
