@@ -395,6 +395,7 @@ FAMILY_PATHS: dict[str, str] = {
     "tracker_meetings.AgendaItem": "episode__family__",
     "tracker_meetings.MeetingAction": "item__episode__family__",
     "imports.ImportedEpisode": "episode__family__",
+    "letters.Draft": "episode__family__",
 }
 
 

@@ -115,6 +115,10 @@ ALTERNATIVES: Mapping[frozenset[str], str] = MappingProxyType(
             "the LPM panel date the case is listed for (or the day the LPM was held)"
         ),
         frozenset({"issue_decision", "lpm_held"}): "the decision to issue care proceedings",
+        # An issue decided at a review LPM counts from that LPM, never from the first one (002 §9c iii).
+        frozenset({"review_issue_decision", "issue_decision", "lpm_held"}): (
+            "the decision to issue care proceedings (at the review LPM that decided it, or at the first LPM)"
+        ),
         frozenset({"final_meeting", "pre_proceedings_end"}): "the final meeting (or the end of pre-proceedings)",
     }
 )

@@ -17,6 +17,7 @@ from accounts.access import SignedInRequest, allow
 from accounts.roles import CASE_READERS, LETTER_TEMPLATE_ROLES, TRACKER_ROLES
 from cases.models import Episode
 from cases.selectors import case_page
+from plo_tracker.once import ALREADY_SAVED, ONCE_FIELD, AlreadySaved, create_once, once_form
 from plo_tracker.stepview import StepView
 
 from . import selectors, services
@@ -60,20 +61,32 @@ def template_list(request: SignedInRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def template_upload(request: SignedInRequest) -> HttpResponse:
     """Upload a council template: checked, then kept as the next version; refused with the reason."""
-    form = TemplateUploadForm(data=request.POST or None, files=request.FILES or None, initial=request.GET or None)
+    form = once_form(TemplateUploadForm)(
+        data=request.POST or None, files=request.FILES or None, initial=request.GET or None
+    )
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["template"]
+        upload = form.cleaned_data.get("template")
+        if upload is None:  # the same form sent again: create_once answers with the first version
+            messages.info(request, ALREADY_SAVED)
+            return HttpResponseRedirect(reverse("letters:template-list"))
         if upload.size > 10 * 1024 * 1024:
             form.add_error("template", f"The file is {upload.size / 2**20:.1f} MB: a template must be 10 MB or smaller")
         else:
             try:
-                template = services.template_upload(
-                    kind=form.cleaned_data["kind"],
-                    language=form.cleaned_data["language"],
-                    filename=upload.name or "template.docx",
-                    content=upload.read(),
+                template = create_once(
+                    token=form.cleaned_data[ONCE_FIELD],
                     by=request.user,
+                    create=lambda: services.template_upload(
+                        kind=form.cleaned_data["kind"],
+                        language=form.cleaned_data["language"],
+                        filename=upload.name or "template.docx",
+                        content=upload.read(),
+                        by=request.user,
+                    ),
                 )
+            except AlreadySaved:
+                messages.info(request, ALREADY_SAVED)
+                return HttpResponseRedirect(reverse("letters:template-list"))
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
@@ -116,6 +129,7 @@ class DraftCreate(StepView):
     scope = "episodes_visible_to"
     family_path = "family"
     form_class = DraftForm
+    creates_record = True  # the same form sent twice drafts once (plo_tracker.once, issue 24 §6)
     template_name = "letters/draft_form.html"
     title = "Draft a letter or paper"
     intro = (
@@ -155,7 +169,7 @@ class DraftCreate(StepView):
 
     def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
         if self.kind and services.draft_blockers(episode=self.episode, kind=self.kind):
-            form = self.form_class(data=request.POST, initial=self.get_initial(), **self.get_form_kwargs())
+            form = self.get_form_class()(data=request.POST, initial=self.get_initial(), **self.get_form_kwargs())
             form.is_valid()
             return render(request, self.template_name, self.get_context_data(form=form), status=200)
         return super().post(request, *args, **kwargs)
@@ -175,6 +189,8 @@ class DraftCreate(StepView):
         return drafts
 
     def get_success_url(self, result: Any) -> str:
+        if not result:  # sent again: the drafts of its first POST are on the case page
+            return reverse("cases:family-detail", args=[self.family.pk]) + "#drafts"
         if len(result) == 1:
             return reverse("letters:draft-preview", args=[result[0].pk])
         return reverse("cases:family-detail", args=[self.family.pk]) + "#drafts"

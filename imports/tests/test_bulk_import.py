@@ -192,8 +192,10 @@ IMPORT_QUERIES = 85
 def test_importing_more_rows_takes_no_more_queries(council, django_assert_num_queries):
     clo = council["people"]["clo"]
     _import(clo, data=sample_tracker_csv(9, "WARM"), name="t.csv")  # calendars and caches
-    _queries_to_import(django_assert_num_queries, clo, 50, "FIFTY", IMPORT_QUERIES)
-    _queries_to_import(django_assert_num_queries, clo, 100, "HUNDRED", IMPORT_QUERIES)
+    # Both files' deadlines fit one bulk statement (plo_tracker/bulk.py writes BATCH rows a statement;
+    # with about 20 deadlines a family, 100 families pass 2,000 and take one more statement a table).
+    _queries_to_import(django_assert_num_queries, clo, 40, "FORTY", IMPORT_QUERIES)
+    _queries_to_import(django_assert_num_queries, clo, 80, "EIGHTY", IMPORT_QUERIES)
 
 
 def test_a_clash_the_check_could_not_see_is_named_on_its_row_and_nothing_is_kept(council, monkeypatch):

@@ -415,3 +415,21 @@ def test_a_parent_whose_language_has_a_template_gets_their_letter_in_it(demo):
     assert drafts[first.pk].template == polish
     assert document_text(bytes(drafts[first.pk].content)).startswith(f"Szanowni Państwo, {first.full_name}")
     assert drafts[second.pk].template.language == "" and drafts[second.pk].template.shipped
+
+
+def test_the_same_draft_form_sent_twice_drafts_once(demo, client):
+    """A double click or a page sent again drafts the letters once (issue 24 §6)."""
+    episode = open_pre_proceedings()
+    client.force_login(episode.family.social_worker)
+    url = reverse("letters:draft", args=[episode.pk]) + f"?kind={K.LETTER_BEFORE_PROCEEDINGS}"
+    token = re.search(r'name="once_token" value="([^"]+)"', client.get(url).content.decode())
+    assert token is not None
+    form = {"kind": K.LETTER_BEFORE_PROCEEDINGS, "meeting_time": "10am", "meeting_place": "Family Centre"}
+    form["once_token"] = token.group(1)
+    before = Draft.objects.filter(episode=episode).count()
+    assert client.post(url, form).status_code == 302
+    drafted = Draft.objects.filter(episode=episode).count() - before
+    assert drafted == len([p for p in episode.family.people.all() if p.parental_responsibility])
+    again = client.post(url, form, follow=True)
+    assert "This was already saved" in again.content.decode()
+    assert Draft.objects.filter(episode=episode).count() == before + drafted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -219,3 +220,20 @@ def _file(content: bytes, name: str = "template.docx"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
+
+
+def test_the_same_upload_sent_twice_keeps_one_version(admin, client):
+    """A double click or a page sent again never makes a second version (issue 24 §6)."""
+    client.force_login(admin)
+    url = reverse("letters:template-upload")
+    token = re.search(r'name="once_token" value="([^"]+)"', client.get(url).content.decode())
+    assert token is not None
+
+    def form() -> dict:
+        body = docx_with("Drogi {{ recipient.name }}")
+        return {"kind": LBP, "language": "Polish", "template": _file(body), "once_token": token.group(1)}
+
+    assert client.post(url, form()).status_code == 302
+    again = client.post(url, form(), follow=True)
+    assert "This was already saved" in again.content.decode()
+    assert LetterTemplate.objects.filter(kind=LBP, language="Polish").count() == 1

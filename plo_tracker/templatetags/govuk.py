@@ -15,6 +15,8 @@ def error_target(field: BoundField) -> str:
     label (so a plain `#` link would go nowhere); GOV.UK links to the first one."""
     widget = field.field.widget
     if isinstance(widget, (RadioSelect, CheckboxSelectMultiple)):
+        if not field.subwidgets:  # nobody to choose from (no service managers yet): no box to go to
+            return "main-content"
         return f"id_{field.html_name}_1"  # crispy-forms-gds numbers the boxes from 1
     if isinstance(widget, MultiWidget):
         return f"{field.auto_id}_0"  # the day

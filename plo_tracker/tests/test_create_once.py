@@ -179,6 +179,10 @@ NOT_A_CREATE: dict[str, str] = {
     "tracker_meetings:action-done": "marks one action done: a second POST finds it done",
     "deadlines:alert-list": "acknowledges alerts: a second POST finds them acknowledged",
     "deadlines:calendar": "replaces the user's own calendar token, no record",
+    "letters:template-upload": "a create form (a file upload): sent twice, one version — "
+    "letters/tests/test_templates.py::test_the_same_upload_sent_twice_keeps_one_version",
+    "letters:draft": "a create form on a drafted family: sent twice, drafted once — "
+    "letters/tests/test_drafts.py::test_the_same_draft_form_sent_twice_drafts_once",
     "deadlines:go-live": "sets the council's go-live date (issue 24 §2's page; whether a repeat POST adds a row is "
     "not checked here)",
 }

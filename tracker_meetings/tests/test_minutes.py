@@ -106,7 +106,7 @@ def test_minutes_drafted_approved_and_circulated_from_the_meeting_page_then_prin
     ).content.decode()
     assert "There is a problem" in html
     assert _error_beside(html, "minutes_approved_on") == (
-        "The date the minutes were approved must be on or after the date drafted (20/01/2027)"
+        "The date the minutes were approved must be on or after the date drafted (20/01/2027); you entered 19/01/2027"
     )
     assert "The date the minutes were circulated must be today or in the past" in _error_beside(
         html, "minutes_circulated_on"
