@@ -190,6 +190,7 @@ def _demo_ids(clo: User) -> dict[str, Any]:
         "cases:court-extension": court,
         "cases:deadline-waive": deadline,
         "meetings:lpm-request": no_episode,
+        "meetings:lpm-request-prepare": no_episode,
         "meetings:lpm-request-documents": awaiting,
         "meetings:lpm-request-decide": awaiting,
         "meetings:lpm-list": pre_episode,
@@ -284,6 +285,11 @@ class Checker:
         return True
 
     def _form(self) -> Any:
+        """The page's own form: one posting back to the page, not a button posting elsewhere (the
+        staff page's "Send an invitation" and "Reset calendar address" sit around its form)."""
+        own = self.page.locator("main form[method=post]:not([action]), main form[method=POST]:not([action])")
+        if own.count():
+            return own.last
         return self.page.locator("main form[method=post], main form[method=POST]").last
 
     def _submit(self) -> bool:
