@@ -172,7 +172,10 @@ def test_dates_out_of_order_are_refused_with_the_reason_not_a_crash(people):
     episode = start_pre_proceedings(family(people), people)
     Meeting.objects.create(episode=episode, kind=MeetingKind.INITIAL, held_on=dt.date(2027, 2, 1))
     Meeting.objects.create(episode=episode, kind=MeetingKind.REVIEW, held_on=dt.date(2027, 1, 28))
-    with pytest.raises(ValidationError, match="a review meeting cannot be held before the initial meeting"):
+    # Both dates, in people's words (issue 20 "Bad input").
+    with pytest.raises(
+        ValidationError, match=r"A review meeting \(28/01/2027\) cannot be before the initial meeting \(01/02/2027\)"
+    ):
         deadlines_recompute(episode=episode, today=dt.date(2027, 2, 2))
 
 
