@@ -59,8 +59,9 @@ class DocumentChecklistMixin(forms.Form):
         }
 
 
-class LPMPrepareForm(GOVUKForm, DocumentChecklistMixin):
-    """A social worker prepares the request: what they recommend, the concerns and the papers."""
+class RecommendationFields(forms.Form):
+    """What the request recommends and why: the same questions when a social worker prepares it
+    and when the team manager makes it (002 §4)."""
 
     recommendation = forms.ChoiceField(
         label="What are you recommending?",
@@ -74,6 +75,11 @@ class LPMPrepareForm(GOVUKForm, DocumentChecklistMixin):
         max_length=8000,
         error_messages={"required": "Summarise the concerns that mean an LPM is needed"},
     )
+
+
+class LPMPrepareForm(GOVUKForm, RecommendationFields, DocumentChecklistMixin):
+    """A social worker prepares the request: what they recommend, the concerns and the papers."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     submit_label = "Send to the team manager"
 
@@ -82,20 +88,9 @@ class LPMPrepareForm(GOVUKForm, DocumentChecklistMixin):
         self.add_document_fields(current)
 
 
-class LPMRequestForm(GOVUKForm, DocumentChecklistMixin):
+class LPMRequestForm(GOVUKForm, RecommendationFields, DocumentChecklistMixin):
+    field_order = ["requested_on", "recommendation", "concerns"]  # the date first, as the page asks
     requested_on = UKDateField(label="date requested")
-    recommendation = forms.ChoiceField(
-        label="What are you recommending?",
-        choices=Recommendation.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what you are recommending"},
-    )
-    concerns = forms.CharField(
-        label="Summary of concerns",
-        widget=forms.Textarea,
-        max_length=8000,
-        error_messages={"required": "Summarise the concerns that mean an LPM is needed"},
-    )
     children = forms.ModelMultipleChoiceField(
         label="Children the request is about",
         queryset=Child.objects.none(),
