@@ -67,13 +67,19 @@ class RecommendationFields(forms.Form):
         label="What are you recommending?",
         choices=Recommendation.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what you are recommending"},
+        error_messages={
+            "required": "Choose what you are recommending",
+            "invalid_choice": "Choose one of the recommendations listed",
+        },
     )
     concerns = forms.CharField(
         label="Summary of concerns",
         widget=forms.Textarea,
         max_length=8000,
-        error_messages={"required": "Summarise the concerns that mean an LPM is needed"},
+        error_messages={
+            "required": "Summarise the concerns that mean an LPM is needed",
+            "max_length": "The summary of concerns must be 8,000 characters or fewer",
+        },
     )
 
 
