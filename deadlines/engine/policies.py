@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -354,6 +354,10 @@ def _load_cached(path: str, _mtime_ns: int, _size: int) -> Policy:
     return _Builder(path, data, raw.decode("utf-8")).build()
 
 
+#: Makes the error for one rule: ``bad(problem, field=None)``.
+_Bad = Callable[..., PolicyError]
+
+
 class _Builder:
     """Validates one parsed policy file and compiles it."""
 
@@ -441,18 +445,9 @@ class _Builder:
         self.check_end(rules, clock_start, standard_weeks)
         escalations = self.escalations(data.get("escalations", {}))
         order = self.topological_order(rules)
-
         event_keys = set(known_events)
         for r in rules:
             event_keys.update(f"{r.key}:{m}" for m in r.for_each)
-        # Meetings that happen more than once are numbered in the labels of their minutes.
-        counts: dict[str, int] = {}
-        for r in rules:
-            if not r.for_each:
-                counts[r.key] = counts.get(r.key, 0) + (2 if r.recurring else 1)
-        numbered = frozenset(k for k, n in counts.items() if n > 1)
-        meeting_labels = {**labels, **MILESTONE_KEYS}  # canonical names read well as "of ..."
-        steps = tuple(Step(i, rules[i], meeting_labels, numbered) for i in order)
         return Policy(
             name=name,
             title=title,
@@ -469,8 +464,20 @@ class _Builder:
             escalations=escalations,
             labels=MappingProxyType(labels),
             event_keys=frozenset(event_keys),
-            steps=steps,
+            steps=self.steps(rules, order, labels),
         )
+
+    @staticmethod
+    def steps(rules: list[Rule], order: list[int], labels: Mapping[str, str]) -> tuple[Step, ...]:
+        """The rules precompiled for the timetable, each after the rules it counts from."""
+        # Meetings that happen more than once are numbered in the labels of their minutes.
+        counts: dict[str, int] = {}
+        for r in rules:
+            if not r.for_each:
+                counts[r.key] = counts.get(r.key, 0) + (2 if r.recurring else 1)
+        numbered = frozenset(k for k, n in counts.items() if n > 1)
+        meeting_labels = {**labels, **MILESTONE_KEYS}  # canonical names read well as "of ..."
+        return tuple(Step(i, rules[i], meeting_labels, numbered) for i in order)
 
     def text(self, value: object, what: str, *, allow_empty: bool = False) -> str:
         if not isinstance(value, str) or (not allow_empty and not value.strip()):
@@ -533,6 +540,9 @@ class _Builder:
     # -- rules --------------------------------------------------------------------------------
 
     def rule(self, i: int, raw: object, known: set[str], labels: Mapping[str, str]) -> Rule:
+        """One ``[[rules]]`` table checked field by field, in the order a reader meets them: what
+        the milestone is, who owns it, its timescale, when it applies, what it counts from, then
+        its bounds and the events that switch it on or off."""
         if not isinstance(raw, dict):
             raise self.rule_fail(i, None, "must be a table")
         key = raw.get("key")
@@ -540,68 +550,10 @@ class _Builder:
         def bad(problem: str, field: str | None = None) -> PolicyError:
             return self.rule_fail(i, key, problem, field)
 
-        unknown = sorted(set(raw) - _RULE_FIELDS)
-        if unknown:
-            raise bad(f"unknown field(s) {unknown}; allowed: {sorted(_RULE_FIELDS)}")
-        for f in _RULE_REQUIRED:
-            if f not in raw:
-                raise bad(f"missing required field {f!r}")
-        if not isinstance(key, str) or not _KEY_RE.match(key):
-            raise bad("key must be a lower_snake_case string")
-        custom = self.flag(raw, "custom", bad)
-        label = raw.get("label")
-        if label is not None and (not isinstance(label, str) or not label.strip()):
-            raise bad("label must be a non-empty string")
-        if key not in MILESTONE_KEYS:
-            if not custom:
-                raise bad(
-                    f"unknown milestone key {key!r} (not in timescales.md §2); "
-                    "a policy-specific milestone needs custom = true and a label"
-                )
-            if label is None:
-                raise bad("a custom milestone needs a label")
-        elif custom:
-            raise bad(f"{key!r} is a canonical milestone key; remove custom = true")
-        if label is None:
-            label = labels.get(key, key)
-
-        source = raw["source"]
-        if not isinstance(source, str) or not source.strip():
-            raise bad('missing source: cite the document and section, e.g. "002 §9b iii"')
-        role = raw["responsible_role"]
-        if role not in ROLES:
-            raise bad(f"responsible_role {role!r} is not one of {sorted(ROLES)}")
-
-        unit_raw = raw["unit"]
-        try:
-            unit = Unit(unit_raw)
-        except ValueError:
-            raise bad(f"unknown unit {unit_raw!r}; use one of {[u.value for u in Unit]}") from None
-        amount = raw["amount"]
-        if type(amount) is not int:
-            raise bad(f"amount must be an integer, not {amount!r}", "amount")
-        if amount < 0:
-            raise bad(
-                f"amount {amount} is a negative timescale; give a positive amount "
-                "(with direction = 'before' for a step due before its anchor)",
-                "amount",
-            )
-        direction = raw.get("direction", "after")
-        if direction not in ("after", "before"):
-            raise bad(f"direction must be 'after' or 'before', not {direction!r}", "direction")
-        if direction == "before":
-            amount = -amount
-
-        when_raw = raw.get("when", [])
-        if isinstance(when_raw, str):
-            when_raw = [when_raw]
-        if not isinstance(when_raw, list):
-            raise bad(f"when must be a list of outcomes, not {when_raw!r}")
-        for w in when_raw:
-            if w not in OUTCOMES:
-                raise bad(f"bad when value {w!r}; outcomes are {list(OUTCOMES)}")
-        when = tuple(when_raw)
-
+        key, label = self.rule_identity(raw, labels, bad)
+        source, role = self.rule_owner(raw, bad)
+        unit, amount = self.rule_timescale(raw, bad)
+        when = self.rule_when(raw, bad)
         recurring = self.flag(raw, "recurring", bad)
         entered = self.flag(raw, "entered", bad)
         wait = self.flag(raw, "wait", bad, default=True)
@@ -610,102 +562,24 @@ class _Builder:
         occurrence = raw.get("occurrence", 1)
         if type(occurrence) is not int or occurrence < 1:
             raise bad(f"occurrence must be a whole number from 1, not {occurrence!r}")
-
-        for_each = self.key_list(raw.get("for_each", []), "for_each", bad)
-        anchor_raw = raw.get("anchor")
-        if for_each:
-            if anchor_raw is not None:
-                raise bad("give either anchor or for_each (the held meeting is the anchor), not both")
-            anchor: tuple[str, ...] = ()
-            for m in for_each:
-                if m not in known:
-                    raise bad(f"for_each {m!r} is not a known event or milestone")
-                if m == key:
-                    raise bad("for_each cannot name the rule's own key")
-        else:
-            if anchor_raw is None:
-                raise bad("missing required field 'anchor'")
-            anchor = self.key_list(anchor_raw, "anchor", bad)
-            if not anchor:
-                raise bad("anchor must name at least one event")
-            for a in anchor:
-                if a not in known:
-                    raise bad(
-                        f"anchor {a!r} is not a known event or milestone "
-                        "(timescales.md §2 key, a rule key, or a declared [events] key)",
-                        "anchor",
-                    )
-                if a == key:
-                    raise bad("anchor is the rule's own key (a cycle); use recurring = true")
-
+        anchor, for_each = self.rule_anchors(raw, key, known, bad)
         if recurring:
             if amount <= 0:
                 raise bad("a recurring rule needs a positive interval")
             if for_each or occurrence != 1:
                 raise bad("recurring cannot be combined with for_each or occurrence")
-        if entered and amount != 0:
-            raise bad("an entered date is the anchor event itself: amount must be 0", "amount")
-        if amount == 0 and not entered and not for_each and any(a not in self.declared for a in anchor):
-            # Zero days after a milestone is that milestone's own day: a typo for a timescale. A
-            # zero amount is only for a date a person enters ([events], e.g. a deferral date).
-            raise bad(
-                "amount 0 is a zero timescale: it would fall due the day the step it counts from "
-                "happened; give the timescale, or anchor it on a declared [events] date someone enters",
-                "amount",
-            )
+        self.check_amount(amount, entered, for_each, anchor, bad)
         if extends and unit is not Unit.WEEKS:
             raise bad("extends = true needs unit = 'weeks' (extensions are agreed in weeks)")
-
-        def offset_field(field: str) -> Offset | None:
-            value = raw.get(field)
-            if value is None:
-                return None
-            if not isinstance(value, dict):
-                raise bad(f"{field} must be a table {{anchor, amount, unit}}")
-            extra = sorted(set(value) - _CAP_FIELDS)
-            missing = sorted(_CAP_FIELDS - set(value))
-            if extra or missing:
-                raise bad(f"{field} needs exactly anchor, amount, unit (extra {extra}, missing {missing})")
-            anchor_key = value["anchor"]
-            if anchor_key not in known or anchor_key == key:
-                raise bad(f"{field} anchor {anchor_key!r} is not a known event")
-            try:
-                unit_value = Unit(value["unit"])
-            except ValueError:
-                raise bad(f"unknown {field} unit {value['unit']!r}") from None
-            if type(value["amount"]) is not int:
-                raise bad(f"{field} amount must be an integer")
-            return Offset(anchor_key, value["amount"], unit_value)
-
-        cap = offset_field("not_after")
-        floor = offset_field("not_before")
-
-        weekday_names = self.key_list(raw.get("weekdays", []), "weekdays", bad)
-        for w in weekday_names:
-            if w not in WEEKDAYS:
-                raise bad(f"bad weekday {w!r}; use {list(WEEKDAYS)}")
-        weekdays = tuple(sorted({WEEKDAYS[w] for w in weekday_names}))
-
+        cap = self.offset_field(raw, "not_after", key, known, bad)
+        floor = self.offset_field(raw, "not_before", key, known, bad)
+        weekdays = self.rule_weekdays(raw, bad)
         moot_after = self.key_list(raw.get("moot_after", []), "moot_after", bad)
         for m in moot_after:
             if m not in known or m == key:
                 raise bad(f"moot_after {m!r} is not a known event (or is the rule's own key)")
-
-        note = raw.get("note", "")
-        if not isinstance(note, str):
-            raise bad("note must be a string")
-        quote = raw.get("quote", "")
-        interpretation = raw.get("interpretation", "")
-        if not isinstance(quote, str) or not isinstance(interpretation, str):
-            raise bad("quote and interpretation must be strings")
-        requires = self.key_list(raw.get("requires", []), "requires", bad)
-        excluded_by = self.key_list(raw.get("excluded_by", []), "excluded_by", bad)
-        for k in (*requires, *excluded_by):
-            if k not in known or k == key:
-                raise bad(f"requires / excluded_by {k!r} is not a known event (or is the rule's own key)")
-        listed = raw.get("listed")
-        if listed is not None and (not isinstance(listed, str) or listed not in known or listed == key):
-            raise bad(f"listed {listed!r} is not a known event")
+        note, quote, interpretation = self.rule_texts(raw, bad)
+        requires, excluded_by, listed = self.rule_switches(raw, key, known, bad)
         court_extends = self.flag(raw, "court_extends", bad)
         if court_extends and unit is Unit.WORKING_DAYS:
             raise bad("court_extends needs a rule counted in weeks or calendar days")
@@ -738,15 +612,196 @@ class _Builder:
             court_extends=court_extends,
         )
 
+    def rule_identity(self, raw: dict[str, Any], labels: Mapping[str, str], bad: _Bad) -> tuple[str, str]:
+        """The rule's fields are known and present; its key is a milestone of timescales.md §2, or
+        a custom one with a label; and the label it shows (the canonical one if none is given)."""
+        unknown = sorted(set(raw) - _RULE_FIELDS)
+        if unknown:
+            raise bad(f"unknown field(s) {unknown}; allowed: {sorted(_RULE_FIELDS)}")
+        for f in _RULE_REQUIRED:
+            if f not in raw:
+                raise bad(f"missing required field {f!r}")
+        key = raw.get("key")
+        if not isinstance(key, str) or not _KEY_RE.match(key):
+            raise bad("key must be a lower_snake_case string")
+        custom = self.flag(raw, "custom", bad)
+        label = raw.get("label")
+        if label is not None and (not isinstance(label, str) or not label.strip()):
+            raise bad("label must be a non-empty string")
+        if key not in MILESTONE_KEYS:
+            if not custom:
+                raise bad(
+                    f"unknown milestone key {key!r} (not in timescales.md §2); "
+                    "a policy-specific milestone needs custom = true and a label"
+                )
+            if label is None:
+                raise bad("a custom milestone needs a label")
+        elif custom:
+            raise bad(f"{key!r} is a canonical milestone key; remove custom = true")
+        if label is None:
+            label = labels.get(key, key)
+        return key, label
+
     @staticmethod
-    def flag(raw: dict[str, Any], name: str, bad: Any, default: bool = False) -> bool:
+    def rule_owner(raw: dict[str, Any], bad: _Bad) -> tuple[str, str]:
+        """The document and section the rule comes from, and the role responsible for it."""
+        source = raw["source"]
+        if not isinstance(source, str) or not source.strip():
+            raise bad('missing source: cite the document and section, e.g. "002 §9b iii"')
+        role = raw["responsible_role"]
+        if role not in ROLES:
+            raise bad(f"responsible_role {role!r} is not one of {sorted(ROLES)}")
+        return source, role
+
+    @staticmethod
+    def rule_timescale(raw: dict[str, Any], bad: _Bad) -> tuple[Unit, int]:
+        """The unit and the amount, negative for a step due before its anchor."""
+        unit_raw = raw["unit"]
+        try:
+            unit = Unit(unit_raw)
+        except ValueError:
+            raise bad(f"unknown unit {unit_raw!r}; use one of {[u.value for u in Unit]}") from None
+        amount = raw["amount"]
+        if type(amount) is not int:
+            raise bad(f"amount must be an integer, not {amount!r}", "amount")
+        if amount < 0:
+            raise bad(
+                f"amount {amount} is a negative timescale; give a positive amount "
+                "(with direction = 'before' for a step due before its anchor)",
+                "amount",
+            )
+        direction = raw.get("direction", "after")
+        if direction not in ("after", "before"):
+            raise bad(f"direction must be 'after' or 'before', not {direction!r}", "direction")
+        return unit, -amount if direction == "before" else amount
+
+    @staticmethod
+    def rule_when(raw: dict[str, Any], bad: _Bad) -> tuple[str, ...]:
+        """The decision outcomes the rule applies on (none: always)."""
+        when_raw = raw.get("when", [])
+        if isinstance(when_raw, str):
+            when_raw = [when_raw]
+        if not isinstance(when_raw, list):
+            raise bad(f"when must be a list of outcomes, not {when_raw!r}")
+        for w in when_raw:
+            if w not in OUTCOMES:
+                raise bad(f"bad when value {w!r}; outcomes are {list(OUTCOMES)}")
+        return tuple(when_raw)
+
+    def rule_anchors(
+        self, raw: dict[str, Any], key: str, known: set[str], bad: _Bad
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(anchor, for_each): what the rule counts from, either alternative events or each
+        meeting held (for minutes); every one a known event other than the rule itself."""
+        for_each = self.key_list(raw.get("for_each", []), "for_each", bad)
+        anchor_raw = raw.get("anchor")
+        if for_each:
+            if anchor_raw is not None:
+                raise bad("give either anchor or for_each (the held meeting is the anchor), not both")
+            for m in for_each:
+                if m not in known:
+                    raise bad(f"for_each {m!r} is not a known event or milestone")
+                if m == key:
+                    raise bad("for_each cannot name the rule's own key")
+            return (), for_each
+        if anchor_raw is None:
+            raise bad("missing required field 'anchor'")
+        anchor = self.key_list(anchor_raw, "anchor", bad)
+        if not anchor:
+            raise bad("anchor must name at least one event")
+        for a in anchor:
+            if a not in known:
+                raise bad(
+                    f"anchor {a!r} is not a known event or milestone "
+                    "(timescales.md §2 key, a rule key, or a declared [events] key)",
+                    "anchor",
+                )
+            if a == key:
+                raise bad("anchor is the rule's own key (a cycle); use recurring = true")
+        return anchor, for_each
+
+    def check_amount(
+        self, amount: int, entered: bool, for_each: tuple[str, ...], anchor: tuple[str, ...], bad: _Bad
+    ) -> None:
+        """An entered date is its anchor's own day; any other zero timescale is a typo."""
+        if entered and amount != 0:
+            raise bad("an entered date is the anchor event itself: amount must be 0", "amount")
+        if amount == 0 and not entered and not for_each and any(a not in self.declared for a in anchor):
+            # Zero days after a milestone is that milestone's own day: a typo for a timescale. A
+            # zero amount is only for a date a person enters ([events], e.g. a deferral date).
+            raise bad(
+                "amount 0 is a zero timescale: it would fall due the day the step it counts from "
+                "happened; give the timescale, or anchor it on a declared [events] date someone enters",
+                "amount",
+            )
+
+    @staticmethod
+    def offset_field(raw: dict[str, Any], field: str, key: str, known: set[str], bad: _Bad) -> Offset | None:
+        """A bound (``not_after``, ``not_before``): a table {anchor, amount, unit}, or absent."""
+        value = raw.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise bad(f"{field} must be a table {{anchor, amount, unit}}")
+        extra = sorted(set(value) - _CAP_FIELDS)
+        missing = sorted(_CAP_FIELDS - set(value))
+        if extra or missing:
+            raise bad(f"{field} needs exactly anchor, amount, unit (extra {extra}, missing {missing})")
+        anchor_key = value["anchor"]
+        if anchor_key not in known or anchor_key == key:
+            raise bad(f"{field} anchor {anchor_key!r} is not a known event")
+        try:
+            unit_value = Unit(value["unit"])
+        except ValueError:
+            raise bad(f"unknown {field} unit {value['unit']!r}") from None
+        if type(value["amount"]) is not int:
+            raise bad(f"{field} amount must be an integer")
+        return Offset(anchor_key, value["amount"], unit_value)
+
+    def rule_weekdays(self, raw: dict[str, Any], bad: _Bad) -> tuple[int, ...]:
+        """The panel's weekdays a date moves to, as day numbers (Monday 0)."""
+        weekday_names = self.key_list(raw.get("weekdays", []), "weekdays", bad)
+        for w in weekday_names:
+            if w not in WEEKDAYS:
+                raise bad(f"bad weekday {w!r}; use {list(WEEKDAYS)}")
+        return tuple(sorted({WEEKDAYS[w] for w in weekday_names}))
+
+    @staticmethod
+    def rule_texts(raw: dict[str, Any], bad: _Bad) -> tuple[str, str, str]:
+        """(note, quote, interpretation): the words shown with the rule."""
+        note = raw.get("note", "")
+        if not isinstance(note, str):
+            raise bad("note must be a string")
+        quote = raw.get("quote", "")
+        interpretation = raw.get("interpretation", "")
+        if not isinstance(quote, str) or not isinstance(interpretation, str):
+            raise bad("quote and interpretation must be strings")
+        return note, quote, interpretation
+
+    def rule_switches(
+        self, raw: dict[str, Any], key: str, known: set[str], bad: _Bad
+    ) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+        """(requires, excluded_by, listed): the events that switch the rule on, switch it off,
+        and replace its date (the court listing a hearing)."""
+        requires = self.key_list(raw.get("requires", []), "requires", bad)
+        excluded_by = self.key_list(raw.get("excluded_by", []), "excluded_by", bad)
+        for k in (*requires, *excluded_by):
+            if k not in known or k == key:
+                raise bad(f"requires / excluded_by {k!r} is not a known event (or is the rule's own key)")
+        listed = raw.get("listed")
+        if listed is not None and (not isinstance(listed, str) or listed not in known or listed == key):
+            raise bad(f"listed {listed!r} is not a known event")
+        return requires, excluded_by, listed
+
+    @staticmethod
+    def flag(raw: dict[str, Any], name: str, bad: _Bad, default: bool = False) -> bool:
         value = raw.get(name, default)
         if not isinstance(value, bool):
             raise bad(f"{name} must be true or false, not {value!r}")
         return value
 
     @staticmethod
-    def key_list(value: object, what: str, bad: Any) -> tuple[str, ...]:
+    def key_list(value: object, what: str, bad: _Bad) -> tuple[str, ...]:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
             raise bad(f"{what} must be a key or a list of keys, not {value!r}")

@@ -408,6 +408,35 @@ def timetable(
     in date order. Each date must be one recorded under the key (a held meeting not numbered is
     an extra one: it meets no rule), and a later number cannot be held before an earlier one.
     """
+    _check_arguments(policy, today, outcome, extension_weeks, court_extension_weeks, waived)
+    rec = _normalise(policy, events)
+    pinned = _pinned(policy, rec, occurrences) if occurrences else {}
+    run = _Run(
+        policy,
+        calendar,
+        today,
+        rec,
+        pinned,
+        _path(policy, outcome, rec),
+        waived,
+        extension_weeks,
+        court_extension_weeks,
+    )
+    for st in policy.steps:  # in dependency order: every rule after the rules it counts from
+        run.step(st)
+    return run.result()
+
+
+def _check_arguments(
+    policy: Policy,
+    today: dt.date,
+    outcome: str | None,
+    extension_weeks: int,
+    court_extension_weeks: int,
+    waived: Mapping[str, str] | None,
+) -> None:
+    """Refuse an unknown outcome, a bad or over-long extension, a day the calendar does not cover,
+    and a waiver of a milestone the policy does not have."""
     if outcome is not None and outcome not in _OUTCOME_SET:
         raise ValueError(f"unknown outcome {outcome!r}; use None or one of {list(OUTCOMES)}")
     if type(extension_weeks) is not int or extension_weeks < 0:
@@ -424,30 +453,231 @@ def timetable(
     if waived:
         _check_waived(policy, waived)
 
-    rec = _normalise(policy, events)
-    pinned = _pinned(policy, rec, occurrences) if occurrences else {}
-    t = today.toordinal()
-    path = _path(policy, outcome, rec)
-    ran = path.ran
-    add_wd = calendar._add_wd
-    roll = calendar._roll_back
-    between = calendar._between
-    from_ord = dt.date.fromordinal
-    soon = policy.due_soon_working_days
-    due_of: dict[str, int] = {}
-    prov_of: dict[str, int] = {}
-    rows: list[tuple[int, int, Milestone]] = []
-    projected: int | None = None
 
-    def offset(base: int, amount: int, unit: int) -> int:
+#: (sort date, order emitted, milestone): the timetable's rows before sorting.
+_Row = tuple[int, int, Milestone]
+
+
+class _Run:
+    """One timetable being worked out, rule by rule: the recorded events, the due and provisional
+    date of each milestone so far (later rules count from them), and the rows emitted."""
+
+    __slots__ = (
+        "calendar",
+        "court_extension_weeks",
+        "due_of",
+        "extension_weeks",
+        "path",
+        "pinned",
+        "policy",
+        "projected",
+        "prov_of",
+        "rec",
+        "rows",
+        "t",
+        "today",
+        "waived",
+    )
+
+    def __init__(
+        self,
+        policy: Policy,
+        calendar: WorkingCalendar,
+        today: dt.date,
+        rec: Mapping[str, tuple[int, ...]],
+        pinned: Mapping[str, Mapping[int, int]],
+        path: _Path,
+        waived: Mapping[str, str] | None,
+        extension_weeks: int,
+        court_extension_weeks: int,
+    ) -> None:
+        self.policy = policy
+        self.calendar = calendar
+        self.today = today
+        self.t = today.toordinal()
+        self.rec = rec
+        self.pinned = pinned
+        self.path = path
+        self.waived = waived
+        self.extension_weeks = extension_weeks
+        self.court_extension_weeks = court_extension_weeks
+        #: Firm due dates (first occurrence) by key, and provisional ones while waiting.
+        self.due_of: dict[str, int] = {}
+        self.prov_of: dict[str, int] = {}
+        self.rows: list[_Row] = []
+        #: When pre-proceedings ended or are due to end, once the end's rule has run.
+        self.projected: int | None = None
+
+    # -- which kind of rule ------------------------------------------------------------------
+
+    def step(self, st: Step) -> None:
+        """Add the milestones of one rule."""
+        rec = self.rec
+        if (st.requires and not any(r in rec for r in st.requires)) or any(x in rec for x in st.excluded_by):
+            return  # the other variant of this milestone applies
+        if st.when and not (st.when & self.path.outcomes) and not (st.pre_proceedings and self.path.ran):
+            self.off_path(st)
+        elif st.for_each:
+            self.per_meeting_held(st)
+        elif st.recurring:
+            self.recurring(st)
+        else:
+            self.once(st)
+
+    def off_path(self, st: Step) -> None:
+        """Off the current decision path: keep any recorded history, as not applicable."""
+        recorded = self.rec.get(st.key)
+        if not recorded or st.for_each:
+            return
+        picks: tuple[int, ...]
+        if st.recurring:
+            picks = recorded
+        elif st.key in self.pinned:
+            held_for = self.pinned[st.key].get(st.occurrence)
+            picks = () if held_for is None else (held_for,)
+        else:
+            picks = recorded[st.occurrence - 1 : st.occurrence]
+        rows = self.rows
+        for i, held_on in enumerate(picks):
+            occ = i + 1 if st.recurring else st.occurrence
+            rows.append((held_on, len(rows), _not_applicable(st, occ, dt.date.fromordinal(held_on))))
+
+    def per_meeting_held(self, st: Step) -> None:
+        """Minutes and the like: one per meeting actually held. They outlive the end of
+        pre-proceedings (the final meeting's minutes are due after it), so never lapse."""
+        for meeting, record_key, phrase, numbered in st.for_each:
+            held = self.rec.get(meeting, ())
+            done = self.rec.get(record_key, ())
+            for i, m in enumerate(held):
+                o = self.offset(m, st.amount, st.unit)
+                met = done[i] if i < len(done) else None
+                label = f"{st.label}: {phrase} {i + 1}" if numbered else f"{st.label}: {phrase}"
+                self.emit(st, i + 1, o, True, (), met, label, None, meeting)
+
+    def recurring(self, st: Step) -> None:
+        """A meeting held every so often until pre-proceedings end (§1 "Recurring"): each due the
+        interval after the previous one was held, or was due if it was not held."""
+        lapsed = _lapse(self.policy, st, self.rec, self.path)
+        base, firm = self.counted_from(st)
+        waiting = () if firm else st.anchors
+        amount = self.amount(st)
+        recorded = self.rec.get(st.key, ())
+        path = self.path
+        end = path.end if path.end is not None else self.due_of.get(_END, self.prov_of.get(_END))
+        occ = 1
+        while occ <= _MAX_OCCURRENCES:
+            o = None if base is None else self.offset(base, amount, st.unit)
+            met = recorded[occ - 1] if occ <= len(recorded) else None
+            if occ > 1 and met is None and (o is None or end is None or o > end):
+                break
+            if occ == 1 and o is not None:
+                (self.due_of if firm else self.prov_of)[st.key] = o
+            self.emit(st, occ, o, firm, waiting, met, f"{st.label} {occ}", lapsed)
+            if met is not None:
+                # §1 "Recurring": due 4 weeks after the previous one was held ...
+                base, firm, waiting = met, True, ()
+            else:
+                # ... or was due, if it has not been held.
+                base = o
+            occ += 1
+
+    def once(self, st: Step) -> None:
+        """A milestone (or one numbered occurrence of it) counted from its anchor, kept within the
+        policy's bounds, or on the date the court listed it."""
+        rec = self.rec
+        lapsed = _lapse(self.policy, st, rec, self.path)
+        base, firm = self.counted_from(st)
+        waiting = () if firm else st.anchors
+        o = None if base is None else self.offset(base, self.amount(st), st.unit)
+        if o is not None and not (st.listed is not None and st.listed in rec):
+            o = self.bounded(st, o)
+        if st.listed is not None:
+            listed = rec.get(st.listed)
+            if listed:
+                # The court listed the hearing: its date replaces the computed one (002 App. 3).
+                o, firm = listed[-1], True
+                waiting = ()
+        if o is not None and st.occurrence == 1:
+            (self.due_of if firm else self.prov_of)[st.key] = o
+        met = self.held_for(st)
+        if st.key == _END:
+            # Ended by a decision to issue: concluded that day (late if after the end was due).
+            met = met if met is not None else self.path.end
+            lapsed = None
+            self.projected = self.path.end if self.path.end is not None else o
+        self.emit(st, st.occurrence, o, firm, waiting, met, st.label, lapsed)
+
+    # -- counting ----------------------------------------------------------------------------
+
+    def counted_from(self, st: Step) -> tuple[int | None, bool]:
+        """The day a rule counts from, and whether it is firm: the first alternative anchor
+        recorded wins; otherwise an anchor milestone's due date (firm if the rule does not wait)
+        or its provisional date."""
+        rec = self.rec
+        for a in st.anchors:
+            r = rec.get(a)
+            if r is not None:
+                return r[0], True
+        for a in st.anchors:
+            d = self.due_of.get(a)
+            if d is not None:
+                return d, not st.wait
+            d = self.prov_of.get(a)
+            if d is not None:
+                return d, False
+        return None, False
+
+    def amount(self, st: Step) -> int:
+        """The rule's timescale, plus the agreed extension (rules marked ``extends``) and the
+        court's extension of the 26 weeks (rules marked ``court_extends``)."""
+        amount = st.amount + self.extension_weeks if st.extends else st.amount
+        if st.court_extends:
+            amount += self.court_extension_weeks * (1 if st.unit == UNIT_WEEKS else 7)
+        return amount
+
+    def offset(self, base: int, amount: int, unit: int) -> int:
+        """``amount`` working days, calendar days or weeks from ``base``, on a working day."""
+        calendar = self.calendar
         if unit == UNIT_WORKING_DAYS:
-            return add_wd(base, amount)
-        o = roll(base + (amount if unit == UNIT_CALENDAR_DAYS else 7 * amount))
+            return calendar._add_wd(base, amount)
+        o = calendar._roll_back(base + (amount if unit == UNIT_CALENDAR_DAYS else 7 * amount))
         # Rolling back off a weekend never puts a step before the day it counts from (an event
         # recorded on a Saturday, + 1 day): it is due the next working day instead.
         return _on_or_after(calendar, base) if amount >= 0 and o < base else o
 
+    def bounded(self, st: Step, o: int) -> int:
+        """A computed date moved to the policy's panel weekdays, no later than its cap, and no
+        earlier than its floor."""
+        rec = self.rec
+        if st.weekdays:
+            o = _next_on_weekdays(self.calendar, o, st.weekdays)
+        if st.cap is not None:
+            cap_anchor, cap_amount, cap_unit = st.cap
+            cap_rec = rec.get(cap_anchor)
+            cap_base = cap_rec[0] if cap_rec else self.due_of.get(cap_anchor)
+            if cap_base is not None:
+                o = min(o, self.offset(cap_base, cap_amount, cap_unit))
+        if st.floor is not None:
+            # Only a recorded event moves a deadline later (a deferral someone agreed).
+            floor_anchor, floor_amount, floor_unit = st.floor
+            floor_rec = rec.get(floor_anchor)
+            if floor_rec:
+                o = max(o, self.offset(floor_rec[-1], floor_amount, floor_unit))
+        return o
+
+    def held_for(self, st: Step) -> int | None:
+        """The recorded date that meets this occurrence, if any."""
+        occurrence = st.occurrence
+        if st.key in self.pinned:
+            # Matched by the review point each meeting was held for, not by date order.
+            return self.pinned[st.key].get(occurrence)
+        recorded = self.rec.get(st.key, ())
+        return recorded[occurrence - 1] if len(recorded) >= occurrence else None
+
+    # -- status ------------------------------------------------------------------------------
+
     def emit(
+        self,
         st: Step,
         occurrence: int,
         o: int | None,
@@ -458,44 +688,15 @@ def timetable(
         lapsed: tuple[int, str] | None,
         of: str | None = None,
     ) -> None:
+        """Add one milestone: due on ``o`` (provisionally, unless ``firm``), met on ``met``."""
         due = o if firm else None
-        late = 0
-        reason: str | None = None
-        why: str | None = None
-        if met is not None:
-            waiting = ()
-            if due is None or met <= due:
-                status = Status.MET
-            else:
-                status = Status.MET_LATE
-                # At least 1: met on the weekend after a Friday deadline is still late.
-                late = max(1, between(due, met))
-        elif waived and (reason := _waiver(waived, st.key, of, occurrence)) is not None:
-            status = Status.WAIVED
-            waiting = ()
-        elif lapsed is not None:
-            status, why = _overtaken(st, due, lapsed)
-            late = max(1, between(due, lapsed[0])) if status is Status.MISSED and due is not None else 0
-            waiting = ()
-        elif due is None:
-            # Waiting: lateness is charged to what it waits for, which has its own status, so
-            # one slip raises one alert instead of a cascade down the timetable.
-            status = Status.UPCOMING
-        elif t > due:
-            if st.optional:
-                # An optional meeting not held by its date was not needed (001 midway review).
-                status = Status.NOT_APPLICABLE
-                why = f"Optional, and not held by {_uk(due)}: it was not needed"
-            else:
-                status = Status.OVERDUE
-                late = max(1, between(due, t))
-        elif t == due:
-            status = Status.DUE_TODAY
-        elif between(t, due) <= soon:
-            status = Status.DUE_SOON
-        else:
-            status = Status.UPCOMING
+        status, late, reason, why = self.status(st, occurrence, due, met, lapsed, of)
+        # Only a milestone still waiting (no firm date, nothing recorded, waived or overtaken)
+        # says what it waits for.
+        waiting_for = waiting if due is None and status is Status.UPCOMING else ()
+        from_ord = dt.date.fromordinal
         sort = o if o is not None else (met if met is not None else _NO_DATE)
+        rows = self.rows
         rows.append(
             (
                 sort,
@@ -506,7 +707,7 @@ def timetable(
                     occurrence,
                     None if due is None else from_ord(due),
                     None if firm or o is None else from_ord(o),
-                    () if firm else waiting,
+                    waiting_for,
                     status,
                     None if met is None else from_ord(met),
                     late,
@@ -522,156 +723,85 @@ def timetable(
             )
         )
 
-    o: int | None
-    met: int | None
-    for st in policy.steps:
-        key = st.key
-        when = st.when
-        if (st.requires and not any(r in rec for r in st.requires)) or any(x in rec for x in st.excluded_by):
-            continue  # the other variant of this milestone applies
-        if when and not (when & path.outcomes) and not (st.pre_proceedings and ran):
-            # Off the current decision path: keep any recorded history, as not applicable.
-            recorded = rec.get(key)
-            if recorded and not st.for_each:
-                if st.recurring:
-                    picks = recorded
-                elif key in pinned:
-                    held_for = pinned[key].get(st.occurrence)
-                    picks = () if held_for is None else (held_for,)
-                else:
-                    picks = recorded[st.occurrence - 1 : st.occurrence]
-                for i, held_on in enumerate(picks):
-                    occ = i + 1 if st.recurring else st.occurrence
-                    rows.append((held_on, len(rows), _not_applicable(st, occ, from_ord(held_on))))
-            continue
+    def status(
+        self,
+        st: Step,
+        occurrence: int,
+        due: int | None,
+        met: int | None,
+        lapsed: tuple[int, str] | None,
+        of: str | None,
+    ) -> tuple[Status, int, str | None, str | None]:
+        """(status, working days late, waiver reason, why) in the README's order: met (or met
+        late), waived, overtaken (missed or not applicable), else open."""
+        if met is not None:
+            if due is None or met <= due:
+                return Status.MET, 0, None, None
+            # At least 1: met on the weekend after a Friday deadline is still late.
+            return Status.MET_LATE, max(1, self.calendar._between(due, met)), None, None
+        waived = self.waived
+        if waived and (reason := _waiver(waived, st.key, of, occurrence)) is not None:
+            return Status.WAIVED, 0, reason, None
+        if lapsed is not None:
+            status, why = _overtaken(st, due, lapsed)
+            late = max(1, self.calendar._between(due, lapsed[0])) if status is Status.MISSED and due is not None else 0
+            return status, late, None, why
+        now, days_late, note = self.open_status(st, due)
+        return now, days_late, None, note
 
-        if st.for_each:
-            # Minutes and the like: one per meeting actually held. They outlive the end of
-            # pre-proceedings (the final meeting's minutes are due after it), so never lapse.
-            for meeting, record_key, phrase, numbered in st.for_each:
-                held = rec.get(meeting, ())
-                done = rec.get(record_key, ())
-                for i, m in enumerate(held):
-                    o = offset(m, st.amount, st.unit)
-                    met = done[i] if i < len(done) else None
-                    label = f"{st.label}: {phrase} {i + 1}" if numbered else f"{st.label}: {phrase}"
-                    emit(st, i + 1, o, True, (), met, label, None, meeting)
-            continue
+    def open_status(self, st: Step, due: int | None) -> tuple[Status, int, str | None]:
+        """(status, working days late, why) of a milestone still to be done on ``today``."""
+        if due is None:
+            # Waiting: lateness is charged to what it waits for, which has its own status, so
+            # one slip raises one alert instead of a cascade down the timetable.
+            return Status.UPCOMING, 0, None
+        t = self.t
+        if t > due:
+            if st.optional:
+                # An optional meeting not held by its date was not needed (001 midway review).
+                return Status.NOT_APPLICABLE, 0, f"Optional, and not held by {_uk(due)}: it was not needed"
+            return Status.OVERDUE, max(1, self.calendar._between(due, t)), None
+        if t == due:
+            return Status.DUE_TODAY, 0, None
+        if self.calendar._between(t, due) <= self.policy.due_soon_working_days:
+            return Status.DUE_SOON, 0, None
+        return Status.UPCOMING, 0, None
 
-        # Overtaken by the process moving past it: missed if it was already due, else moot.
-        lapsed = _lapse(policy, st, rec, path)
+    # -- the whole timetable -----------------------------------------------------------------
 
-        # Resolve the anchor: the first alternative recorded wins; otherwise count from an
-        # anchor milestone's due date (firm if the rule does not wait) or provisional date.
-        base: int | None = None
-        firm = False
-        for a in st.anchors:
-            r = rec.get(a)
-            if r is not None:
-                base = r[0]
-                firm = True
-                break
-        else:
-            for a in st.anchors:
-                d = due_of.get(a)
-                if d is not None:
-                    base = d
-                    firm = not st.wait
-                    break
-                d = prov_of.get(a)
-                if d is not None:
-                    base = d
-                    break
-        waiting = () if firm else st.anchors
-        amount = st.amount + extension_weeks if st.extends else st.amount
-        if st.court_extends:
-            amount += court_extension_weeks * (1 if st.unit == UNIT_WEEKS else 7)
-        recorded = rec.get(key, ())
-
-        if st.recurring:
-            end = path.end if path.end is not None else due_of.get(_END, prov_of.get(_END))
-            occ = 1
-            while occ <= _MAX_OCCURRENCES:
-                o = None if base is None else offset(base, amount, st.unit)
-                met = recorded[occ - 1] if occ <= len(recorded) else None
-                if occ > 1 and met is None and (o is None or end is None or o > end):
-                    break
-                if occ == 1 and o is not None:
-                    (due_of if firm else prov_of)[key] = o
-                emit(st, occ, o, firm, waiting, met, f"{st.label} {occ}", lapsed)
-                if met is not None:
-                    # §1 "Recurring": due 4 weeks after the previous one was held ...
-                    base, firm, waiting = met, True, ()
-                else:
-                    # ... or was due, if it has not been held.
-                    base = o
-                occ += 1
-            continue
-
-        o = None if base is None else offset(base, amount, st.unit)
-        if o is not None and not (st.listed is not None and st.listed in rec):
-            if st.weekdays:
-                o = _next_on_weekdays(calendar, o, st.weekdays)
-            if st.cap is not None:
-                cap_anchor, cap_amount, cap_unit = st.cap
-                cap_rec = rec.get(cap_anchor)
-                cap_base = cap_rec[0] if cap_rec else due_of.get(cap_anchor)
-                if cap_base is not None:
-                    o = min(o, offset(cap_base, cap_amount, cap_unit))
-            if st.floor is not None:
-                # Only a recorded event moves a deadline later (a deferral someone agreed).
-                floor_anchor, floor_amount, floor_unit = st.floor
-                floor_rec = rec.get(floor_anchor)
-                if floor_rec:
-                    o = max(o, offset(floor_rec[-1], floor_amount, floor_unit))
-        if st.listed is not None:
-            listed = rec.get(st.listed)
-            if listed:
-                # The court listed the hearing: its date replaces the computed one (002 App. 3).
-                o, firm = listed[-1], True
-                waiting = ()
-        if o is not None and st.occurrence == 1:
-            (due_of if firm else prov_of)[key] = o
-        occurrence = st.occurrence
-        if key in pinned:
-            # Matched by the review point each meeting was held for, not by date order.
-            met = pinned[key].get(occurrence)
-        else:
-            met = recorded[occurrence - 1] if len(recorded) >= occurrence else None
-        if key == _END:
-            # Ended by a decision to issue: concluded that day (late if after the end was due).
-            met = met if met is not None else path.end
-            lapsed = None
-            projected = path.end if path.end is not None else o
-        emit(st, occurrence, o, firm, waiting, met, st.label, lapsed)
-
-    rows.sort(key=_row_order)
-    clock = rec.get(policy.clock_start)
-    clock_start = clock[0] if clock else None
-    week = None if clock_start is None or t < clock_start else (t - clock_start) // 7 + 1
-    issued_rec = rec.get(_ISSUED)
-    issued = issued_rec[0] if issued_rec else None
-    court_week = None if issued is None or t < issued else (t - issued) // 7 + 1
-    # The 26 weeks begin with the issue day (day 1), so the last day is issue + 26 * 7 - 1.
-    court_limit = None if issued is None else issued + 7 * (COURT_WEEKS + court_extension_weeks) - 1
-    fh_listed = rec.get("final_hearing_listed") or rec.get("final_hearing")
-    return Timetable(
-        policy=policy.name,
-        policy_version=policy.version,
-        today=today,
-        outcome=path.outcome,
-        clock_start=None if clock_start is None else from_ord(clock_start),
-        week=week,
-        of_weeks=policy.standard_weeks + extension_weeks,
-        extension_weeks=extension_weeks,
-        projected_end=None if projected is None else from_ord(projected),
-        milestones=tuple(row[2] for row in rows),
-        court_extension_weeks=court_extension_weeks,
-        issued=None if issued is None else from_ord(issued),
-        court_week=court_week,
-        court_limit=None if court_limit is None else from_ord(court_limit),
-        final_hearing_listed=None if not fh_listed else from_ord(fh_listed[-1]),
-    )
+    def result(self) -> Timetable:
+        """The milestones in due order, with the episode's week and the court's 26 weeks."""
+        rows = self.rows
+        rows.sort(key=_row_order)
+        rec, t, policy = self.rec, self.t, self.policy
+        from_ord = dt.date.fromordinal
+        clock = rec.get(policy.clock_start)
+        clock_start = clock[0] if clock else None
+        week = None if clock_start is None or t < clock_start else (t - clock_start) // 7 + 1
+        issued_rec = rec.get(_ISSUED)
+        issued = issued_rec[0] if issued_rec else None
+        court_week = None if issued is None or t < issued else (t - issued) // 7 + 1
+        # The 26 weeks begin with the issue day (day 1), so the last day is issue + 26 * 7 - 1.
+        court_limit = None if issued is None else issued + 7 * (COURT_WEEKS + self.court_extension_weeks) - 1
+        fh_listed = rec.get("final_hearing_listed") or rec.get("final_hearing")
+        projected = self.projected
+        return Timetable(
+            policy=policy.name,
+            policy_version=policy.version,
+            today=self.today,
+            outcome=self.path.outcome,
+            clock_start=None if clock_start is None else from_ord(clock_start),
+            week=week,
+            of_weeks=policy.standard_weeks + self.extension_weeks,
+            extension_weeks=self.extension_weeks,
+            projected_end=None if projected is None else from_ord(projected),
+            milestones=tuple(row[2] for row in rows),
+            court_extension_weeks=self.court_extension_weeks,
+            issued=None if issued is None else from_ord(issued),
+            court_week=court_week,
+            court_limit=None if court_limit is None else from_ord(court_limit),
+            final_hearing_listed=None if not fh_listed else from_ord(fh_listed[-1]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
