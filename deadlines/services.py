@@ -26,7 +26,7 @@ from plo_tracker.bulk import audited_insert
 
 from .engine import Policy, Status, Timetable, WorkingCalendar, load_policy, timetable
 from .engine.rules import MILESTONE_KEYS
-from .engine.timetable import EventOrderError
+from .engine.timetable import EventOrderError, Milestone
 from .locking import episode_lock_for_deadlines
 from .models import ClosureDay, Deadline, DeadlineState, ExtraBankHoliday, WorkerHeartbeat
 
@@ -168,10 +168,32 @@ def stored_key(key: str, of: str | None) -> str:
 def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[str, Any]:
     """Everything recorded on an episode, in the engine's vocabulary (timescales.md §2)."""
     today = today or timezone.localdate()
-    from cases.models import CareProceedings, EndOutcome
-    from meetings.models import LPMKind, LPMOutcome, LPMRequest, MeetingKind, RequestStatus
-
     events: dict[str, Any] = {}
+    _request_events(episode, events)
+    lpms = list(episode.lpms.all())
+    decisive = _lpm_events(episode, lpms, events)
+    occurrences = _review_lpm_events(lpms, events)
+    _letter_and_agreement_events(episode, events)
+    _meeting_events(episode, events)
+    proceedings, court_extension_weeks = _court_events(episode, events, today)
+    _end_event(episode, events)
+    waived = {
+        f"{d.key}#{d.occurrence}": d.waived_reason for d in episode.deadlines.all() if d.state == DeadlineState.WAIVED
+    }
+    return {
+        "events": events,
+        "outcome": _outcome(episode, proceedings, decisive),
+        "extension_weeks": sum(e.weeks for e in episode.extensions.all()),
+        "court_extension_weeks": court_extension_weeks,
+        "waived": waived,
+        "occurrences": occurrences,
+    }
+
+
+def _request_events(episode: Episode, events: dict[str, Any]) -> None:
+    """The LPM request: made, decided (approved or declined), deferred."""
+    from meetings.models import LPMRequest, RequestStatus
+
     request = _one(episode, "lpm_request", LPMRequest)
     if request is not None:
         events["lpm_request"] = request.requested_on
@@ -182,7 +204,12 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         if request.deferred_until:
             events["lpm_deferred_until"] = request.deferred_until
 
-    lpms = list(episode.lpms.all())
+
+def _lpm_events(episode: Episode, lpms: list[Any], events: dict[str, Any]) -> Any:
+    """The LPM on the decision path (the panel date, papers, decision, minutes), and a further
+    LPM after a deferral; returns the LPM whose decision set the path, if any."""
+    from meetings.models import LPMKind, LPMOutcome
+
     path_lpms = [x for x in lpms if x.kind != LPMKind.REVIEW]
     initial = next((x for x in path_lpms if x.kind == LPMKind.INITIAL), None)
     decisive = max((x for x in path_lpms if x.outcome), key=lambda x: (x.held_on, x.pk), default=None)
@@ -207,9 +234,16 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
             events["revised_papers"] = further[0].papers_submitted_on
     if episode.decision_date is not None:
         events["lpm_held"] = episode.decision_date
+    return decisive
+
+
+def _review_lpm_events(lpms: list[Any], events: dict[str, Any]) -> dict[str, dict[int, dt.date]]:
+    """Review LPMs held and their minutes; returns which review point each one was held for."""
+    from meetings.models import LPMKind
 
     reviews = sorted(
-        (x for x in lpms if x.kind == LPMKind.REVIEW and x.held_on), key=lambda x: x.held_on or dt.date.min
+        (x for x in lpms if x.kind == LPMKind.REVIEW and x.held_on),
+        key=lambda x: x.held_on or dt.date.min,
     )
     occurrences: dict[str, dict[int, dt.date]] = {}
     if reviews:
@@ -220,25 +254,33 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         circulated = _leading([x.minutes_circulated_on for x in reviews])
         if circulated:
             events["approved_minutes:gateway_review"] = circulated
+    return occurrences
 
+
+def _letter_and_agreement_events(episode: Episode, events: dict[str, Any]) -> None:
+    """The letter before proceedings (delivered to every parent with parental responsibility),
+    the letters to legal, the exit letter and the signed agreements."""
     deliveries = list(episode.letter_deliveries.all())
     recipients = [p for p in episode.family.people.all() if p.parental_responsibility]
     delivered_to = {d.person_id for d in deliveries}
     if deliveries and all(p.pk in delivered_to for p in recipients):
         # Met when every parent with parental responsibility has the letter.
         events["letter_before_proceedings"] = max(d.delivered_on for d in deliveries)
-    if episode.letter_due_on:
-        events["letter_deadline"] = episode.letter_due_on
-    if episode.letter_to_legal_on:
-        events["letter_to_legal"] = episode.letter_to_legal_on
-    if episode.proposed_agreement_to_legal_on:
-        events["proposed_agreement_to_legal"] = episode.proposed_agreement_to_legal_on
-    if episode.exit_letter_on:
-        events["exit_letter"] = episode.exit_letter_on
-    if episode.agreement_signed_on:
-        events["signed_agreement"] = episode.agreement_signed_on
-    if episode.final_agreement_signed_on:
-        events["signed_agreement_final"] = episode.final_agreement_signed_on
+    for key, value in (
+        ("letter_deadline", episode.letter_due_on),
+        ("letter_to_legal", episode.letter_to_legal_on),
+        ("proposed_agreement_to_legal", episode.proposed_agreement_to_legal_on),
+        ("exit_letter", episode.exit_letter_on),
+        ("signed_agreement", episode.agreement_signed_on),
+        ("signed_agreement_final", episode.final_agreement_signed_on),
+    ):
+        if value:
+            events[key] = value
+
+
+def _meeting_events(episode: Episode, events: dict[str, Any]) -> None:
+    """Pre-proceedings meetings held (initial, reviews, final) and their minutes."""
+    from meetings.models import MeetingKind
 
     meetings = sorted((m for m in episode.meetings.all() if m.held_on), key=lambda m: m.held_on or dt.date.min)
     for kind in MeetingKind:
@@ -253,70 +295,74 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
         if approved:
             events[f"approved_minutes:{kind.value}"] = approved
 
+
+def _court_events(episode: Episode, events: dict[str, Any], today: dt.date) -> tuple[Any, int]:
+    """The decision to issue, the court steps and hearings; returns the care proceedings (or
+    None) and the weeks the court extended the 26 weeks by."""
+    from cases.models import CareProceedings
+
     proceedings = _one(episode, "proceedings", CareProceedings)
-    court_extension_weeks = 0
-    if proceedings is not None:
-        events["issue_decision"] = proceedings.issue_decision_on
-        if episode.decision_date is not None and proceedings.issue_decision_on >= episode.decision_date:
-            # Decided after pre-proceedings started: at a review or care-planning LPM (002 §11a i,
-            # App. 2 weeks 7/8, 12, 14), not at the first LPM (which leaves decision_date empty).
-            events["review_issue_decision"] = proceedings.issue_decision_on
-        court_extension_weeks = sum(x.weeks for x in proceedings.court_extensions.all())
-        for key, value in (
-            ("letter_of_issue", proceedings.letter_of_issue_on),
-            ("swet_to_legal", proceedings.swet_to_legal_on),
-            ("proceedings_issued", proceedings.issued_on),
-            ("la_final_evidence", proceedings.final_evidence_filed_on),
-            ("irh_advocates_meeting", proceedings.irh_advocates_meeting_on),
-        ):
-            if value:
-                events[key] = value
-        latest: dict[str, Any] = {}
-        for hearing in sorted(proceedings.hearings.all(), key=lambda h: h.pk):
-            if hearing.kind in ("cmh", "irh", "final_hearing"):
-                latest[hearing.kind] = hearing  # a later record of the same hearing is a relisting
-        for hearing_kind, hearing in latest.items():
-            # The listed date replaces the computed one (002 App. 3) ...
-            events[f"{hearing_kind}_listed"] = hearing.hearing_date
-            # ... and a hearing listed for a future date has not happened yet: it meets nothing.
-            if hearing.hearing_date <= today:
-                events[hearing_kind] = hearing.hearing_date
+    if proceedings is None:
+        return None, 0
+    events["issue_decision"] = proceedings.issue_decision_on
+    if episode.decision_date is not None and proceedings.issue_decision_on >= episode.decision_date:
+        # Decided after pre-proceedings started: at a review or care-planning LPM (002 §11a i,
+        # App. 2 weeks 7/8, 12, 14), not at the first LPM (which leaves decision_date empty).
+        events["review_issue_decision"] = proceedings.issue_decision_on
+    court_extension_weeks = sum(x.weeks for x in proceedings.court_extensions.all())
+    for key, value in (
+        ("letter_of_issue", proceedings.letter_of_issue_on),
+        ("swet_to_legal", proceedings.swet_to_legal_on),
+        ("proceedings_issued", proceedings.issued_on),
+        ("la_final_evidence", proceedings.final_evidence_filed_on),
+        ("irh_advocates_meeting", proceedings.irh_advocates_meeting_on),
+    ):
+        if value:
+            events[key] = value
+    latest: dict[str, Any] = {}
+    for hearing in sorted(proceedings.hearings.all(), key=lambda h: h.pk):
+        if hearing.kind in ("cmh", "irh", "final_hearing"):
+            latest[hearing.kind] = hearing  # a later record of the same hearing is a relisting
+    for hearing_kind, hearing in latest.items():
+        # The listed date replaces the computed one (002 App. 3) ...
+        events[f"{hearing_kind}_listed"] = hearing.hearing_date
+        # ... and a hearing listed for a future date has not happened yet: it meets nothing.
+        if hearing.hearing_date <= today:
+            events[hearing_kind] = hearing.hearing_date
+    return proceedings, court_extension_weeks
+
+
+def _end_event(episode: Episode, events: dict[str, Any]) -> None:
+    """Pre-proceedings ended other than by issuing (an issue ends them in the engine)."""
+    from cases.models import EndOutcome
 
     if episode.ended_on and episode.end_outcome != EndOutcome.ISSUE:
         events["pre_proceedings_end"] = episode.ended_on
     elif episode.end_decision_date and episode.decision_date:
         events["pre_proceedings_end"] = episode.end_decision_date
 
-    outcome: str | None
+
+def _outcome(episode: Episode, proceedings: Any, decisive: Any) -> str | None:
+    """The decision path in the engine's words (``None`` before a decision)."""
+    from cases.models import EndOutcome
+    from meetings.models import LPMOutcome
+
     if episode.end_outcome in (EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN):
-        outcome = "step_down"
-    elif episode.end_outcome == EndOutcome.NFA:
-        outcome = "nfa"
-    elif proceedings is not None:
+        return "step_down"
+    if episode.end_outcome == EndOutcome.NFA:
+        return "nfa"
+    if proceedings is not None:
         # Issue decided after pre-proceedings began (a review LPM, the panel): the first decision
         # stands, and the engine adds the issue path from the decision's date (issue 20 §2).
-        outcome = "initiate" if episode.decision_date is not None else "issue"
-    elif decisive is not None:
-        outcome = {
+        return "initiate" if episode.decision_date is not None else "issue"
+    if decisive is not None:
+        return {
             LPMOutcome.INITIATE: "initiate",
             LPMOutcome.DEFER: "defer",
             LPMOutcome.NFA: "nfa",
             LPMOutcome.ISSUE: "issue",
         }.get(LPMOutcome(decisive.outcome))
-    else:
-        outcome = None
-
-    waived = {
-        f"{d.key}#{d.occurrence}": d.waived_reason for d in episode.deadlines.all() if d.state == DeadlineState.WAIVED
-    }
-    return {
-        "events": events,
-        "outcome": outcome,
-        "extension_weeks": sum(e.weeks for e in episode.extensions.all()),
-        "court_extension_weeks": court_extension_weeks,
-        "waived": waived,
-        "occurrences": occurrences,
-    }
+    return None
 
 
 def _one(episode: Episode, name: str, model: Any) -> Any:
@@ -540,19 +586,7 @@ def _plan(
     from .golive import untracked_state
 
     untracked = _untracked(episode, go_live)
-    try:
-        tt = episode_timetable(episode, today=today, calendar=calendar)
-    except ValueError as exc:
-        from .engine import PolicyError
-
-        if isinstance(exc, PolicyError):
-            raise
-        # The engine refuses dates out of order (issue #10): the step is refused with the reason,
-        # in the service's transaction, instead of a deadline silently going quiet or a crash;
-        # two events in an impossible order are named in people's words with UK dates (issue 20).
-        if isinstance(exc, EventOrderError):
-            raise ValidationError(order_words(exc)) from exc
-        raise ValidationError(f"These dates cannot all be right: {exc}") from exc
+    tt = _timetable_or_refusal(episode, today, calendar)
     event_labels = policy_for(episode).events
     # Actions set at tracker meetings are deadlines the engine does not know: leave them alone.
     existing = {(d.key, d.occurrence): d for d in episode.deadlines.all() if not d.key.startswith(ACTION_KEY)}
@@ -575,20 +609,7 @@ def _plan(
             # The end of pre-proceedings is never "done" while the family is still open: a case
             # past its end at go-live is listed for the head of service instead (golive.py).
             state = DeadlineState.NOT_TRACKED if m.key == END_KEY else untracked_state(untracked[1])
-        values = {
-            "label": m.label[:160],
-            "due_on": m.due,
-            "provisional_on": m.provisional,
-            "waiting_for": waiting_words(m.waiting_for, event_labels)[:200],
-            "state": state,
-            "met_on": m.met_on,
-            "days_late": m.days_late if m.status == Status.MET_LATE else 0,
-            "responsible_role": m.responsible_role,
-            "source": m.source[:120],
-            "rule": m.rule[:200],
-            "entered": m.entered,
-            "reason": (m.reason or "")[:300],
-        }
+        values = _stored_values(m, state, event_labels)
         row = existing.get(ident)
         if row is None:
             to_create.append(Deadline(episode=episode, key=ident[0], occurrence=ident[1], **values))
@@ -599,10 +620,53 @@ def _plan(
             for name, value in values.items():
                 setattr(row, name, value)
             to_update.append(row)
-    day = today or timezone.localdate()
+    to_update.extend(_off_the_path(existing, seen, today or timezone.localdate()))
+    return to_create, to_update
+
+
+def _timetable_or_refusal(episode: Episode, today: dt.date | None, calendar: WorkingCalendar | None) -> Timetable:
+    """The episode's timetable, or the step refused (``ValidationError``) with the reason the
+    engine cannot work it out, in people's words."""
+    try:
+        return episode_timetable(episode, today=today, calendar=calendar)
+    except ValueError as exc:
+        from .engine import PolicyError
+
+        if isinstance(exc, PolicyError):
+            raise
+        # The engine refuses dates out of order (issue #10): the step is refused with the reason,
+        # in the service's transaction, instead of a deadline silently going quiet or a crash;
+        # two events in an impossible order are named in people's words with UK dates (issue 20).
+        if isinstance(exc, EventOrderError):
+            raise ValidationError(order_words(exc)) from exc
+        raise ValidationError(f"These dates cannot all be right: {exc}") from exc
+
+
+def _stored_values(m: Milestone, state: str, event_labels: Mapping[str, str]) -> dict[str, Any]:
+    """A milestone as the stored deadline's fields (texts cut to their columns)."""
+    return {
+        "label": m.label[:160],
+        "due_on": m.due,
+        "provisional_on": m.provisional,
+        "waiting_for": waiting_words(m.waiting_for, event_labels)[:200],
+        "state": state,
+        "met_on": m.met_on,
+        "days_late": m.days_late if m.status == Status.MET_LATE else 0,
+        "responsible_role": m.responsible_role,
+        "source": m.source[:120],
+        "rule": m.rule[:200],
+        "entered": m.entered,
+        "reason": (m.reason or "")[:300],
+    }
+
+
+def _off_the_path(
+    existing: Mapping[tuple[str, int], Deadline], seen: set[tuple[str, int]], day: dt.date
+) -> list[Deadline]:
+    """Open stored deadlines the path no longer has (say, after a deferral was resolved): kept,
+    missed if their date had already passed (a miss stays a miss), else moot."""
+    changed = []
     for ident, row in existing.items():
-        # A milestone the path no longer has (say, after a deferral was resolved) is kept: missed
-        # if its date had already passed (a miss stays a miss), else moot.
         if ident not in seen and row.state == DeadlineState.OPEN:
             if row.due_on is not None and row.due_on < day:
                 row.state = DeadlineState.MISSED
@@ -610,8 +674,8 @@ def _plan(
             else:
                 row.state = DeadlineState.NOT_APPLICABLE
                 row.reason = "Not needed: the episode's decision took another path"
-            to_update.append(row)
-    return to_create, to_update
+            changed.append(row)
+    return changed
 
 
 def _store(to_create: list[Deadline], to_update: list[Deadline], *, many: bool = False) -> None:

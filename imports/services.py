@@ -301,6 +301,8 @@ def _person_name(text: str) -> tuple[str, str]:
 
 
 def _read_family_rows(fam: FamilyRows, cols: dict[str, list[int]]) -> None:
+    """A family's values from its rows: one value per family field, and the children, parents,
+    review meetings and assessments listed across the rows (each once)."""
     children: list[dict[str, Any]] = []
     parents: list[dict[str, str]] = []
     reviews: list[str] = []
@@ -315,74 +317,15 @@ def _read_family_rows(fam: FamilyRows, cols: dict[str, list[int]]) -> None:
             idx = cols.get(key)
             return row.cells[idx[0]] if idx else None
 
-        for key in FAMILY_FIELDS:
-            raw = cell(key)
-            if key in DATE_FIELDS:
-                _family_value(fam, row, key, _date(fam, row, key, raw))
-            elif key == "extension_weeks":
-                text = cell_text(raw).lower().replace("weeks", "").replace("week", "").strip()
-                if text in ("", "0", "none", "no", "n/a"):
-                    continue
-                if not text.isdigit():
-                    fam.error(row.number, f"Extension (weeks): '{cell_text(raw)}' is not a number of weeks")
-                    continue
-                _family_value(fam, row, key, int(text))
-            else:
-                _family_value(fam, row, key, cell_text(raw))
+        _read_family_fields(fam, row, cell)
         for idx in cols.get("review_meetings", []):
             for part in split_list(row.cells[idx]) if isinstance(row.cells[idx], str) else [row.cells[idx]]:
                 day = _date(fam, row, "review_meetings", part)
                 if day and day not in reviews:
                     reviews.append(day)
-        names = split_list(cell("children"))
-        surnames = split_list(cell("child_surnames"))
-        if surnames and len(surnames) == len(names):  # forenames in one column, surnames in another
-            names = [f"{name} {surname}" for name, surname in zip(names, surnames, strict=True)]
-        elif surnames and names:
-            fam.error(row.number, f"{len(names)} children but {len(surnames)} surnames: give one surname per child")
-        ids = split_list(cell("child_ids"))
-        raw_dobs = cell("child_dobs")
-        dobs = split_list(raw_dobs) if isinstance(raw_dobs, str) else ([] if raw_dobs is None else [raw_dobs])
-        if names:
-            if ids and len(ids) != len(names):
-                fam.error(row.number, f"{len(names)} children but {len(ids)} case IDs: give one ID per child")
-            if dobs and len(dobs) != len(names):
-                fam.error(row.number, f"{len(names)} children but {len(dobs)} dates of birth: give one per child")
-            for i, name in enumerate(names):
-                dob = _date(fam, row, "child_dobs", dobs[i]) if i < len(dobs) else None
-                child = {"name": name, "case_id": ids[i] if i < len(ids) else "", "dob": dob, "row": row.number}
-                if not child["case_id"]:
-                    fam.error(row.number, f"Enter the case ID of {name}")
-                if dob is None and i >= len(dobs):
-                    fam.error(row.number, f"Enter the date of birth of {name}")
-                if child["case_id"] and any(c["case_id"] == child["case_id"] for c in children):
-                    continue  # the same child repeated on a family's rows (merged cells)
-                children.append(child)
-        for text in split_list(cell("parents")):
-            rel = re.search(r"\((.*?)\)", text)
-            relationship = (
-                RELATIONSHIP_OF.get(rel[1].strip().lower(), Relationship.OTHER) if rel else Relationship.OTHER
-            )
-            first, last = _person_name(text)
-            name = f"{first} {last}".strip()
-            if not any(p["name"] == name for p in parents):
-                parents.append({"name": name, "relationship": str(relationship)})
-        kind_text = cell_text(cell("assessment"))
-        if kind_text:
-            a = {
-                "kind": kind_text,
-                "provider": cell_text(cell("assessment_provider")),
-                "instructed": _date(fam, row, "assessment_instructed", cell("assessment_instructed")),
-                "due": _date(fam, row, "assessment_due", cell("assessment_due")),
-                "completed": _date(fam, row, "assessment_completed", cell("assessment_completed")),
-                "row": row.number,
-            }
-            if a["instructed"] is None:
-                fam.error(row.number, f"Enter the date the {kind_text} assessment was instructed")
-            if a["due"] is None:
-                fam.error(row.number, f"Enter the date the {kind_text} assessment is due")
-            if not any({**x, "row": 0} == {**a, "row": 0} for x in assessments):
-                assessments.append(a)
+        _read_children(fam, row, cell, children)
+        _read_parents(cell, parents)
+        _read_assessment(fam, row, cell, assessments)
     if not fam.values.get("family_name") and "child_surnames" in cols and children:
         # A tracker that names the child (forenames, surname) but not the family: the family is
         # known by its first child's surname, as councils' own trackers title it.
@@ -391,6 +334,89 @@ def _read_family_rows(fam: FamilyRows, cols: dict[str, list[int]]) -> None:
     fam.values["parents"] = parents
     fam.values["review_meetings"] = sorted(reviews)
     fam.values["assessments"] = assessments
+
+
+#: A row's cell by field key (None when the field is not mapped).
+_Cell = Callable[[str], Any]
+
+
+def _read_family_fields(fam: FamilyRows, row: RawRow, cell: _Cell) -> None:
+    """The family's one-value fields on this row: dates, the extension's weeks, texts."""
+    for key in FAMILY_FIELDS:
+        raw = cell(key)
+        if key in DATE_FIELDS:
+            _family_value(fam, row, key, _date(fam, row, key, raw))
+        elif key == "extension_weeks":
+            text = cell_text(raw).lower().replace("weeks", "").replace("week", "").strip()
+            if text in ("", "0", "none", "no", "n/a"):
+                continue
+            if not text.isdigit():
+                fam.error(row.number, f"Extension (weeks): '{cell_text(raw)}' is not a number of weeks")
+                continue
+            _family_value(fam, row, key, int(text))
+        else:
+            _family_value(fam, row, key, cell_text(raw))
+
+
+def _read_children(fam: FamilyRows, row: RawRow, cell: _Cell, children: list[dict[str, Any]]) -> None:
+    """The children named on this row, each with one case ID and date of birth."""
+    names = split_list(cell("children"))
+    surnames = split_list(cell("child_surnames"))
+    if surnames and len(surnames) == len(names):  # forenames in one column, surnames in another
+        names = [f"{name} {surname}" for name, surname in zip(names, surnames, strict=True)]
+    elif surnames and names:
+        fam.error(row.number, f"{len(names)} children but {len(surnames)} surnames: give one surname per child")
+    ids = split_list(cell("child_ids"))
+    raw_dobs = cell("child_dobs")
+    dobs = split_list(raw_dobs) if isinstance(raw_dobs, str) else ([] if raw_dobs is None else [raw_dobs])
+    if not names:
+        return
+    if ids and len(ids) != len(names):
+        fam.error(row.number, f"{len(names)} children but {len(ids)} case IDs: give one ID per child")
+    if dobs and len(dobs) != len(names):
+        fam.error(row.number, f"{len(names)} children but {len(dobs)} dates of birth: give one per child")
+    for i, name in enumerate(names):
+        dob = _date(fam, row, "child_dobs", dobs[i]) if i < len(dobs) else None
+        child = {"name": name, "case_id": ids[i] if i < len(ids) else "", "dob": dob, "row": row.number}
+        if not child["case_id"]:
+            fam.error(row.number, f"Enter the case ID of {name}")
+        if dob is None and i >= len(dobs):
+            fam.error(row.number, f"Enter the date of birth of {name}")
+        if child["case_id"] and any(c["case_id"] == child["case_id"] for c in children):
+            continue  # the same child repeated on a family's rows (merged cells)
+        children.append(child)
+
+
+def _read_parents(cell: _Cell, parents: list[dict[str, str]]) -> None:
+    """The parents named on this row, with their relationship in brackets: "Jo Smith (mother)"."""
+    for text in split_list(cell("parents")):
+        rel = re.search(r"\((.*?)\)", text)
+        relationship = RELATIONSHIP_OF.get(rel[1].strip().lower(), Relationship.OTHER) if rel else Relationship.OTHER
+        first, last = _person_name(text)
+        name = f"{first} {last}".strip()
+        if not any(p["name"] == name for p in parents):
+            parents.append({"name": name, "relationship": str(relationship)})
+
+
+def _read_assessment(fam: FamilyRows, row: RawRow, cell: _Cell, assessments: list[dict[str, Any]]) -> None:
+    """The assessment on this row, if any: its kind, provider and dates."""
+    kind_text = cell_text(cell("assessment"))
+    if not kind_text:
+        return
+    a = {
+        "kind": kind_text,
+        "provider": cell_text(cell("assessment_provider")),
+        "instructed": _date(fam, row, "assessment_instructed", cell("assessment_instructed")),
+        "due": _date(fam, row, "assessment_due", cell("assessment_due")),
+        "completed": _date(fam, row, "assessment_completed", cell("assessment_completed")),
+        "row": row.number,
+    }
+    if a["instructed"] is None:
+        fam.error(row.number, f"Enter the date the {kind_text} assessment was instructed")
+    if a["due"] is None:
+        fam.error(row.number, f"Enter the date the {kind_text} assessment is due")
+    if not any({**x, "row": 0} == {**a, "row": 0} for x in assessments):
+        assessments.append(a)
 
 
 # --- Checking ----------------------------------------------------------------------------------
@@ -433,6 +459,15 @@ def _order(
 
 
 def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension: int | None) -> None:
+    """Everything the services would refuse about one family, said beside its rows."""
+    _check_people(fam, staff)
+    _check_dates(fam, today)
+    _check_extension_and_outcome(fam, max_extension)
+    _check_children_and_assessments(fam, today)
+
+
+def _check_people(fam: FamilyRows, staff: _Staff) -> None:
+    """The family is named, has a child, a known team and social worker (and team manager)."""
     v = fam.values
     row = fam.first_row
     if not v.get("family_name"):
@@ -456,6 +491,13 @@ def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension:
         fam.team_manager, message = staff.find(v["team_manager"], (Role.TEAM_MANAGER,))
         if message:
             fam.error(row, f"Unknown team manager: {message}")
+
+
+def _check_dates(fam: FamilyRows, today: dt.date) -> None:
+    """The LPM date is given; no step is in the future; the steps come in the protocol's order
+    (LPM, letter, initial meeting, reviews, final meeting), and the letter has parents to go to."""
+    v = fam.values
+    row = fam.first_row
     if not v.get("lpm_date") and not any("LPM / panel date:" in m for m in fam.errors.get(row, [])):
         fam.error(row, "Enter the LPM / panel date that started pre-proceedings")
     for key, what in (
@@ -487,6 +529,13 @@ def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension:
         fam.error(row, "A final meeting is given but no initial meeting")
     _order(fam, "extension_agreed", "lpm_date", v.get("extension_agreed"), lpm, "Extension agreed on", "the LPM")
     _order(fam, "outcome_date", "lpm_date", v.get("outcome_date"), lpm, "Outcome date", "the LPM")
+
+
+def _check_extension_and_outcome(fam: FamilyRows, max_extension: int | None) -> None:
+    """An extension is agreed before the end, dated, and within the policy's limit; an outcome
+    is one the product knows, with its date."""
+    v = fam.values
+    row = fam.first_row
     agreed, ended = v.get("extension_agreed"), v.get("outcome_date") if v.get("outcome") else None
     if agreed and ended and agreed > ended:
         # The service refuses an extension after the end too (issue 20): said here, in the preview.
@@ -513,6 +562,12 @@ def _check_family(fam: FamilyRows, staff: _Staff, today: dt.date, max_extension:
             fam.error(row, "Enter the outcome date")
     elif v.get("outcome_date"):
         fam.error(row, "An outcome date is given without an outcome")
+
+
+def _check_children_and_assessments(fam: FamilyRows, today: dt.date) -> None:
+    """No child is born in the future (an unborn baby is named so); assessments are due and
+    completed after they were instructed, and not instructed or completed in the future."""
+    v = fam.values
     for child in v["children"]:
         if child["dob"] and child["dob"] > today.isoformat() and "unborn" not in child["name"].lower():
             fam.error(
@@ -1068,6 +1123,35 @@ def _create_all(
     if not all(n.fam.valid for n in news):
         return None
     _authorize_steps(news, by)
+    _insert_families(news, by)
+    _insert_steps(news)
+    audited_insert(
+        ImportedEpisode,
+        [
+            ImportedEpisode(
+                family_reference=n.fam.reference,
+                episode=n.episode,
+                values=n.fam.values,
+                fingerprint=fingerprint(n.fam.values),
+                before_go_live=before_go_live,
+                imported_by=by,
+            )
+            for n in news
+        ],
+    )
+    refused = deadlines_recompute_many(episode_ids=[n.episode.pk for n in news], today=today)
+    for n in news:
+        if n.episode.pk in refused:
+            for message in validation_messages(refused[n.episode.pk]):
+                n.fam.error(n.fam.first_row, f"Refused when saved: {message}")
+    if refused:
+        return None
+    return [(n.fam, n.episode) for n in news]
+
+
+def _insert_families(news: list[_NewFamily], by: User) -> None:
+    """The families (which the importer must then be able to change), their children and people,
+    and each family's episode."""
     audited_insert(Family, [n.family for n in news])
     editable = families_editable_by(by).filter(pk__in=[n.family.pk for n in news]).count()
     if editable != len(news):
@@ -1081,6 +1165,11 @@ def _create_all(
     audited_insert(Child, [c for n in news for c in n.children])
     audited_insert(Person, [p for n in news for p in n.people])
     audited_insert(Episode, [n.episode for n in news])
+
+
+def _insert_steps(news: list[_NewFamily]) -> None:
+    """Each episode's children and steps: the LPM, the letter to each parent, meetings,
+    assessments, the extension and the decision to issue."""
     for n in news:
         for meeting in n.meetings:
             meeting.episode = n.episode
@@ -1119,28 +1208,6 @@ def _create_all(
             if n.issue_decision_on
         ],
     )
-    audited_insert(
-        ImportedEpisode,
-        [
-            ImportedEpisode(
-                family_reference=n.fam.reference,
-                episode=n.episode,
-                values=n.fam.values,
-                fingerprint=fingerprint(n.fam.values),
-                before_go_live=before_go_live,
-                imported_by=by,
-            )
-            for n in news
-        ],
-    )
-    refused = deadlines_recompute_many(episode_ids=[n.episode.pk for n in news], today=today)
-    for n in news:
-        if n.episode.pk in refused:
-            for message in validation_messages(refused[n.episode.pk]):
-                n.fam.error(n.fam.first_row, f"Refused when saved: {message}")
-    if refused:
-        return None
-    return [(n.fam, n.episode) for n in news]
 
 
 def tracker_import(
@@ -1172,17 +1239,51 @@ def tracker_import(
     skipped = sum(1 for f in check.families if f.action == "error") + sum(1 for r in check.rows if not r.reference)
     if skipped and not skip_invalid:
         return ImportResult(0, 0, check.count("unchanged"), skipped, 0, check, refused=True)
-    done: dict[str, int] = {"new": 0, "update": 0}
-    episodes: list[int] = []
-    rows_done = 0
+    writer = _TrackerWriter(by, today, before_go_live, progress)
+    if not write_all_or_nothing(
+        check.families,
+        writer.write,
+        writer.refused,
+        by_pk=by.pk,
+        source=source,
+        write_new_at_once=writer.write_new,
+        progress=lambda fam: writer.advance(len(fam.rows)),
+    ):
+        _show_refusals(check)
+        return ImportResult(0, 0, check.count("unchanged"), skipped, 0, check, refused=True)
+    created, updated = writer.done["new"], writer.done["update"]
+    deadlines = Deadline.objects.filter(episode_id__in=writer.episodes).count()
+    logger.info(
+        "tracker import: %d created, %d updated, %d unchanged, %d skipped, %d deadlines",
+        created,
+        updated,
+        check.count("unchanged"),
+        skipped,
+        deadlines,
+    )
+    return ImportResult(created, updated, check.count("unchanged"), skipped, deadlines, check)
 
-    def advance(rows: int) -> None:
-        nonlocal rows_done
-        rows_done += rows
-        if progress is not None:
-            progress(rows_done)
 
-    def write(fam: FamilyRows) -> None:
+class _TrackerWriter:
+    """Writes a checked tracker's families (new ones in batches, changed ones one by one) and
+    counts what it wrote, telling `progress` the rows written so far."""
+
+    def __init__(self, by: User, today: dt.date, before_go_live: str, progress: Callable[[int], None] | None) -> None:
+        self.by = by
+        self.today = today
+        self.before_go_live = before_go_live
+        self.progress = progress
+        self.done: dict[str, int] = {"new": 0, "update": 0}
+        self.episodes: list[int] = []
+        self.rows_done = 0
+
+    def advance(self, rows: int) -> None:
+        self.rows_done += rows
+        if self.progress is not None:
+            self.progress(self.rows_done)
+
+    def write(self, fam: FamilyRows) -> None:
+        by, today, before_go_live = self.by, self.today, self.before_go_live
         # One recompute per family on leaving the block, not one per step written
         # (asked for explicitly too: a family with only its LPM has no step that would).
         with deadlines_recompute_deferred():
@@ -1204,59 +1305,42 @@ def tracker_import(
                 fam.imported.before_go_live = before_go_live
                 fam.imported.save(update_fields=["values", "fingerprint", "before_go_live", "updated_at"])
             deadlines_recompute(episode=episode, today=today)
-        episodes.append(episode.pk)
-        done[fam.action] += 1
+        self.episodes.append(episode.pk)
+        self.done[fam.action] += 1
 
+    @staticmethod
     def refused(fam: FamilyRows, messages: list[str]) -> None:
         for message in messages:
             fam.error(fam.first_row, f"Refused when saved: {message}")
 
-    def write_new(new: list[FamilyRows]) -> bool:
+    def write_new(self, new: list[FamilyRows]) -> bool:
         # In batches, so a job's progress moves while a large file's new families are written;
         # each batch is still a fixed number of statements (plo_tracker.bulk).
         for start in range(0, len(new), BULK_BATCH):
             batch = new[start : start + BULK_BATCH]
-            written = _create_all(batch, by, today, before_go_live)
+            written = _create_all(batch, self.by, self.today, self.before_go_live)
             if written is None:
                 for fam in new:
                     fam.action = "new" if fam.valid else "error"
                 return False
-            episodes.extend(episode.pk for _, episode in written)
-            done["new"] += len(written)
-            advance(sum(len(fam.rows) for fam in batch))
+            self.episodes.extend(episode.pk for _, episode in written)
+            self.done["new"] += len(written)
+            self.advance(sum(len(fam.rows) for fam in batch))
         return True
 
-    if not write_all_or_nothing(
-        check.families,
-        write,
-        refused,
-        by_pk=by.pk,
-        source=source,
-        write_new_at_once=write_new,
-        progress=lambda fam: advance(len(fam.rows)),
-    ):
-        by_reference = {f.reference: f for f in check.families}
-        for report in check.rows:
-            fam_match = by_reference.get(report.reference)
-            if fam_match is not None:
-                report.errors = list(fam_match.errors.get(report.number, report.errors))
-                report.action = fam_match.action
-        logger.info(
-            "tracker import refused: %d families failed when saved; nothing imported",
-            sum(1 for f in check.families if f.action == "error"),
-        )
-        return ImportResult(0, 0, check.count("unchanged"), skipped, 0, check, refused=True)
-    created, updated = done["new"], done["update"]
-    deadlines = Deadline.objects.filter(episode_id__in=episodes).count()
+
+def _show_refusals(check: CheckResult) -> None:
+    """A refused import: each row shows its family's reasons and action (nothing was imported)."""
+    by_reference = {f.reference: f for f in check.families}
+    for report in check.rows:
+        fam_match = by_reference.get(report.reference)
+        if fam_match is not None:
+            report.errors = list(fam_match.errors.get(report.number, report.errors))
+            report.action = fam_match.action
     logger.info(
-        "tracker import: %d created, %d updated, %d unchanged, %d skipped, %d deadlines",
-        created,
-        updated,
-        check.count("unchanged"),
-        skipped,
-        deadlines,
+        "tracker import refused: %d families failed when saved; nothing imported",
+        sum(1 for f in check.families if f.action == "error"),
     )
-    return ImportResult(created, updated, check.count("unchanged"), skipped, deadlines, check)
 
 
 class _DryRun(Exception):

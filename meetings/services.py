@@ -484,10 +484,27 @@ def _meeting_errors(
     episode: Episode, kind: str, fields: Mapping[str, Any], today: dt.date, meeting: Meeting | None = None
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    held_on = fields.get("held_on")
     if episode.decision_date is None:
         errors["__all__"] = ["Pre-proceedings have not started for this family"]
         return errors
+    _meeting_date_errors(errors, episode, fields, today, meeting)
+    _meeting_order_errors(errors, episode, kind, fields.get("held_on"))
+    _minutes_order_errors(errors, fields)
+    if kind in (MeetingKind.INITIAL, MeetingKind.FINAL):
+        duplicate = episode.meetings.filter(kind=kind)
+        if meeting is not None:
+            duplicate = duplicate.exclude(pk=meeting.pk)
+        if duplicate.exists():
+            errors.setdefault("kind", []).append(f"This family already has an {MeetingKind(kind).label.lower()}")
+    return errors
+
+
+def _meeting_date_errors(
+    errors: dict[str, list[str]], episode: Episode, fields: Mapping[str, Any], today: dt.date, meeting: Meeting | None
+) -> None:
+    """A booked or held date is given; none is in the future or before pre-proceedings started;
+    a newly booked date is a working day."""
+    held_on = fields.get("held_on")
     if fields.get("held_on") is None and fields.get("scheduled_for") is None:
         errors["scheduled_for"] = ["Enter the date the meeting is booked for, or the date it was held"]
     not_in_future(errors, "held_on", held_on, today, "Date held")
@@ -514,7 +531,14 @@ def _meeting_errors(
         and (problem := non_working_day_error(booked))
     ):
         errors.setdefault("scheduled_for", []).append(problem)
-    if kind == MeetingKind.INITIAL and held_on is not None:
+
+
+def _meeting_order_errors(errors: dict[str, list[str]], episode: Episode, kind: str, held_on: dt.date | None) -> None:
+    """The initial meeting follows the letter before proceedings and the proposed agreement going
+    to legal; review and final meetings follow the initial meeting."""
+    if held_on is None:
+        return
+    if kind == MeetingKind.INITIAL:
         deliveries = list(episode.letter_deliveries.all())
         if not deliveries:
             errors.setdefault("held_on", []).append(
@@ -523,17 +547,27 @@ def _meeting_errors(
         else:
             first = min(d.delivered_on for d in deliveries)
             not_before(errors, "held_on", held_on, first, "Date held", "the letter before proceedings was delivered")
-    agreement = episode.proposed_agreement_to_legal_on
-    if kind == MeetingKind.INITIAL and held_on is not None and agreement is not None:
-        not_before(
-            errors, "held_on", held_on, agreement, "Date held", "the proposed agreement was sent to legal for comment"
-        )
-    if kind in (MeetingKind.REVIEW, MeetingKind.FINAL) and held_on is not None:
+        agreement = episode.proposed_agreement_to_legal_on
+        if agreement is not None:
+            not_before(
+                errors,
+                "held_on",
+                held_on,
+                agreement,
+                "Date held",
+                "the proposed agreement was sent to legal for comment",
+            )
+    if kind in (MeetingKind.REVIEW, MeetingKind.FINAL):
         initial = episode.meetings.filter(kind=MeetingKind.INITIAL, held_on__isnull=False).first()
         if initial is None:
             errors.setdefault("held_on", []).append("Record the initial meeting first")
         else:
             not_before(errors, "held_on", held_on, initial.held_on, "Date held", "the initial meeting")
+
+
+def _minutes_order_errors(errors: dict[str, list[str]], fields: Mapping[str, Any]) -> None:
+    """Minutes are drafted after the meeting, approved after drafting, circulated after approval."""
+    held_on = fields.get("held_on")
     drafted, approved, circulated = (
         fields.get("minutes_drafted_on"),
         fields.get("minutes_approved_on"),
@@ -557,13 +591,6 @@ def _meeting_errors(
         "Date minutes were circulated",
         "the date they were approved",
     )
-    if kind in (MeetingKind.INITIAL, MeetingKind.FINAL):
-        duplicate = episode.meetings.filter(kind=kind)
-        if meeting is not None:
-            duplicate = duplicate.exclude(pk=meeting.pk)
-        if duplicate.exists():
-            errors.setdefault("kind", []).append(f"This family already has an {MeetingKind(kind).label.lower()}")
-    return errors
 
 
 @transaction.atomic
