@@ -43,7 +43,7 @@ TODAY = dt.date(2026, 11, 23)  # a Monday
 PASSWORD = "demo-password-2026"
 R = Role
 
-# The demo council's sign-in for each role (cases/demo.py).
+# The demo council's sign-in for each role (cases/demo/staff.py).
 DEMO_USER = {
     R.SOCIAL_WORKER: "sam.social",
     R.TEAM_MANAGER: "tara.manager",
