@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.apps import apps
@@ -22,7 +23,7 @@ from deadlines.golive import NOT_TRACKED_STATES
 from deadlines.models import Deadline, DeadlineState
 from deadlines.status import STATUS_LABELS, deadline_status
 
-from .models import Child, Episode, Family, Stage
+from .models import Child, Episode, Family, Person, Stage
 
 
 def family_get(user: User, pk: int) -> Family:
@@ -209,14 +210,25 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     page.preparation = family.lpm_preparations.select_related("prepared_by").filter(request__isnull=True).first()
     if current is None:
         return page
+    calendar = calendar_current()
+    policy = policy_for(current)
+    _page_deadlines(page, current, policy, calendar, today)
+    _page_letter(page, current, people)
+    _page_weeks(page, current, policy, today)
+    _page_overrun(page, current, policy, today)
+    _page_timelines(page, family, episodes, current, today)
+    page.minutes = _minutes_rows(current, page, today=today, calendar=calendar, soon=policy.due_soon_working_days)
+    return page
+
+
+def _page_deadlines(page: CasePage, current: Episode, policy: Any, calendar: Any, today: dt.date) -> None:
+    """Each deadline with today's status and "why this date" (the recorded dates it counted from,
+    the days skipped); the ones due next; those not tracked before go-live."""
     from dataclasses import replace
 
     from deadlines.explain import rule_for, why_this_date, working_for
     from deadlines.services import calendar_day_names, episode_inputs
 
-    calendar = calendar_current()
-    policy = policy_for(current)
-    # "Why this date" shows the working: the recorded dates it counted from, the days skipped.
     inputs = episode_inputs(current, today=today)
     day_names = calendar_day_names()
     stored = list(current.deadlines.all())
@@ -260,7 +272,10 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
         page.go_live = go_live_date()
     open_rows = [r for r in page.deadlines if r.deadline.state == DeadlineState.OPEN]
     page.due_next = sorted(open_rows, key=lambda r: r.deadline.due_on or r.deadline.provisional_on or dt.date.max)[:6]
-    page.extension_weeks = sum(e.weeks for e in current.extensions.all())
+
+
+def _page_letter(page: CasePage, current: Episode, people: list[Person]) -> None:
+    """Who the letter before proceedings was delivered to, of the parents with parental responsibility."""
     recipients = [p for p in people if p.parental_responsibility]
     deliveries = {d.person_id: d for d in current.letter_deliveries.all()}
     for person in people:
@@ -268,6 +283,12 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     delivered = set(deliveries)
     page.letter_recipients = len(recipients)
     page.letter_delivered_to = len([p for p in recipients if p.pk in delivered])
+
+
+def _page_weeks(page: CasePage, current: Episode, policy: Any, today: dt.date) -> None:
+    """ "Week k of n": of pre-proceedings (with the extension agreed), or of the court's 26 weeks
+    (with the court's extensions); the projected end, and the final hearing listed."""
+    page.extension_weeks = sum(e.weeks for e in current.extensions.all())
     clock = current.decision_date
     if policy.clock_start == "initial_meeting":
         initial = next((m for m in current.meetings.all() if m.kind == "initial_meeting" and m.held_on), None)
@@ -288,31 +309,38 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
         page.final_hearing_listed = max(finals, key=lambda h: h.pk).hearing_date if finals else None
     end = next((r.deadline for r in page.deadlines if r.deadline.key == "pre_proceedings_end"), None)
     page.projected_end = end.due_on if end else None
-    if current.is_open:
-        from deadlines.forecast import episode_overrun_forecast
 
-        page.overrun = episode_overrun_forecast(
-            current,
-            deadlines=[r.deadline for r in page.deadlines],
-            today=today,
-            assessments=current.assessments.all(),
-            meetings=current.meetings.all(),
-        )
-        escalation = policy.escalation("overrun")
-        if escalation is not None:
-            page.overrun_told = " and ".join(Role(r).label.lower() for r in escalation.to)
+
+def _page_overrun(page: CasePage, current: Episode, policy: Any, today: dt.date) -> None:
+    """An open episode's forecast of running past its end, and who the policy says is told."""
+    if not current.is_open:
+        return
+    from deadlines.forecast import episode_overrun_forecast
+
+    page.overrun = episode_overrun_forecast(
+        current,
+        deadlines=[r.deadline for r in page.deadlines],
+        today=today,
+        assessments=current.assessments.all(),
+        meetings=current.meetings.all(),
+    )
+    escalation = policy.escalation("overrun")
+    if escalation is not None:
+        page.overrun_told = " and ".join(Role(r).label.lower() for r in escalation.to)
+
+
+def _page_timelines(page: CasePage, family: Family, episodes: list[Episode], current: Episode, today: dt.date) -> None:
+    """What has happened, what is booked or listed for later (issue 13 §2), and each earlier
+    episode's story."""
     deferrals = _deferrals(episodes)
     story = _timeline(current, deferrals.get(current.pk))
     if family.restricted:
         story = sorted(story + _restrictions(family), key=lambda e: e.date)
-    # What has happened stays apart from what is booked or listed for later (issue 13 §2).
     page.timeline = [x for x in story if x.date <= today]
     page.coming_up = [x for x in story if x.date > today]
     page.earlier = [
         EpisodeHistory(e, _episode_summary(e), _timeline(e, deferrals.get(e.pk))) for e in page.earlier_episodes
     ]
-    page.minutes = _minutes_rows(current, page, today=today, calendar=calendar, soon=policy.due_soon_working_days)
-    return page
 
 
 def _plain_step(label: str, done_on: dt.date | None, who: str, deadline: Deadline | None) -> MinutesStep:
@@ -338,6 +366,33 @@ def minutes_steps(
     ]
 
 
+def _minutes_step(
+    label: str,
+    done_on: dt.date | None,
+    who: str,
+    deadline: Deadline | None,
+    *,
+    today: dt.date,
+    calendar: Any,
+    soon: int,
+) -> MinutesStep:
+    """One step of a meeting's minutes, with its deadline's date and today's status (met, late, open)."""
+    item = MinutesStep(label, done_on, who)
+    if deadline is not None and deadline.due_on is not None:
+        item.due_on = deadline.due_on
+        if done_on is None and deadline.state in NOT_TRACKED_STATES:
+            item.status = deadline.state  # imported history before go-live: not overdue
+        elif done_on is None:
+            item.status = deadline_status(
+                state=DeadlineState.OPEN, due_on=deadline.due_on, today=today, calendar=calendar,
+                due_soon_working_days=soon,
+            )  # fmt: skip
+        else:
+            item.status = "met" if done_on <= deadline.due_on else "met_late"
+        item.status_label = STATUS_LABELS.get(item.status, item.status)
+    return item
+
+
 def _minutes_rows(episode: Episode, page: CasePage, *, today: dt.date, calendar: Any, soon: int) -> list[MinutesRow]:
     """Every held meeting's minutes, each step with the deadline the council's policy sets for it.
 
@@ -351,22 +406,7 @@ def _minutes_rows(episode: Episode, page: CasePage, *, today: dt.date, calendar:
     from meetings.models import LPMKind
 
     by_key = {(r.deadline.key, r.deadline.occurrence): r.deadline for r in page.deadlines}
-
-    def step(label: str, done_on: dt.date | None, who: str, deadline: Deadline | None) -> MinutesStep:
-        item = MinutesStep(label, done_on, who)
-        if deadline is not None and deadline.due_on is not None:
-            item.due_on = deadline.due_on
-            if done_on is None and deadline.state in NOT_TRACKED_STATES:
-                item.status = deadline.state  # imported history before go-live: not overdue
-            elif done_on is None:
-                item.status = deadline_status(
-                    state=DeadlineState.OPEN, due_on=deadline.due_on, today=today, calendar=calendar,
-                    due_soon_working_days=soon,
-                )  # fmt: skip
-            else:
-                item.status = "met" if done_on <= deadline.due_on else "met_late"
-            item.status_label = STATUS_LABELS.get(item.status, item.status)
-        return item
+    step = partial(_minutes_step, today=today, calendar=calendar, soon=soon)
 
     def steps(
         record: Any, drafted: Deadline | None, approved: Deadline | None, circulated: Deadline | None
@@ -497,6 +537,22 @@ def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) ->
     assessments, proceedings and hearings. Listed (future) dates are included; the caller splits
     them into "Coming up"."""
     entries: list[TimelineEntry] = list(deferrals or [])
+    for part in (
+        _request_entries,
+        _lpm_entries,
+        _letter_entries,
+        _meeting_entries,
+        _extension_and_waiver_entries,
+        _assessment_entries,
+        _ending_entries,
+    ):
+        entries.extend(part(episode))
+    return sorted(entries, key=lambda e: e.date)
+
+
+def _request_entries(episode: Episode) -> list[TimelineEntry]:
+    """The LPM request made, and approved or declined."""
+    entries: list[TimelineEntry] = []
     request = getattr(episode, "lpm_request", None)
     if request is not None:
         entries.append(
@@ -514,6 +570,12 @@ def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) ->
                     f"by {request.decided_by}" + (f": {request.decision_note}" if request.decision_note else ""),
                 )
             )
+    return entries
+
+
+def _lpm_entries(episode: Episode) -> list[TimelineEntry]:
+    """Each LPM held (with its outcome) or listed."""
+    entries: list[TimelineEntry] = []
     for lpm in episode.lpms.all():
         if lpm.held_on:
             entries.append(
@@ -525,6 +587,12 @@ def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) ->
             )
         else:
             entries.append(TimelineEntry(lpm.panel_date, f"{lpm.get_kind_display()} listed", "Panel date"))
+    return entries
+
+
+def _letter_entries(episode: Episode) -> list[TimelineEntry]:
+    """The letter before proceedings drafted, sent to legal, approved, delivered to each parent."""
+    entries: list[TimelineEntry] = []
     if episode.letter_drafted_on:
         entries.append(TimelineEntry(episode.letter_drafted_on, "Letter before proceedings drafted"))
     if episode.letter_to_legal_on:
@@ -539,6 +607,12 @@ def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) ->
                 f"to {delivery.person.full_name} ({delivery.method.lower()})",
             )
         )
+    return entries
+
+
+def _meeting_entries(episode: Episode) -> list[TimelineEntry]:
+    """Each pre-proceedings meeting held or booked, and its minutes circulated."""
+    entries: list[TimelineEntry] = []
     for meeting in episode.meetings.all():
         if meeting.held_on:
             entries.append(
@@ -553,6 +627,12 @@ def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) ->
         if meeting.minutes_circulated_on:
             what = f"Minutes of the {meeting.get_kind_display().lower()} circulated"
             entries.append(TimelineEntry(meeting.minutes_circulated_on, what))
+    return entries
+
+
+def _extension_and_waiver_entries(episode: Episode) -> list[TimelineEntry]:
+    """Extensions agreed and deadlines waived, with who and why."""
+    entries: list[TimelineEntry] = []
     for extension in episode.extensions.all():
         entries.append(
             TimelineEntry(
@@ -570,12 +650,25 @@ def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) ->
                     f"by {deadline.waived_by}: {deadline.waived_reason}",
                 )
             )
+    return entries
+
+
+def _assessment_entries(episode: Episode) -> list[TimelineEntry]:
+    """Assessments instructed and completed."""
+    entries: list[TimelineEntry] = []
     for assessment in episode.assessments.all():
         entries.append(
             TimelineEntry(assessment.instructed_on, f"{assessment.get_kind_display()} instructed", assessment.provider)
         )
         if assessment.completed_on:
             entries.append(TimelineEntry(assessment.completed_on, f"{assessment.get_kind_display()} completed"))
+    return entries
+
+
+def _ending_entries(episode: Episode) -> list[TimelineEntry]:
+    """How pre-proceedings ended: the decision, care proceedings (hearings, the court's extensions),
+    the proposed agreement to legal, the exit letter, the end."""
+    entries: list[TimelineEntry] = []
     if episode.end_decision_date and episode.end_outcome and episode.end_outcome != "issue":
         entries.append(
             TimelineEntry(
@@ -607,7 +700,7 @@ def _timeline(episode: Episode, deferrals: list[TimelineEntry] | None = None) ->
         entries.append(TimelineEntry(episode.exit_letter_on, "Letter sent to parents ending pre-proceedings"))
     if episode.ended_on and episode.end_outcome:
         entries.append(TimelineEntry(episode.ended_on, "Pre-proceedings ended", episode.get_end_outcome_display()))
-    return sorted(entries, key=lambda e: e.date)
+    return entries
 
 
 def _episode_summary(episode: Episode) -> str:

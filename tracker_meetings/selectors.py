@@ -99,43 +99,64 @@ def agenda_candidates(
     Queries: the tracker's five, the forecast's three, plus four.
     """
     rows = {r.episode_id: r for r in tracker_rows(user=user, today=today, calendar=calendar, with_details=False)}
-    found: dict[int, Candidate] = {}
+    agenda = _Agenda()
+    if kind == TrackerMeetingKind.PANEL:
+        _panel_candidates(agenda, user=user, meets_on=meets_on, calendar=calendar)
+    _tracker_candidates(agenda, rows, kind=kind, user=user, today=today)
+    _review_and_action_candidates(agenda, rows, meets_on=meets_on)
+    return sorted(agenda.found.values(), key=lambda c: c.rank)
 
-    def add(episode_id: int, reason: str, rank: tuple[int, dt.date, str]) -> Candidate:
-        c = found.setdefault(episode_id, Candidate(episode_id))
+
+class _Agenda:
+    """The candidates so far, each with every reason it is on the agenda and its best rank."""
+
+    def __init__(self) -> None:
+        self.found: dict[int, Candidate] = {}
+
+    def add(self, episode_id: int, reason: str, rank: tuple[int, dt.date, str]) -> Candidate:
+        c = self.found.setdefault(episode_id, Candidate(episode_id))
         if reason not in c.reasons:
             c.reasons.append(reason)
         c.rank = min(c.rank, rank)
         return c
 
-    if kind == TrackerMeetingKind.PANEL:
-        visible = episodes_visible(user)
-        listed = list(
-            LPM.objects.filter(episode__in=visible, panel_date=meets_on, held_on__isnull=True)
-            .select_related("episode__family")
-            .order_by("kind", "episode__family__reference", "id")
-        )
-        deadline = papers_due(meets_on, calendar)
-        missing: dict[int, list[str]] = defaultdict(list)
-        for request_episode, kind_value in LPMRequestDocument.objects.filter(
-            request__episode_id__in=[x.episode_id for x in listed],
-            kind__in=REQUIRED_DOCUMENTS,
-            state=DocumentState.MISSING,
-        ).values_list("request__episode_id", "kind"):
-            missing[request_episode].append(kind_value)
-        labels = dict(LPMRequestDocument._meta.get_field("kind").choices or [])
-        for order, lpm in enumerate(listed):
-            reason = AgendaReason.PANEL_REVIEW if lpm.kind == LPMKind.REVIEW else AgendaReason.NEW_REQUEST
-            c = add(lpm.episode_id, reason, (0, meets_on, lpm.episode.family.reference))
-            c.slot_order = order
-            if lpm.papers_submitted_on is None:
-                c.papers = PapersState.MISSING
-            elif lpm.papers_submitted_on > deadline.date():
-                c.papers = PapersState.LATE
-            else:
-                c.papers = PapersState.RECEIVED
-            c.papers_missing = "; ".join(str(labels.get(k, k)) for k in missing.get(lpm.episode_id, []))[:300]
 
+def _panel_candidates(agenda: _Agenda, *, user: User, meets_on: dt.date, calendar: WorkingCalendar) -> None:
+    """The LPMs listed for the panel's day, in slot order, with their papers: received, late or
+    missing, and which required documents are missing (004 §7)."""
+    add = agenda.add
+    visible = episodes_visible(user)
+    listed = list(
+        LPM.objects.filter(episode__in=visible, panel_date=meets_on, held_on__isnull=True)
+        .select_related("episode__family")
+        .order_by("kind", "episode__family__reference", "id")
+    )
+    deadline = papers_due(meets_on, calendar)
+    missing: dict[int, list[str]] = defaultdict(list)
+    for request_episode, kind_value in LPMRequestDocument.objects.filter(
+        request__episode_id__in=[x.episode_id for x in listed],
+        kind__in=REQUIRED_DOCUMENTS,
+        state=DocumentState.MISSING,
+    ).values_list("request__episode_id", "kind"):
+        missing[request_episode].append(kind_value)
+    labels = dict(LPMRequestDocument._meta.get_field("kind").choices or [])
+    for order, lpm in enumerate(listed):
+        reason = AgendaReason.PANEL_REVIEW if lpm.kind == LPMKind.REVIEW else AgendaReason.NEW_REQUEST
+        c = add(lpm.episode_id, reason, (0, meets_on, lpm.episode.family.reference))
+        c.slot_order = order
+        if lpm.papers_submitted_on is None:
+            c.papers = PapersState.MISSING
+        elif lpm.papers_submitted_on > deadline.date():
+            c.papers = PapersState.LATE
+        else:
+            c.papers = PapersState.RECEIVED
+        c.papers_missing = "; ".join(str(labels.get(k, k)) for k in missing.get(lpm.episode_id, []))[:300]
+
+
+def _tracker_candidates(agenda: _Agenda, rows: dict[int, TrackerRow], *, kind: str, user: User, today: dt.date) -> None:
+    """Red and amber cases, those predicted to overrun, and (at the court tracker meeting) every
+    case under a legal framework."""
+    add = agenda.add
     # Predicted to overrun: the same forecast, by the same rule, as the escalation to the assistant
     # director (004) and the senior managers' homes (deadlines/forecast.py), not a rule of its own.
     overruns = overrun_forecasts(episodes_visible(user), today=today)
@@ -150,6 +171,11 @@ def agenda_candidates(
         if kind == TrackerMeetingKind.COURT and r.stage in (Stage.PRE_PROCEEDINGS, Stage.PROCEEDINGS):
             add(r.episode_id, AgendaReason.LEGAL_FRAMEWORK, (4, r.next_due or dt.date.max, r.reference))
 
+
+def _review_and_action_candidates(agenda: _Agenda, rows: dict[int, TrackerRow], *, meets_on: dt.date) -> None:
+    """Cases due for review (a legal gateway review due within the window, or a review date an
+    earlier meeting set) and cases with actions still open from earlier meetings."""
+    add = agenda.add
     review_by = meets_on + dt.timedelta(days=REVIEW_WINDOW_DAYS)
     for episode_id in (
         Deadline.objects.filter(
@@ -180,7 +206,6 @@ def agenda_candidates(
         .distinct()
     ):
         add(episode_id, AgendaReason.ACTIONS, (3, meets_on, rows[episode_id].reference))
-    return sorted(found.values(), key=lambda c: c.rank)
 
 
 # --- One meeting -----------------------------------------------------------------------------
