@@ -238,3 +238,73 @@ def test_alert_scan_duration_and_lag(tmp_path: Path):
     AlertScanDay.objects.create(day=dt.date(2027, 2, 5), ran_at=dt.datetime(2027, 2, 5, 6, 0, tzinfo=LONDON))
     with time_machine.travel(dt.datetime(2027, 2, 6, 7, 0, tzinfo=LONDON), tick=False):
         assert sample(scrape(REMOTE_ADDR="127.0.0.1").content.decode(), "plo_alert_scan_lag_seconds") == 24 * 3600
+
+
+# --- Metrics from several gunicorn workers ----------------------------------------------------------
+
+
+def test_request_counts_add_up_over_gunicorn_workers_and_survive_their_restart(tmp_path):
+    """gunicorn with the product's config and two workers: every scrape, whichever worker answers
+    it, counts every request; after both workers are replaced the counts are still all there."""
+    import http.client
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from plo_tracker.tests.servers import ROOT, _stop_process, free_port, port_open, product_env, wait_until
+
+    port = free_port()
+    env = product_env(
+        DATABASE_URL=f"postgres://nobody@127.0.0.1:{free_port()}/none",  # nothing here needs the database
+        PLO_VAR_DIR=str(tmp_path),
+        PLO_HTTPS="0",
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the config makes the folder
+    log = open(tmp_path / "gunicorn.log", "ab")  # noqa: SIM115
+    master = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "plo_tracker.wsgi", "--config", "python:plo_tracker.gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    log.close()
+
+    def get(path: str) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        try:
+            conn.request("GET", path, headers={"Host": "127.0.0.1"})
+            response = conn.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+    def workers() -> set[int]:
+        found = set()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115, PTH123
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == master.pid:
+                    found.add(int(entry))
+        return found
+
+    def counted() -> float | None:
+        status, body = get("/metrics")
+        assert status == 200, body[:500]
+        return sample(body, "plo_http_request_duration_seconds_count", view="health-live", method="GET", status="200")
+
+    try:
+        wait_until(lambda: port_open(port) and len(workers()) == 2, timeout=60, what="gunicorn with two workers")
+        for _ in range(30):
+            assert get("/health/live/")[0] == 200
+        assert [counted() for _ in range(6)] == [30.0] * 6
+        first = workers()
+        for pid in first:
+            os.kill(pid, signal.SIGTERM)
+        wait_until(lambda: len(workers()) == 2 and not (workers() & first), timeout=60, what="two new workers")
+        wait_until(lambda: port_open(port), timeout=30, what="gunicorn answering again")
+        assert [counted() for _ in range(4)] == [30.0] * 4
+    finally:
+        _stop_process(master, timeout=20)
