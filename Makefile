@@ -6,7 +6,7 @@ CSS := build/static/css/app.css
 # When make began: scripts/run.py prints each stage against it (time to the first page).
 PLO_MAKE_STARTED := $(shell date +%s.%N)
 
-.PHONY: run test lint setup setup-dev browser redis demo clean help screenshots
+.PHONY: run test lint setup setup-dev browser redis pgbouncer demo clean help screenshots
 
 help:
 	@echo "make run   - set up (virtualenv, packages, CSS, database, demo data) and run web, worker and beat"
@@ -21,7 +21,7 @@ run: setup
 # workers. DATABASE_URL and REDIS_URL are dropped so a server the machine happens to run is never
 # used. --dist loadfile keeps each test file in one process, so a file's shared fixtures (the
 # demo council) are built once.
-test: setup-dev browser redis
+test: setup-dev browser redis pgbouncer
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -n 2 --dist loadfile
 
 lint: setup-dev
@@ -64,6 +64,13 @@ redis:
 	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || { \
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null); \
 	  else echo "The broker tests need Debian's redis-server: sudo apt-get install redis-server"; fi; }
+
+# The concurrency tests run again through a PgBouncer in transaction pooling that they start
+# themselves (deadlines/tests/test_concurrency_pgbouncer.py): Debian's package, like redis-server.
+pgbouncer:
+	@command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null); \
+	  else echo "The PgBouncer tests need Debian's pgbouncer: sudo apt-get install pgbouncer"; fi; }
 
 # Tests save screenshots under test-results/ (ignored), never over the committed ones; this refreshes
 # docs/screenshots on purpose by running the browser tests with PLO_SCREENSHOTS pointing there.

@@ -181,6 +181,8 @@ class AlertScanDay(models.Model):
     day = models.DateField(unique=True)
     raised = models.PositiveIntegerField(default=0)
     ran_at = models.DateTimeField()
+    # How long the day's latest scan took (plo_alert_scan_duration_seconds, plo_tracker/metrics.py).
+    seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-day"]

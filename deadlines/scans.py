@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 
 from django.db.models import F, Max
@@ -66,15 +67,19 @@ def alert_scan_catch_up(*, today: dt.date | None = None, recompute: bool = True)
     days = alert_scan_days_due(today=today, last=last)
     raised = 0
     for day in days:
+        started = time.monotonic()
         result = alerts.alert_scan(today=day, calendar=calendar)
+        seconds = time.monotonic() - started
         raised += result.created
         row, created = AlertScanDay.objects.get_or_create(
-            day=day, defaults={"raised": result.created, "ran_at": timezone.now()}
+            day=day, defaults={"raised": result.created, "ran_at": timezone.now(), "seconds": seconds}
         )
         if not created:
             # An UPDATE of the stored count, not of the copy read above: a catch-up running
             # alongside (a worker and beat starting together) adds its count instead of losing it.
-            AlertScanDay.objects.filter(pk=row.pk).update(raised=F("raised") + result.created, ran_at=timezone.now())
+            AlertScanDay.objects.filter(pk=row.pk).update(
+                raised=F("raised") + result.created, ran_at=timezone.now(), seconds=seconds
+            )
     if len(days) > 1:
         logger.info("alert scan caught up %d days to %s: %d alerts raised", len(days), today.isoformat(), raised)
     return CatchUp(days=tuple(days), raised=raised)

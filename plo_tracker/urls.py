@@ -6,7 +6,7 @@ from django.urls import include, path
 from accounts.views import sign_in
 from cases import views as case_views
 
-from . import audit, views
+from . import audit, health, metrics
 
 admin.site.site_header = "PLO Tracker administration"
 admin.site.site_title = "PLO Tracker administration"
@@ -16,7 +16,10 @@ admin.site.login = sign_in  # type: ignore[method-assign,assignment]  # see abov
 
 urlpatterns = [
     path("", case_views.home, name="home"),
-    path("health/", views.health, name="health"),
+    path("health/", health.load_balancer, name="health"),
+    path("health/live/", health.liveness, name="health-live"),
+    path("health/ready/", health.readiness, name="health-ready"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("meetings/", include("meetings.urls")),

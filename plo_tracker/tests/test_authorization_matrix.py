@@ -63,6 +63,10 @@ DRAFTERS = frozenset(
 EXPECTED: dict[str, tuple[Any, Any]] = {
     "home": (ALL, NONE),
     "health": (PUBLIC, NONE),
+    "health-live": (PUBLIC, NONE),
+    "health-ready": (PUBLIC, NONE),
+    # The test client connects from 127.0.0.1, inside the default PLO_METRICS_ALLOWED_NETWORKS.
+    "metrics": (PUBLIC, NONE),
     "audit-history": ({R.ADMINISTRATOR, R.HEAD_OF_SERVICE}, NONE),
     "accounts:sign-in": (PUBLIC, PUBLIC),
     "accounts:sign-out": (NONE, ALL),

@@ -74,6 +74,9 @@ VIEW_ORDER = (
 # URLs that are not pages a person reads, each with where its output is checked instead.
 NOT_A_PAGE = {
     "health": "JSON for the load balancer, not a page",
+    "health-live": "JSON for the load balancer, not a page",
+    "health-ready": "JSON for monitoring, not a page",
+    "metrics": "Prometheus text for monitoring, not a page",
     "accounts:sign-out": "POST only: the Sign out button in the header of every page checked here",
     "accounts:oidc-callback": "where the council's identity provider sends the browser back; it only redirects",
     "deadlines:tracker-export": "a CSV or XLSX download (the tracker page's export links are checked)",

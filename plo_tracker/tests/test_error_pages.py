@@ -77,7 +77,7 @@ def test_database_unreachable_says_so(settings, make_user):
 def test_health_check_is_public_and_reports_the_database(client):
     response = client.get("/health/")
     assert response.status_code == 200
-    assert response.json()["status"] == "ok"
+    assert response.json()["checks"]["database"] == "ok"
 
 
 def test_a_refused_write_is_a_500_not_a_database_outage(settings, make_user):
