@@ -133,7 +133,20 @@ class Postgres(PostgresServer):
 
     def restart(self) -> None:
         """`pg_ctl restart -m fast`: open connections are ended, the server is back in a second or two."""
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "restart", timeout=90)
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            "60",
+            "restart",
+            timeout=90,
+        )
 
     def postmaster_pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])
@@ -277,6 +290,7 @@ defaults
     timeout client 60s
     timeout server 35s
     timeout queue 30s
+    timeout check 5s
     timeout http-keep-alive 10s
     option forwardfor
     option redispatch
@@ -293,7 +307,7 @@ backend nodes
     option httpchk
     http-check send meth GET uri /health/ ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
-    default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2 maxconn {maxconn}
+    default-server inter 1s fastinter 500ms downinter 1s fall 3 rise 2 maxconn {maxconn}
     server node1 127.0.0.1:{node1} check
     server node2 127.0.0.1:{node2} check
 """
@@ -1032,7 +1046,11 @@ class Rehearsal:
         marks = []
         for name, action in plan:
             t0 = time.time()
-            note = action(fixture)
+            try:
+                note = action(fixture)
+            except Exception as exc:  # noqa: BLE001  (the fault's own error is its note; the next faults still run)
+                note = f"ERROR {type(exc).__name__}: {str(exc)[:200]}"
+                self.results.setdefault("failed_phases", []).append(f"fault: {name}")
             marks.append((name, t0, note))
             time.sleep(max(0.0, t0 + window - time.time()))
             self.after_fault(name)
@@ -1068,7 +1086,7 @@ class Rehearsal:
 
     def fault_node(self, fixture: dict[str, Any]) -> str:
         self.procs["node1"].kill()
-        return "node1 killed; haproxy marks it down after 2 failed checks (1 s apart)"
+        return "node1 killed; haproxy marks it down after 3 refused checks"
 
     def fault_worker(self, fixture: dict[str, Any]) -> str:
         day = fixture["scan_days"][1]
@@ -1142,13 +1160,19 @@ class Rehearsal:
                 self.results["killed_scan_done"] = True
             except TimeoutError:
                 self.results["killed_scan_done"] = False
-        try:
-            self.wait_emails(timeout=180)
-            self.results["emails_pending"] = 0
-        except TimeoutError:
-            self.results["emails_pending"] = self.sql(
-                LARGE_DB, "SELECT count(*) FROM deadlines_alert WHERE emailed_at IS NULL"
-            )[0][0]
+        with contextlib.suppress(TimeoutError):
+            self.wait_emails(timeout=60)
+        # Overrun alerts raised by a day's writes (a recompute moving the forecast) are emailed with
+        # the next scan's batch, not at once: counted by kind, not waited for.
+        self.results["emails_pending"] = (
+            ", ".join(
+                f"{n} {kind}"
+                for kind, n in self.sql(
+                    LARGE_DB, "SELECT kind, count(*) FROM deadlines_alert WHERE emailed_at IS NULL GROUP BY kind"
+                )
+            )
+            or "0"
+        )
         self.results["writes"] = self.writes(LARGE_DB, self.saved)
         self.results["writes_demo"] = self.writes(DEMO_DB, self.demo_saved)
         self.results["alert_duplicates"] = self.sql(
@@ -1282,7 +1306,8 @@ def report(r: Rehearsal, info: dict[str, str], markdown: bool) -> int:
     large, single, demo = (sat.get(k, (0.0, 0, None)) for k in (TWO_LARGE, SINGLE_LARGE, TWO_DEMO))
 
     def ratio(a: float, b: float) -> float:
-        return a / b if b else 0.0
+        """a ÷ b; not a number (a miss) when either had no step within 500 ms."""
+        return a / b if a and b else float("nan")
 
     target(
         "saturation at 2,000 open episodes ÷ on the 25-family demo (two nodes)",
@@ -1352,6 +1377,15 @@ def report(r: Rehearsal, info: dict[str, str], markdown: bool) -> int:
                 print(
                     f"  {line[0]:<34} {line[1]:>4} {line[2]:>7} req/s {line[3]:>8} {line[4]:>8} {line[5]:>8}"
                     f" {line[6]:>5} failed"
+                )
+    first = {label: rows[0][1] for label, rows in res["steps"].items() if rows}
+    if TWO_LARGE in first:
+        base = first[TWO_LARGE]
+        for label, s in first.items():
+            if label != TWO_LARGE:
+                print(
+                    f"{'- ' if md else '  '}at the first step, p50 {label} ÷ {TWO_LARGE}: {s.p50 / base.p50:.2f}×, "
+                    f"p95 {s.p95 / base.p95:.2f}× (not a target: each server's speed below saturation)"
                 )
     for label, (rps, users, _stats) in sat.items():
         print(
@@ -1441,7 +1475,7 @@ def report(r: Rehearsal, info: dict[str, str], markdown: bool) -> int:
         missed += not met
         mark = "✔" if met else "✘ MISSED"
         if md:
-            print(f"| {what} | {value:,.2f} | {text} | {mark} |")
+            print(f"| {what} | {value:,.2f} | {text} | {mark} |".replace("| nan |", "| not measured |"))
         else:
             print(f"  {what:<78} {value:>9,.2f}  target {text:<8} {mark}")
     print(f"\n{missed} target(s) missed" if missed else "\nevery target met")
