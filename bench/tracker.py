@@ -288,6 +288,7 @@ def build(
     prefix: str = "",
     first_reference: int = 1,
     seniors: bool = True,
+    social_workers_per_team: int = 10,
 ) -> dict[str, Any]:
     """Bulk-create staff, families, children, episodes, meetings, LPMs, assessments, extensions
     and stored deadlines; returns the people and counts the benchmarks need.
@@ -313,6 +314,7 @@ def build(
             prefix=prefix,
             first_reference=first_reference,
             seniors=seniors,
+            social_workers_per_team=social_workers_per_team,
         )
     finally:
         with connection.cursor() as cursor:
@@ -337,6 +339,7 @@ def _build(
     prefix: str,
     first_reference: int,
     seniors: bool,
+    social_workers_per_team: int,
 ) -> dict[str, Any]:
     from django.contrib.auth.models import Group
 
@@ -375,7 +378,10 @@ def _build(
         roles.append((len(users) - 1, role))
         return u
 
-    sws = {t.pk: [user(f"sw-{t.pk}-{i}", Role.SOCIAL_WORKER, t) for i in range(10)] for t in [*team_objs, small]}
+    sws = {
+        t.pk: [user(f"sw-{t.pk}-{i}", Role.SOCIAL_WORKER, t) for i in range(social_workers_per_team)]
+        for t in [*team_objs, small]
+    }
     tms = {t.pk: user(f"tm-{t.pk}", Role.TEAM_MANAGER, t) for t in [*team_objs, small]}
     # Heads of service and assistant directors are service-wide: a second call adds none (with
     # `seniors=False`), so a larger service raises the same escalations per deadline.
