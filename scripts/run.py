@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import signal
 
 # bandit B404: runs this project's own fixed commands
@@ -66,7 +67,13 @@ def _wait_for_first_page(url: str, processes: dict[str, subprocess.Popen[bytes]]
 
 def main() -> int:
     """Prepare the database and start web, worker and beat until interrupted."""
-    mark = _stage("set-up before this script (virtualenv, packages, styles)", STARTED)
+    mark = _stage("set-up before this script (virtualenv, Python packages)", STARTED)
+    # `make run` builds the styles (front-end packages, then Sass) alongside the database stages
+    # below; the web server starts once they are built.
+    styles = None
+    if os.environ.get("PLO_STYLES_COMMAND"):
+        # bandit B603: the Makefile's own command
+        styles = subprocess.Popen(shlex.split(os.environ["PLO_STYLES_COMMAND"]), cwd=ROOT)  # noqa: S603  # nosec B603
     VAR.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "plo_tracker.settings.base")
@@ -94,15 +101,25 @@ def main() -> int:
 
     python = sys.executable
     manage = [python, str(ROOT / "manage.py")]
+    # Setting up the embedded database commits without waiting for each commit to reach the disk
+    # (these two commands' sessions only): a crash part-way loses the last commits, never corrupts
+    # the database, and the next `make run` migrates and loads the demo data again.
+    setup_env = dict(env, PGOPTIONS="-c synchronous_commit=off") if embedded_db else env
     # bandit B603: fixed command
-    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)  # nosec B603
+    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=setup_env, check=True)  # nosec B603
     mark = _stage("migrations", mark)
     # Fictional demo families only go into the embedded laptop database, or when asked for:
     # a council's real database must never receive them by accident.
     if embedded_db or env.get("PLO_DEMO") == "1":
+        # migrate has just run the system checks.
         # bandit B603: fixed command
-        subprocess.run([*manage, "demo_data", "--if-empty"], env=env, check=True)  # nosec B603
+        subprocess.run([*manage, "demo_data", "--if-empty", "--skip-checks"], env=setup_env, check=True)  # nosec B603
         mark = _stage("demo data", mark)
+    if styles is not None:
+        if styles.wait() != 0:
+            print("The styles could not be built (see above); nothing was started.", flush=True)
+            return 1
+        mark = _stage("styles (built alongside the database stages; waited for)", mark)
 
     commands = {
         "web": [
