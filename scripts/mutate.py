@@ -44,6 +44,28 @@ MODULES: dict[str, list[str]] = {
     "exports": ["cases/exports*.py"],
 }
 
+# Module -> the tests that judge its mutants. mutmut first runs every selected test once to learn
+# which tests reach which function; a function as central as the timetable is reached by hundreds
+# of database tests, and a mutant that survives would run them all. Each module's mutants are
+# judged by its own tests only (a stricter gate, and minutes instead of hours per module).
+MODULE_TESTS: dict[str, list[str]] = {
+    "scopes": ["accounts/tests/test_scope_edges.py::*", "accounts/tests/test_access.py::*", "*/tests/test_scope*"],
+    "alerts": ["deadlines/tests/test_alert*"],
+    "engine": ["deadlines/tests/engine/*"],
+    "forecast": ["deadlines/tests/test_overrun_forecast.py::*"],
+    "imports": ["imports/tests/*"],
+    "exports": ["cases/tests/test_export*"],
+}
+# Module -> mutmut's names for its mutants ("deadlines.engine.calendar.x_...__mutmut_3").
+MODULE_MUTANTS: dict[str, list[str]] = {
+    "scopes": ["accounts.scopes*", "*.scopes.*"],
+    "alerts": ["deadlines.alerts*"],
+    "engine": ["deadlines.engine.*"],
+    "forecast": ["deadlines.forecast*"],
+    "imports": ["imports.services*"],
+    "exports": ["cases.exports*"],
+}
+
 KILLED = {1, 3, 36, 37, 24, -24, 152, 255}  # a test failed, pytest errored, timed out, type check
 NOT_RUN = {None, 2, 34}
 EQUIVALENT_ROW = re.compile(r"^\|\s*`([\w.]+__mutmut_\d+)`\s*\|")
@@ -103,7 +125,35 @@ def scores() -> int:
     return 1 if failing else 0
 
 
-def database_url(slots: int) -> tuple[str, list[str], object]:
+def module_of_function(mangled: str) -> str | None:
+    for module, globs in MODULE_MUTANTS.items():
+        if any(fnmatch.fnmatch(mangled, g) for g in globs):
+            return module
+    return None
+
+
+def mutmut_with_own_tests(argv: list[str]) -> None:
+    """mutmut's command line, with each module's functions mapped to its own tests only."""
+    from mutmut import __main__ as mutmut_main
+    from mutmut.state import state
+    from mutmut.stats import save_stats
+
+    original = mutmut_main.collect_or_load_stats
+
+    def collect_or_load_stats(*args: object, **kwargs: object) -> None:
+        original(*args, **kwargs)  # type: ignore[arg-type]
+        tests = state().tests_by_mangled_function_name
+        for function in list(tests):
+            module = module_of_function(function)
+            own = MODULE_TESTS.get(module or "", [])
+            tests[function] = {t for t in tests[function] if any(fnmatch.fnmatch(t, g) for g in own)}
+        save_stats()
+
+    mutmut_main.collect_or_load_stats = collect_or_load_stats
+    mutmut_main.cli(argv)
+
+
+def database_url(slots: int, *, keep: bool = False) -> tuple[str, list[str], object]:
     """A freshly migrated `plo_mutate` database and `slots` copies of it, one per process that may
     run tests at once; returns its URL, the copies' names and the server handle to keep."""
     import psycopg2  # type: ignore[import-untyped]  # no stubs installed; two plain statements
@@ -121,15 +171,21 @@ def database_url(slots: int) -> tuple[str, list[str], object]:
     names = [f"{DB_NAME}_{i}" for i in range(slots)]
     conn = psycopg2.connect(base)
     conn.autocommit = True
-    with conn.cursor() as cursor:
-        for name in [*names, DB_NAME]:
-            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DB_NAME}")
     # the same server and options, the database name swapped
     scheme, rest = base.split("://", 1)
     head, _, tail = rest.partition("/")
     _, q, query = tail.partition("?")
     url = f"{scheme}://{head}/{DB_NAME}{q}{query}"
+    if keep:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname = ANY(%s)", ([*names, DB_NAME],))
+            if cursor.fetchone()[0] == len(names) + 1:
+                conn.close()
+                return url, names, server
+    with conn.cursor() as cursor:
+        for name in [*names, DB_NAME]:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {DB_NAME}")
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
         cwd=REPO,
@@ -154,18 +210,32 @@ def child_env(url: str, slots: list[str]) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--score", action="store_true", help="print the scores of the last run only")
+    parser.add_argument("--mutmut", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.add_argument("--keep-db", action="store_true", help="reuse the databases of the last run")
+    parser.add_argument(
+        "--module",
+        nargs="*",
+        default=["engine", "forecast", "exports", "alerts", "scopes", "imports"],
+        help="modules to run (all by default, quickest first)",
+    )
     parser.add_argument("--run", nargs="*", default=[], help="mutant name globs to (re)run")
     parser.add_argument("--max-children", type=int, default=int(os.environ.get("MUTATE_CHILDREN", "1")))
     args = parser.parse_args()
+    if args.mutmut is not None:
+        mutmut_with_own_tests(args.mutmut)
+        return 0
     if args.score:
         return scores()
-    url, slots, server = database_url(args.max_children + 2)  # the children, mutmut and its stats run
-    mutmut = [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children), *args.run]
-    status = subprocess.run(mutmut, cwd=REPO, env=child_env(url, slots), check=False).returncode
+    url, slots, server = database_url(args.max_children + 2, keep=args.keep_db)  # children, mutmut, stats
+    # One module at a time, so each "clean run" before the mutants runs that module's tests only.
+    groups = [args.run] if args.run else [MODULE_MUTANTS[m] for m in args.module]
+    for names in groups:
+        mutmut = [sys.executable, __file__, "--mutmut", "run", "--max-children", str(args.max_children), *names]
+        status = subprocess.run(mutmut, cwd=REPO, env=child_env(url, slots), check=False).returncode
+        if status != 0:
+            print(f"mutmut stopped with status {status}")
+            return status
     del server  # the embedded server stops once no process uses it
-    if status != 0:
-        print(f"mutmut stopped with status {status}")
-        return status
     return scores()
 
 
