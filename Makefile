@@ -8,12 +8,13 @@ PLO_MAKE_STARTED := $(shell date +%s.%N)
 # The styles on their own (through a variable, so `make -n` does not run it as a recursive make).
 STYLES := $(MAKE) --no-print-directory $(CSS)
 
-.PHONY: run test lint setup setup-dev browser redis pgbouncer demo clean help screenshots
+.PHONY: run test lint mutate setup setup-dev browser redis pgbouncer demo clean help screenshots
 
 help:
 	@echo "make run   - set up (virtualenv, packages, CSS, database, demo data) and run web, worker and beat"
 	@echo "make test  - set up and run the whole test suite"
 	@echo "make lint  - ruff, mypy, djLint and bandit"
+	@echo "make mutate - mutation testing of scopes, alerts, engine, forecast, imports, exports (long)"
 
 # The styles are built (once: again only when the SCSS or the front-end packages change) while
 # scripts/run.py starts the database, migrates and loads the demo data; it waits for them before
@@ -35,6 +36,13 @@ lint: setup-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/djlint templates --lint
 	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cases meetings deadlines tracker_meetings imports letters plo_tracker scripts
+
+# Mutation testing (docs/testing.md): mutmut over the scopes, alerts, deadline engine, forecast,
+# import services and exports, then the score per module. It takes hours on two cores, so it is not
+# part of `make test` or CI; re-running it re-tests only the mutants of changed functions.
+# `make mutate MUTANTS='deadlines.engine*'` re-runs only the mutants whose names match.
+mutate: setup-dev
+	env -u REDIS_URL nice -n 10 $(PY) scripts/mutate.py $(if $(MUTANTS),--run '$(MUTANTS)')
 
 # `make run` installs only what running needs (requirements.txt; GOV.UK Frontend and Sass from
 # package.json's dependencies); the test, lint and benchmark tools (requirements-dev.txt:

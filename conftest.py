@@ -116,3 +116,50 @@ def axe_violations(page) -> list[dict[str, object]]:
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
         for v in result["violations"]
     ]
+
+
+# --- Mutation testing (`make mutate`, scripts/mutate.py) ---------------------------------------
+# mutmut runs pytest once per mutant in a child forked from one process. Creating and migrating a
+# test database in every child would cost more than the tests, so scripts/mutate.py migrates one
+# database and copies it once per parallel child ("slots", named in PLO_MUTATE_DB_SLOTS); each
+# child takes a free slot for its life (a lock file, released when the child exits), so two
+# children never share a database, and uses it as it is: each test still rolls back, or flushes
+# for transactional tests, as usual.
+MUTATE_SLOTS = [s for s in os.environ.get("PLO_MUTATE_DB_SLOTS", "").split(",") if s]
+_mutate_held: list[object] = []
+_mutate_slot: dict[int, str] = {}  # pid -> the slot that process holds
+
+if MUTATE_SLOTS:
+
+    @pytest.fixture(scope="session")
+    def django_db_setup():
+        """The database slot taken in pytest_configure: used as it is, never created or dropped."""
+
+    def pytest_configure(config):
+        """A forked child must not talk over its parent's database socket (two processes on one
+        connection corrupt it), nor close it (that would end the parent's session on the server):
+        each inherited connection is set aside, unclosed. The child then takes a free slot."""
+        import fcntl
+        import tempfile
+
+        from django.db import connections
+
+        for conn in connections.all(initialized_only=True):
+            if conn.connection is not None:
+                _mutate_held.append(conn.connection)
+                conn.connection = None
+        if os.getpid() in _mutate_slot:  # a second pytest run in the same process keeps its slot
+            connections["default"].settings_dict["NAME"] = _mutate_slot[os.getpid()]
+            return
+        for name in MUTATE_SLOTS:
+            lock = open(os.path.join(tempfile.gettempdir(), f"plo-{name}.lock"), "w")  # noqa: SIM115
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            _mutate_held.append(lock)  # held until this process exits
+            _mutate_slot[os.getpid()] = name
+            connections["default"].settings_dict["NAME"] = name
+            return
+        raise pytest.UsageError(f"every mutation database slot is in use: {MUTATE_SLOTS}")
