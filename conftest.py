@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -19,6 +22,154 @@ def need_service(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI (CI=true) but is not reachable")
     pytest.skip(f"{what} is not reachable on this machine")
+
+
+# --- The test database: migrated once per run, copied for each xdist worker ----------------------
+#
+# Migrating takes most of a minute. The first process to need a database migrates a template database
+# while any other xdist worker waits on a file lock; then every worker makes its own database from the
+# template (`CREATE DATABASE ... TEMPLATE ...`, a file copy) on the one embedded server they share.
+# The demo council is built the same way, once per run, into a second template that tests needing it
+# copy in (`demo_council_database`). The controller (or a run without -n, itself) drops the templates.
+
+DEMO_TODAY = dt.date(2026, 11, 23)  # a Monday: the day the demo council is built for in tests
+DEMO_NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # the tests' clock on it
+# Built earlier that morning, so everything the tests do comes after everything the demo did.
+DEMO_BUILT_AT = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
+_DB: dict[str, str] = {}  # this process's database names: template, demo, mine, original, lock
+
+
+def _template_name(run_id: str) -> str:
+    return f"test_plo_tracker_template_{run_id[:16]}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Fix the run's id before xdist starts its workers, so the controller knows the templates' names.
+    controller = not hasattr(config, "workerinput")
+    if controller and hasattr(config.option, "testrunuid") and config.option.testrunuid is None:
+        config.option.testrunuid = uuid.uuid4().hex
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    run_id = getattr(config.option, "testrunuid", None)
+    if run_id:
+        for name in (_template_name(run_id), _template_name(run_id) + "_demo"):
+            _drop_database(name)
+
+
+def _sql(*statements: str) -> None:
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def _drop_database(name: str) -> None:
+    try:
+        _sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except Exception as exc:  # a leftover database is untidy, not a failed run
+        import warnings
+
+        warnings.warn(f"could not drop the test database {name}: {exc}", stacklevel=1)
+
+
+def _database_exists(name: str) -> bool:
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+@contextlib.contextmanager
+def _run_lock():
+    """The lock the run's processes take to build a template (released when the file closes)."""
+    import fcntl
+
+    with open(_DB["lock"], "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _copy_into_mine(source: str) -> None:
+    """Make this process's database a fresh copy of `source` (closing every connection to it)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    connection.close()
+    mine = _DB["mine"]
+    _sql(f'DROP DATABASE IF EXISTS "{mine}" WITH (FORCE)', f'CREATE DATABASE "{mine}" TEMPLATE "{source}"')
+    ContentType.objects.clear_cache()  # ids as the copy has them, whatever a flush did before
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    verbosity = request.config.option.verbose
+    workerinput = getattr(request.config, "workerinput", None)
+    run_id = workerinput["testrunuid"] if workerinput else uuid.uuid4().hex
+    template = _template_name(run_id)
+    _DB.update(
+        template=template,
+        demo=template + "_demo",
+        mine=connection.settings_dict["TEST"]["NAME"],  # the worker's own name (…_gw0, …_gw1)
+        original=connection.settings_dict["NAME"],
+        lock=str(Path(tempfile.gettempdir()) / f"{template}.lock"),
+    )
+    with django_db_blocker.unblock():
+        with _run_lock():
+            if not _database_exists(template):
+                connection.settings_dict["TEST"]["NAME"] = template
+                connection.creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False)
+                connection.settings_dict["TEST"]["NAME"] = _DB["mine"]
+            _copy_into_mine(template)  # a template must have no one connected to be copied
+        settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = _DB["mine"]
+    yield
+    with django_db_blocker.unblock():
+        connection.creation.destroy_test_db(_DB["original"], verbosity=verbosity)
+        if workerinput is None:  # no controller to drop the templates
+            _drop_database(_DB["demo"])
+            _drop_database(template)
+    with contextlib.suppress(OSError):
+        os.unlink(_DB["lock"])
+
+
+def demo_council_database() -> None:
+    """Replace this process's test database with a copy of the demo council (`manage.py demo_data`
+    for DEMO_TODAY, built once per run by whichever process first asks). Call it where no
+    transaction is open (a module fixture, or a transactional test's fixture); `empty_database()`
+    puts the empty database back."""
+    import time_machine
+    from django.core.management import call_command
+    from django.db import connection
+
+    with _run_lock():
+        if not _database_exists(_DB["demo"]):
+            connection.close()
+            _sql(f'CREATE DATABASE "{_DB["demo"]}" TEMPLATE "{_DB["template"]}"')
+            connection.settings_dict["NAME"] = _DB["demo"]
+            try:
+                with time_machine.travel(DEMO_BUILT_AT, tick=True):
+                    call_command("demo_data", today=DEMO_TODAY, verbosity=0)
+            finally:
+                connection.close()
+                connection.settings_dict["NAME"] = _DB["mine"]
+        _copy_into_mine(_DB["demo"])
+
+
+def empty_database() -> None:
+    """Put back this process's empty, migrated test database (after `demo_council_database`)."""
+    with _run_lock():
+        _copy_into_mine(_DB["template"])
 
 
 @pytest.fixture
@@ -80,16 +231,33 @@ def browser():
         chromium.close()
 
 
+CHROMIUM_CONTEXT = {
+    "bypass_csp": True,  # only so the axe-core checker can be injected
+    "locale": "en-GB",
+    "timezone_id": "Europe/London",
+    "viewport": {"width": 1280, "height": 900},
+}
+
+
+@pytest.fixture(scope="module")
+def browser_context(browser):
+    """One browser context for a test module (opening one per test cost more than the test's page)."""
+    context = browser.new_context(**CHROMIUM_CONTEXT)
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def page(browser):
-    """A fresh browser context and page (CSP bypassed only so the axe-core checker can be injected)."""
-    context = browser.new_context(
-        bypass_csp=True, locale="en-GB", timezone_id="Europe/London", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
+def page(browser_context):
+    """A fresh page, signed out: no cookies or storage left by the module's earlier tests."""
+    browser_context.clear_cookies()
+    page = browser_context.new_page()
     page.set_default_timeout(15_000)
     yield page
-    context.close()
+    with contextlib.suppress(Exception):  # the page may be on a server already stopped
+        page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+    page.close()
+    browser_context.clear_cookies()
 
 
 def sign_in(page, base_url: str, username: str, password: str | None = None) -> None:

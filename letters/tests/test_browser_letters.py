@@ -9,12 +9,11 @@ import io
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.urls import reverse
 from docx import Document
 
 from cases.models import Episode, Stage
-from conftest import axe_violations, sign_in
+from conftest import DEMO_NOW, axe_violations, demo_council_database, sign_in
 from letters.context import uk_date
 from letters.models import Draft
 from plo_tracker.tests.shots import SHOTS
@@ -37,8 +36,8 @@ def two_parent_family() -> Episode:
 
 def test_a_social_worker_drafts_the_letter_for_both_parents_and_it_goes_out_of_date(page, live_server, tmp_path):
     base = live_server.url
-    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=True):
-        call_command("demo_data", today=TODAY, verbosity=0)
+    demo_council_database()  # manage.py demo_data for TODAY, built once per run
+    with time_machine.travel(DEMO_NOW, tick=True):
         episode = two_parent_family()
         family = episode.family
         parents = sorted(p.full_name for p in family.people.filter(parental_responsibility=True))

@@ -1,12 +1,12 @@
-"""axe-core on every page of the product, with no violation of any impact, and one journey done by
-keyboard only (issue 13, Accessibility).
+"""axe-core on every page of the product, with no violation of any impact (issue 13, Accessibility).
 
-The pages come from the URL resolver, as in the authorization matrix: a new page that is neither
-visited here nor listed in NOT_A_PAGE (with the reason) fails the test. Each page is opened on the
-demo council, with real records of the demo data, as a role the matrix says may open it; every
-page that takes a POST is then sent back blank, and its error state (error summary and messages
-beside the fields) is checked too. Sign-in, each role's home, the tracker import steps and a tracker
-meeting's pages are visited along the way.
+The pages come from the URL resolver, as in the authorization matrix: each page is a test of its own
+(so the walk spreads over the test workers), and a new page that is neither walked here nor listed in
+NOT_A_PAGE (with the reason) gets a test that fails until it is. Each page is opened on the demo
+council, with real records of the demo data, as a role the matrix says may open it; every page that
+takes a POST is then sent back blank, and its error state (error summary and messages beside the
+fields) is checked too. Sign-in, each role's home, the tracker and staff import steps and a tracker
+meeting's pages have tests of their own. The keyboard-only journey is in test_browser_keyboard.py.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.urls import get_resolver, reverse
 
 from accounts.models import Team, User
 from accounts.roles import Role
 from cases import services as cs
 from cases.models import Assessment, Child, Episode, Family, Person, Stage
-from conftest import axe_violations, sign_in
+from conftest import CHROMIUM_CONTEXT, DEMO_NOW, axe_violations, demo_council_database, empty_database, sign_in
 from deadlines.models import Deadline, WeeklySnapshot
 from deadlines.services import calendar_current
 from imports.sample import sample_tracker_xlsx
@@ -37,9 +36,11 @@ from tracker_meetings.models import AgendaItem
 
 from .test_authorization_matrix import EXPECTED, NONE, PUBLIC, _url_names
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The demo council is copied in for the module and committed, so the live server sees it; the tests
+# are not wrapped in a transaction (see `walk`).
+pytestmark = [pytest.mark.browser]
 
-TODAY = dt.date(2026, 11, 23)  # a Monday
+TODAY = dt.date(2026, 11, 23)  # a Monday (conftest.DEMO_TODAY)
 PASSWORD = "demo-password-2026"
 R = Role
 
@@ -233,6 +234,8 @@ def _demo_ids(clo: User) -> dict[str, Any]:
 
 
 def _url(name: str, ids: dict[str, Any]) -> str:
+    if name == "deadlines:calendar-feed-retired":  # an old calendar address opened in a browser
+        return reverse(name, kwargs={"token": "an-old-token-0123456789"})
     if name == "deadlines:weekly-history-week":
         return reverse(name, args=[ids[name].week_ending.isoformat()]) + "?figure=entries"
     record = ids.get(name)
@@ -259,6 +262,11 @@ class Checker:
         self.visited: set[str] = set()
         self.errored: set[str] = set()
         self.unreachable: dict[str, str] = {}
+
+    def fresh(self) -> Checker:
+        """Forget what earlier tests found (who is signed in stays, to save signing in again)."""
+        self.found, self.visited, self.errored, self.unreachable = {}, set(), set(), {}
+        return self
 
     def as_user(self, username: str | None) -> None:
         if username == self.signed_in:
@@ -327,199 +335,200 @@ class Checker:
         self.axe(f"{name} sent back with errors")
 
 
-def test_every_page_has_no_accessibility_violations(page, live_server, tmp_path):
-    base = live_server.url
-    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=True):
-        call_command("demo_data", today=TODAY, verbosity=0)
-        ids = _demo_ids(User.objects.get(username="clara.clo"))
-        check = Checker(page, base)
-        names = set(_url_names(get_resolver())) | {"admin:index"}
-        gone = set(NOT_A_PAGE) - names
-        assert not gone, f"NOT_A_PAGE lists URLs that no longer exist: {sorted(gone)}"
+ALL_NAMES = set(_url_names(get_resolver())) | {"admin:index"}
+# Pages a journey test below walks (they need more than opening: a wrong password, a file uploaded).
+JOURNEY_PAGES = frozenset(
+    {
+        "accounts:sign-in",
+        "accounts:password-reset",
+        "home",
+        "imports:upload",
+        "imports:columns",
+        "imports:preview",
+        "imports:done",
+        "accounts:staff-import",
+        "accounts:staff-import-preview",
+    }
+)
+EXPECTED_STATUS = {"deadlines:calendar-feed-retired": 410}  # an old calendar address: "renew your link"
 
-        # Signing in, with a wrong password first; signed out.
-        check.as_user(None)
-        check.open("accounts:sign-in", reverse("accounts:sign-in"), None)
-        page.fill("#id_username", "sam.social")
-        page.fill("#id_password", "not the password")
-        page.click("button:has-text('Sign in')")
-        page.wait_for_selector(".govuk-error-summary")
-        page.screenshot(path=str(SHOTS / "sign-in-error.png"), full_page=True)
-        check.axe("sign-in with a wrong password")
-        check.errored.add("accounts:sign-in")
-        check.open("accounts:signed-out", reverse("accounts:signed-out"), None)
-        # An old calendar address opened in a browser: the "renew your link" page, 410 Gone.
-        old_feed = reverse("deadlines:calendar-feed-retired", kwargs={"token": "an-old-token-0123456789"})
-        check.open("deadlines:calendar-feed-retired", old_feed, None, expected=410)
-        check.open("accounts:oidc-start", reverse("accounts:oidc-start"), None)
-        # Forgotten password: sent blank, then the answer that never says whether the address exists.
-        if check.open("accounts:password-reset", reverse("accounts:password-reset"), None):
-            page.get_by_role("button", name="Send me a reset link").click()
-            page.wait_for_selector(".govuk-error-summary")
-            check.axe("accounts:password-reset sent back with errors")
-            check.errored.add("accounts:password-reset")
-            page.fill("#id_email", "nobody@council.example")
-            page.get_by_role("button", name="Send me a reset link").click()
-            page.wait_for_selector("text=Check your email")
-            check.axe("accounts:password-reset sent")
 
-        # Each role's home.
-        for username in DEMO_USER.values():
-            check.open("home", "/", username)
+def _who(name: str) -> str | None:
+    role = _role_for(name)
+    return DEMO_USER[role] if role else None
 
-        # The tracker import: upload, choose columns (one chosen twice), preview with errors, done.
-        sample = tmp_path / "sample-tracker.xlsx"
-        sample.write_bytes(sample_tracker_xlsx())
-        if check.open("imports:upload", reverse("imports:upload"), "clara.clo"):
-            page.get_by_role("button", name="Upload and choose columns").click()
-            page.wait_for_selector(".govuk-error-summary")
-            check.axe("imports:upload sent back with errors")
-            check.errored.add("imports:upload")
-            page.set_input_files("#tracker", str(sample))
-            page.get_by_role("button", name="Upload and choose columns").click()
-            page.wait_for_selector("[data-testid=columns]")
-            check.visited.add("imports:columns")
-            check.axe("imports:columns")
-            columns_url = page.url
-            first = page.input_value("#col_0")
-            page.select_option("#col_1", first)
-            page.get_by_role("button", name="Check every row").click()
-            page.wait_for_selector(".govuk-error-summary")
-            check.axe("imports:columns with a column chosen twice")
-            page.goto(columns_url)
-            page.get_by_role("button", name="Check every row").click()
-            page.wait_for_selector("[data-testid=import-rows]")
-            assert "cannot be imported" in page.inner_text(".govuk-error-summary")
-            check.visited.add("imports:preview")
-            check.axe("imports:preview with rows in error")
-            imported = re.compile(r"Import \d+ famil")
-            page.get_by_role("button", name=imported).click()
-            page.wait_for_selector("[data-testid=import-result]")
-            check.visited.add("imports:done")
-            check.axe("imports:done")
 
-        # The staff import: upload (sent empty first), then the preview with a row in error.
-        if check.open("accounts:staff-import", reverse("accounts:staff-import"), "ada.admin"):
-            page.get_by_role("button", name="Upload and check").click()
-            page.wait_for_selector(".govuk-error-summary")
-            check.axe("accounts:staff-import sent back with errors")
-            check.errored.add("accounts:staff-import")
-            staff = tmp_path / "staff.csv"
-            staff.write_text(STAFF_HEADER + STAFF_ROWS.format(team="No such team"), encoding="utf-8")
-            page.set_input_files("#staff", str(staff))
-            page.get_by_role("button", name="Upload and check").click()
-            page.wait_for_selector("[data-testid=import-rows]")
-            assert "cannot be imported" in page.inner_text(".govuk-error-summary")
-            check.visited.add("accounts:staff-import-preview")
-            check.axe("accounts:staff-import-preview with a row in error")
+# Every other page, grouped by the person who opens it (one sign-in per person while in order).
+PAGES = sorted(ALL_NAMES - set(NOT_A_PAGE) - JOURNEY_PAGES, key=lambda n: (_who(n) or "", n))
 
-        # Every other page, as a role that may open it, on a real demo record.
-        by_user: dict[str | None, list[str]] = {}
-        for name in sorted(names - set(NOT_A_PAGE) - check.visited):
-            role = _role_for(name)
-            by_user.setdefault(DEMO_USER[role] if role else None, []).append(name)
-        for who, pages in by_user.items():
-            for name in pages:
-                check.open(name, _url(name, ids), who)
-        # The case page of a family whose parents have contact details, an interpreter and a solicitor.
-        check.as_user("helen.hos")
-        family = Person.objects.filter(interpreter_needed=True, family__restricted=False).first().family  # type: ignore[union-attr]
-        page.goto(base + reverse("cases:family-detail", args=[family.pk]))
-        page.locator("[data-testid=people]").screenshot(path=str(SHOTS / "case-people.png"))
-        check.axe("case page with an interpreter needed")
-        # The weekly tracker's year of history, with its charts.
-        check.as_user("helen.hos")
-        page.goto(base + reverse("deadlines:weekly-history") + "?weeks=52")
-        page.screenshot(path=str(SHOTS / "weekly-history-52-weeks.png"), full_page=True)
-        check.axe("weekly tracker history over 52 weeks")
 
-        # Every form sent back blank: the error summary and the messages beside the fields.
-        for who, pages in by_user.items():
-            for name in pages:
-                post = EXPECTED[name][1]
-                if post in (NONE, PUBLIC) or name in NO_ERROR_STATE or name in check.errored:
-                    continue
-                role = _role_for(name)
-                if role not in post:
-                    continue
-                if check.open(name, _url(name, ids), who):
-                    check.send_back(name, _url(name, ids))
+class Walk:
+    def __init__(self, page: Any, base: str, ids: dict[str, Any]) -> None:
+        self.page, self.base, self.ids = page, base, ids
+        self.checker = Checker(page, base)
 
-    never = names - set(NOT_A_PAGE) - check.visited
-    assert not never, f"pages never opened: {sorted(never)}; why: {check.unreachable}"
+
+@pytest.fixture(scope="module")
+def walk(browser, django_db_setup, django_db_blocker):
+    """The demo council (copied in once for the module, built once per run), a live server of the
+    module's own and one browser page, the clock at 09:00 on Monday 23 November 2026. Tests here run
+    outside a transaction, like the one walk they were, and the empty database is put back after."""
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        demo_council_database()
+    traveller = time_machine.travel(DEMO_NOW, tick=True)
+    traveller.start()
+    server = context = None
+    try:
+        with django_db_blocker.unblock():
+            ids = _demo_ids(User.objects.get(username="clara.clo"))
+        server = LiveServer("localhost")
+        context = browser.new_context(**CHROMIUM_CONTEXT)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield Walk(page, server.url, ids)
+    finally:
+        if context is not None:
+            context.close()
+        if server is not None:
+            server.stop()
+        traveller.stop()
+        with django_db_blocker.unblock():
+            empty_database()
+
+
+@pytest.fixture(autouse=True)
+def _database_open(django_db_blocker):
+    """The live server's threads read and write the committed demo council during each test."""
+    with django_db_blocker.unblock():
+        yield
+
+
+def _assert_clean(check: Checker) -> None:
     assert check.unreachable == {}, "\n".join(f"{k}: {v}" for k, v in check.unreachable.items())
     assert check.found == {}, "\n".join(f"{k}: {v}" for k, v in check.found.items())
 
 
-# --- One journey by keyboard only ------------------------------------------------------------
-
-FOCUS_VISIBLE = """() => {
-    const el = document.activeElement, s = getComputedStyle(el);
-    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
-    const shadow = s.boxShadow && s.boxShadow !== 'none';
-    return outline || shadow || s.backgroundColor === 'rgb(255, 221, 0)';
-}"""
+def test_every_page_is_walked_or_said_why_not():
+    """NOT_A_PAGE and the journeys name only pages that exist; every other page has its test."""
+    gone = (set(NOT_A_PAGE) | JOURNEY_PAGES) - ALL_NAMES
+    assert not gone, f"NOT_A_PAGE or JOURNEY_PAGES lists URLs that no longer exist: {sorted(gone)}"
+    assert set(PAGES) | JOURNEY_PAGES | set(NOT_A_PAGE) == ALL_NAMES
+    assert not set(PAGES) & set(NOT_A_PAGE)
 
 
-@pytest.fixture
-def in_jan_2027():
-    with time_machine.travel(dt.datetime(2027, 1, 20, 10, 0, tzinfo=dt.UTC), tick=True):
-        yield
-
-
-@pytest.fixture
-def world(in_jan_2027, make_user, team):
-    from cases.tests import test_case_screens as screens
-
-    staff = screens.staff.__wrapped__(make_user, team)  # type: ignore[attr-defined]  # the fixture's own function
-    family = screens.family.__wrapped__(team, staff)  # type: ignore[attr-defined]  # the fixture's own function
-    episode = screens.in_pre_proceedings.__wrapped__(family, staff)  # type: ignore[attr-defined]  # the fixture's own function
-    return staff, family, episode
-
-
-def _tab_to(page, test: str, what: str, most: int = 80) -> None:
-    """Press Tab until `test` (run on the focused element) holds; each stop must show its focus."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"() => {{ const el = document.activeElement; return {test}; }}"):
-            assert page.evaluate(FOCUS_VISIBLE), f"{what} has focus but does not show it"
-            return
-    pytest.fail(f"{what} cannot be reached with Tab")
-
-
-def test_a_social_worker_books_the_initial_meeting_by_keyboard_only(page, live_server, world):
-    """From the case page to the saved meeting with Tab, Enter, Space and typing, never the mouse:
-    the error summary takes focus, its link moves focus to the field, and every stop shows focus."""
-    staff, family, episode = world
-    base = live_server.url
-    sign_in(page, base, staff["sw"].username)
-    page.goto(f"{base}{reverse('cases:family-detail', args=[family.pk])}")
-    _tab_to(page, "el.textContent.trim() === 'Book or record the initial meeting'", "the initial meeting link")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("h1")
-    assert page.inner_text("h1") == "Initial pre-proceedings meeting"
-
-    # Sent with nothing filled in: the error summary takes focus and says what is missing.
-    _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save')", "the Save button")
-    page.keyboard.press("Enter")
+def test_sign_in_page_and_a_wrong_password(walk):
+    check, page = walk.checker.fresh(), walk.page
+    check.as_user(None)
+    check.open("accounts:sign-in", reverse("accounts:sign-in"), None)
+    page.fill("#id_username", "sam.social")
+    page.fill("#id_password", "not the password")
+    page.click("button:has-text('Sign in')")
     page.wait_for_selector(".govuk-error-summary")
-    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
-    page.screenshot(path=str(SHOTS / "keyboard-error-summary.png"), full_page=True)
-    # Its first link, followed with Enter, puts focus on the field it names.
-    _tab_to(page, "el.closest('.govuk-error-summary__list') !== null", "the error summary's link")
-    target = page.evaluate("document.activeElement.getAttribute('href')").lstrip("#")
-    page.keyboard.press("Enter")
-    focused = page.evaluate("document.activeElement.id")
-    assert focused.startswith(target.removesuffix("_0")), (focused, target)
-    assert page.evaluate(FOCUS_VISIBLE), "the field the error summary sent focus to does not show it"
-    assert focused.endswith("_0"), "focus should land on the day of the date"
+    page.screenshot(path=str(SHOTS / "sign-in-error.png"), full_page=True)
+    check.axe("sign-in with a wrong password")
+    assert "accounts:sign-in" in check.visited
+    _assert_clean(check)
 
-    for value in ("27", "1", "2027"):  # day, month, year: typing, then Tab to the next box
-        page.keyboard.type(value)
-        page.keyboard.press("Tab")
-    _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Save')", "the Save button")
-    page.keyboard.press("Enter")
-    page.wait_for_selector(".govuk-notification-banner")
-    meeting = episode.meetings.get()
-    assert meeting.kind == "initial_meeting" and meeting.scheduled_for == dt.date(2027, 1, 27)
-    assert "The meeting has been saved" in page.inner_text(".govuk-notification-banner")
+
+def test_forgotten_password_sent_blank_then_sent(walk):
+    """Sent blank, then the answer that never says whether the address exists."""
+    check, page = walk.checker.fresh(), walk.page
+    assert check.open("accounts:password-reset", reverse("accounts:password-reset"), None), check.unreachable
+    page.get_by_role("button", name="Send me a reset link").click()
+    page.wait_for_selector(".govuk-error-summary")
+    check.axe("accounts:password-reset sent back with errors")
+    page.fill("#id_email", "nobody@council.example")
+    page.get_by_role("button", name="Send me a reset link").click()
+    page.wait_for_selector("text=Check your email")
+    check.axe("accounts:password-reset sent")
+    _assert_clean(check)
+
+
+@pytest.mark.parametrize("role", list(DEMO_USER))
+def test_each_roles_home_page(role, walk):
+    check = walk.checker.fresh()
+    assert check.open("home", "/", DEMO_USER[role]), check.unreachable
+    _assert_clean(check)
+
+
+def test_tracker_import_steps(walk, tmp_path):
+    """Upload (sent empty first), choose columns (one chosen twice), preview with errors, done."""
+    check, page = walk.checker.fresh(), walk.page
+    sample = tmp_path / "sample-tracker.xlsx"
+    sample.write_bytes(sample_tracker_xlsx())
+    assert check.open("imports:upload", reverse("imports:upload"), "clara.clo"), check.unreachable
+    page.get_by_role("button", name="Upload and choose columns").click()
+    page.wait_for_selector(".govuk-error-summary")
+    check.axe("imports:upload sent back with errors")
+    page.set_input_files("#tracker", str(sample))
+    page.get_by_role("button", name="Upload and choose columns").click()
+    page.wait_for_selector("[data-testid=columns]")
+    check.axe("imports:columns")
+    columns_url = page.url
+    first = page.input_value("#col_0")
+    page.select_option("#col_1", first)
+    page.get_by_role("button", name="Check every row").click()
+    page.wait_for_selector(".govuk-error-summary")
+    check.axe("imports:columns with a column chosen twice")
+    page.goto(columns_url)
+    page.get_by_role("button", name="Check every row").click()
+    page.wait_for_selector("[data-testid=import-rows]")
+    assert "cannot be imported" in page.inner_text(".govuk-error-summary")
+    check.axe("imports:preview with rows in error")
+    page.get_by_role("button", name=re.compile(r"Import \d+ famil")).click()
+    page.wait_for_selector("[data-testid=import-result]")
+    check.axe("imports:done")
+    _assert_clean(check)
+
+
+def test_staff_import_steps(walk, tmp_path):
+    """The staff import: upload (sent empty first), then the preview with a row in error."""
+    check, page = walk.checker.fresh(), walk.page
+    assert check.open("accounts:staff-import", reverse("accounts:staff-import"), "ada.admin"), check.unreachable
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_selector(".govuk-error-summary")
+    check.axe("accounts:staff-import sent back with errors")
+    staff = tmp_path / "staff.csv"
+    staff.write_text(STAFF_HEADER + STAFF_ROWS.format(team="No such team"), encoding="utf-8")
+    page.set_input_files("#staff", str(staff))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_selector("[data-testid=import-rows]")
+    assert "cannot be imported" in page.inner_text(".govuk-error-summary")
+    check.axe("accounts:staff-import-preview with a row in error")
+    _assert_clean(check)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_accessibility_violations(name, walk):
+    """The page as a role that may open it, on a real demo record; a form sent back blank too."""
+    check = walk.checker.fresh()
+    url, who = _url(name, walk.ids), _who(name)
+    if check.open(name, url, who, expected=EXPECTED_STATUS.get(name, 200)):
+        post = EXPECTED[name][1]
+        if post not in (NONE, PUBLIC) and name not in NO_ERROR_STATE and _role_for(name) in post:
+            check.send_back(name, url)
+    assert name in check.visited, f"never opened: {check.unreachable}"
+    _assert_clean(check)
+
+
+def test_case_page_of_a_family_needing_an_interpreter(walk):
+    """Parents with contact details, an interpreter and a solicitor."""
+    check, page = walk.checker.fresh(), walk.page
+    check.as_user("helen.hos")
+    family = Person.objects.filter(interpreter_needed=True, family__restricted=False).first().family  # type: ignore[union-attr]
+    page.goto(walk.base + reverse("cases:family-detail", args=[family.pk]))
+    page.locator("[data-testid=people]").screenshot(path=str(SHOTS / "case-people.png"))
+    check.axe("case page with an interpreter needed")
+    _assert_clean(check)
+
+
+def test_weekly_tracker_history_over_52_weeks(walk):
+    """A year of stored weeks, with its charts."""
+    check, page = walk.checker.fresh(), walk.page
+    check.as_user("helen.hos")
+    page.goto(walk.base + reverse("deadlines:weekly-history") + "?weeks=52")
+    page.screenshot(path=str(SHOTS / "weekly-history-52-weeks.png"), full_page=True)
+    check.axe("weekly tracker history over 52 weeks")
+    _assert_clean(check)

@@ -32,11 +32,13 @@ def _test_database_url() -> str:
     return f"postgresql://{credentials}{host}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.fixture
-def site(tmp_path):
-    """The product under gunicorn with the base (production) settings, TLS ending at a proxy."""
-    env = product_env(DATABASE_URL=_test_database_url(), PLO_BEHIND_PROXY="1", PLO_VAR_DIR=str(tmp_path))
-    web = WebServer(env=env, log_path=tmp_path / "gunicorn.log", threads=2).start()
+@pytest.fixture(scope="module")
+def site(django_db_setup, tmp_path_factory):
+    """The product under gunicorn with the base (production) settings, TLS ending at a proxy: one
+    server for the module's tests (it takes seconds to start; each test brings its own data)."""
+    folder = tmp_path_factory.mktemp("hardening")
+    env = product_env(DATABASE_URL=_test_database_url(), PLO_BEHIND_PROXY="1", PLO_VAR_DIR=str(folder))
+    web = WebServer(env=env, log_path=folder / "gunicorn.log", threads=2).start()
     yield web
     web.stop()
 

@@ -10,11 +10,10 @@ import re
 
 import pytest
 import time_machine
-from django.core.management import call_command
 
 from accounts.models import User
 from cases.models import Episode
-from conftest import axe_violations, sign_in
+from conftest import DEMO_NOW, axe_violations, demo_council_database, sign_in
 from deadlines.alerts import alert_scan
 from deadlines.models import Alert, AlertKind
 from deadlines.selectors import tracker_rows
@@ -36,8 +35,9 @@ def shot(page, name: str) -> None:
 
 @pytest.fixture
 def demo(live_server):
-    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=True) as traveller:
-        call_command("demo_data", today=TODAY, verbosity=0)
+    """The demo council (`manage.py demo_data`, built once per run and copied in), at 09:00 that Monday."""
+    demo_council_database()
+    with time_machine.travel(DEMO_NOW, tick=True) as traveller:
         yield live_server.url, traveller
 
 
