@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-
-# bandit B404: runs this project's own fixed commands
-import subprocess  # nosec B404
+import subprocess  # nosec B404: runs this project's own fixed commands
 import sys
 import time
 from pathlib import Path
@@ -54,8 +52,7 @@ def _wait_for_first_page(url: str, processes: dict[str, subprocess.Popen[bytes]]
         if any(proc.poll() is not None for proc in processes.values()):
             return False
         try:
-            # bandit B310: our own loopback URL
-            with urlopen(url, timeout=2) as response:  # noqa: S310  # nosec B310
+            with urlopen(url, timeout=2) as response:  # noqa: S310  # nosec B310: our own loopback URL
                 return bool(response.status < 500)
         except HTTPError as exc:
             return exc.code < 500
@@ -94,14 +91,12 @@ def main() -> int:
 
     python = sys.executable
     manage = [python, str(ROOT / "manage.py")]
-    # bandit B603: fixed command
-    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)  # nosec B603
+    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)  # nosec B603: fixed command
     mark = _stage("migrations", mark)
     # Fictional demo families only go into the embedded laptop database, or when asked for:
     # a council's real database must never receive them by accident.
     if embedded_db or env.get("PLO_DEMO") == "1":
-        # bandit B603: fixed command
-        subprocess.run([*manage, "demo_data", "--if-empty"], env=env, check=True)  # nosec B603
+        subprocess.run([*manage, "demo_data", "--if-empty"], env=env, check=True)  # nosec B603: fixed command
         mark = _stage("demo data", mark)
 
     commands = {
@@ -148,8 +143,10 @@ def main() -> int:
             str(VAR / "celerybeat-schedule"),
         ],
     }
-    # bandit B603: fixed commands
-    processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in commands.items()}  # noqa: S603  # nosec B603
+    processes = {
+        name: subprocess.Popen(cmd, env=env, cwd=ROOT)  # nosec B603: fixed commands
+        for name, cmd in commands.items()
+    }
 
     mark = _stage("web server, worker and beat started", mark)
     if _wait_for_first_page(f"http://{HOST}:{PORT}/", processes):
