@@ -32,9 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from deadlines.engine import WorkingCalendar, load_policy, timetable  # noqa: E402
-from deadlines.engine.calendar import _build_index, bank_holidays  # noqa: E402
-from deadlines.engine.policies import Policy  # noqa: E402
+from deadlines.engine import WorkingCalendar, load_policy, timetable
+from deadlines.engine.calendar import _build_index, bank_holidays
+from deadlines.engine.policies import Policy
 
 SEED = 20260304
 CALLS = 200_000
@@ -56,9 +56,8 @@ def machine() -> dict[str, str]:
     model = platform.processor() or "unknown"
     lscpu = shutil.which("lscpu")
     if lscpu:
-        out = subprocess.run(  # noqa: S603 - fixed absolute path, no input
-            [lscpu], capture_output=True, text=True, check=False
-        ).stdout
+        # A fixed absolute path, no input.
+        out = subprocess.run([lscpu], capture_output=True, text=True, check=False).stdout
         for line in out.splitlines():
             if line.startswith("Model name:"):
                 model = line.split(":", 1)[1].strip()
@@ -76,7 +75,7 @@ def machine() -> dict[str, str]:
 
 
 def bench_scalar(cal: WorkingCalendar) -> dict[str, float]:
-    rng = random.Random(SEED)  # noqa: S311 - reproducible benchmark data, not security
+    rng = random.Random(SEED)  # reproducible benchmark data, not security
     first, last = cal.years
     holidays = np.array(bank_holidays(first, last), dtype="datetime64[D]")
     busdaycal = np.busdaycalendar(weekmask="1111100", holidays=holidays)
@@ -133,7 +132,7 @@ Case = tuple[Policy, Mapping[str, dt.date | Sequence[dt.date]], dt.date, str | N
 
 def episode_cases(cal: WorkingCalendar, n: int) -> list[Case]:
     """A seeded mix of the five policies and the states an episode passes through."""
-    rng = random.Random(SEED)  # noqa: S311 - reproducible benchmark data, not security
+    rng = random.Random(SEED)  # reproducible benchmark data, not security
     names = ("standard", "gloucestershire", "st_helens", "sutton", "pre_action_flowchart")
     policies = [load_policy(name) for name in names]
     cases: list[Case] = []

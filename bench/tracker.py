@@ -165,8 +165,8 @@ def page_database_time(fetch: Callable[[], object], runs: int = 30) -> tuple[flo
                 continue  # a session renewal's UPDATE, say: EXPLAIN ANALYZE would run it again
             best = float("inf")
             for _ in range(5):
-                # The page's own statements, with their own parameters (bandit B608: no input).
-                cursor.execute("EXPLAIN (ANALYZE, SUMMARY) " + sql, params)  # nosec B608
+                # The page's own statements, with their own parameters.
+                cursor.execute("EXPLAIN (ANALYZE, SUMMARY) " + sql, params)  # nosec B608: no input
                 lines = [row[0] for row in cursor.fetchall()]
                 ms = sum(float(line.split(":")[1].split()[0]) for line in lines if line.endswith(" ms"))
                 best = min(best, ms / 1000)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tracker import ThrowawayDatabase, django_setup, machine, print_results, select_one_round_trip  # noqa: E402
+from tracker import ThrowawayDatabase, django_setup, machine, print_results, select_one_round_trip
 
 ROWS = 2000
 BASELINE_ROWS = 20

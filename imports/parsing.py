@@ -477,7 +477,7 @@ def read_xlsx(data: bytes, limits: Limits = WEB_LIMITS) -> Sheet:
                 "The workbook is damaged (part of it is cut short or malformed): open it in Excel, save it again "
                 "and upload that"
             ) from exc
-        except Exception as exc:  # noqa: BLE001 - any fault in a hostile file is the file's, not a server error
+        except Exception as exc:  # any fault in a hostile file is the file's, not a server error
             raise TrackerFileError("The file is not an Excel workbook (.xlsx) that can be read") from exc
         try:
             if not book.worksheets:
@@ -491,7 +491,7 @@ def read_xlsx(data: bytes, limits: Limits = WEB_LIMITS) -> Sheet:
             raise
         except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
             raise TrackerFileError("The sheet declares entities, which Excel never writes: it cannot be read") from exc
-        except Exception as exc:  # noqa: BLE001 - a truncated or malformed sheet: the file's fault
+        except Exception as exc:  # a truncated or malformed sheet: the file's fault
             raise TrackerFileError(
                 "The sheet is damaged (its XML is cut short or malformed): open it in Excel, save it again and "
                 "upload that"

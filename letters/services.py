@@ -38,7 +38,7 @@ def template_check(*, kind: str, filename: str, content: bytes) -> list[str]:
     validation.check_file(name=filename, size=len(content), content=content)
     try:
         source = template_source(content)
-    except Exception as exc:  # noqa: BLE001  (python-docx and lxml raise many kinds on a damaged file)
+    except Exception as exc:  # python-docx and lxml raise many kinds on a damaged file
         raise ValidationError("The file is not a Word document (.docx) that can be read") from exc
     found = validation.check_template_source(source, kind)
     problems = list(found.problems)

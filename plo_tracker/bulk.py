@@ -45,13 +45,13 @@ def _statement(model: type[models.Model]) -> tuple[str, tuple[models.Field[Any, 
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     table, pk = model._meta.db_table, model._meta.pk.column
     # Identifiers come from the models, never from input; every value is a parameter.
-    insert = f'INSERT INTO "{table}" ({names}) SELECT * FROM unnest({arrays}) RETURNING *'  # noqa: S608  # nosec B608
+    insert = f'INSERT INTO "{table}" ({names}) SELECT * FROM unnest({arrays}) RETURNING *'  # noqa: S608  # nosec B608: model identifiers
     event = _event_model(model)
     if event is None:
-        return f'WITH ins AS ({insert}) SELECT "{pk}" FROM ins', fields, None  # noqa: S608  # nosec B608
+        return f'WITH ins AS ({insert}) SELECT "{pk}" FROM ins', fields, None  # noqa: S608  # nosec B608: model identifiers
     copied = ", ".join(f'"{f.column}"' for f in event._meta.concrete_fields if not f.name.startswith("pgh_"))
     sql = (
-        f"WITH ins AS ({insert}), "  # noqa: S608  # nosec B608
+        f"WITH ins AS ({insert}), "  # noqa: S608  # nosec B608: identifiers from the models, values parameters
         f'events AS (INSERT INTO "{event._meta.db_table}" ({copied}, "pgh_context_id", "pgh_created_at", '
         f'"pgh_label", "pgh_obj_id") SELECT {copied}, _pgh_attach_context(), NOW(), %s, "{pk}" FROM ins) '
         f'SELECT "{pk}" FROM ins'

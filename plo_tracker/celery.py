@@ -22,7 +22,7 @@ def _catch_up_on_start(**_: Any) -> None:
     catch-up is idempotent. A broker that is down only delays it to the next start or 07:00."""
     try:
         app.send_task("deadlines.alert_catch_up")
-    except Exception as exc:  # noqa: BLE001 - starting must not fail because the broker is away
+    except Exception as exc:  # starting must not fail because the broker is away
         logger.warning("alert catch-up not sent on start: %s", type(exc).__name__)
 
 

@@ -38,7 +38,7 @@ def new_once_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class AlreadySaved(Exception):  # noqa: N818 (not an error: the answer to a repeated POST)
+class AlreadySaved(Exception):  # not an error: the answer to a repeated POST
     """This form was already sent: `record` is what its first POST created (None if since deleted)."""
 
     def __init__(self, record: Any) -> None:

@@ -10,9 +10,7 @@ import os
 import secrets
 import shlex
 import signal
-
-# bandit B404: runs this project's own fixed commands
-import subprocess  # nosec B404
+import subprocess  # nosec B404: runs this project's own fixed commands
 import sys
 import time
 from pathlib import Path
@@ -55,8 +53,7 @@ def _wait_for_first_page(url: str, processes: dict[str, subprocess.Popen[bytes]]
         if any(proc.poll() is not None for proc in processes.values()):
             return False
         try:
-            # bandit B310: our own loopback URL
-            with urlopen(url, timeout=2) as response:  # noqa: S310  # nosec B310
+            with urlopen(url, timeout=2) as response:  # noqa: S310  # nosec B310: our own loopback URL
                 return bool(response.status < 500)
         except HTTPError as exc:
             return exc.code < 500
@@ -72,8 +69,9 @@ def main() -> int:
     # below; the web server starts once they are built.
     styles = None
     if os.environ.get("PLO_STYLES_COMMAND"):
-        # bandit B603: the Makefile's own command
-        styles = subprocess.Popen(shlex.split(os.environ["PLO_STYLES_COMMAND"]), cwd=ROOT)  # noqa: S603  # nosec B603
+        styles = subprocess.Popen(  # nosec B603: the Makefile's own command
+            shlex.split(os.environ["PLO_STYLES_COMMAND"]), cwd=ROOT
+        )
     VAR.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "plo_tracker.settings.base")
@@ -105,15 +103,15 @@ def main() -> int:
     # (these two commands' sessions only): a crash part-way loses the last commits, never corrupts
     # the database, and the next `make run` migrates and loads the demo data again.
     setup_env = dict(env, PGOPTIONS="-c synchronous_commit=off") if embedded_db else env
-    # bandit B603: fixed command
-    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=setup_env, check=True)  # nosec B603
+    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=setup_env, check=True)  # nosec B603: fixed command
     mark = _stage("migrations", mark)
     # Fictional demo families only go into the embedded laptop database, or when asked for:
     # a council's real database must never receive them by accident.
     if embedded_db or env.get("PLO_DEMO") == "1":
         # migrate has just run the system checks.
-        # bandit B603: fixed command
-        subprocess.run([*manage, "demo_data", "--if-empty", "--skip-checks"], env=setup_env, check=True)  # nosec B603
+        subprocess.run(  # nosec B603: fixed command
+            [*manage, "demo_data", "--if-empty", "--skip-checks"], env=setup_env, check=True
+        )
         mark = _stage("demo data", mark)
     if styles is not None:
         if styles.wait() != 0:
@@ -165,8 +163,10 @@ def main() -> int:
             str(VAR / "celerybeat-schedule"),
         ],
     }
-    # bandit B603: fixed commands
-    processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in commands.items()}  # noqa: S603  # nosec B603
+    processes = {
+        name: subprocess.Popen(cmd, env=env, cwd=ROOT)  # nosec B603: fixed commands
+        for name, cmd in commands.items()
+    }
 
     mark = _stage("web server, worker and beat started", mark)
     if _wait_for_first_page(f"http://{HOST}:{PORT}/", processes):

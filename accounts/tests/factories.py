@@ -8,7 +8,7 @@ from accounts.models import ServiceArea, Team, User
 from accounts.roles import Role
 from accounts.services import user_set_roles
 
-TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105  (test fixture only)
+TEST_PASSWORD = "correct-horse-battery-staple"
 
 
 class ServiceAreaFactory(factory.django.DjangoModelFactory[ServiceArea]):

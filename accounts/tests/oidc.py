@@ -72,7 +72,7 @@ def provider_start(*, redirect_uris: list[str], accounts: dict[str, dict[str, An
         "OIDC_ACCOUNTS": json.dumps(accounts or {}),
         "NODE_ENV": "test",
     }
-    process = subprocess.Popen([node, str(SCRIPT)], cwd=ROOT, env=env, stdout=subprocess.PIPE)  # noqa: S603
+    process = subprocess.Popen([node, str(SCRIPT)], cwd=ROOT, env=env, stdout=subprocess.PIPE)
     issuer = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:

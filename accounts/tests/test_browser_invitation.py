@@ -23,7 +23,7 @@ from plo_tracker.tests.shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "lantern-orchard-pebble-91"  # noqa: S105  (test fixture only)
+PASSWORD = "lantern-orchard-pebble-91"
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from accounts.tests.factories import TEST_PASSWORD
 pytestmark = pytest.mark.django_db
 
 SIGN_IN = "/accounts/sign-in/"
-NEW_PASSWORD = "lantern-orchard-pebble-91"  # noqa: S105  (test fixture only)
+NEW_PASSWORD = "lantern-orchard-pebble-91"
 
 
 @pytest.fixture(autouse=True)

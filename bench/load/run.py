@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from plo_tracker.tests.servers import (  # noqa: E402
+from plo_tracker.tests.servers import (  # noqa: E402  (after the sys.path line that makes the project importable)
     PostgresServer,
     RedisServer,
     WebServer,

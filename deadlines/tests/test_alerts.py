@@ -383,7 +383,7 @@ def test_two_beats_at_once_create_each_alert_once(make_user, team):
         try:
             barrier.wait()
             created.append(alert_scan(today=dt.date(2027, 1, 22)).created)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
             connection.close()

@@ -60,7 +60,7 @@ def run_together(*jobs: Callable[[], object]) -> list[BaseException]:
         try:
             barrier.wait()
             job()
-        except BaseException as exc:  # noqa: BLE001  (collected and asserted on below)
+        except BaseException as exc:  # collected and asserted on below
             errors.append(exc)
         finally:
             connection.close()

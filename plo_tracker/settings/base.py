@@ -26,8 +26,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and not env_bool("PLO_INSECURE_DEV_KEY"):
         raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (see docs/operations.md)")
-    # bandit B105: dev and tests only; production refuses to start without a key
-    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105  # nosec B105
+    # Dev and tests only: production refuses to start without a key.
+    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105  # nosec B105: dev and tests only
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()
@@ -402,7 +402,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Beat schedule lives in code. The alert scan runs at 07:00 Europe/London (CELERY_TIMEZONE)
 # Monday to Friday; the task itself skips bank holidays and closure days (issue 5).
-from celery.schedules import crontab  # noqa: E402
+from celery.schedules import crontab  # noqa: E402  (beside the schedule it builds)
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "deadlines.worker_heartbeat", "schedule": 300.0},

@@ -9,7 +9,7 @@ os.environ.setdefault("PLO_MANIFEST_STATIC", "0")
 # the real page in one step; the second-factor tests switch it back on (accounts/tests/test_second_factor.py).
 os.environ.setdefault("PLO_PASSWORD_2FA_REQUIRED", "0")
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403  (these settings are the base ones plus what follows)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -18,4 +18,4 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 
 # Each test run gets its own throwaway database, so runs started side by side never collide.
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PLO_TEST_DB_NAME", f"test_plo_tracker_{os.getpid()}")}  # noqa: F405
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PLO_TEST_DB_NAME", f"test_plo_tracker_{os.getpid()}")}  # noqa: F405  (DATABASES comes from base)

@@ -11,4 +11,4 @@ os.environ.setdefault("PLO_INSECURE_DEV_KEY", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://typecheck@127.0.0.1:9/typecheck")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:9/0")
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403  (these settings are the base ones plus what follows)

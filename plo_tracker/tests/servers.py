@@ -92,7 +92,7 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not installed")
         log = open(self.folder / "redis.log", "ab")  # noqa: SIM115  (closed with the process)
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--daemonize", "no", "--dir", str(self.folder)],
             stdout=log,
@@ -182,9 +182,7 @@ class PostgresServer:
 
     def _run(self, *args: str, timeout: float = 60) -> None:
         kwargs: dict[str, Any] = {"user": self.user} if self.user else {}
-        subprocess.run(  # noqa: S603
-            args, check=True, capture_output=True, timeout=timeout, cwd=self.folder, **kwargs
-        )
+        subprocess.run(args, check=True, capture_output=True, timeout=timeout, cwd=self.folder, **kwargs)
 
     def start(self) -> PostgresServer:
         if not (self.data / "PG_VERSION").exists():
@@ -233,7 +231,7 @@ def product_env(**overrides: str) -> dict[str, str]:
 
 def manage(env: Mapping[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """Run `manage.py <args>` with `env`; raise with its output if it fails."""
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=dict(env), capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
@@ -259,7 +257,7 @@ class WebServer:
 
     def start(self, timeout: float = 60) -> WebServer:
         log = open(self.log_path, "ab")  # noqa: SIM115  (closed with the process)
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "plo_tracker.wsgi", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--threads", str(self.threads), "--timeout", "60",
              "--graceful-timeout", "5", "--keep-alive", str(self.keep_alive)],
@@ -289,7 +287,7 @@ def start_worker(
     if include:
         args += ["--include", include]
     log = open(log_path, "ab")  # noqa: SIM115  (closed with the process)
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         args, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     log.close()

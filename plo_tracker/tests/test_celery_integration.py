@@ -58,8 +58,8 @@ def _start_worker(env_extra: dict[str, str], tmp_path: Path) -> subprocess.Popen
         PLO_VAR_DIR=str(tmp_path),
         **env_extra,
     )
-    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
-    return subprocess.Popen(  # noqa: S603
+    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115  (closed with the process)
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",

@@ -21,7 +21,7 @@ def test_check_deploy_is_clean_with_production_settings():
         DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
         DJANGO_ALLOWED_HOSTS="plo.council.example",
     )
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -36,7 +36,7 @@ def test_check_deploy_is_clean_with_production_settings():
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLO_", "DJANGO_"))}
     env.update(DJANGO_SETTINGS_MODULE="plo_tracker.settings.base", DATABASE_URL="postgres://x@127.0.0.1:1/x")
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
         env=env,
@@ -58,7 +58,7 @@ def test_check_deploy_warns_when_password_sign_in_skips_the_second_factor():
         DJANGO_ALLOWED_HOSTS="plo.council.example",
         PLO_PASSWORD_2FA_REQUIRED="0",
     )
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,

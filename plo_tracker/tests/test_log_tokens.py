@@ -50,7 +50,7 @@ def test_gunicorn_as_documented_never_logs_the_calendar_key(tmp_path: Path, make
     env = product_env(DATABASE_URL=_test_database_url(), PLO_BEHIND_PROXY="1", PLO_VAR_DIR=str(tmp_path))
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with out.open("ab") as stdout, err.open("ab") as stderr:
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", *args], cwd=ROOT, env=env, stdout=stdout, stderr=stderr
         )
     try:

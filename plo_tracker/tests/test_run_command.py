@@ -30,8 +30,8 @@ def test_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(PLO_PORT=str(port), PLO_VAR_DIR=str(tmp_path / "var"))
-    log = open(tmp_path / "run.log", "w+b")  # noqa: SIM115
-    proc = subprocess.Popen(  # noqa: S603
+    log = open(tmp_path / "run.log", "w+b")  # noqa: SIM115  (closed with the process)
+    proc = subprocess.Popen(
         [sys.executable, "scripts/run.py"],
         cwd=ROOT,
         env=env,
