@@ -11,7 +11,7 @@ PLO_MAKE_STARTED := $(shell date +%s.%N)
 help:
 	@echo "make run   - set up (virtualenv, packages, CSS, database, demo data) and run web, worker and beat"
 	@echo "make test  - set up and run the whole test suite"
-	@echo "make lint  - ruff, mypy, djLint and bandit"
+	@echo "make lint  - ruff, mypy, djLint, bandit and the import layers (import-linter)"
 
 run: setup
 	PLO_MAKE_STARTED=$(PLO_MAKE_STARTED) $(PY) scripts/run.py
@@ -30,6 +30,7 @@ lint: setup-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/djlint templates --lint
 	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cases meetings deadlines tracker_meetings imports letters plo_tracker scripts
+	$(VENV)/bin/lint-imports
 
 # `make run` installs only what running needs (requirements.txt); the test, lint and benchmark
 # tools (requirements-dev.txt: Playwright, mypy, locust ...) are installed by `make test` and

@@ -45,8 +45,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.scopes import alerts_visible_to
 from cases.models import Episode, EpisodeChild, Family
+from deadlines.scopes import alerts_visible_to
 from plo_tracker.outbox import outbox_enqueue
 
 from .engine import WorkingCalendar

@@ -224,8 +224,7 @@ def weekly_history(*, user: User, weeks: int, team: int | None, today: dt.date) 
     queries). Each figure with a drill-down counts the stored episodes this user may still see
     (the episodes scope), so the number is the length of the list it opens: the same for anyone
     who sees the whole service, fewer for a family restricted or moved out of the user's teams."""
-    from accounts.scopes import weekly_snapshots_visible_to
-
+    from .scopes import weekly_snapshots_visible_to
     from .selectors import episodes_visible
 
     last = week_ending_for(today)
@@ -289,8 +288,7 @@ DRILL_FIGURES = {
 
 def snapshot_episodes(*, user: User, week_ending: dt.date, team: int | None, figure: str) -> list[dict[str, Any]]:
     """The cases behind one stored figure, as far as this user may see them (one stored row + one query)."""
-    from accounts.scopes import weekly_snapshots_visible_to
-
+    from .scopes import weekly_snapshots_visible_to
     from .selectors import episodes_visible
 
     snapshot = (

@@ -40,7 +40,7 @@ from django.db.models.functions import Concat
 
 from accounts.models import Team
 from accounts.roles import Role
-from accounts.scopes import alerts_visible_to, episodes_visible_to, families_visible_to, family_q
+from accounts.scopes import family_q
 from cases.models import (
     Assessment,
     EndOutcome,
@@ -50,6 +50,8 @@ from cases.models import (
     HearingKind,
     Stage,
 )
+from cases.scopes import episodes_visible_to, families_visible_to
+from deadlines.scopes import alerts_visible_to
 from meetings.models import LPM, LPMKind, Meeting, MeetingKind, RequestStatus
 
 from .engine import WorkingCalendar, available_policies, load_policy

@@ -33,6 +33,7 @@ from .models import ClosureDay, Deadline, DeadlineState, ExtraBankHoliday, Worke
 if TYPE_CHECKING:
     from accounts.models import User
     from cases.models import Episode
+    from meetings.models import LPM
 
 # Stored key prefix of an action set at a tracker meeting ("meeting_action:<action id>").
 ACTION_KEY = "meeting_action"
@@ -158,6 +159,21 @@ def review_points(policy: Policy) -> dict[int, str]:
         for r in sorted(policy.rules, key=lambda r: r.occurrence)
         if r.key == REVIEW_KEY and not r.recurring and not r.for_each
     }
+
+
+def review_point_label(lpm: LPM) -> str:
+    """Which of the policy's review LPMs this one is held for, in words ("" if not a review)."""
+    from meetings.models import LPMKind
+
+    if lpm.kind != LPMKind.REVIEW:
+        return ""
+    if lpm.review_point is None:
+        return "An extra review, not one of the policy's review points"
+    try:
+        points = review_points(policy_for(lpm.episode))
+    except LookupError:
+        points = {}
+    return points.get(lpm.review_point, f"Review point {lpm.review_point}")
 
 
 def stored_key(key: str, of: str | None) -> str:

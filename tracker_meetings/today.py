@@ -25,7 +25,7 @@ from deadlines.selectors import TrackerRow, episodes_visible, tracker_rows
 from meetings.models import LPM, LegalAdvice, Meeting
 
 from .models import MeetingAction, TrackerMeeting, TrackerMeetingKind
-from .selectors import meeting_actions_visible_to, tracker_meetings_visible_to
+from .scopes import meeting_actions_visible_to, tracker_meetings_visible_to
 
 if TYPE_CHECKING:
     from accounts.models import User
