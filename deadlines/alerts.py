@@ -52,7 +52,7 @@ from plo_tracker.outbox import outbox_enqueue
 from .engine import WorkingCalendar
 from .locking import job_lock
 from .models import Alert, AlertKind, AlertScanSnapshot, Deadline, DeadlineState
-from .selectors import policy_facts, policy_names
+from .screens import policy_facts, policy_names
 
 logger = logging.getLogger(__name__)
 

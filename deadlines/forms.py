@@ -20,7 +20,7 @@ from plo_tracker.forms import (
     model_choice,
 )
 
-from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS
+from .screens import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS
 
 _SELECT = {"class": "govuk-select"}
 

@@ -225,7 +225,7 @@ def weekly_history(*, user: User, weeks: int, team: int | None, today: dt.date) 
     (the episodes scope), so the number is the length of the list it opens: the same for anyone
     who sees the whole service, fewer for a family restricted or moved out of the user's teams."""
     from .scopes import weekly_snapshots_visible_to
-    from .selectors import episodes_visible
+    from .screens import episodes_visible
 
     last = week_ending_for(today)
     since = last - dt.timedelta(weeks=weeks - 1)
@@ -289,7 +289,7 @@ DRILL_FIGURES = {
 def snapshot_episodes(*, user: User, week_ending: dt.date, team: int | None, figure: str) -> list[dict[str, Any]]:
     """The cases behind one stored figure, as far as this user may see them (one stored row + one query)."""
     from .scopes import weekly_snapshots_visible_to
-    from .selectors import episodes_visible
+    from .screens import episodes_visible
 
     snapshot = (
         weekly_snapshots_visible_to(user).filter(_for_team(team), week_ending=week_ending).only("episode_ids").first()

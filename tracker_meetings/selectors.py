@@ -16,7 +16,8 @@ from cases.selectors import MinutesStep, can_see_legal_advice, minutes_steps
 from deadlines.engine import WorkingCalendar
 from deadlines.forecast import overrun_forecasts
 from deadlines.models import Deadline, DeadlineState
-from deadlines.selectors import TrackerRow, episodes_visible, tracker_rows
+from deadlines.screens import episodes_visible
+from deadlines.selectors.tracker import TrackerRow, tracker_rows
 from meetings.models import LPM, REQUIRED_DOCUMENTS, DocumentState, LPMKind, LPMRequestDocument
 
 from .models import AgendaItem, AgendaReason, MeetingAction, PapersState, TrackerMeeting, TrackerMeetingKind
