@@ -13,7 +13,7 @@ STYLES := $(MAKE) --no-print-directory $(CSS)
 help:
 	@echo "make run   - set up (virtualenv, packages, CSS, database, demo data) and run web, worker and beat"
 	@echo "make test  - set up and run the whole test suite"
-	@echo "make lint  - ruff, mypy, djLint and bandit"
+	@echo "make lint  - ruff, mypy, djLint, bandit and the import layers (import-linter)"
 	@echo "make mutate - mutation testing of scopes, alerts, engine, forecast, imports, exports (long)"
 
 # The styles are built (once: again only when the SCSS or the front-end packages change) while
@@ -37,6 +37,7 @@ lint: setup-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/djlint templates --lint
 	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cases meetings deadlines tracker_meetings imports letters plo_tracker scripts
+	$(VENV)/bin/lint-imports
 
 # Mutation testing (docs/testing.md): mutmut over the scopes, alerts, deadline engine, forecast,
 # import services and exports, then the score per module. It takes hours on two cores, so it is not

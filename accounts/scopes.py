@@ -1,9 +1,15 @@
-"""Who may see and change which records: one visibility scope per record kind (docs/security.md).
+"""Who may see and change which records: the one visibility rule (docs/security.md).
 
-Every read in the product starts from one of these functions; a page, list, count, chart,
-export, print view, calendar feed, alert email or audit row never decides visibility itself.
-Each scope is a pure queryset filter (Q objects and `EXISTS` / `IN` subqueries, no Python loops
-and no per-row checks), so it composes with any selector's annotations and stays one query.
+This module holds the rule itself: the role tables and the family filter (`family_q`,
+`filter_visible`) every record kind's scope is built from, and the single-record questions
+(`can_edit`, `authorize`). The scope of each record kind, `<things>_visible_to(user)`, lives in
+the app that owns the records (`cases/scopes.py`, `meetings/scopes.py`, `deadlines/scopes.py`,
+`tracker_meetings/scopes.py`, `letters/scopes.py`), so this lowest layer imports none of them
+(docs/architecture.md "Layers"). Every read in the product starts from one of those scopes; a
+page, list, count, chart, export, print view, calendar feed, alert email or audit row never
+decides visibility itself. Each scope is a pure queryset filter (Q objects and `EXISTS` / `IN`
+subqueries, no Python loops and no per-row checks), so it composes with any selector's
+annotations and stays one query.
 
 The rules, per role (docs/security.md "Records a role can see", which the tests read):
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .roles import Role
@@ -98,8 +105,9 @@ def _service_area_q(user: User, prefix: str) -> Q:
 
 def _named_q(user: User, prefix: str) -> Q:
     """Not restricted, or restricted and the user is named on it."""
-    from cases.models import FamilyRestriction
-
+    # The family's own restriction table, by name: the family rule applies to any app's records,
+    # so this lowest layer imports none of them (docs/architecture.md "Layers").
+    FamilyRestriction = apps.get_model("cases", "FamilyRestriction")  # noqa: N806
     named = FamilyRestriction.objects.filter(family_id=OuterRef(_p(prefix, "pk")), user_id=user.pk)
     return Q(**{_p(prefix, "restricted"): False}) | Q(Exists(named))
 
@@ -128,12 +136,19 @@ def family_q(user: User, prefix: str = "", *, table: dict[Role, str] = READ_SCOP
     return scope & _named_q(user, prefix)
 
 
-def _filter(qs: QuerySet[Any], user: User, prefix: str, table: dict[Role, str] = READ_SCOPE) -> QuerySet[Any]:
+def filter_visible(qs: QuerySet[Any], user: User, prefix: str, table: dict[Role, str] = READ_SCOPE) -> QuerySet[Any]:
+    """`qs` narrowed to the records whose family (reached through `prefix`) the user may see under
+    `table`: each app's scopes module applies the family rule to its own record kinds with this."""
     q = family_q(user, prefix, table=table)
     return qs.none() if q is None else qs.filter(q)
 
 
-# --- One scope per record kind --------------------------------------------------------------
+def _family_in(user: User, family: Any, table: dict[Role, str]) -> bool:
+    """Whether this one family is within the user's scope under `table` (one EXISTS query)."""
+    return filter_visible(type(family)._default_manager.all(), user, "", table).filter(pk=family.pk).exists()
+
+
+# --- Scopes that need no case record --------------------------------------------------------
 
 
 def teams_visible_to(user: User) -> QuerySet[Any]:
@@ -153,346 +168,10 @@ def teams_visible_to(user: User) -> QuerySet[Any]:
     return Team.objects.filter(q)
 
 
-def weekly_snapshots_visible_to(user: User) -> QuerySet[Any]:
-    """Stored weekly figures: the whole service's row only for service-wide roles; anyone else
-    reads the rows of the teams they work with (a count is a read like any other)."""
-    from deadlines.models import WeeklySnapshot
-
-    scope = _scope_q(user, READ_SCOPE, "")
-    if scope is None:
-        return WeeklySnapshot.objects.none()
-    if not scope:
-        return WeeklySnapshot.objects.all()
-    return WeeklySnapshot.objects.filter(team__in=teams_visible_to(user).values("pk"))
-
-
 def sees_whole_service(user: User) -> bool:
     """Whether the user's read scope is the whole service (heads of service, AD, CLO, legal, oversight)."""
     scope = _scope_q(user, READ_SCOPE, "")
     return scope is not None and not scope
-
-
-def families_visible_to(user: User) -> QuerySet[Any]:
-    """Families the user may see (deny by default; restricted ones only for the people named)."""
-    from cases.models import Family
-
-    return _filter(Family.objects.all(), user, "")
-
-
-def families_editable_by(user: User) -> QuerySet[Any]:
-    """Families on which the user may record steps (read-only oversight and administrators: none)."""
-    from cases.models import Family
-
-    return _filter(Family.objects.all(), user, "", WRITE_SCOPE)
-
-
-def children_visible_to(user: User) -> QuerySet[Any]:
-    """Children of the families the user may see."""
-    from cases.models import Child
-
-    return _filter(Child.objects.all(), user, "family__")
-
-
-def persons_visible_to(user: User) -> QuerySet[Any]:
-    """Parents and others with parental responsibility in families the user may see."""
-    from cases.models import Person
-
-    return _filter(Person.objects.all(), user, "family__")
-
-
-def episodes_visible_to(user: User) -> QuerySet[Any]:
-    """Episodes (PLO pre-proceedings and proceedings) of families the user may see."""
-    from cases.models import Episode
-
-    return _filter(Episode.objects.all(), user, "family__")
-
-
-def lpm_preparations_visible_to(user: User) -> QuerySet[Any]:
-    """LPM requests being prepared (or prepared) on families the user may see."""
-    from meetings.models import LPMRequestPreparation
-
-    return _filter(LPMRequestPreparation.objects.all(), user, "family__")
-
-
-def letter_drafts_visible_to(user: User) -> QuerySet[Any]:
-    """Letters and papers drafted on families the user may see (issue 21)."""
-    from letters.models import Draft
-
-    return _filter(Draft.objects.all(), user, "episode__family__")
-
-
-def lpm_requests_visible_to(user: User) -> QuerySet[Any]:
-    """LPM requests on families the user may see."""
-    from meetings.models import LPMRequest
-
-    return _filter(LPMRequest.objects.all(), user, "episode__family__")
-
-
-def lpms_visible_to(user: User) -> QuerySet[Any]:
-    """Legal planning meetings (panels) on families the user may see; their advice has its own scope."""
-    from meetings.models import LPM
-
-    return _filter(LPM.objects.all(), user, "episode__family__")
-
-
-def legal_advice_visible_to(user: User) -> QuerySet[Any]:
-    """Privileged legal advice and LPM minutes: legal advisers, heads of service, the case's team managers."""
-    from meetings.models import LegalAdvice
-
-    return _filter(LegalAdvice.objects.all(), user, "lpm__episode__family__", ADVICE_READ_SCOPE)
-
-
-def legal_advice_families_for(user: User, *, write: bool = False) -> QuerySet[Any]:
-    """Families whose legal advice the user may read (or, with write=True, record)."""
-    from cases.models import Family
-
-    return _filter(Family.objects.all(), user, "", ADVICE_WRITE_SCOPE if write else ADVICE_READ_SCOPE)
-
-
-def meetings_visible_to(user: User) -> QuerySet[Any]:
-    """Pre-proceedings meetings on families the user may see."""
-    from meetings.models import Meeting
-
-    return _filter(Meeting.objects.all(), user, "episode__family__")
-
-
-def permanency_meetings_visible_to(user: User) -> QuerySet[Any]:
-    """Permanency planning meetings on families the user may see."""
-    from meetings.models import PermanencyPlanningMeeting
-
-    return _filter(PermanencyPlanningMeeting.objects.all(), user, "family__")
-
-
-def assessments_visible_to(user: User) -> QuerySet[Any]:
-    """Assessments on families the user may see."""
-    from cases.models import Assessment
-
-    return _filter(Assessment.objects.all(), user, "episode__family__")
-
-
-def proceedings_visible_to(user: User) -> QuerySet[Any]:
-    """Care proceedings of families the user may see."""
-    from cases.models import CareProceedings
-
-    return _filter(CareProceedings.objects.all(), user, "episode__family__")
-
-
-def hearings_visible_to(user: User) -> QuerySet[Any]:
-    """Court hearings of families the user may see."""
-    from cases.models import Hearing
-
-    return _filter(Hearing.objects.all(), user, "proceedings__episode__family__")
-
-
-def extensions_visible_to(user: User) -> QuerySet[Any]:
-    """Agreed extensions on families the user may see."""
-    from cases.models import Extension
-
-    return _filter(Extension.objects.all(), user, "episode__family__")
-
-
-def letter_deliveries_visible_to(user: User) -> QuerySet[Any]:
-    """Deliveries of the letter before proceedings on families the user may see."""
-    from cases.models import LetterDelivery
-
-    return _filter(LetterDelivery.objects.all(), user, "episode__family__")
-
-
-def deadlines_visible_to(user: User) -> QuerySet[Any]:
-    """Stored deadlines of episodes on families the user may see."""
-    from deadlines.models import Deadline
-
-    return _filter(Deadline.objects.all(), user, "episode__family__")
-
-
-def alerts_visible_to(user: User) -> QuerySet[Any]:
-    """Alerts about families the user may see (whoever they were raised for)."""
-    from deadlines.models import Alert
-
-    return _filter(Alert.objects.all(), user, "episode__family__")
-
-
-# The record kinds the audit trail can show, each with the scope that decides who reads its content.
-def tracker_meeting_records_visible_to(user: User) -> QuerySet[Any]:
-    """Tracker meetings (kind, date, chair: no case details) for the roles that work from the tracker."""
-    from tracker_meetings.selectors import tracker_meetings_visible_to
-
-    return tracker_meetings_visible_to(user)
-
-
-def agenda_items_audit_visible_to(user: User) -> QuerySet[Any]:
-    """Agenda items whose history the user may read in full: an item can hold privileged legal
-    advice, so its audit rows need the agenda scope and the right to read that family's advice."""
-    from tracker_meetings.selectors import agenda_items_visible_to
-
-    return agenda_items_visible_to(user).filter(episode__family__in=legal_advice_families_for(user))
-
-
-def meeting_actions_audit_visible_to(user: User) -> QuerySet[Any]:
-    """Meeting actions whose history the user may read (the actions scope)."""
-    from tracker_meetings.selectors import meeting_actions_visible_to
-
-    return meeting_actions_visible_to(user)
-
-
-RECORD_SCOPES: dict[str, Any] = {
-    "tracker_meetings.TrackerMeeting": tracker_meeting_records_visible_to,
-    "tracker_meetings.AgendaItem": agenda_items_audit_visible_to,
-    "tracker_meetings.MeetingAction": meeting_actions_audit_visible_to,
-    "cases.Family": families_visible_to,
-    "cases.Child": children_visible_to,
-    "cases.Person": persons_visible_to,
-    "cases.Episode": episodes_visible_to,
-    "cases.Assessment": assessments_visible_to,
-    "cases.CareProceedings": proceedings_visible_to,
-    "cases.Hearing": hearings_visible_to,
-    "cases.Extension": extensions_visible_to,
-    "cases.LetterDelivery": letter_deliveries_visible_to,
-    "meetings.LPMRequest": lpm_requests_visible_to,
-    "meetings.LPMRequestPreparation": lpm_preparations_visible_to,
-    "meetings.LPM": lpms_visible_to,
-    "meetings.LegalAdvice": legal_advice_visible_to,
-    "meetings.Meeting": meetings_visible_to,
-    "meetings.PermanencyPlanningMeeting": permanency_meetings_visible_to,
-    "deadlines.Deadline": deadlines_visible_to,
-    "letters.Draft": letter_drafts_visible_to,
-}
-# Link rows tracked on their own, read with the record they belong to: (parent's field, its scope).
-LINK_SCOPES: dict[str, tuple[str, Any]] = {
-    "cases.FamilyRestriction": ("family", families_visible_to),
-    "cases.EpisodeChild": ("episode", episodes_visible_to),
-    "meetings.LPMRequestDocument": ("request", lpm_requests_visible_to),
-    "tracker_meetings.MinutesRecipient": ("meeting", tracker_meeting_records_visible_to),
-}
-# Records that hold no case content: whoever may use the audit page reads their history in full.
-NON_CASE_RECORDS = frozenset({"deadlines.ClosureDay", "deadlines.ExtraBankHoliday", "letters.LetterTemplate"})
-
-
-# Every audited record kind tied to a family, with the path from it to that family: the audit
-# trail shows no row at all about a restricted case to someone not named on it (docs/security.md).
-# A test fails if an audited model with a path to a family is missing here.
-FAMILY_PATHS: dict[str, str] = {
-    "cases.Family": "",
-    "cases.FamilyRestriction": "family__",
-    "cases.Child": "family__",
-    "cases.Person": "family__",
-    "cases.Episode": "family__",
-    "cases.EpisodeChild": "episode__family__",
-    "cases.LetterDelivery": "episode__family__",
-    "cases.Extension": "episode__family__",
-    "cases.Assessment": "episode__family__",
-    "cases.CareProceedings": "episode__family__",
-    "cases.CourtExtension": "proceedings__episode__family__",
-    "cases.Hearing": "proceedings__episode__family__",
-    "meetings.LPMRequest": "episode__family__",
-    "meetings.LPMRequestDocument": "request__episode__family__",
-    "meetings.LPMRequestPreparation": "family__",
-    "meetings.LPM": "episode__family__",
-    "meetings.LegalAdvice": "lpm__episode__family__",
-    "meetings.Meeting": "episode__family__",
-    "meetings.PermanencyPlanningMeeting": "family__",
-    "deadlines.Deadline": "episode__family__",
-    "tracker_meetings.AgendaItem": "episode__family__",
-    "tracker_meetings.MeetingAction": "item__episode__family__",
-    "imports.ImportedEpisode": "episode__family__",
-    "letters.Draft": "episode__family__",
-}
-
-
-def export_jobs_visible_to(user: User) -> QuerySet[Any]:
-    """National export jobs: the person who asked for one only, whatever their role."""
-    from cases.models import NationalExportJob
-
-    return NationalExportJob.objects.filter(requested_by_id=user.pk)
-
-
-def families_hidden_from(user: User) -> QuerySet[Any]:
-    """Restricted families the user is not named on: nothing about them may reach this user."""
-    from cases.models import Family, FamilyRestriction
-
-    named = FamilyRestriction.objects.filter(family_id=OuterRef("pk"), user_id=user.pk)
-    return Family.objects.filter(restricted=True).exclude(Exists(named))
-
-
-def _hidden_records(user: User, label: str) -> QuerySet[Any]:
-    """The records of one kind that belong to a restricted family the user is not named on."""
-    from django.apps import apps
-
-    model = apps.get_model(label)
-    return model._default_manager.filter(**{f"{FAMILY_PATHS[label]}pk__in": families_hidden_from(user).values("pk")})
-
-
-def audit_record_hidden(user: User, obj: Any) -> bool:
-    """Whether a record belongs to a restricted case the user is not named on (its history: Not found)."""
-    label = obj._meta.label
-    return label in FAMILY_PATHS and _hidden_records(user, label).filter(pk=obj.pk).exists()
-
-
-def _hidden_events_q(user: User) -> tuple[Q, dict[str, Any]]:
-    """Audit rows about restricted families the user is not named on: the record's own row, and a
-    deleted record's rows by the family or episode its snapshot names (a lifted-off named person)."""
-    from django.db.models.fields.json import KT
-
-    from cases.models import Episode
-
-    hidden_families = _text_ids(families_hidden_from(user))
-    hidden_episodes = _text_ids(Episode.objects.filter(family__in=families_hidden_from(user).values("pk")))
-    annotations = {"hide_family": KT("pgh_data__family"), "hide_episode": KT("pgh_data__episode")}
-    q = Q(pk__in=[])
-    for label, path in FAMILY_PATHS.items():
-        q |= Q(pgh_obj_model=label, pgh_obj_id__in=_text_ids(_hidden_records(user, label)))
-        if path == "family__":
-            q |= Q(pgh_obj_model=label, hide_family__in=hidden_families)
-        elif path.startswith("episode__"):
-            q |= Q(pgh_obj_model=label, hide_episode__in=hidden_episodes)
-    return q, annotations
-
-
-def _text_ids(qs: QuerySet[Any]) -> QuerySet[Any]:
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
-
-    return qs.annotate(text_pk=Cast("pk", output_field=TextField())).values("text_pk")
-
-
-def audit_entries_visible_to(user: User, obj: Any) -> QuerySet[Any]:
-    """The audit entries of a record (its own and those of records pointing at it), each marked
-    `content_visible` only where the user may read that record itself; the others show that a
-    change happened, by whom and when, and nothing else (issue 9 §3). Rows about a restricted case
-    the user is not named on are not there at all, whatever their role (issue 24 §8)."""
-    from django.db.models import BooleanField, Case, Value, When
-    from django.db.models.fields.json import KT
-    from pghistory.models import Events
-
-    readable = Q(pgh_obj_model__in=sorted(NON_CASE_RECORDS))
-    for label, scope in RECORD_SCOPES.items():
-        readable |= Q(pgh_obj_model=label, pgh_obj_id__in=_text_ids(scope(user)))
-    annotations: dict[str, Any] = {}
-    for label, (field, scope) in LINK_SCOPES.items():
-        key = f"link_{field}"
-        annotations[key] = KT(f"pgh_data__{field}")
-        readable |= Q(pgh_obj_model=label, **{f"{key}__in": _text_ids(scope(user))})
-    hidden, hide_keys = _hidden_events_q(user)
-    return (
-        Events.objects.references(obj)
-        .annotate(**annotations, **hide_keys)
-        .exclude(hidden)
-        .annotate(
-            content_visible=Case(When(readable, then=Value(True)), default=Value(False), output_field=BooleanField())
-        )
-    )
-
-
-def record_readable(user: User, obj: Any) -> bool:
-    """Whether the user may read this record's content (one EXISTS query through its scope)."""
-    label = obj._meta.label
-    if label in NON_CASE_RECORDS:
-        return True
-    if label in LINK_SCOPES:
-        field, scope = LINK_SCOPES[label]
-        return bool(scope(user).filter(pk=getattr(obj, f"{field}_id")).exists())
-    scope = RECORD_SCOPES.get(label)
-    return scope is not None and bool(scope(user).filter(pk=obj.pk).exists())
 
 
 # --- Single-record questions, answered through the scopes -----------------------------------
@@ -500,17 +179,17 @@ def record_readable(user: User, obj: Any) -> bool:
 
 def can_edit(user: User, family: Any) -> bool:
     """Whether the user may record steps on this family."""
-    return families_editable_by(user).filter(pk=family.pk).exists()
+    return _family_in(user, family, WRITE_SCOPE)
 
 
 def can_see_legal_advice(user: User, family: Any) -> bool:
     """Whether the user may read this family's privileged legal advice and LPM minutes."""
-    return legal_advice_families_for(user).filter(pk=family.pk).exists()
+    return _family_in(user, family, ADVICE_READ_SCOPE)
 
 
 def can_record_legal_advice(user: User, family: Any) -> bool:
     """Whether the user may record legal advice on this family (legal advisers, heads of service)."""
-    return legal_advice_families_for(user, write=True).filter(pk=family.pk).exists()
+    return _family_in(user, family, ADVICE_WRITE_SCOPE)
 
 
 def can_manage_restriction(user: User) -> bool:

@@ -44,7 +44,7 @@ def run(markdown: bool) -> int:
 
     from deadlines import alerts
     from deadlines.models import Alert
-    from deadlines.selectors import alert_count_unacknowledged
+    from deadlines.selectors.alerts import alert_count_unacknowledged
     from deadlines.services import calendar_current
 
     # The email job is timed on its own below, not through the broker.

@@ -622,7 +622,9 @@ def run(markdown: bool) -> int:
     from django.urls import reverse
     from django.utils import timezone
 
-    from deadlines.selectors import soon_before, tracker_page, tracker_rows, weekly_figures
+    from deadlines.screens import soon_before
+    from deadlines.selectors.tracker import tracker_page, tracker_rows
+    from deadlines.selectors.weekly import weekly_figures
     from deadlines.services import calendar_current
 
     with ThrowawayDatabase():

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.scopes import export_jobs_visible_to
+from cases.scopes import export_jobs_visible_to
 from plo_tracker.outbox import outbox_enqueue
 
 from .exports import csv_lines, national_record_count, national_records

@@ -13,7 +13,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.scopes import episodes_visible_to
+from cases.scopes import episodes_visible_to
 from meetings.models import LPM, LPMKind, Meeting, MeetingKind
 from plo_tracker.text import safe_cell
 

@@ -8,6 +8,7 @@ from django import forms
 
 from accounts.models import Team, User
 from accounts.roles import Role
+from accounts.selectors import staff_with
 from plo_tracker.forms import GOVUKForm, UKDateField, model_choice
 
 from .models import (
@@ -26,15 +27,6 @@ from .models import (
     SupportKind,
     YesNoUnknown,
 )
-
-
-def staff_with(*roles: Role) -> Any:
-    """Active staff holding any of the roles, for a choice list."""
-    return (
-        User.objects.filter(is_active=True, groups__name__in=[r.label for r in roles])
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
 
 
 class StaffChoiceField(forms.ModelChoiceField):

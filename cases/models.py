@@ -618,7 +618,7 @@ class ExportState(models.TextChoices):
 class NationalExportJob(models.Model):
     """A national or SSD export of more records than PLO_EXPORT_JOB_RECORDS, made by a worker.
 
-    Only the person who asked reads it (accounts.scopes.export_jobs_visible_to), and the records
+    Only the person who asked reads it (cases.scopes.export_jobs_visible_to), and the records
     in it are the ones that person sees. The file is deleted a day after it was asked for.
     """
 

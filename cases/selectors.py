@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.scopes import can_edit, can_see_legal_advice, families_visible_to
+from accounts.scopes import can_edit, can_see_legal_advice
+from cases.scopes import families_visible_to
 from deadlines.engine.timetable import COURT_WEEKS
 
 __all__ = ["can_edit", "can_see_legal_advice", "families_visible_to"]
@@ -188,9 +189,12 @@ def _episode_queryset() -> QuerySet[Episode]:
 
 def case_page(family: Family, *, today: dt.date) -> CasePage:
     """The case page: the current episode, its deadlines with today's statuses, and a timeline."""
-    from deadlines.services import calendar_current, policy_for
+    from deadlines.services import calendar_current, policy_for, review_point_label
 
     episodes = list(_episode_queryset().filter(family=family).order_by("-started_on", "-id"))
+    for episode in episodes:
+        for lpm in episode.lpms.all():
+            lpm.review_point_label = review_point_label(lpm)
     current = next((e for e in episodes if e.ended_on is None or e.stage == Stage.PROCEEDINGS), None)
     if current is None and episodes:
         current = episodes[0]

@@ -29,7 +29,8 @@ from accounts.roles import (
     WAIVE_ROLES,
     Role,
 )
-from accounts.scopes import authorize, can_manage_restriction, families_editable_by
+from accounts.scopes import authorize, can_manage_restriction
+from cases.scopes import families_editable_by
 from deadlines.engine import load_policy
 from deadlines.services import deadlines_recompute, non_working_day_error, policy_for
 from plo_tracker.versioning import save_versioned

@@ -33,9 +33,19 @@ from accounts.roles import (
     WAIVE_ROLES,
     Role,
 )
-from accounts.scopes import RESTRICTION_MANAGERS, can_manage_restriction, lpm_requests_visible_to
+from accounts.scopes import RESTRICTION_MANAGERS, can_manage_restriction
+from cases.scopes import (
+    assessments_visible_to,
+    children_visible_to,
+    episodes_visible_to,
+    families_visible_to,
+    persons_visible_to,
+    proceedings_visible_to,
+)
+from deadlines.scopes import deadlines_visible_to
 from deadlines.services import deadline_waive
 from meetings.models import LPMKind, LPMOutcome, MeetingKind, RequestStatus
+from meetings.scopes import lpm_requests_visible_to
 from plo_tracker.forms import GOVUKForm
 from plo_tracker.once import ALREADY_SAVED, ONCE_FIELD, AlreadySaved, create_once, once_form
 from plo_tracker.stepview import StepView
@@ -341,7 +351,7 @@ class FamilyEdit(StepView):
     title = "Change the family's details"
     success_message = "The family's details have been updated"
 
-    scope = "families_visible_to"
+    scope = families_visible_to
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"family": self.family}
@@ -379,7 +389,7 @@ class FamilyRestrictionEdit(StepView):
         "whatever their role. Anyone else who looks for it is told the page was not found."
     )
     success_message = "Who may see the case has been saved"
-    scope = "families_visible_to"
+    scope = families_visible_to
 
     def get_initial(self) -> dict[str, Any]:
         f = self.family
@@ -410,7 +420,7 @@ class FamilyClose(StepView):
     )
     success_message = "The record has been closed"
 
-    scope = "families_visible_to"
+    scope = families_visible_to
 
     def get_initial(self) -> dict[str, Any]:
         return {"version": self.family.version, "closed_on": timezone.localdate()}
@@ -446,7 +456,7 @@ class ChildAdd(StepView):
     title = "Add a child"
     success_message = "The child has been added"
 
-    scope = "families_visible_to"
+    scope = families_visible_to
     creates = True
 
     def get_initial(self) -> dict[str, Any]:
@@ -477,7 +487,7 @@ class ChildEdit(StepView):
     title = "Change the child's details"
     success_message = "The child's details have been updated"
 
-    scope = "children_visible_to"
+    scope = children_visible_to
     family_path = "family"
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -516,7 +526,7 @@ class PersonAdd(StepView):
     title = "Add a parent or person with parental responsibility"
     success_message = "The person has been added"
 
-    scope = "families_visible_to"
+    scope = families_visible_to
     creates = True
 
     def perform(self, form: Any) -> Any:
@@ -530,7 +540,7 @@ class PersonEdit(StepView):
     title = "Change a parent's details"
     success_message = "The details have been updated"
 
-    scope = "persons_visible_to"
+    scope = persons_visible_to
     family_path = "family"
 
     def get_initial(self) -> dict[str, Any]:
@@ -548,7 +558,7 @@ class PersonEdit(StepView):
 class EpisodeStep(StepView):
     """A step on an episode: the URL carries the episode's id."""
 
-    scope = "episodes_visible_to"
+    scope = episodes_visible_to
     family_path = "family"
 
 
@@ -767,7 +777,7 @@ class AssessmentEdit(StepView):
     title = "Update an assessment"
     success_message = "The assessment has been updated"
 
-    scope = "assessments_visible_to"
+    scope = assessments_visible_to
     family_path = "episode.family"
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -827,7 +837,7 @@ class ProceedingsEdit(EpisodeStep):
     title = "Care proceedings"
     success_message = "The care proceedings have been updated"
 
-    scope = "proceedings_visible_to"
+    scope = proceedings_visible_to
     lookup = "episode_id"
     family_path = "episode.family"
 
@@ -903,7 +913,7 @@ class DeadlineWaive(StepView):
     title = "Waive a deadline"
     success_message = "The deadline has been waived"
 
-    scope = "deadlines_visible_to"
+    scope = deadlines_visible_to
     family_path = "episode.family"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -45,14 +45,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.scopes import alerts_visible_to
 from cases.models import Episode, EpisodeChild, Family
+from deadlines.scopes import alerts_visible_to
 from plo_tracker.outbox import outbox_enqueue
 
 from .engine import WorkingCalendar
 from .locking import job_lock
 from .models import Alert, AlertKind, AlertScanSnapshot, Deadline, DeadlineState
-from .selectors import policy_facts, policy_names
+from .screens import policy_facts, policy_names
 
 logger = logging.getLogger(__name__)
 

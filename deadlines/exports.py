@@ -19,7 +19,10 @@ from django.utils import timezone
 
 from plo_tracker.text import safe_cell
 
-from .selectors import RAG_LABELS, STATUS_LABELS, CalendarEvent, TrackerRow
+from .screens import RAG_LABELS
+from .selectors.calendar import CalendarEvent
+from .selectors.tracker import TrackerRow
+from .status import STATUS_LABELS
 
 COLUMNS: Sequence[tuple[str, Callable[[TrackerRow], Any]]] = (
     ("Family reference", lambda r: r.reference),

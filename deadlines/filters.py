@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cases.models import Stage
 
-from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS, TrackerFilters, milestone_labels
+from .screens import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS, TrackerFilters, milestone_labels
 
 if TYPE_CHECKING:
     from accounts.models import User

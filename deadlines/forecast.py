@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 
 from .engine.rules import as_phrase
 from .models import Alert, AlertKind, Deadline, DeadlineState
+from .pinning import policy_for
 
 if TYPE_CHECKING:
     from cases.models import Episode
@@ -147,8 +148,6 @@ def overrun_alerts_sync(*, episode: Episode, deadlines: Sequence[Deadline], toda
     from accounts.models import User
     from accounts.roles import Role
 
-    from .services import policy_for
-
     escalation = policy_for(episode).escalation("overrun")
     forecast = episode_overrun_forecast(episode, deadlines=deadlines, today=today) if episode.is_open else None
     stale = Alert.objects.filter(episode_id=episode.pk, kind=AlertKind.OVERRUN, acknowledged_at__isnull=True)
@@ -196,8 +195,6 @@ def overrun_alerts_sync_many(
     each one's stored deadlines (saved, with ids)."""
     from accounts.models import User
     from accounts.roles import Role
-
-    from .services import policy_for
 
     forecasts: dict[int, Overrun | None] = {}
     for episode in episodes:

@@ -20,7 +20,7 @@ from plo_tracker.forms import (
     model_choice,
 )
 
-from .selectors import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS
+from .screens import OUTCOME_GROUPS, RAG_LABELS, WEEK_BANDS
 
 _SELECT = {"class": "govuk-select"}
 
@@ -127,7 +127,8 @@ class TrackerFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from accounts.scopes import families_visible_to, teams_visible_to
+        from accounts.scopes import teams_visible_to
+        from cases.scopes import families_visible_to
 
         # Only the teams and social workers within the user's scope are offered (issue 9): a team
         # manager's list names her teams, not every team in the council.

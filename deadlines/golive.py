@@ -24,17 +24,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
-
-from accounts.roles import Role
 
 from .models import DeadlineState, GoLive
 
 if TYPE_CHECKING:
-    from accounts.models import User
     from cases.models import Episode
 
 # The states a deadline due before go-live takes on an imported family, by the import's choice.
@@ -83,32 +77,6 @@ def before_go_live_choice(episode: Episode) -> str | None:
 
 def untracked_state(choice: str) -> DeadlineState:
     return DeadlineState.DONE_AT_IMPORT if choice == "done" else DeadlineState.NOT_TRACKED
-
-
-@transaction.atomic
-def go_live_set(*, date: dt.date, by: User, today: dt.date | None = None) -> GoLive:
-    """Set the council's go-live date (administrators); every imported family's deadlines are
-    recomputed under it at once, so screens, alerts and figures follow."""
-    from .services import deadlines_recompute_many
-
-    today = today or timezone.localdate()
-    if not by.has_role(Role.ADMINISTRATOR):
-        raise ValidationError("Only an administrator can set the go-live date")
-    if date > today + dt.timedelta(days=366):
-        raise ValidationError({"date": ["The go-live date must be within a year from today"]})
-    if date < dt.date(2000, 1, 1):
-        raise ValidationError({"date": ["The go-live date must be in 2000 or later"]})
-    row = GoLive(date=date, set_by=by)
-    row.full_clean()
-    row.save()
-    from cases.models import Episode
-
-    ids = list(Episode.objects.filter(imported_from__isnull=False).order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), 500):
-        refused = deadlines_recompute_many(episode_ids=ids[start : start + 500], today=today)
-        if refused:
-            raise next(iter(refused.values()))
-    return row
 
 
 def past_end_at_go_live(episodes: QuerySet[Any]) -> list[Episode]:

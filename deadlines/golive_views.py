@@ -15,8 +15,9 @@ from accounts.access import SignedInRequest, allow
 from accounts.roles import Role
 from plo_tracker.forms import GOVUKForm, UKDateField
 
-from .golive import go_live_current, go_live_set
+from .golive import go_live_current
 from .models import GoLive
+from .services import go_live_set
 
 
 class GoLiveForm(GOVUKForm):

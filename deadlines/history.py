@@ -224,9 +224,8 @@ def weekly_history(*, user: User, weeks: int, team: int | None, today: dt.date) 
     queries). Each figure with a drill-down counts the stored episodes this user may still see
     (the episodes scope), so the number is the length of the list it opens: the same for anyone
     who sees the whole service, fewer for a family restricted or moved out of the user's teams."""
-    from accounts.scopes import weekly_snapshots_visible_to
-
-    from .selectors import episodes_visible
+    from .scopes import weekly_snapshots_visible_to
+    from .screens import episodes_visible
 
     last = week_ending_for(today)
     since = last - dt.timedelta(weeks=weeks - 1)
@@ -289,9 +288,8 @@ DRILL_FIGURES = {
 
 def snapshot_episodes(*, user: User, week_ending: dt.date, team: int | None, figure: str) -> list[dict[str, Any]]:
     """The cases behind one stored figure, as far as this user may see them (one stored row + one query)."""
-    from accounts.scopes import weekly_snapshots_visible_to
-
-    from .selectors import episodes_visible
+    from .scopes import weekly_snapshots_visible_to
+    from .screens import episodes_visible
 
     snapshot = (
         weekly_snapshots_visible_to(user).filter(_for_team(team), week_ending=week_ending).only("episode_ids").first()

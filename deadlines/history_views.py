@@ -23,7 +23,7 @@ from cases.models import Stage
 from . import history
 from .charts import Series, time_chart
 from .exports import safe_cell
-from .selectors import milestone_labels
+from .screens import milestone_labels
 
 PERIODS = (13, 52)
 STAGES = [(s, dict(Stage.choices)[s]) for s in history.OPEN_STAGES]

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -20,23 +19,24 @@ from django.db import transaction
 from django.db.models import Q, Value
 from django.utils import timezone
 
-from accounts.roles import WAIVE_ROLES
+from accounts.roles import WAIVE_ROLES, Role
 from accounts.scopes import authorize
 from plo_tracker.bulk import audited_insert
 
-from .engine import Policy, Status, Timetable, WorkingCalendar, load_policy, timetable
+from .engine import Policy, Status, Timetable, WorkingCalendar, timetable
 from .engine.rules import MILESTONE_KEYS
 from .engine.timetable import EventOrderError, Milestone
 from .locking import episode_lock_for_deadlines
-from .models import ClosureDay, Deadline, DeadlineState, ExtraBankHoliday, WorkerHeartbeat
+from .models import ClosureDay, Deadline, DeadlineState, ExtraBankHoliday, GoLive, WorkerHeartbeat
+from .pinning import policy_for
 
 if TYPE_CHECKING:
     from accounts.models import User
     from cases.models import Episode
+    from meetings.models import LPM
 
 # Stored key prefix of an action set at a tracker meeting ("meeting_action:<action id>").
 ACTION_KEY = "meeting_action"
-ARCHIVE = Path(__file__).resolve().parent / "engine" / "policies" / "archive"
 
 _STATE_OF = {
     Status.MET: DeadlineState.MET,
@@ -121,31 +121,6 @@ def non_working_day_error(
 CHOSEN_EVENTS = frozenset({"lpm_deferred_until", "letter_deadline"})
 
 
-def policy_for(episode: Episode) -> Policy:
-    """The policy version the episode is pinned to (an archived copy if the file has moved on)."""
-    from .engine import PolicyError
-
-    try:
-        policy = load_policy(episode.policy_name)
-    except PolicyError:
-        policy = None  # retired or renamed: the archive may still hold the pinned version
-    if policy is not None and policy.version == episode.policy_version:
-        return policy
-    archived_path = ARCHIVE / f"{episode.policy_name}-{episode.policy_version}.toml"
-    if archived_path.exists():
-        archived = load_policy(str(archived_path))
-        if archived.name == episode.policy_name and archived.version == episode.policy_version:
-            return archived
-        raise LookupError(
-            f"{archived_path.name} holds {archived.name} version {archived.version}, "
-            f"not version {episode.policy_version}"
-        )
-    raise LookupError(
-        f"Policy {episode.policy_name} version {episode.policy_version} is not available; "
-        "re-base the episode to the current version"
-    )
-
-
 #: The milestone a review LPM is held for; its numbered rules are the policy's review points.
 REVIEW_KEY = "gateway_review"
 
@@ -158,6 +133,21 @@ def review_points(policy: Policy) -> dict[int, str]:
         for r in sorted(policy.rules, key=lambda r: r.occurrence)
         if r.key == REVIEW_KEY and not r.recurring and not r.for_each
     }
+
+
+def review_point_label(lpm: LPM) -> str:
+    """Which of the policy's review LPMs this one is held for, in words ("" if not a review)."""
+    from meetings.models import LPMKind
+
+    if lpm.kind != LPMKind.REVIEW:
+        return ""
+    if lpm.review_point is None:
+        return "An extra review, not one of the policy's review points"
+    try:
+        points = review_points(policy_for(lpm.episode))
+    except LookupError:
+        points = {}
+    return points.get(lpm.review_point, f"Review point {lpm.review_point}")
 
 
 def stored_key(key: str, of: str | None) -> str:
@@ -846,3 +836,30 @@ def heartbeat_record(*, name: str) -> datetime:
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(name=name, defaults={"seen_at": now})
     return now
+
+
+# --- The council's go-live date (issue 24 §2; what it means: deadlines/golive.py) -----------
+
+
+@transaction.atomic
+def go_live_set(*, date: dt.date, by: User, today: dt.date | None = None) -> GoLive:
+    """Set the council's go-live date (administrators); every imported family's deadlines are
+    recomputed under it at once, so screens, alerts and figures follow."""
+    today = today or timezone.localdate()
+    if not by.has_role(Role.ADMINISTRATOR):
+        raise ValidationError("Only an administrator can set the go-live date")
+    if date > today + dt.timedelta(days=366):
+        raise ValidationError({"date": ["The go-live date must be within a year from today"]})
+    if date < dt.date(2000, 1, 1):
+        raise ValidationError({"date": ["The go-live date must be in 2000 or later"]})
+    row = GoLive(date=date, set_by=by)
+    row.full_clean()
+    row.save()
+    from cases.models import Episode
+
+    ids = list(Episode.objects.filter(imported_from__isnull=False).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), 500):
+        refused = deadlines_recompute_many(episode_ids=ids[start : start + 500], today=today)
+        if refused:
+            raise next(iter(refused.values()))
+    return row

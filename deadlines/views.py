@@ -1,6 +1,6 @@
 """The tracker screens, the alert list and the calendar feed (issue #5).
 
-Views hold no business rules: they read through deadlines.selectors, write through
+Views hold no business rules: they read through deadlines.selectors (one module per screen), write through
 deadlines.alerts, and each declares its roles with @allow (deny by default).
 """
 
@@ -28,11 +28,17 @@ from accounts.scopes import teams_visible_to
 from accounts.services import calendar_token_regenerate
 
 from . import alerts as alert_services
-from . import selectors
 from .charts import Bar, bar_chart
 from .exports import calendar_ics, tracker_csv, tracker_xlsx
 from .filters import tracker_filter_summary, tracker_filters
 from .forms import TeamPickForm, TrackerFilterForm
+from .screens import OUTCOME_GROUPS, RAG_LABELS
+from .selectors import dashboard as dashboard_selectors
+from .selectors import tracker as tracker_selectors
+from .selectors.alerts import alert_inbox
+from .selectors.calendar import CalendarEvent, calendar_events
+from .selectors.tracker import TrackerPage, TrackerRow, rag_counts, tracker_page, tracker_rows, tracker_sort
+from .selectors.weekly import TIMELINESS_WEEKS, weekly_figures
 from .services import calendar_current
 
 ALERT_ROLES = CASE_READERS
@@ -69,28 +75,28 @@ def team_dashboard(request: SignedInRequest) -> HttpResponse:
             team = picker.cleaned_data["team"]
     context: dict[str, Any] = {"picker": picker, "team": team, "today": timezone.localdate()}
     if team is not None:
-        context["dash"] = selectors.team_dashboard(
+        context["dash"] = dashboard_selectors.team_dashboard(
             user=user, team=team, today=context["today"], calendar=calendar_current()
         )
-        context["near_end_weeks"] = selectors.NEAR_END_WEEKS
+        context["near_end_weeks"] = dashboard_selectors.NEAR_END_WEEKS
     return render(request, "deadlines/team_dashboard.html", context)
 
 
 # --- Pre-action tracker ----------------------------------------------------------------------
 
 
-def _tracker(request: SignedInRequest) -> tuple[TrackerFilterForm, dict[str, Any], list[selectors.TrackerRow]]:
+def _tracker(request: SignedInRequest) -> tuple[TrackerFilterForm, dict[str, Any], list[TrackerRow]]:
     """The filtered, sorted rows for the tracker, its printout and its exports."""
     form = TrackerFilterForm(request.GET, user=request.user)
     data = form.valid_data()
-    rows = selectors.tracker_rows(
+    rows = tracker_rows(
         user=request.user,
         today=timezone.localdate(),
         calendar=calendar_current(),
         filters=tracker_filters(data),
     )
     if data.get("sort"):
-        rows = selectors.tracker_sort(rows, data["sort"], descending=data.get("dir") == "desc")
+        rows = tracker_sort(rows, data["sort"], descending=data.get("dir") == "desc")
     return form, data, rows
 
 
@@ -123,14 +129,14 @@ def _sort_links(request: HttpRequest, data: dict[str, Any]) -> list[dict[str, An
 @require_safe
 def tracker(request: SignedInRequest) -> HttpResponse:
     """The open episodes with filters, sort, search and exports (issue #5 §3), a page of
-    selectors.PAGE_SIZE rows at a time (issue #14); the printout and exports hold every row."""
+    tracker_selectors.PAGE_SIZE rows at a time (issue #14); the printout and exports hold every row."""
     form = TrackerFilterForm(request.GET, user=request.user)
     data = form.valid_data()
     try:
         number = int(request.GET.get("page", "1"))
     except ValueError:
         number = 1
-    page = selectors.tracker_page(
+    page = tracker_page(
         user=request.user,
         today=timezone.localdate(),
         calendar=calendar_current(),
@@ -138,7 +144,7 @@ def tracker(request: SignedInRequest) -> HttpResponse:
         sort=data.get("sort") or "",
         descending=data.get("dir") == "desc",
         page=number,
-        per_page=selectors.PAGE_SIZE,
+        per_page=tracker_selectors.PAGE_SIZE,
     )
     query = _without_page(request).urlencode()
     context = {
@@ -162,14 +168,14 @@ def _rag_links(request: HttpRequest, counts: dict[str, int]) -> list[tuple[str, 
     """Each red/amber/green count with the link that lists those episodes: the same filters and
     the RAG status (counted from the same keys that list, so the number is the list's length)."""
     links = []
-    for rag in selectors.RAG_LABELS:
+    for rag in RAG_LABELS:
         query = _without_page(request)
         query["status"] = rag
         links.append((rag, counts[rag], "?" + query.urlencode()))
     return links
 
 
-def _pagination(query: str, page: selectors.TrackerPage) -> dict[str, Any] | None:
+def _pagination(query: str, page: TrackerPage) -> dict[str, Any] | None:
     """Links for the GOV.UK pagination component: first, last, the current page and its
     neighbours, with an ellipsis for the gaps; filters and sort kept in every link."""
     if page.pages <= 1:
@@ -202,7 +208,7 @@ def tracker_print(request: SignedInRequest) -> HttpResponse:
         "summary": tracker_filter_summary(data),
         "today": timezone.localdate(),
         "printed_at": timezone.localtime(),
-        "counts": selectors.rag_counts(rows),
+        "counts": rag_counts(rows),
         "query": _without_page(request).urlencode(),
     }
     return render(request, "deadlines/tracker_print.html", context)
@@ -254,7 +260,7 @@ def _line(label: str, value: str) -> str:
     return f'<span class="{cls}">{label}</span>{value}<br>'
 
 
-def tracker_rows_html(rows: list[selectors.TrackerRow]) -> SafeString:
+def tracker_rows_html(rows: list[TrackerRow]) -> SafeString:
     """The tracker table's body rows as GOV.UK table markup (columns as in _tracker_table.html)."""
     family_url = reverse("cases:family-detail", args=[_SENTINEL]).replace(str(_SENTINEL), "{}")
     cell = '<td class="govuk-table__cell">'
@@ -335,7 +341,7 @@ def weekly(request: SignedInRequest) -> HttpResponse:
     """Open episodes by stage and week, overruns, extensions, outcomes, median length and
     timeliness, each figure linking to the cases behind it (issue #5 §4)."""
     today = timezone.localdate()
-    figures = selectors.weekly_figures(user=request.user, today=today, calendar=calendar_current())
+    figures = weekly_figures(user=request.user, today=today, calendar=calendar_current())
     tracker_url = reverse("deadlines:tracker")
 
     def href(query: dict[str, str]) -> str:
@@ -357,7 +363,7 @@ def weekly(request: SignedInRequest) -> HttpResponse:
             for t in figures.timeliness
         ],
         chart_id="chart-timeliness",
-        title=f"Deadlines met on time, due in the last {selectors.TIMELINESS_WEEKS} weeks",
+        title=f"Deadlines met on time, due in the last {TIMELINESS_WEEKS} weeks",
         maximum=100,
     )
     context = {
@@ -379,11 +385,11 @@ def weekly(request: SignedInRequest) -> HttpResponse:
                     "slug": slug,
                     "cells": [(p, p.figures[i], href(p.figures[i].query)) for p in figures.outcomes],
                 }
-                for i, (slug, (label, _)) in enumerate(selectors.OUTCOME_GROUPS.items())
+                for i, (slug, (label, _)) in enumerate(OUTCOME_GROUPS.items())
             ],
             "timeliness": [(t, href(t.query)) for t in figures.timeliness],
         },
-        "timeliness_weeks": selectors.TIMELINESS_WEEKS,
+        "timeliness_weeks": TIMELINESS_WEEKS,
     }
     return render(request, "deadlines/weekly.html", context)
 
@@ -407,7 +413,7 @@ def alert_list(request: SignedInRequest) -> HttpResponse:
             if alert_services.alert_acknowledge(user=user, alert_id=alert_id):
                 messages.success(request, "Alert acknowledged")
         return redirect("deadlines:alert-list")
-    pending, done = selectors.alert_inbox(user=user)
+    pending, done = alert_inbox(user=user)
     return render(request, "deadlines/alert_list.html", {"pending": pending, "done": done})
 
 
@@ -445,7 +451,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
     user = User.objects.filter(calendar_token=token, is_active=True).first() if token else None
     if user is None:
         raise Http404("No such calendar")
-    events = selectors.calendar_events(user=user, today=timezone.localdate())
+    events = calendar_events(user=user, today=timezone.localdate())
     response = HttpResponse(calendar_ics(events), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="plo-tracker.ics"'
     return response
@@ -470,7 +476,7 @@ def calendar_feed_retired(request: HttpRequest, token: str) -> HttpResponse:
     calendar with no word why; the notice replaces them and tells them what to do (issue 24 §4)."""
     if _wants_html(request):
         return render(request, "deadlines/calendar_renew.html", status=410)
-    notice = selectors.CalendarEvent(
+    notice = CalendarEvent(
         uid="renew-calendar-address",
         day=timezone.localdate(),
         summary=f"{settings.SERVICE_NAME}: this calendar address has stopped working. Get your new one",

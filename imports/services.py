@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from accounts.roles import ASSESSMENT_ROLES, DELIVERY_ROLES, END_ROLES, FAMILY_OPENERS, MEETING_ROLES, Role
-from accounts.scopes import authorize, families_editable_by
+from accounts.scopes import authorize
 from cases import services as cs
 from cases.models import (
     Assessment,
@@ -59,6 +59,7 @@ from cases.models import (
     Relationship,
     Stage,
 )
+from cases.scopes import families_editable_by
 from deadlines.engine import load_policy
 from deadlines.models import Deadline
 from deadlines.services import deadlines_recompute, deadlines_recompute_deferred, deadlines_recompute_many

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from accounts.scopes import letter_drafts_visible_to
 from cases.selectors import CasePage
+from letters.scopes import letter_drafts_visible_to
 
 from .context import case_context, uk_date
 from .kinds import CASE_KINDS, DRAFT_ROLES, kind_label

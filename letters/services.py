@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import LETTER_TEMPLATE_ROLES
-from accounts.scopes import authorize, episodes_visible_to
+from accounts.scopes import authorize
 from cases.models import EndOutcome, Episode, Person, Stage
+from cases.scopes import episodes_visible_to
 from cases.selectors import case_page
 
 from . import validation

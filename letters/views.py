@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.access import SignedInRequest, allow
 from accounts.roles import CASE_READERS, LETTER_TEMPLATE_ROLES, TRACKER_ROLES
 from cases.models import Episode
+from cases.scopes import episodes_visible_to
 from cases.selectors import case_page
 from plo_tracker.once import ALREADY_SAVED, ONCE_FIELD, AlreadySaved, create_once, once_form
 from plo_tracker.stepview import StepView
@@ -126,7 +127,7 @@ class DraftCreate(StepView):
     protocol sends one each). The drafting is recorded; sending it is recorded on the step."""
 
     allowed_roles = CASE_DRAFTERS
-    scope = "episodes_visible_to"
+    scope = episodes_visible_to
     family_path = "family"
     form_class = DraftForm
     creates_record = True  # the same form sent twice drafts once (plo_tracker.once, issue 24 §6)
@@ -235,7 +236,7 @@ def draft_download(request: SignedInRequest, pk: int) -> HttpResponse:
 def minutes_download(request: SignedInRequest, pk: int) -> HttpResponse:
     """A tracker meeting's minutes as a Word document from the council's template (no legal advice)."""
     from tracker_meetings.models import TrackerMeeting
-    from tracker_meetings.selectors import tracker_meetings_visible_to
+    from tracker_meetings.scopes import tracker_meetings_visible_to
 
     try:
         meeting = tracker_meetings_visible_to(request.user).select_related("chair", "prepared_by").get(pk=pk)

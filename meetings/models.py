@@ -314,20 +314,9 @@ class LPM(Versioned, MinutesWorkflow):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.panel_date:%d/%m/%Y}"
 
-    @property
-    def review_point_label(self) -> str:
-        """Which of the policy's review LPMs this one is held for, in words ("" if not a review)."""
-        if self.kind != LPMKind.REVIEW:
-            return ""
-        if self.review_point is None:
-            return "An extra review, not one of the policy's review points"
-        from deadlines.services import policy_for, review_points
-
-        try:
-            points = review_points(policy_for(self.episode))
-        except LookupError:
-            points = {}
-        return points.get(self.review_point, f"Review point {self.review_point}")
+    # Which of the policy's review LPMs this one is held for, in words: the policy is the deadlines
+    # app's, so the case page's selector fills it in (deadlines.services.review_point_label).
+    review_point_label: str = ""
 
 
 @pghistory.track()

@@ -21,6 +21,13 @@ from accounts.roles import (
     REQUEST_ROLES,
     Role,
 )
+from cases.scopes import episodes_visible_to, families_visible_to
+from meetings.scopes import (
+    lpm_requests_visible_to,
+    lpms_visible_to,
+    meetings_visible_to,
+    permanency_meetings_visible_to,
+)
 from plo_tracker.stepview import StepView
 
 from . import services
@@ -63,7 +70,7 @@ class LPMRequestPrepare(StepView):
     )
     success_message = "The prepared LPM request has been sent to the team manager"
 
-    scope = "families_visible_to"
+    scope = families_visible_to
     creates = True
 
     def after_resolve(self) -> None:
@@ -106,7 +113,7 @@ class LPMRequestCreate(StepView):
     )
     success_message = "The LPM request has been sent to the head of service"
 
-    scope = "families_visible_to"
+    scope = families_visible_to
     creates = True
 
     def after_resolve(self) -> None:
@@ -143,7 +150,7 @@ class LPMRequestCreate(StepView):
 
 
 class RequestStep(StepView):
-    scope = "lpm_requests_visible_to"
+    scope = lpm_requests_visible_to
     family_path = "episode.family"
 
 
@@ -196,7 +203,7 @@ class LPMListing(StepView):
     creates_record = True
     success_message = "The case has been listed"
 
-    scope = "episodes_visible_to"
+    scope = episodes_visible_to
     family_path = "family"
 
     def after_resolve(self) -> None:
@@ -261,7 +268,7 @@ def review_point_choices(episode: Any, lpm: Any = None) -> ReviewPoints | None:
 
 
 class LPMStep(StepView):
-    scope = "lpms_visible_to"
+    scope = lpms_visible_to
     family_path = "episode.family"
 
 
@@ -365,7 +372,7 @@ class MeetingAdd(StepView):
     creates_record = True
     success_message = "The meeting has been saved"
 
-    scope = "episodes_visible_to"
+    scope = episodes_visible_to
     family_path = "family"
 
     def after_resolve(self) -> None:
@@ -386,7 +393,7 @@ class MeetingEdit(StepView):
     form_class = MeetingForm
     success_message = "The meeting has been updated"
 
-    scope = "meetings_visible_to"
+    scope = meetings_visible_to
     family_path = "episode.family"
 
     def after_resolve(self) -> None:
@@ -410,7 +417,7 @@ class MinutesEdit(StepView):
 
     form_class = MinutesForm
     success_message = "The minutes have been saved"
-    scope = "meetings_visible_to"
+    scope = meetings_visible_to
     family_path = "episode.family"
 
     @property
@@ -434,11 +441,11 @@ class MinutesEdit(StepView):
 
 
 class LPMMinutesEdit(MinutesEdit):
-    scope = "lpms_visible_to"
+    scope = lpms_visible_to
 
 
 class PermanencyMinutesEdit(MinutesEdit):
-    scope = "permanency_meetings_visible_to"
+    scope = permanency_meetings_visible_to
     family_path = "family"
 
 
@@ -449,7 +456,7 @@ class PermanencyAdd(StepView):
     intro = "For a child who may not be able to return home (003): record the options the meeting considered."
     success_message = "The permanency planning meeting has been recorded"
 
-    scope = "families_visible_to"
+    scope = families_visible_to
     creates = True
 
     def get_form_kwargs(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from accounts.access import allow
 from accounts.models import User
 from accounts.roles import Role
-from accounts.scopes import audit_entries_visible_to, audit_record_hidden, record_readable
+from plo_tracker.record_scopes import audit_entries_visible_to, audit_record_hidden, record_readable
 
 
 class AuditContextMiddleware(pghistory.middleware.HistoryMiddleware):

@@ -29,7 +29,7 @@ def site(request: HttpRequest) -> dict[str, object]:
 def _alert_count(user: User) -> int | None:
     """Unacknowledged alerts for the header (issue 5): one indexed COUNT, only for case roles."""
     from accounts.roles import CASE_READERS
-    from deadlines.selectors import alert_count_unacknowledged
+    from deadlines.selectors.alerts import alert_count_unacknowledged
 
     if not user.has_role(*CASE_READERS):
         return None

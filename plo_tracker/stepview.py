@@ -1,7 +1,7 @@
 """One clear page per step: a GOV.UK form whose submission calls a service.
 
 A step view finds its record only through that record kind's visibility scope
-(accounts.scopes; 404 if the user may not see it, 403 if they may see but not change it), shows
+(its app's scopes.py; 404 if the user may not see it, 403 if they may see but not change it), shows
 the form, calls the service on a valid submission, and on a ValidationError shows the messages
 beside the fields with everything the user typed kept. Subclasses declare which scope and how
 to reach the family; they never look a record up themselves, so a new step cannot forget.
@@ -10,11 +10,13 @@ to reach the family; they never look a record up themselves, so a new step canno
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -42,9 +44,10 @@ class StepView(View, ABC):
     success_message = "Saved"
     legal_advice = False  # a page showing or recording privileged legal advice
 
-    # How the page finds its record: the name of a scope in accounts.scopes, the field the URL's
-    # `pk` matches, and the path from that record to its family ("" when it is the family).
-    scope: ClassVar[str]
+    # How the page finds its record: the record kind's scope (in the app that owns it, e.g.
+    # cases.scopes.episodes_visible_to), the field the URL's `pk` matches, and the path from that
+    # record to its family ("" when it is the family).
+    scope: ClassVar[Callable[[Any], QuerySet[Any]]]
     lookup: ClassVar[str] = "pk"
     family_path: ClassVar[str] = ""
     # True when the record found is the parent of one this page creates (obj is then None).
@@ -60,7 +63,7 @@ class StepView(View, ABC):
 
     def get_queryset(self) -> Any:
         """The records this user may see, through the record kind's one visibility scope."""
-        return getattr(scopes, self.scope)(self.request.user)
+        return type(self).scope(self.request.user)
 
     def resolve(self) -> tuple[Any, Any]:
         """(family, the record being edited or None), found through the scope; 404 if out of scope."""

@@ -16,10 +16,12 @@ from cases.selectors import MinutesStep, can_see_legal_advice, minutes_steps
 from deadlines.engine import WorkingCalendar
 from deadlines.forecast import overrun_forecasts
 from deadlines.models import Deadline, DeadlineState
-from deadlines.selectors import TrackerRow, episodes_visible, tracker_rows
+from deadlines.screens import episodes_visible
+from deadlines.selectors.tracker import TrackerRow, tracker_rows
 from meetings.models import LPM, REQUIRED_DOCUMENTS, DocumentState, LPMKind, LPMRequestDocument
 
 from .models import AgendaItem, AgendaReason, MeetingAction, PapersState, TrackerMeeting, TrackerMeetingKind
+from .scopes import agenda_items_visible_to, tracker_meetings_visible_to
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -34,29 +36,11 @@ REVIEW_WINDOW_DAYS = 14
 # --- Who may see what ------------------------------------------------------------------------
 
 
-def tracker_meetings_visible_to(user: User) -> QuerySet[TrackerMeeting]:
-    """Meetings (kind, date, chair: no case details) for the roles that work from the tracker."""
-    if not user.roles & TRACKER_ROLES:
-        return TrackerMeeting.objects.none()
-    return TrackerMeeting.objects.all()
-
-
 def minutes_staff() -> QuerySet[User]:
     """The staff who may read tracker meetings: the people minutes can be drafted, approved and sent by or to."""
-    from cases.forms import staff_with
+    from accounts.selectors import staff_with
 
     return staff_with(*TRACKER_ROLES)
-
-
-def agenda_items_visible_to(user: User) -> QuerySet[AgendaItem]:
-    """Agenda items of meetings the user may see, about episodes the user may see."""
-    return AgendaItem.objects.filter(meeting__in=tracker_meetings_visible_to(user), episode__in=episodes_visible(user))
-
-
-def meeting_actions_visible_to(user: User) -> QuerySet[MeetingAction]:
-    """Actions on agenda items the user may see, and any action the user owns on a case they may see."""
-    mine = MeetingAction.objects.filter(owner_id=user.pk, item__episode__in=episodes_visible(user))
-    return MeetingAction.objects.filter(Q(item__in=agenda_items_visible_to(user)) | Q(pk__in=mine.values("pk")))
 
 
 # --- Building an agenda ----------------------------------------------------------------------

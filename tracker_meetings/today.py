@@ -21,11 +21,12 @@ from deadlines.engine import WorkingCalendar
 from deadlines.forecast import Overrun, overrun_forecasts
 from deadlines.golive import go_live_date, past_end_at_go_live
 from deadlines.models import Deadline, DeadlineState
-from deadlines.selectors import TrackerRow, episodes_visible, tracker_rows
+from deadlines.screens import episodes_visible
+from deadlines.selectors.tracker import TrackerRow, tracker_rows
 from meetings.models import LPM, LegalAdvice, Meeting
 
 from .models import MeetingAction, TrackerMeeting, TrackerMeetingKind
-from .selectors import meeting_actions_visible_to, tracker_meetings_visible_to
+from .scopes import meeting_actions_visible_to, tracker_meetings_visible_to
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -21,7 +21,7 @@ from accounts.roles import CASE_WRITERS, TRACKER_ROLES
 from deadlines.services import calendar_current
 from plo_tracker.once import ALREADY_SAVED, ONCE_FIELD, AlreadySaved, create_once, once_form
 
-from . import selectors, services
+from . import scopes, selectors, services
 from .forms import ActionDoneForm, ActionForm, AgendaItemForm, HeldForm, PrepareForm, TrackerMinutesForm
 from .models import AgendaItem, MeetingAction, TrackerMeeting, TrackerMeetingKind
 
@@ -37,7 +37,7 @@ def _user(request: HttpRequest) -> User:
 def _meeting(request: HttpRequest, pk: int) -> TrackerMeeting:
     try:
         return (
-            selectors.tracker_meetings_visible_to(_user(request))
+            scopes.tracker_meetings_visible_to(_user(request))
             .select_related("prepared_by", "chair", "minutes_drafted_by", "minutes_approved_by")
             .prefetch_related("minutes_recipients")
             .get(pk=pk)
@@ -48,7 +48,7 @@ def _meeting(request: HttpRequest, pk: int) -> TrackerMeeting:
 
 def _item(request: HttpRequest, pk: int) -> AgendaItem:
     try:
-        return selectors.agenda_items_visible_to(_user(request)).select_related("meeting", "episode__family").get(pk=pk)
+        return scopes.agenda_items_visible_to(_user(request)).select_related("meeting", "episode__family").get(pk=pk)
     except AgendaItem.DoesNotExist as exc:
         raise Http404("No such agenda item") from exc
 
@@ -56,7 +56,7 @@ def _item(request: HttpRequest, pk: int) -> AgendaItem:
 def _action(request: HttpRequest, pk: int) -> MeetingAction:
     try:
         return (
-            selectors.meeting_actions_visible_to(_user(request))
+            scopes.meeting_actions_visible_to(_user(request))
             .select_related("item__meeting", "item__episode__family", "owner")
             .get(pk=pk)
         )

@@ -13,7 +13,7 @@ from cases import services as cs
 from cases.models import CareProceedings, CourtExtension, EndOutcome
 from deadlines.alerts import alert_scan
 from deadlines.models import Alert, AlertKind, Deadline, DeadlineState
-from deadlines.selectors import tracker_rows
+from deadlines.selectors.tracker import tracker_rows
 from deadlines.services import calendar_current, episode_inputs
 from deadlines.tests.test_scenarios import D, family, staff, start_pre_proceedings
 

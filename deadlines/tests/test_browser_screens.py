@@ -129,7 +129,7 @@ def test_the_tracker_pages_through_every_open_episode_keeping_the_sort(page, dem
     clo = User.objects.get(username="clara.clo")
     expected = _tracker_references(clo)
     per_page = max(2, len(expected) // 3)  # the demo holds a few dozen; the service 100 a page
-    monkeypatch.setattr("deadlines.selectors.PAGE_SIZE", per_page)
+    monkeypatch.setattr("deadlines.selectors.tracker.PAGE_SIZE", per_page)
     sign_in(page, demo, "clara.clo", PASSWORD)
     page.goto(f"{demo}{reverse('deadlines:tracker')}?sort=family")
     page.wait_for_selector("h1:has-text('Pre-action tracker')")

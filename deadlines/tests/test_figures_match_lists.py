@@ -27,7 +27,8 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.scopes import sees_whole_service, teams_visible_to
 from deadlines.history import _compute, weekly_snapshots_backfill
-from deadlines.selectors import episodes_visible, weekly_figures
+from deadlines.screens import episodes_visible
+from deadlines.selectors.weekly import weekly_figures
 from deadlines.services import calendar_current
 
 LONDON = ZoneInfo("Europe/London")

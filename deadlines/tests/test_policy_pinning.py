@@ -17,11 +17,12 @@ import pytest
 from accounts.roles import Role
 from cases import services as cs
 from cases.models import Episode
-from deadlines import services as deadline_services
+from deadlines import pinning
 from deadlines.engine import available_policies, load_policy
 from deadlines.engine import policies as engine_policies
 from deadlines.models import Deadline
-from deadlines.services import ARCHIVE, deadlines_recompute, policy_for
+from deadlines.pinning import ARCHIVE, policy_for
+from deadlines.services import deadlines_recompute
 from deadlines.tests.test_calendar_admin import start_episode
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def policy_dir(tmp_path, monkeypatch) -> Path:
     for path in BUNDLED.glob("*.toml"):
         shutil.copy(path, current / path.name)
     monkeypatch.setattr(engine_policies, "POLICY_DIR", current)
-    monkeypatch.setattr(deadline_services, "ARCHIVE", current / "archive")
+    monkeypatch.setattr(pinning, "ARCHIVE", current / "archive")
     return current
 
 

@@ -126,7 +126,7 @@ def test_alert_emails_hold_only_families_in_the_recipients_scope(council):
     stray.refresh_from_db()
     assert stray.emailed_at is not None  # dealt with, not retried for ever
     # Her alert list and its badge leave it out too.
-    from deadlines.selectors import alert_count_unacknowledged, alert_inbox
+    from deadlines.selectors.alerts import alert_count_unacknowledged, alert_inbox
 
     pending, _ = alert_inbox(user=council["tara"])
     assert stray.pk not in {a.pk for a in pending}

@@ -346,7 +346,7 @@ def test_tracker_query_count_is_pinned(client_as, people, travel, django_assert_
 @pytest.fixture
 def two_a_page(monkeypatch):
     """Pages of two rows, so a handful of episodes makes several pages."""
-    monkeypatch.setattr("deadlines.selectors.PAGE_SIZE", 2)
+    monkeypatch.setattr("deadlines.selectors.tracker.PAGE_SIZE", 2)
 
 
 def _five(people) -> list[str]:
@@ -438,7 +438,7 @@ def test_a_team_managers_pages_hold_only_her_teams_cases(client_as, people, trav
 
 def test_every_field_can_be_sorted_on_from_the_form():
     from deadlines.forms import SORT_LABELS
-    from deadlines.selectors import SORT_KEYS
+    from deadlines.selectors.tracker import SORT_KEYS
 
     assert set(SORT_LABELS) == set(SORT_KEYS)
 
@@ -469,7 +469,7 @@ def test_each_rows_figures_fall_on_the_right_side_of_today(people, travel):
     """A deadline due today is due (amber), not overdue; one due yesterday is overdue (red). The
     assessment counts and agreed extensions add up as the row shows them."""
     from deadlines.models import Deadline
-    from deadlines.selectors import tracker_page, tracker_rows
+    from deadlines.selectors.tracker import tracker_page, tracker_rows
     from deadlines.services import calendar_current
 
     due_today = start_pre_proceedings(family(people, reference="PLO-00701"), people)

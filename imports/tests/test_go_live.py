@@ -14,10 +14,10 @@ from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from cases.models import Episode
 from deadlines.alerts import alert_scan
-from deadlines.golive import go_live_set, past_end_at_go_live
+from deadlines.golive import past_end_at_go_live
 from deadlines.models import Alert, AlertKind, Deadline, DeadlineState, GoLive
-from deadlines.selectors import weekly_figures
-from deadlines.services import calendar_current, deadlines_recompute
+from deadlines.selectors.weekly import weekly_figures
+from deadlines.services import calendar_current, deadlines_recompute, go_live_set
 from imports.council_tracker import BAD_ROWS, FAMILIES, MAPPING, council_tracker_xlsx
 from imports.models import ImportedEpisode
 from imports.parsing import read_tracker

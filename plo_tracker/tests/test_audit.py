@@ -174,7 +174,7 @@ def test_an_administrator_sees_no_row_about_a_restricted_case_she_is_not_named_o
     assert client.get(url, {"record": "family", "record_id": hidden.pk}).status_code == 404
     assert client.get(url, {"record": "family", "record_id": open_family.pk}).status_code == 200
     # Named on it, the social worker's record still lists them for a reader named on the case.
-    from accounts.scopes import audit_entries_visible_to
+    from plo_tracker.record_scopes import audit_entries_visible_to
 
     mine = {e.pgh_obj_model for e in audit_entries_visible_to(tm, sw)}
     theirs = {e.pgh_obj_model for e in audit_entries_visible_to(admin, sw)}
@@ -223,7 +223,7 @@ def test_every_audited_record_kind_tied_to_a_family_is_hidden_with_a_restricted_
     import pghistory.models
     from django.apps import apps
 
-    from accounts.scopes import FAMILY_PATHS
+    from plo_tracker.record_scopes import FAMILY_PATHS
 
     tracked: set[Any] = {
         m.pgh_tracked_model

@@ -16,7 +16,7 @@ from cases.models import Episode
 from conftest import DEMO_NOW, axe_violations, demo_council_database, sign_in
 from deadlines.alerts import alert_scan
 from deadlines.models import Alert, AlertKind
-from deadlines.selectors import tracker_rows
+from deadlines.selectors.tracker import tracker_rows
 from deadlines.services import calendar_current
 from tracker_meetings.models import MeetingAction
 

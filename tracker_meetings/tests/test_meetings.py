@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from deadlines.alerts import alert_scan
 from deadlines.models import Alert, AlertKind, DeadlineState
-from deadlines.selectors import tracker_rows
+from deadlines.selectors.tracker import tracker_rows
 from deadlines.services import calendar_current, deadlines_recompute
 from deadlines.tests.test_scenarios import DOCS, family, staff, start_pre_proceedings
 from meetings import services as ms
@@ -362,7 +362,7 @@ def test_the_agenda_lists_a_case_predicted_to_overrun_by_the_escalations_forecas
     that reason, from the same forecast as the escalation; a case on track is not."""
     from cases import services as cs
     from deadlines.forecast import overrun_forecasts
-    from deadlines.selectors import episodes_visible
+    from deadlines.screens import episodes_visible
 
     fam = family(people, name="Overrun family", reference="PLO-OVER")
     episode = start_pre_proceedings(fam, people, decision=dt.date(2026, 12, 4))

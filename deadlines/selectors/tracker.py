@@ -1,159 +1,46 @@
-"""Reads for the tracker screens, the alert list and the calendar feed (issue #5).
-
-Every selector here runs a fixed number of queries whatever the number of rows: one query with
-subquery annotations for the episodes, then one flat read per related table, joined in Python
-in a single pass. No model instances are built for the big tables (2,000 episodes render in well
-under the 500 ms budget; see docs/benchmarks.md). The tracker's episodes come through the scope
-(`episodes_visible_to`) as a queryset; its per-episode figures are constant SQL subqueries on
-the episode's own id, and the detail reads take the ids that query returned (issue 14: the ORM
-spent longer assembling them than PostgreSQL took to run them).
+"""The tracker (issue #5 §1, issue 14): one row per episode the user may see, filtered, sorted and
+paged, its figures counted from the same rows (`tracker_counts`), in a fixed number of queries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import (
-    CharField,
-    Count,
-    DateField,
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-)
+from django.db.models import CharField, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
-from accounts.models import Team
-from accounts.roles import Role
-from accounts.scopes import alerts_visible_to, episodes_visible_to, families_visible_to, family_q
-from cases.models import (
-    Assessment,
-    EndOutcome,
-    Episode,
-    EpisodeChild,
-    Hearing,
-    HearingKind,
-    Stage,
-)
-from meetings.models import LPM, LPMKind, Meeting, MeetingKind, RequestStatus
+from cases.models import Episode, EpisodeChild, Stage
+from meetings.models import LPMKind, MeetingKind
 
-from .engine import WorkingCalendar, available_policies, load_policy
-from .engine.timetable import COURT_WEEKS
-from .models import Alert, AlertKind, Deadline, DeadlineState
-from .status import STATUS_LABELS, open_status, soon_horizon
+from ..engine import WorkingCalendar
+from ..engine.timetable import COURT_WEEKS
+from ..models import Deadline, DeadlineState
+from ..screens import (
+    OUTCOME_GROUPS,
+    RAG_LABELS,
+    RAG_ORDER,
+    PolicyFacts,
+    TrackerFilters,
+    episodes_visible,
+    policy_facts,
+    policy_names,
+    soon_before,
+    week_band,
+)
+from ..status import STATUS_LABELS, open_status
 
 if TYPE_CHECKING:
     from accounts.models import User
 
+
 _R = TypeVar("_R", "TrackerRow", "TrackerKey")
-
-# --- Policies: the few numbers the screens need, per policy name ----------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyFacts:
-    """What a screen needs from an episode's policy (timescales.md §3)."""
-
-    clock_start: str
-    standard_weeks: int
-    max_extension_weeks: int | None
-    due_soon_working_days: int
-    #: Who the policy says is told about a predicted overrun / a repeat episode (its
-    #: ``[escalations]``, e.g. 004: the assistant director); empty when the source names no one.
-    overrun_to: tuple[str, ...] = ()
-    repeat_to: tuple[str, ...] = ()
-
-
-@lru_cache(maxsize=32)
-def _facts(name: str) -> PolicyFacts | None:
-    try:
-        policy = load_policy(name)
-    except (OSError, ValueError, LookupError):
-        return None
-    overrun, repeat = policy.escalation("overrun"), policy.escalation("repeat_episode")
-    return PolicyFacts(
-        policy.clock_start,
-        policy.standard_weeks,
-        policy.max_extension_weeks,
-        policy.due_soon_working_days,
-        overrun.to if overrun else (),
-        repeat.to if repeat else (),
-    )
-
-
-def policy_facts(name: str) -> PolicyFacts:
-    """The policy's facts; an unknown name (an archived file) falls back to the deployment's policy."""
-    facts = _facts(name) or _facts(settings.PLO_POLICY)
-    if facts is None:  # pragma: no cover - the deployment's own policy always loads
-        raise LookupError(f"policy {settings.PLO_POLICY} cannot be loaded")
-    return facts
-
-
-def policy_names() -> list[str]:
-    """Every policy an episode may be pinned to."""
-    return sorted(set(available_policies()) | {settings.PLO_POLICY})
-
-
-def soon_before(today: dt.date, calendar: WorkingCalendar, policy_name: str) -> dt.date:
-    """Open deadlines due before this date are due soon, today or overdue, under this policy."""
-    return soon_horizon(today, calendar, policy_facts(policy_name).due_soon_working_days)
-
-
-RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
-RAG_ORDER = {"red": 0, "amber": 1, "green": 2}
-
-OUTCOME_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "step_down": ("Stepped down", (EndOutcome.STEP_DOWN_CP, EndOutcome.STEP_DOWN_CIN)),
-    "issue": ("Care proceedings issued", (EndOutcome.ISSUE,)),
-    "nfa": ("No further action", (EndOutcome.NFA,)),
-}
-
-WEEK_BANDS: dict[str, tuple[str, int, int]] = {
-    "1-4": ("Weeks 1 to 4", 1, 4),
-    "5-8": ("Weeks 5 to 8", 5, 8),
-    "9-12": ("Weeks 9 to 12", 9, 12),
-    "13-16": ("Weeks 13 to 16", 13, 16),
-    "17+": ("Week 17 or later", 17, 10_000),
-}
-
-
-def week_band(week: int | None) -> str | None:
-    """The weekly screen's band for an episode in week `week` (None before the clock starts)."""
-    if week is None:
-        return None
-    for slug, (_, low, high) in WEEK_BANDS.items():
-        if low <= week <= high:
-            return slug
-    return None
-
-
-# --- Who may see what ------------------------------------------------------------------------
-
-
-def episodes_visible(user: User) -> QuerySet[Episode]:
-    """Episodes the user may see (an alias of accounts.scopes.episodes_visible_to)."""
-    return episodes_visible_to(user)
-
-
-def visible_q(user: User, prefix: str) -> Q:
-    """The same scope for a queryset reaching the family through `prefix` (e.g. "episode__family")."""
-    q = family_q(user, f"{prefix}__")
-    return Q(pk__in=[]) if q is None else q
 
 
 # --- The tracker -----------------------------------------------------------------------------
@@ -239,35 +126,6 @@ class TrackerRow:
         return week_band(self.week)
 
 
-@dataclass(frozen=True, slots=True)
-class TrackerFilters:
-    """What the tracker is narrowed to (all optional); built from the filter form."""
-
-    team: int | None = None
-    worker: int | None = None
-    stage: str | None = None
-    status: str | None = None
-    weeks: str | None = None
-    past_standard: bool = False
-    extended: bool = False
-    outcome: str | None = None
-    ended_since: dt.date | None = None
-    missed: str | None = None
-    due_since: dt.date | None = None
-    q: str = ""
-    #: Also list care proceedings still before their final hearing ("week k of 26"); the weekly
-    #: figures count open episodes only, so their links turn this off (``open_only=1``).
-    in_court: bool = True
-    #: Only the episodes predicted to run past the end of pre-proceedings (deadlines/forecast.py):
-    #: the senior managers' homes link their "Predicted to overrun" count here.
-    overrun: bool = False
-
-    @property
-    def includes_ended(self) -> bool:
-        """Drill-downs from outcomes and timeliness reach episodes that have ended."""
-        return bool(self.outcome or self.missed)
-
-
 def _missed_q(key: str, since: dt.date | None, today: dt.date) -> Q:
     """Deadlines of milestone `key` (any occurrence / meeting) met late, missed or still overdue."""
     q = (Q(key=key) | Q(key__startswith=f"{key}:")) & (
@@ -301,7 +159,7 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
     if filters.worker:
         qs = qs.filter(family__social_worker_id=filters.worker)
     if filters.overrun:
-        from .forecast import overrun_forecasts
+        from ..forecast import overrun_forecasts
 
         qs = qs.filter(pk__in=list(overrun_forecasts(qs, today=today)))
     if filters.q:
@@ -591,6 +449,47 @@ def _rag(overdue: bool, soon: bool, past_standard: bool) -> str:
     return "amber" if soon or past_standard else "green"
 
 
+def _meetings_of(
+    meetings: Iterable[tuple[str, dt.date | None, dt.date | None]], lpms: Iterable[tuple[str, dt.date]]
+) -> tuple[dt.date | None, dt.date | None, dt.date | None, str]:
+    """(initial meeting held, initial meeting booked, the next meeting or panel, its label)."""
+    initial_held: dt.date | None = None
+    initial_booked: dt.date | None = None
+    upcoming: list[tuple[dt.date, str]] = []
+    for kind, scheduled_for, held_on in meetings:
+        if kind == MeetingKind.INITIAL:
+            initial_held, initial_booked = held_on, scheduled_for
+        if held_on is None and scheduled_for is not None:
+            upcoming.append((scheduled_for, _MEETING_LABELS.get(kind, "Meeting")))
+    for kind, panel_date in lpms:
+        upcoming.append((panel_date, _LPM_LABELS.get(kind, "LPM")))
+    # The next meeting still to happen; one booked in the past but not recorded shows first.
+    next_meeting, next_meeting_label = min(upcoming) if upcoming else (None, "")
+    return initial_held, initial_booked, next_meeting, next_meeting_label
+
+
+def _court_week(e: Mapping[str, Any], today: dt.date) -> int | None:
+    """The week of the court's 26 in care proceedings (issue day = week 1, day 1), else None."""
+    if e["stage"] == Stage.PROCEEDINGS:
+        # In court the 26 weeks count, not the pre-proceedings weeks (issue day = week 1, day 1).
+        issued = e["issued_on"]
+        if issued is not None and today >= issued:
+            return (today - issued).days // 7 + 1
+    return None
+
+
+def _rag_reasons(e: Mapping[str, Any], facts: PolicyFacts, past_standard: bool) -> list[str]:
+    """Why a row is red or amber, in words."""
+    reasons: list[str] = []
+    if e["overdue_count"]:
+        reasons.append(f"{e['overdue_count']} overdue")
+    elif e["soon_count"]:
+        reasons.append("due today or soon")
+    if past_standard:
+        reasons.append(f"past {facts.standard_weeks} weeks")
+    return reasons
+
+
 def _row(
     e: Mapping[str, Any],
     today: dt.date,
@@ -604,41 +503,17 @@ def _row(
     letter_due, letter_met, _ = keyed.get((pk, "letter_before_proceedings"), (None, None, ""))
     initial_due, _, _ = keyed.get((pk, "initial_meeting"), (None, None, ""))
     end_due, _, end_state = keyed.get((pk, "pre_proceedings_end"), (None, None, ""))
-
-    initial_held: dt.date | None = None
-    initial_booked: dt.date | None = None
-    upcoming: list[tuple[dt.date, str]] = []
-    for kind, scheduled_for, held_on in meetings.get(pk, ()):
-        if kind == MeetingKind.INITIAL:
-            initial_held, initial_booked = held_on, scheduled_for
-        if held_on is None and scheduled_for is not None:
-            upcoming.append((scheduled_for, _MEETING_LABELS.get(kind, "Meeting")))
-    for kind, panel_date in lpms.get(pk, ()):
-        upcoming.append((panel_date, _LPM_LABELS.get(kind, "LPM")))
-    # The next meeting still to happen; one booked in the past but not recorded shows first.
-    next_meeting, next_meeting_label = min(upcoming) if upcoming else (None, "")
+    initial_held, initial_booked, next_meeting, next_meeting_label = _meetings_of(
+        meetings.get(pk, ()), lpms.get(pk, ())
+    )
 
     start, week, past_standard = _clock(facts, e["stage"], e["decision_date"], initial_held, e["ended_on"], today)
     extension = _capped_extension(facts, e["extension_total"])
     of_weeks = facts.standard_weeks + extension
-    court_week = None
     court_of_weeks = COURT_WEEKS + e["court_extension_total"]
-    if e["stage"] == Stage.PROCEEDINGS:
-        # In court the 26 weeks count, not the pre-proceedings weeks (issue day = week 1, day 1).
-        issued = e["issued_on"]
-        if issued is not None and today >= issued:
-            court_week = (today - issued).days // 7 + 1
-
     next_due = e["next_due"]
     status = open_status(next_due, today, e["soon_limit"]) if next_due else ""
     rag = _rag(bool(e["overdue_count"]), bool(e["soon_count"]), past_standard)
-    reasons: list[str] = []
-    if e["overdue_count"]:
-        reasons.append(f"{e['overdue_count']} overdue")
-    elif e["soon_count"]:
-        reasons.append("due today or soon")
-    if past_standard:
-        reasons.append(f"past {facts.standard_weeks} weeks")
 
     return TrackerRow(
         episode_id=pk,
@@ -682,8 +557,8 @@ def _row(
         ended_on=e["ended_on"],
         end_outcome=e["end_outcome"],
         rag=rag,
-        rag_reasons=reasons,
-        court_week=court_week,
+        rag_reasons=_rag_reasons(e, facts, past_standard),
+        court_week=_court_week(e, today),
         court_of_weeks=court_of_weeks,
         not_tracked_count=e["not_tracked_count"],
         issue_decision_on=e["issue_decision_on"],
@@ -949,485 +824,3 @@ def tracker_page(
 def _page_number(page: int, total: int, per_page: int) -> tuple[int, int]:
     pages = max(1, -(-total // per_page))
     return min(max(page, 1), pages), pages
-
-
-# --- Team manager dashboard ------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class WorkerCounts:
-    """Per social worker figures on the team dashboard."""
-
-    user_id: int
-    name: str
-    episodes: int = 0
-    overdue: int = 0
-    due_soon: int = 0
-    assessments_overdue: int = 0
-    alerts: int = 0
-
-
-@dataclass(slots=True)
-class TeamDashboard:
-    """Everything on a team manager's dashboard (issue #5 §2)."""
-
-    team: Team
-    rows: list[TrackerRow]
-    deadlines: list[dict[str, Any]]
-    alerts: list[dict[str, Any]]
-    alerts_total: int
-    # Only worked out when nothing is waiting (issue #12 §4: never "all acknowledged" when
-    # nothing was raised): were alerts ever raised on the team's cases, and when the scan last ran.
-    near_end: list[TrackerRow]
-    assessments: list[dict[str, Any]]
-    workers: list[WorkerCounts]
-    alerts_ever: bool = False
-    last_scan: dt.date | None = None
-
-    @property
-    def overdue(self) -> list[dict[str, Any]]:
-        """The team's overdue deadlines, oldest first."""
-        return [d for d in self.deadlines if d["status"] == "overdue"]
-
-    @property
-    def due_soon(self) -> list[dict[str, Any]]:
-        """The team's deadlines due today or soon."""
-        return [d for d in self.deadlines if d["status"] in ("due_today", "due_soon")]
-
-
-NEAR_END_WEEKS = 4
-# The tag colour of each kind of alert (static/scss/app.scss app-status--*).
-ALERT_TAG_CLASSES: dict[str, str] = {
-    AlertKind.DUE_SOON: "app-status--due_soon",
-    AlertKind.DUE_TODAY: "app-status--due_today",
-    AlertKind.OVERDUE: "app-status--overdue",
-    AlertKind.ESCALATION: "app-status--overdue",
-    AlertKind.OVERRUN: "app-status--overdue",
-    AlertKind.REPEAT_EPISODE: "govuk-tag--purple",
-}
-ALERTS_SHOWN = 100
-
-
-def _family_columns(row: TrackerRow) -> dict[str, Any]:
-    """The family's columns of a dashboard list entry, from the episode's tracker row."""
-    return {
-        "episode__family_id": row.family_id,
-        "episode__family__reference": row.reference,
-        "episode__family__name": row.family_name,
-        "episode__family__social_worker_id": row.social_worker_id,
-    }
-
-
-def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingCalendar) -> TeamDashboard:
-    """A team's overdue and due-soon deadlines, unacknowledged alerts, cases near their end,
-    overdue assessments and per-worker counts (issue #5 §2). Fixed number of queries."""
-    rows = tracker_rows(
-        user=user, today=today, calendar=calendar, filters=TrackerFilters(team=team.pk), with_details=False
-    )
-    horizon = max(soon_before(today, calendar, name) for name in policy_names())
-    team_open = Q(episode__family__team_id=team.pk, episode__ended_on__isnull=True) & visible_q(user, "episode__family")
-    soon_of = {r.episode_id: soon_before(today, calendar, r.policy_name) for r in rows}
-    # The deadlines and assessments of the episodes the scoped read above returned, by their ids,
-    # with the family's columns from those rows: joined to episodes and families again, PostgreSQL
-    # chose to scan every episode of the service (issue 14: a team's page must cost what the
-    # team holds, whatever the size of the service).
-    by_episode = {r.episode_id: r for r in rows}
-    deadlines: list[dict[str, Any]] = []
-    for values in (
-        Deadline.objects.filter(episode_id__in=list(by_episode), state=DeadlineState.OPEN, due_on__lt=horizon)
-        .order_by("due_on", "id")
-        .values("id", "episode_id", "label", "due_on")
-    ):
-        d: dict[str, Any] = {**values, **_family_columns(by_episode[values["episode_id"]])}
-        d["status"] = open_status(d["due_on"], today, soon_of[d["episode_id"]])
-        if d["status"] in ("overdue", "due_today", "due_soon"):
-            d["days_late"] = calendar.working_days_between(d["due_on"], today) if d["status"] == "overdue" else 0
-            deadlines.append(d)
-
-    alert_qs = Alert.objects.filter(team_open, acknowledged_at__isnull=True)
-    alerts: list[dict[str, Any]] = [
-        dict(a)
-        for a in alert_qs.order_by("-raised_on", "-id").values(
-            "id",
-            "kind",
-            "raised_on",
-            "due_on",
-            "recipient_id",
-            "recipient__first_name",
-            "recipient__last_name",
-            "recipient__username",
-            "deadline__label",
-            "episode__family_id",
-            "episode__family__reference",
-            "episode__family__name",
-            "episode__family__social_worker_id",
-        )[:ALERTS_SHOWN]
-    ]
-    kind_labels = dict(AlertKind.choices)
-    for a in alerts:
-        a["kind_label"] = kind_labels.get(a["kind"], a["kind"])
-        a["tag_class"] = ALERT_TAG_CLASSES.get(a["kind"], "govuk-tag--grey")
-        a["recipient"] = _person(a["recipient__first_name"], a["recipient__last_name"], a["recipient__username"])
-    alert_counts = dict(
-        alert_qs.order_by().values("recipient_id").annotate(n=Count("id")).values_list("recipient_id", "n")
-    )
-
-    near_limit = today + dt.timedelta(weeks=NEAR_END_WEEKS)
-    near_end = sorted(
-        (r for r in rows if r.end_due is not None and r.end_due <= near_limit),
-        key=lambda r: r.end_due or dt.date.max,
-    )
-
-    assessments: list[dict[str, Any]] = [
-        {**a, **_family_columns(by_episode[a["episode_id"]])}
-        for a in Assessment.objects.filter(episode_id__in=list(by_episode), completed_on__isnull=True, due_on__lt=today)
-        .order_by("due_on", "id")
-        .values("id", "kind", "provider", "due_on", "episode_id")
-    ]
-    from cases.models import AssessmentKind
-
-    kinds = dict(AssessmentKind.choices)
-    for a in assessments:
-        a["kind_label"] = kinds.get(a["kind"], a["kind"])
-        a["days_late"] = calendar.working_days_between(a["due_on"], today)
-
-    workers: dict[int, WorkerCounts] = {}
-    for uid, first, last, username in (
-        team.members.filter(is_active=True, groups__name=Role.SOCIAL_WORKER.label)
-        .order_by("last_name", "first_name")
-        .values_list("id", "first_name", "last_name", "username")
-    ):
-        workers[uid] = WorkerCounts(uid, _person(first, last, username))
-    for r in rows:
-        w = workers.setdefault(r.social_worker_id, WorkerCounts(r.social_worker_id, r.social_worker))
-        w.episodes += 1
-        w.overdue += r.overdue_count
-        w.due_soon += r.soon_count
-        w.assessments_overdue += r.assessments_overdue
-    for uid, w in workers.items():
-        w.alerts = alert_counts.get(uid, 0)
-    alerts_total = sum(alert_counts.values())
-    alerts_ever, last_scan = True, None
-    if not alerts_total:
-        from .models import AlertScanDay
-
-        alerts_ever = Alert.objects.filter(team_open).exists()
-        last_scan = AlertScanDay.objects.aggregate(last=Max("day"))["last"]
-    return TeamDashboard(
-        team=team,
-        rows=rows,
-        deadlines=deadlines,
-        alerts=alerts,
-        alerts_total=alerts_total,
-        alerts_ever=alerts_ever,
-        last_scan=last_scan,
-        near_end=near_end,
-        assessments=assessments,
-        workers=sorted(workers.values(), key=lambda w: (-w.overdue, w.name)),
-    )
-
-
-# --- Weekly tracker (head of service) --------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """One number on the weekly screen, with the tracker filter that lists the cases behind it."""
-
-    label: str
-    value: int
-    query: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Timeliness:
-    """% of a milestone's deadlines met on time: met / (met + met late + not met), where not met
-    is still open past its date or missed (overtaken by a later event: a miss stays a miss)."""
-
-    key: str
-    label: str
-    met: int
-    met_late: int
-    overdue: int
-    query: dict[str, str]
-
-    @property
-    def total(self) -> int:
-        """Deadlines that count (due in the window and either done or overdue)."""
-        return self.met + self.met_late + self.overdue
-
-    @property
-    def percent(self) -> int | None:
-        """Whole per cent met on time; None when nothing was due."""
-        return round(100 * self.met / self.total) if self.total else None
-
-    @property
-    def missed(self) -> int:
-        """Met late or still overdue."""
-        return self.met_late + self.overdue
-
-
-@dataclass(slots=True)
-class OutcomePeriod:
-    """Outcomes of episodes that ended in the last `weeks` weeks."""
-
-    weeks: int
-    since: dt.date
-    figures: list[Figure]
-    median_weeks: float | None
-    ended: int
-
-
-@dataclass(slots=True)
-class WeeklyFigures:
-    """The weekly tracker screen's figures (issue #5 §4)."""
-
-    today: dt.date
-    open: Figure
-    by_stage: list[Figure]
-    by_week: list[Figure]
-    past_standard: Figure
-    extended: Figure
-    extension_weeks_total: int
-    outcomes: list[OutcomePeriod]
-    timeliness: list[Timeliness]
-    timeliness_since: dt.date
-
-    @property
-    def open_total(self) -> int:
-        """Open episodes across the user's scope (the headline)."""
-        return self.open.value
-
-
-TIMELINESS_WEEKS = 13
-
-
-#: The weekly figures count open episodes: their links narrow the tracker to those (it also lists
-#: care proceedings issued and before their final hearing).
-WEEKLY_SCOPE: dict[str, str] = {"open_only": "1"}
-
-
-def weekly_figures(*, user: User, today: dt.date, calendar: WorkingCalendar) -> WeeklyFigures:
-    """Open episodes by stage and week, overruns, extensions, outcomes, median length and
-    timeliness per milestone (issue #5 §4). Every figure carries its tracker drill-down query,
-    and its count is the number of episodes the tracker lists for that query: the filters are
-    read from the query as the tracker reads them, and counted by tracker_counts (issue 20 §5)."""
-    from .filters import filters_from_query
-
-    queries: dict[str, dict[str, str]] = {"open": {}, "past": {"past_standard": "1"}, "extended": {"extended": "1"}}
-    queries |= {f"stage:{value}": {"stage": value} for value, _ in Stage.choices if value != Stage.ENDED}
-    queries |= {f"weeks:{slug}": {"weeks": slug} for slug in WEEK_BANDS}
-    queries = {name: {**WEEKLY_SCOPE, **q} for name, q in queries.items()}
-    counted = tracker_counts(
-        user=user,
-        today=today,
-        calendar=calendar,
-        base=filters_from_query(WEEKLY_SCOPE, user=user),
-        figures={name: filters_from_query(q, user=user) for name, q in queries.items()},
-    )
-
-    def figure(name: str, label: str) -> Figure:
-        return Figure(label, len(counted[name]), queries[name])
-
-    by_stage = [figure(f"stage:{value}", label) for value, label in Stage.choices if value != Stage.ENDED]
-    by_week = [figure(f"weeks:{slug}", label) for slug, (label, _, _) in WEEK_BANDS.items()]
-    past = figure("past", "Past their standard length")
-    extended = figure("extended", "With an agreed extension")
-    open_figure = figure("open", "Open episodes")
-
-    since_13 = today - dt.timedelta(weeks=13)
-    ended = list(
-        episodes_visible(user)
-        .filter(ended_on__gte=since_13, ended_on__lte=today)
-        .order_by()
-        .values_list("end_outcome", "ended_on", "decision_date")
-    )
-    outcomes: list[OutcomePeriod] = []
-    for weeks in (4, 13):
-        since = today - dt.timedelta(weeks=weeks)
-        in_period = [x for x in ended if x[1] is not None and x[1] >= since]
-        figures = [
-            Figure(
-                label,
-                sum(1 for x in in_period if x[0] in values),
-                {"outcome": slug, "ended_since": since.isoformat()},
-            )
-            for slug, (label, values) in OUTCOME_GROUPS.items()
-        ]
-        # Length of pre-proceedings: from the LPM decision (D) to the end, for those that had one.
-        lengths = [(x[1] - x[2]).days / 7 for x in in_period if x[1] is not None and x[2] is not None]
-        median = round(statistics.median(lengths), 1) if lengths else None
-        outcomes.append(OutcomePeriod(weeks, since, figures, median, len(in_period)))
-
-    since_t = today - dt.timedelta(weeks=TIMELINESS_WEEKS)
-    base_key = Func(F("key"), Value(":"), Value(1), function="split_part", output_field=CharField())
-    grouped = (
-        Deadline.objects.filter(visible_q(user, "episode__family"), due_on__gte=since_t, due_on__lt=today)
-        .annotate(milestone=base_key)
-        .order_by()
-        .values("milestone")
-        .annotate(
-            met=Count("id", filter=Q(state=DeadlineState.MET)),
-            met_late=Count("id", filter=Q(state=DeadlineState.MET_LATE)),
-            overdue=Count("id", filter=Q(state__in=[DeadlineState.OPEN, DeadlineState.MISSED])),
-        )
-        .values_list("milestone", "met", "met_late", "overdue")
-    )
-    labels = milestone_labels()
-    order = {key: i for i, key in enumerate(labels)}
-    timeliness = [
-        Timeliness(
-            key,
-            labels.get(key, key.replace("_", " ").capitalize()),
-            met,
-            met_late,
-            overdue,
-            {"missed": key, "due_since": since_t.isoformat()},
-        )
-        for key, met, met_late, overdue in grouped
-        if met + met_late + overdue
-    ]
-    timeliness.sort(key=lambda t: (order.get(t.key, len(order)), t.key))
-    return WeeklyFigures(
-        today=today,
-        open=open_figure,
-        by_stage=by_stage,
-        by_week=by_week,
-        past_standard=past,
-        extended=extended,
-        extension_weeks_total=sum(k.extension_weeks for k in counted["extended"]),
-        outcomes=outcomes,
-        timeliness=timeliness,
-        timeliness_since=since_t,
-    )
-
-
-@lru_cache(maxsize=1)
-def _milestone_labels_cached(policy: str) -> tuple[tuple[str, str], ...]:
-    loaded = load_policy(policy)
-    seen: dict[str, str] = {}
-    for rule in loaded.rules:
-        seen.setdefault(rule.key, loaded.label_for(rule.key))
-    return tuple(seen.items())
-
-
-def milestone_labels() -> dict[str, str]:
-    """Milestone key -> label, in the order of the deployment's policy."""
-    return dict(_milestone_labels_cached(settings.PLO_POLICY))
-
-
-# --- Alerts ----------------------------------------------------------------------------------
-
-ACKNOWLEDGED_SHOWN = 100
-
-
-def alert_inbox(*, user: User) -> tuple[list[Alert], list[Alert]]:
-    """The user's unacknowledged alerts (all) and their latest acknowledged ones (issue #5 §6)."""
-    base = alerts_visible_to(user).filter(recipient=user).select_related("episode__family", "deadline")
-    fields = (
-        "id",
-        "kind",
-        "due_on",
-        "raised_on",
-        "acknowledged_at",
-        "episode__id",
-        "episode__family__id",
-        "episode__family__reference",
-        "episode__family__name",
-        "deadline__id",
-        "deadline__label",
-    )
-    pending = list(base.filter(acknowledged_at__isnull=True).only(*fields).order_by("-raised_on", "-id"))
-    done = list(
-        base.filter(acknowledged_at__isnull=False)
-        .only(*fields)
-        .order_by("-acknowledged_at", "-id")[:ACKNOWLEDGED_SHOWN]
-    )
-    for alert in pending:
-        alert.tag_class = ALERT_TAG_CLASSES.get(alert.kind, "govuk-tag--grey")  # for the template only
-    return pending, done
-
-
-def alert_count_unacknowledged(*, user: User) -> int:
-    """How many alerts the user has not acknowledged (the header badge; one indexed COUNT)."""
-    return alerts_visible_to(user).filter(recipient_id=user.pk, acknowledged_at__isnull=True).count()
-
-
-# --- Calendar feed ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CalendarEvent:
-    """An all-day event in a user's calendar feed; the summary names the family reference only."""
-
-    uid: str
-    day: dt.date
-    summary: str
-    path: str
-
-
-def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
-    """Deadlines, meetings, LPM panels and court hearings of the user's own cases, plus (heads of
-    service) LPM requests awaiting a decision (issue #5 §5). Five queries, whatever the caseload.
-
-    A case in care proceedings stays in the feed after pre-proceedings end: its hearings and
-    meetings are the dates that matter most then (issue 13 §8).
-    """
-    from django.urls import reverse
-
-    mine = Q(social_worker_id=user.pk) | Q(team_manager_id=user.pk)
-    families = families_visible_to(user).filter(mine)
-    episodes = Episode.objects.filter(family__in=families).filter(Q(ended_on__isnull=True) | Q(stage=Stage.PROCEEDINGS))
-    events: list[CalendarEvent] = []
-
-    def path(family_id: int) -> str:
-        return reverse("cases:family-detail", args=[family_id])
-
-    for pk, label, due_on, ref, family_id in (
-        Deadline.objects.filter(episode__in=episodes, state=DeadlineState.OPEN, due_on__isnull=False)
-        .order_by("due_on", "id")
-        .values_list("id", "label", "due_on", "episode__family__reference", "episode__family_id")
-    ):
-        if due_on is not None:  # always (filtered above); tells the type checker
-            events.append(CalendarEvent(f"deadline-{pk}", due_on, f"{ref}: {label} due", path(family_id)))
-    for pk, kind, scheduled_for, held_on, ref, family_id in Meeting.objects.filter(episode__in=episodes).values_list(
-        "id", "kind", "scheduled_for", "held_on", "episode__family__reference", "episode__family_id"
-    ):
-        day = held_on or scheduled_for
-        if day is not None:
-            events.append(CalendarEvent(f"meeting-{pk}", day, f"{ref}: {MeetingKind(kind).label}", path(family_id)))
-    for pk, kind, panel_date, held_on, ref, family_id in LPM.objects.filter(episode__in=episodes).values_list(
-        "id", "kind", "panel_date", "held_on", "episode__family__reference", "episode__family_id"
-    ):
-        events.append(
-            CalendarEvent(f"lpm-{pk}", held_on or panel_date, f"{ref}: {LPMKind(kind).label}", path(family_id))
-        )
-    for pk, kind, hearing_date, ref, family_id in Hearing.objects.filter(proceedings__episode__in=episodes).values_list(
-        "id", "kind", "hearing_date", "proceedings__episode__family__reference", "proceedings__episode__family_id"
-    ):
-        label = HearingKind(kind).label
-        events.append(CalendarEvent(f"hearing-{pk}", hearing_date, f"{ref}: {label}", path(family_id)))
-    if user.has_role(Role.HEAD_OF_SERVICE):
-        awaiting = (
-            Deadline.objects.filter(
-                visible_q(user, "episode__family"),
-                key="lpm_request_decision",
-                state=DeadlineState.OPEN,
-                due_on__isnull=False,
-                episode__ended_on__isnull=True,
-                # 002 §6b: only a deferred request has a decision date (the date deferred to).
-                episode__lpm_request__status__in=[RequestStatus.AWAITING, RequestStatus.DEFERRED],
-            )
-            .order_by("due_on", "id")
-            .values_list("id", "due_on", "episode__family__reference", "episode__family_id")
-        )
-        for pk, due_on, ref, family_id in awaiting:
-            if due_on is None:  # never (filtered above); tells the type checker
-                continue
-            events.append(
-                CalendarEvent(
-                    f"lpm-request-{pk}", due_on, f"{ref}: LPM request awaiting your decision", path(family_id)
-                )
-            )
-    events.sort(key=lambda e: (e.day, e.summary))
-    return events
