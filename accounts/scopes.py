@@ -107,7 +107,7 @@ def _named_q(user: User, prefix: str) -> Q:
     """Not restricted, or restricted and the user is named on it."""
     # The family's own restriction table, by name: the family rule applies to any app's records,
     # so this lowest layer imports none of them (docs/architecture.md "Layers").
-    FamilyRestriction = apps.get_model("cases", "FamilyRestriction")  # noqa: N806
+    FamilyRestriction = apps.get_model("cases", "FamilyRestriction")
     named = FamilyRestriction.objects.filter(family_id=OuterRef(_p(prefix, "pk")), user_id=user.pk)
     return Q(**{_p(prefix, "restricted"): False}) | Q(Exists(named))
 

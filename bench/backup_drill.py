@@ -197,8 +197,8 @@ def main() -> int:
             cursor.execute("SELECT pg_export_snapshot(), now()")
             snapshot, snapshot_at = cursor.fetchone()
             dump_started = time.monotonic()
-            subprocess.run(  # noqa: S603
-                ["pg_dump", "--snapshot", snapshot, "--format=custom", "--file", str(dump), source],  # noqa: S607
+            subprocess.run(
+                ["pg_dump", "--snapshot", snapshot, "--format=custom", "--file", str(dump), source],
                 check=True, env=libpq_env(), timeout=600,
             )  # fmt: skip
             dump_seconds = time.monotonic() - dump_started
@@ -209,8 +209,8 @@ def main() -> int:
 
         admin(f'CREATE DATABASE "{scratch}"')
         restore_started = time.monotonic()
-        subprocess.run(  # noqa: S603
-            ["pg_restore", "--exit-on-error", "--no-owner", "--dbname", scratch, str(dump)],  # noqa: S607
+        subprocess.run(
+            ["pg_restore", "--exit-on-error", "--no-owner", "--dbname", scratch, str(dump)],
             check=True, env=libpq_env(), timeout=600,
         )  # fmt: skip
         restore_seconds = time.monotonic() - restore_started
@@ -248,7 +248,7 @@ def main() -> int:
     ]
     changed_since = sorted(t for t in at_dump if live_now.get(t) != at_dump[t])
     rows = sum(count for count, _ in at_dump.values())
-    pg_dump_version = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True, check=True).stdout  # noqa: S607
+    pg_dump_version = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True, check=True).stdout
     facts = [
         ("when", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("machine", f"{os.cpu_count()} vCPU, {platform.python_implementation()} {platform.python_version()}"),

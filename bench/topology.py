@@ -171,7 +171,7 @@ class Proc:
     def start(self) -> Proc:
         with open(self.log, "ab") as log:
             kwargs: dict[str, Any] = {"user": self.user} if self.user else {}
-            self.popen = subprocess.Popen(  # noqa: S603
+            self.popen = subprocess.Popen(
                 self.args,
                 cwd=ROOT,
                 env=self.env,
@@ -403,7 +403,7 @@ with open(os.environ["PLO_TOPO_OUT"], "w") as f:
 
 
 def shell(env: dict[str, str], script: str, timeout: float = 900) -> str:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
@@ -412,7 +412,7 @@ def shell(env: dict[str, str], script: str, timeout: float = 900) -> str:
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 900) -> str:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
@@ -584,7 +584,7 @@ class Rehearsal:
         print(f"[{time.time() - t:5.0f} s] migrated; building the data", flush=True)
         # The demo council loads alongside the large service's build (two databases).
         with open(self.work / "demo_data.log", "wb") as demo_log:
-            demo = subprocess.Popen(  # noqa: S603
+            demo = subprocess.Popen(
                 [PY, "manage.py", "demo_data"],
                 cwd=ROOT,
                 env=self.env(DEMO_DB, pooled=False),
@@ -727,7 +727,7 @@ class Rehearsal:
         return f"http://127.0.0.1:{self.ports['haproxy']}"
 
     def send_task(self, name: str, **kwargs: Any) -> str:
-        out = subprocess.run(  # noqa: S603
+        out = subprocess.run(
             [PY, "-m", "celery", "-A", "plo_tracker", "call", name, "--kwargs", json.dumps(kwargs)],
             cwd=ROOT,
             env=self.env(LARGE_DB),
@@ -762,7 +762,7 @@ class Rehearsal:
         )
         rate = spawn_rate or max(5.0, users / 2)
         with open(self.work / "locust.out", "ab") as out:
-            return subprocess.Popen(  # noqa: S603
+            return subprocess.Popen(
                 [
                     PY,
                     "-m",
@@ -1048,7 +1048,7 @@ class Rehearsal:
             t0 = time.time()
             try:
                 note = action(fixture)
-            except Exception as exc:  # noqa: BLE001  (the fault's own error is its note; the next faults still run)
+            except Exception as exc:
                 note = f"ERROR {type(exc).__name__}: {str(exc)[:200]}"
                 self.results.setdefault("failed_phases", []).append(f"fault: {name}")
             marks.append((name, t0, note))
@@ -1193,7 +1193,7 @@ class Rehearsal:
         for proc in reversed(list(self.procs.values())):
             try:
                 proc.stop()
-            except Exception as exc:  # noqa: BLE001  (stop the rest whatever happens to one)
+            except Exception as exc:
                 print(f"stopping {proc.name}: {exc!r}")
         self.redis.close()
         self.pg.close()
@@ -1209,7 +1209,7 @@ class Rehearsal:
 def versions(pg: Postgres) -> dict[str, str]:
     def first(cmd: list[str], pattern: str) -> str:
         try:
-            out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=20)  # noqa: S603
+            out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=20)
         except OSError:
             return "?"
         m = re.search(pattern, out.stdout + out.stderr)
@@ -1515,7 +1515,7 @@ def main() -> int:
         for name, phase in [*[(n, p) for n, p in phases if n not in skip], ("checks", r.final_checks)]:
             try:
                 phase()
-            except Exception:  # noqa: BLE001  (reported as a miss; the other phases still run)
+            except Exception:
                 traceback.print_exc()
                 r.results.setdefault("failed_phases", []).append(name)
         info["load average at the end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -182,7 +182,7 @@ class LiveCollector(Collector):
                 unacked.add_metric([], in_flight)
             else:
                 length = _folder_queue_length(queue)
-        except Exception:  # noqa: BLE001  (any broker failure is reported as plo_broker_up 0)
+        except Exception:
             up.add_metric([], 0)
             yield up
             return

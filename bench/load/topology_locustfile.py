@@ -128,7 +128,7 @@ class SocialWorker(Staff):
                         response.failure(f"form errors: {ERROR.findall(response.text)[:2]}")
                         return
                     response.failure(f"save answered {response.status_code}")
-            except Exception:  # noqa: BLE001,S110  (a dropped connection: logged by locust as a failure)
+            except Exception:  # noqa: S110  (a dropped connection: logged by locust as a failure)
                 pass
             if time.monotonic() > until:
                 return

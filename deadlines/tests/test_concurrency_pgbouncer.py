@@ -95,5 +95,5 @@ def test_the_pooling_setting_switches_off_what_transaction_pooling_breaks(
                DJANGO_SETTINGS_MODULE="plo_tracker.settings.test")  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True
-    )  # noqa: S603
+    )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [server_side_cursors, startup_options]

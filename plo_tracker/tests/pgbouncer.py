@@ -60,7 +60,7 @@ class PgBouncer:
             raise RuntimeError("pgbouncer is not installed")
         args = [binary] + (["-u", self.run_as] if self.run_as else []) + [str(self.folder / "pgbouncer.ini")]
         log = open(self.folder / "pgbouncer.log", "ab")  # noqa: SIM115  (closed with the process)
-        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder)  # noqa: S603
+        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder)
         log.close()
 
         def ready() -> bool:

@@ -262,7 +262,7 @@ def test_request_counts_add_up_over_gunicorn_workers_and_survive_their_restart(t
     )
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the config makes the folder
     log = open(tmp_path / "gunicorn.log", "ab")  # noqa: SIM115
-    master = subprocess.Popen(  # noqa: S603
+    master = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "plo_tracker.wsgi", "--config", "python:plo_tracker.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "1"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -283,7 +283,7 @@ def test_request_counts_add_up_over_gunicorn_workers_and_survive_their_restart(t
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
-                    stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115, PTH123
+                    stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
                 except OSError:
                     continue
                 if int(stat.rsplit(")", 1)[1].split()[1]) == master.pid:
