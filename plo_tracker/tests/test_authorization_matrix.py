@@ -333,6 +333,10 @@ def test_each_page_admits_exactly_its_roles(name, shared_world):
             response = client.get(url) if method == "GET" else client.post(url, {})
             who = role.value if role else "anonymous"
             status = response.status_code
+            if name == "health-ready" and status == 503:
+                # Readiness's own answer, not a refusal: no beat has run in this test world.
+                assert response.json()["checks"] == {"database": "ok", "broker": "ok", "beat": "stale"}
+                status = 200
             public_page = PUBLIC in (get_spec, post_spec) or get_spec in ("token", LINK)
             if spec == LINK:
                 assert status in (200, 302, 410), (name, method, who, status)
