@@ -463,6 +463,8 @@ class _Run:
     date of each milestone so far (later rules count from them), and the rows emitted."""
 
     __slots__ = (
+        "add_wd",
+        "between",
         "calendar",
         "court_extension_weeks",
         "due_of",
@@ -473,7 +475,9 @@ class _Run:
         "projected",
         "prov_of",
         "rec",
+        "roll",
         "rows",
+        "soon",
         "t",
         "today",
         "waived",
@@ -493,6 +497,11 @@ class _Run:
     ) -> None:
         self.policy = policy
         self.calendar = calendar
+        # The calendar's ordinal arithmetic, bound once (this runs for every milestone).
+        self.add_wd = calendar._add_wd
+        self.roll = calendar._roll_back
+        self.between = calendar._between
+        self.soon = policy.due_soon_working_days
         self.today = today
         self.t = today.toordinal()
         self.rec = rec
@@ -637,13 +646,12 @@ class _Run:
 
     def offset(self, base: int, amount: int, unit: int) -> int:
         """``amount`` working days, calendar days or weeks from ``base``, on a working day."""
-        calendar = self.calendar
         if unit == UNIT_WORKING_DAYS:
-            return calendar._add_wd(base, amount)
-        o = calendar._roll_back(base + (amount if unit == UNIT_CALENDAR_DAYS else 7 * amount))
+            return self.add_wd(base, amount)
+        o = self.roll(base + (amount if unit == UNIT_CALENDAR_DAYS else 7 * amount))
         # Rolling back off a weekend never puts a step before the day it counts from (an event
         # recorded on a Saturday, + 1 day): it is due the next working day instead.
-        return _on_or_after(calendar, base) if amount >= 0 and o < base else o
+        return _on_or_after(self.calendar, base) if amount >= 0 and o < base else o
 
     def bounded(self, st: Step, o: int) -> int:
         """A computed date moved to the policy's panel weekdays, no later than its cap, and no
@@ -733,39 +741,36 @@ class _Run:
         of: str | None,
     ) -> tuple[Status, int, str | None, str | None]:
         """(status, working days late, waiver reason, why) in the README's order: met (or met
-        late), waived, overtaken (missed or not applicable), else open."""
+        late), waived, overtaken (missed or not applicable), else open: overdue (or, if optional,
+        not needed), due today, due soon or upcoming."""
         if met is not None:
             if due is None or met <= due:
                 return Status.MET, 0, None, None
             # At least 1: met on the weekend after a Friday deadline is still late.
-            return Status.MET_LATE, max(1, self.calendar._between(due, met)), None, None
+            return Status.MET_LATE, max(1, self.between(due, met)), None, None
         waived = self.waived
         if waived and (reason := _waiver(waived, st.key, of, occurrence)) is not None:
             return Status.WAIVED, 0, reason, None
         if lapsed is not None:
             status, why = _overtaken(st, due, lapsed)
-            late = max(1, self.calendar._between(due, lapsed[0])) if status is Status.MISSED and due is not None else 0
+            late = max(1, self.between(due, lapsed[0])) if status is Status.MISSED and due is not None else 0
             return status, late, None, why
-        now, days_late, note = self.open_status(st, due)
-        return now, days_late, None, note
-
-    def open_status(self, st: Step, due: int | None) -> tuple[Status, int, str | None]:
-        """(status, working days late, why) of a milestone still to be done on ``today``."""
+        # Still to be done on ``today``.
         if due is None:
             # Waiting: lateness is charged to what it waits for, which has its own status, so
             # one slip raises one alert instead of a cascade down the timetable.
-            return Status.UPCOMING, 0, None
+            return Status.UPCOMING, 0, None, None
         t = self.t
         if t > due:
             if st.optional:
                 # An optional meeting not held by its date was not needed (001 midway review).
-                return Status.NOT_APPLICABLE, 0, f"Optional, and not held by {_uk(due)}: it was not needed"
-            return Status.OVERDUE, max(1, self.calendar._between(due, t)), None
+                return Status.NOT_APPLICABLE, 0, None, f"Optional, and not held by {_uk(due)}: it was not needed"
+            return Status.OVERDUE, max(1, self.between(due, t)), None, None
         if t == due:
-            return Status.DUE_TODAY, 0, None
-        if self.calendar._between(t, due) <= self.policy.due_soon_working_days:
-            return Status.DUE_SOON, 0, None
-        return Status.UPCOMING, 0, None
+            return Status.DUE_TODAY, 0, None, None
+        if self.between(t, due) <= self.soon:
+            return Status.DUE_SOON, 0, None, None
+        return Status.UPCOMING, 0, None, None
 
     # -- the whole timetable -----------------------------------------------------------------
 
