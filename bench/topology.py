@@ -529,6 +529,8 @@ class Rehearsal:
         return product_env(
             DJANGO_SECRET_KEY=self.secret_key,  # one for every process: sessions are signed with it
             DATABASE_URL=self.url(db, pooled=pooled),
+            # Through PgBouncer's transaction pooling: no server-side cursors, no startup options.
+            DATABASE_POOLING="transaction" if pooled else "",
             REDIS_URL=f"redis://127.0.0.1:{self.redis.port}/0",
             PLO_HTTPS="0",  # loopback, plain http
             PLO_VAR_DIR=str(self.work / "plo-var"),
@@ -819,7 +821,7 @@ class Rehearsal:
         self.results["steps"][label] = rows
 
     def saturation(self, label: str) -> tuple[float, int, Stats | None]:
-        within = [(s.rps, u, s) for u, s in self.results["steps"][label] if s.p95 <= P95_LIMIT_MS]
+        within = [(s.rps, u, s) for u, s in self.results["steps"].get(label, []) if s.p95 <= P95_LIMIT_MS]
         if not within:
             return 0.0, 0, None
         rps, users, stats = max(within, key=lambda x: x[0])
@@ -1053,9 +1055,17 @@ class Rehearsal:
                 self.results.setdefault("failed_phases", []).append(f"fault: {name}")
             marks.append((name, t0, note))
             time.sleep(max(0.0, t0 + window - time.time()))
-            self.after_fault(name)
+            try:
+                self.after_fault(name)
+            except Exception as exc:  # noqa: BLE001  (reported; the next faults still run)
+                print(f"  after {name}: {type(exc).__name__}: {str(exc)[:200]}", flush=True)
+                self.results.setdefault("failed_phases", []).append(f"after: {name}")
         proc.terminate()  # locust stops its users and writes the rest of its log
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
         stop.set()
         prober.join(timeout=10)
         reqs = read_log(log)

@@ -139,11 +139,6 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.embedded_database_url()
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Safe behind PgBouncer in transaction pooling mode (docs/operations.md "Reference deployment"),
-# where each transaction may run on a different server connection: no server-side cursors (a
-# QuerySet.iterator() outside a transaction would open one WITH HOLD and lose it to the pool).
-# psycopg2 never prepares named statements and the product takes no session-level advisory locks.
-DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 if "host" in _db_options:  # a unix-socket URL (the embedded server) puts the socket folder here
     DATABASES["default"]["HOST"] = _db_options.pop("host")
