@@ -108,14 +108,21 @@ def scores() -> int:
                 tally["survived"] += 1
                 survivors[module].append(name)
     failing = False
-    print(f"{'module':<10} {'mutants':>8} {'killed':>7} {'equiv.':>7} {'survived':>9} {'not run':>8} {'score':>7}")
+    # score: killed of all the module's mutants but the equivalent ones (a mutant not run counts
+    # against it); "of run": killed of those run so far, for a run stopped part way.
+    print(
+        f"{'module':<10} {'mutants':>8} {'killed':>7} {'equiv.':>7} {'survived':>9} {'not run':>8} "
+        f"{'score':>7} {'of run':>7}"
+    )
     for module, tally in per_module.items():
         judged = tally["mutants"] - tally["equivalent"]
         score = 100.0 * tally["killed"] / judged if judged else 0.0
-        failing |= score < 90.0 or tally["not run"] > 0
+        run = tally["killed"] + tally["survived"]
+        of_run = f"{100.0 * tally['killed'] / run:>6.1f}%" if run else f"{'-':>7}"
+        failing |= score < 90.0
         print(
             f"{module:<10} {tally['mutants']:>8} {tally['killed']:>7} {tally['equivalent']:>7} "
-            f"{tally['survived']:>9} {tally['not run']:>8} {score:>6.1f}%"
+            f"{tally['survived']:>9} {tally['not run']:>8} {score:>6.1f}% {of_run}"
         )
     listing = REPO / "mutants" / "survivors.txt"
     listing.write_text(
