@@ -25,7 +25,7 @@ import fnmatch
 import json
 import os
 import re
-import subprocess
+import subprocess  # nosec B404
 import sys
 from collections import Counter
 from pathlib import Path
@@ -193,7 +193,7 @@ def database_url(slots: int, *, keep: bool = False) -> tuple[str, list[str], obj
         for name in [*names, DB_NAME]:
             cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run(
+    subprocess.run(  # nosec B603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
         cwd=REPO,
         env=child_env(url, []),
@@ -238,7 +238,7 @@ def main() -> int:
     groups = [args.run] if args.run else [MODULE_MUTANTS[m] for m in args.module]
     for names in groups:
         mutmut = [sys.executable, __file__, "--mutmut", "run", "--max-children", str(args.max_children), *names]
-        status = subprocess.run(mutmut, cwd=REPO, env=child_env(url, slots), check=False).returncode
+        status = subprocess.run(mutmut, cwd=REPO, env=child_env(url, slots), check=False).returncode  # nosec B603
         if status != 0:
             print(f"mutmut stopped with status {status}")
             return status
