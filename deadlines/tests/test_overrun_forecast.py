@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from cases import services as cs
+from cases.models import EndOutcome, Episode
 from deadlines.alerts import alert_scan
-from deadlines.forecast import episode_overrun_forecast
-from deadlines.models import Alert, AlertKind
+from deadlines.forecast import Overrun, episode_overrun_forecast, overrun_forecasts
+from deadlines.models import Alert, AlertKind, Deadline
 from deadlines.services import deadlines_recompute_open
 from meetings import services as ms
 from meetings.models import MeetingKind
@@ -115,3 +116,79 @@ def test_under_gloucestershire_only_the_head_of_service_is_told(people, ad, sett
         "The agreed length ended on Thu 25 Mar 2027",
         "The final meeting was due on Fri 19 Mar 2027 and has not been held",
     )
+
+
+# -- many episodes at once ---------------------------------------------------------------------
+# The senior managers' home pages forecast many episodes at once (``overrun_forecasts``): each
+# episode's forecast must be the one its own page shows (``episode_overrun_forecast``); mutation
+# testing found this untested (docs/testing.md, "Mutation testing").
+LATE = dt.date(2027, 4, 15)  # after the end
+
+
+@pytest.fixture
+def episodes(people):
+
+    def start(name: str) -> Episode:
+        return start_pre_proceedings(family(people, name=name), people, decision=D)
+
+    on_track = start("Ashworth family")
+    late_assessment = start("Brook family")
+    cs.assessment_create(
+        episode=late_assessment, kind="psychological", provider="Dr Expert", instructed_on=dt.date(2027, 1, 20),
+        due_on=LATE, by=people.sw, today=dt.date(2027, 1, 20),
+    )  # fmt: skip
+    done_assessment = start("Carter family")
+    assessment = cs.assessment_create(
+        episode=done_assessment, kind="psychological", provider="Dr Expert", instructed_on=dt.date(2027, 1, 20),
+        due_on=LATE, by=people.sw, today=dt.date(2027, 1, 20),
+    )  # fmt: skip
+    cs.assessment_update(
+        assessment=assessment, expected_version=None, completed_on=dt.date(2027, 2, 1), by=people.sw,
+        today=dt.date(2027, 2, 1),
+    )  # fmt: skip
+    late_meeting = start("Dale family")
+    ms.meeting_record(
+        episode=late_meeting, kind=MeetingKind.REVIEW, scheduled_for=dt.date(2027, 4, 27), by=people.tm,
+        today=dt.date(2027, 2, 2),
+    )  # fmt: skip
+    return {"on_track": on_track, "assessment": late_assessment, "done": done_assessment, "meeting": late_meeting}
+
+
+def one_by_one(episodes: dict[str, Episode], today: dt.date) -> dict[int, Overrun]:
+    out = {}
+    for episode in episodes.values():
+        deadlines = list(Deadline.objects.filter(episode=episode))
+        forecast = episode_overrun_forecast(episode, deadlines=deadlines, today=today)
+        if forecast is not None:
+            out[episode.pk] = forecast
+    return out
+
+
+def test_only_the_episodes_predicted_to_overrun_are_forecast_with_their_reasons(episodes):
+    forecasts = overrun_forecasts(
+        Episode.objects.filter(pk__in=[e.pk for e in episodes.values()]), today=dt.date(2027, 2, 3)
+    )
+    assert forecasts == {
+        episodes["assessment"].pk: Overrun(
+            END, ("The psychological assessment is due on Thu 15 Apr 2027, after the end on Thu 25 Mar 2027",)
+        ),
+        episodes["meeting"].pk: Overrun(
+            END, ("The pre-proceedings review meeting is booked for Tue 27 Apr 2027, after the end on Thu 25 Mar 2027",)
+        ),
+    }
+    assert forecasts == one_by_one(episodes, dt.date(2027, 2, 3))
+
+
+@pytest.mark.parametrize("today", [dt.date(2027, 3, 25), dt.date(2027, 3, 26), dt.date(2027, 5, 3)])
+def test_many_at_once_is_each_episodes_own_forecast_on_any_day(episodes, today):
+    everyone = Episode.objects.filter(pk__in=[e.pk for e in episodes.values()])
+    assert overrun_forecasts(everyone, today=today) == one_by_one(episodes, today)
+
+
+def test_an_ended_episode_or_none_at_all_is_not_forecast(episodes):
+    assert overrun_forecasts(Episode.objects.none(), today=dt.date(2027, 5, 3)) == {}
+    Episode.objects.filter(pk=episodes["assessment"].pk).update(
+        ended_on=dt.date(2027, 2, 3), end_outcome=EndOutcome.NFA
+    )
+    everyone = Episode.objects.filter(pk__in=[e.pk for e in episodes.values()])
+    assert set(overrun_forecasts(everyone, today=dt.date(2027, 2, 3))) == {episodes["meeting"].pk}
