@@ -64,6 +64,9 @@ ADVICE_WRITE_SCOPE: dict[Role, str] = {
     R.LEGAL_ADVISER: WHOLE_SERVICE,
     R.HEAD_OF_SERVICE: WHOLE_SERVICE,
 }
+# Deadlines whose existence reveals legal advice (002 App. 2: the record of the LPM's legal advice
+# goes only to the head of service): read only where the user may read that case's advice.
+PRIVILEGED_DEADLINE_KEYS: tuple[str, ...] = ("advice_to_head_of_service",)
 # Only these may restrict a case, lift a restriction or change who is named (issue 9 §2).
 RESTRICTION_MANAGERS: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE, R.SERVICE_MANAGER})
 
@@ -298,18 +301,38 @@ def letter_deliveries_visible_to(user: User) -> QuerySet[Any]:
     return _filter(LetterDelivery.objects.all(), user, "episode__family__")
 
 
+def privileged_deadlines_q(user: User, prefix: str = "", family_prefix: str = "episode__family__") -> Q:
+    """Deadlines (reached through `prefix`) the user may read as far as privilege goes: any that is
+    not a PRIVILEGED_DEADLINE_KEYS one, and those only on families whose legal advice they may read."""
+    plain = ~Q(**{f"{prefix}key__in": PRIVILEGED_DEADLINE_KEYS})
+    advice = family_q(user, family_prefix, table=ADVICE_READ_SCOPE)
+    return plain if advice is None else plain | advice
+
+
+def privileged_deadline_keys_hidden_from(user: User) -> list[str]:
+    """For figures worked out per episode in SQL (the tracker): the privileged keys to leave out
+    everywhere for this user: none when they may read the advice of every case they can see (legal
+    advisers, heads of service, team managers); otherwise all of them, never showing more."""
+    read = {READ_SCOPE[r] for r in user.roles} if user.is_authenticated else set()
+    advice = {ADVICE_READ_SCOPE[r] for r in user.roles} if user.is_authenticated else set()
+    return [] if WHOLE_SERVICE in advice or read <= advice else list(PRIVILEGED_DEADLINE_KEYS)
+
+
 def deadlines_visible_to(user: User) -> QuerySet[Any]:
-    """Stored deadlines of episodes on families the user may see."""
+    """Stored deadlines of episodes on families the user may see (privileged ones: advice readers only)."""
     from deadlines.models import Deadline
 
-    return _filter(Deadline.objects.all(), user, "episode__family__")
+    return _filter(Deadline.objects.all(), user, "episode__family__").filter(privileged_deadlines_q(user))
 
 
 def alerts_visible_to(user: User) -> QuerySet[Any]:
-    """Alerts about families the user may see (whoever they were raised for)."""
+    """Alerts about families the user may see (whoever they were raised for; privileged deadlines'
+    alerts: advice readers only)."""
     from deadlines.models import Alert
 
-    return _filter(Alert.objects.all(), user, "episode__family__")
+    return _filter(Alert.objects.all(), user, "episode__family__").filter(
+        Q(deadline__isnull=True) | privileged_deadlines_q(user, "deadline__")
+    )
 
 
 # The record kinds the audit trail can show, each with the scope that decides who reads its content.

@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.scopes import can_edit, can_see_legal_advice, families_visible_to
+from accounts.scopes import (
+    PRIVILEGED_DEADLINE_KEYS,
+    can_edit,
+    can_see_legal_advice,
+    deadlines_visible_to,
+    families_visible_to,
+)
 from deadlines.engine.timetable import COURT_WEEKS
 
 __all__ = ["can_edit", "can_see_legal_advice", "families_visible_to"]
@@ -185,8 +191,9 @@ def _episode_queryset() -> QuerySet[Episode]:
     )
 
 
-def case_page(family: Family, *, today: dt.date) -> CasePage:
-    """The case page: the current episode, its deadlines with today's statuses, and a timeline."""
+def case_page(family: Family, *, today: dt.date, user: User | None = None) -> CasePage:
+    """The case page: the current episode, its deadlines with today's statuses, and a timeline.
+    With `user`, deadlines that reveal legal advice are left out unless they may read it."""
     from deadlines.services import calendar_current, policy_for
 
     episodes = list(_episode_queryset().filter(family=family).order_by("-started_on", "-id"))
@@ -220,6 +227,8 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     inputs = episode_inputs(current, today=today)
     day_names = calendar_day_names()
     stored = list(current.deadlines.all())
+    if user is not None and not can_see_legal_advice(user, family):
+        stored = [d for d in stored if d.key not in PRIVILEGED_DEADLINE_KEYS]
     due_dates = {d.key: d.due_on for d in stored if d.occurrence == 1 and d.due_on}
     for d in stored:
         rule = rule_for(policy, d.key, d.occurrence, d.rule)
@@ -641,9 +650,11 @@ def my_cases(user: User, *, today: dt.date) -> list[dict[str, Any]]:
     episode_ids = [f.open_episodes[0].pk for f in families if f.open_episodes]
     next_due: dict[int, Deadline] = {}
     overdue: dict[int, int] = {}
-    for d in Deadline.objects.filter(
-        episode_id__in=episode_ids, state=DeadlineState.OPEN, due_on__isnull=False
-    ).order_by("episode_id", "due_on"):
+    for d in (
+        deadlines_visible_to(user)
+        .filter(episode_id__in=episode_ids, state=DeadlineState.OPEN, due_on__isnull=False)
+        .order_by("episode_id", "due_on")
+    ):
         next_due.setdefault(d.episode_id, d)
         if d.due_on is not None and d.due_on < today:
             overdue[d.episode_id] = overdue.get(d.episode_id, 0) + 1

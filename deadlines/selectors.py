@@ -40,7 +40,14 @@ from django.db.models.functions import Concat
 
 from accounts.models import Team
 from accounts.roles import Role
-from accounts.scopes import alerts_visible_to, episodes_visible_to, families_visible_to, family_q
+from accounts.scopes import (
+    alerts_visible_to,
+    episodes_visible_to,
+    families_visible_to,
+    family_q,
+    privileged_deadline_keys_hidden_from,
+    privileged_deadlines_q,
+)
 from cases.models import (
     Assessment,
     EndOutcome,
@@ -287,7 +294,9 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
         if filters.ended_since:
             qs = qs.filter(ended_on__gte=filters.ended_since)
     elif filters.missed:
-        missed = Deadline.objects.filter(_missed_q(filters.missed, filters.due_since, today), episode=OuterRef("pk"))
+        missed = Deadline.objects.filter(
+            _missed_q(filters.missed, filters.due_since, today), privileged_deadlines_q(user), episode=OuterRef("pk")
+        )
         qs = qs.filter(Exists(missed))
     else:
         # Open episodes, and care proceedings whose court timeline runs until the final hearing.
@@ -332,14 +341,17 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
 # they are constant strings with their dates as parameters. They only read rows of the episode
 # they stand beside ("cases_episode"."id", the outer query's own table), so the episodes listed
 # are still exactly the scope's (episodes_visible_to): nothing here widens or narrows it.
+# Each takes the state, then the privileged keys this user may not see (accounts.scopes
+# privileged_deadline_keys_hidden_from: an empty list for those who may read the advice).
 _OPEN_DATED_SQL = (
     'FROM "deadlines_deadline" d WHERE d."episode_id" = "cases_episode"."id" '
-    'AND d."state" = %s AND d."due_on" IS NOT NULL'
+    'AND d."state" = %s AND NOT (d."key" = ANY(%s)) AND d."due_on" IS NOT NULL'
 )
 _NEXT_LABEL_SQL = f'SELECT d."label" {_OPEN_DATED_SQL} ORDER BY d."due_on", d."id" LIMIT 1'
 _OVERDUE_SQL = f'SELECT count(*) {_OPEN_DATED_SQL} AND d."due_on" < %s'
 _IN_STATE_SQL = (
-    'SELECT count(*) FROM "deadlines_deadline" d WHERE d."episode_id" = "cases_episode"."id" AND d."state" = %s'
+    'SELECT count(*) FROM "deadlines_deadline" d WHERE d."episode_id" = "cases_episode"."id" AND d."state" = %s '
+    'AND NOT (d."key" = ANY(%s))'
 )
 _OUTSTANDING_SQL = (
     'SELECT count(*) FROM "cases_assessment" s WHERE s."episode_id" = "cases_episode"."id" AND s."completed_on" IS NULL'
@@ -375,13 +387,13 @@ def _soon_sql(today: dt.date, calendar: WorkingCalendar) -> tuple[str, tuple[Any
     )
 
 
-def _rag_inputs(soon: str, soon_params: tuple[Any, ...]) -> dict[str, RawSQL]:
+def _rag_inputs(soon: str, soon_params: tuple[Any, ...], hidden: list[str]) -> dict[str, RawSQL]:
     """The two columns an episode's RAG is worked out from, the same for the keys and the full
     rows (so a page's rows and the counts over every key always agree): the policy's due-soon
     horizon and the earliest open deadline."""
     return {
         "soon_limit": _sql(soon, soon_params, DateField()),
-        "next_due": _sql(_EARLIEST_DUE_SQL, (DeadlineState.OPEN,), DateField()),
+        "next_due": _sql(_EARLIEST_DUE_SQL, (DeadlineState.OPEN, hidden), DateField()),
     }
 
 
@@ -401,12 +413,13 @@ def _episode_query(
     if episode_ids is not None:
         qs = qs.filter(pk__in=episode_ids)
     soon, soon_params = _soon_sql(today, calendar)
-    is_open = (DeadlineState.OPEN,)
+    hidden = privileged_deadline_keys_hidden_from(user)
+    is_open = (DeadlineState.OPEN, hidden)
     qs = qs.annotate(
-        **_rag_inputs(soon, soon_params),
+        **_rag_inputs(soon, soon_params, hidden),
         next_label=_sql(_NEXT_LABEL_SQL, is_open, CharField()),
         overdue_count=_sql(_OVERDUE_SQL, (*is_open, today), IntegerField()),
-        not_tracked_count=_sql(_IN_STATE_SQL, (DeadlineState.NOT_TRACKED,), IntegerField()),
+        not_tracked_count=_sql(_IN_STATE_SQL, (DeadlineState.NOT_TRACKED, hidden), IntegerField()),
         soon_count=_sql(
             f'SELECT count(*) {_OPEN_DATED_SQL} AND d."due_on" >= %s AND d."due_on" < ({soon})',
             (*is_open, today, *soon_params),
@@ -795,7 +808,7 @@ def _keys(
     """The keys of every episode in the filters' scope, before the per-row filters (one query)."""
     soon, soon_params = _soon_sql(today, calendar)
     qs = (_episode_scope(user, today, filters) if scope is None else scope).annotate(
-        **_rag_inputs(soon, soon_params),
+        **_rag_inputs(soon, soon_params, privileged_deadline_keys_hidden_from(user)),
         initial_held=_sql(_INITIAL_HELD_SQL, (MeetingKind.INITIAL,), DateField()),
     )
     # The names are read only for the sorts on them: 2,000 rows of names cost more to fetch and
@@ -1026,6 +1039,7 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
     )
     horizon = max(soon_before(today, calendar, name) for name in policy_names())
     team_open = Q(episode__family__team_id=team.pk, episode__ended_on__isnull=True) & visible_q(user, "episode__family")
+    team_open &= Q(deadline__isnull=True) | privileged_deadlines_q(user, "deadline__")  # of the alerts
     soon_of = {r.episode_id: soon_before(today, calendar, r.policy_name) for r in rows}
     # The deadlines and assessments of the episodes the scoped read above returned, by their ids,
     # with the family's columns from those rows: joined to episodes and families again, PostgreSQL
@@ -1035,6 +1049,7 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
     deadlines: list[dict[str, Any]] = []
     for values in (
         Deadline.objects.filter(episode_id__in=list(by_episode), state=DeadlineState.OPEN, due_on__lt=horizon)
+        .exclude(key__in=privileged_deadline_keys_hidden_from(user))  # as the rows count them, with no join
         .order_by("due_on", "id")
         .values("id", "episode_id", "label", "due_on")
     ):
@@ -1263,6 +1278,7 @@ def weekly_figures(*, user: User, today: dt.date, calendar: WorkingCalendar) -> 
     base_key = Func(F("key"), Value(":"), Value(1), function="split_part", output_field=CharField())
     grouped = (
         Deadline.objects.filter(visible_q(user, "episode__family"), due_on__gte=since_t, due_on__lt=today)
+        .filter(privileged_deadlines_q(user))
         .annotate(milestone=base_key)
         .order_by()
         .values("milestone")
@@ -1385,6 +1401,7 @@ def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
 
     for pk, label, due_on, ref, family_id in (
         Deadline.objects.filter(episode__in=episodes, state=DeadlineState.OPEN, due_on__isnull=False)
+        .filter(privileged_deadlines_q(user))
         .order_by("due_on", "id")
         .values_list("id", "label", "due_on", "episode__family__reference", "episode__family_id")
     ):

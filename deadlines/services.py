@@ -199,6 +199,9 @@ def episode_inputs(episode: Episode, *, today: dt.date | None = None) -> dict[st
             events["lpm_outcome_recorded"] = decisive.outcome_recorded_on
         if decisive.minutes_circulated_on:
             events["lpm_minutes"] = decisive.minutes_circulated_on
+        advice = _advice_of(decisive)
+        if advice is not None and advice.sent_to_head_of_service_on:
+            events["advice_to_head_of_service"] = advice.sent_to_head_of_service_on
     if initial is not None and initial.outcome == LPMOutcome.DEFER and further:
         held = [x.held_on for x in further if x.held_on]
         if held:
@@ -327,10 +330,19 @@ def _one(episode: Episode, name: str, model: Any) -> Any:
     return model.objects.filter(episode_id=episode.pk).first()
 
 
+def _advice_of(lpm: Any) -> Any:
+    """The LPM's legal advice (or None), from a prefetch or join when one was made, else read now."""
+    from meetings.models import LPM, LegalAdvice
+
+    if LPM.legal_advice.is_cached(lpm):
+        return getattr(lpm, "legal_advice", None)
+    return LegalAdvice.objects.filter(lpm_id=lpm.pk).first()
+
+
 # What `episode_inputs` reads, for prefetching a batch of episodes in a fixed number of queries.
 INPUT_PREFETCH = (
     "lpm_request",
-    "lpms",
+    "lpms__legal_advice",
     "letter_deliveries",
     "family__people",
     "meetings",
@@ -449,6 +461,15 @@ ORDER_WORDS: Mapping[str, str] = {
 }
 
 
+class EventOrderRefused(ValidationError):
+    """Two recorded events in an impossible order, in people's words; `events` names the two (the
+    later one first) so a page can show the message beside the date that records one of them."""
+
+    def __init__(self, exc: EventOrderError) -> None:
+        super().__init__(order_words(exc), code="event_order")
+        self.events = (exc.event, exc.other)
+
+
 def order_words(exc: EventOrderError) -> str:
     """'The decision to issue (06/01/2027) cannot be before the LPM (07/01/2027)'."""
 
@@ -551,7 +572,7 @@ def _plan(
         # in the service's transaction, instead of a deadline silently going quiet or a crash;
         # two events in an impossible order are named in people's words with UK dates (issue 20).
         if isinstance(exc, EventOrderError):
-            raise ValidationError(order_words(exc)) from exc
+            raise EventOrderRefused(exc) from exc
         raise ValidationError(f"These dates cannot all be right: {exc}") from exc
     event_labels = policy_for(episode).events
     # Actions set at tracker meetings are deadlines the engine does not know: leave them alone.
