@@ -48,6 +48,8 @@ def pytest_configure(config: pytest.Config) -> None:
     controller = not hasattr(config, "workerinput")
     if controller and hasattr(config.option, "testrunuid") and config.option.testrunuid is None:
         config.option.testrunuid = uuid.uuid4().hex
+    if MUTATE_SLOTS:  # `make mutate`: each forked child takes a database of its own (below)
+        _mutate_take_slot()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -303,7 +305,7 @@ if MUTATE_SLOTS:
     def django_db_setup():
         """The database slot taken in pytest_configure: used as it is, never created or dropped."""
 
-    def pytest_configure(config):
+    def _mutate_take_slot() -> None:
         """A forked child must not talk over its parent's database socket (two processes on one
         connection corrupt it), nor close it (that would end the parent's session on the server):
         each inherited connection is set aside, unclosed. The child then takes a free slot."""

@@ -72,6 +72,9 @@ ADVICE_WRITE_SCOPE: dict[Role, str] = {
     R.HEAD_OF_SERVICE: WHOLE_SERVICE,
 }
 # Only these may restrict a case, lift a restriction or change who is named (issue 9 §2).
+# Deadlines whose existence reveals legal advice (002 App. 2: the record of the LPM's legal advice
+# goes only to the head of service): read only where the user may read that case's advice.
+PRIVILEGED_DEADLINE_KEYS: tuple[str, ...] = ("advice_to_head_of_service",)
 RESTRICTION_MANAGERS: frozenset[Role] = frozenset({R.HEAD_OF_SERVICE, R.SERVICE_MANAGER})
 
 
@@ -206,3 +209,21 @@ def authorize(by: Any, roles: frozenset[Role], family: Any = None) -> None:
         raise PermissionDenied("Your role may not record this step.")
     if family is not None and not can_edit(by, family):
         raise PermissionDenied("You may not change this case.")
+
+
+def privileged_deadlines_q(user: User, prefix: str = "", family_prefix: str = "episode__family__") -> Q:
+    """Deadlines (reached through `prefix`) the user may read as far as privilege goes: any that is
+    not a PRIVILEGED_DEADLINE_KEYS one, and those only on families whose legal advice they may read.
+    Every deadlines scope (deadlines.scopes) and every per-episode figure applies it."""
+    plain = ~Q(**{f"{prefix}key__in": PRIVILEGED_DEADLINE_KEYS})
+    advice = family_q(user, family_prefix, table=ADVICE_READ_SCOPE)
+    return plain if advice is None else plain | advice
+
+
+def privileged_deadline_keys_hidden_from(user: User) -> list[str]:
+    """For figures worked out per episode in SQL (the tracker): the privileged keys to leave out
+    everywhere for this user: none when they may read the advice of every case they can see (legal
+    advisers, heads of service, team managers); otherwise all of them, never showing more."""
+    read = {READ_SCOPE[r] for r in user.roles} if user.is_authenticated else set()
+    advice = {ADVICE_READ_SCOPE[r] for r in user.roles} if user.is_authenticated else set()
+    return [] if WHOLE_SERVICE in advice or read <= advice else list(PRIVILEGED_DEADLINE_KEYS)

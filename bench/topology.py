@@ -1057,7 +1057,7 @@ class Rehearsal:
             time.sleep(max(0.0, t0 + window - time.time()))
             try:
                 self.after_fault(name)
-            except Exception as exc:  # noqa: BLE001  (reported; the next faults still run)
+            except Exception as exc:
                 print(f"  after {name}: {type(exc).__name__}: {str(exc)[:200]}", flush=True)
                 self.results.setdefault("failed_phases", []).append(f"after: {name}")
         proc.terminate()  # locust stops its users and writes the rest of its log

@@ -15,13 +15,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.scopes import can_edit, can_see_legal_advice
+from accounts.scopes import PRIVILEGED_DEADLINE_KEYS, can_edit, can_see_legal_advice
 from cases.scopes import families_visible_to
 from deadlines.engine.timetable import COURT_WEEKS
 
 __all__ = ["can_edit", "can_see_legal_advice", "families_visible_to"]
 from deadlines.golive import NOT_TRACKED_STATES
 from deadlines.models import Deadline, DeadlineState
+from deadlines.scopes import deadlines_visible_to
 from deadlines.status import STATUS_LABELS, deadline_status
 
 from .models import Child, Episode, Family, Person, Stage
@@ -187,8 +188,9 @@ def _episode_queryset() -> QuerySet[Episode]:
     )
 
 
-def case_page(family: Family, *, today: dt.date) -> CasePage:
-    """The case page: the current episode, its deadlines with today's statuses, and a timeline."""
+def case_page(family: Family, *, today: dt.date, user: User | None = None) -> CasePage:
+    """The case page: the current episode, its deadlines with today's statuses, and a timeline.
+    With `user`, deadlines that reveal legal advice are left out unless they may read it."""
     from deadlines.services import calendar_current, policy_for, review_point_label
 
     episodes = list(_episode_queryset().filter(family=family).order_by("-started_on", "-id"))
@@ -216,7 +218,7 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
         return page
     calendar = calendar_current()
     policy = policy_for(current)
-    _page_deadlines(page, current, policy, calendar, today)
+    _page_deadlines(page, current, policy, calendar, today, user)
     _page_letter(page, current, people)
     _page_weeks(page, current, policy, today)
     _page_overrun(page, current, policy, today)
@@ -225,9 +227,12 @@ def case_page(family: Family, *, today: dt.date) -> CasePage:
     return page
 
 
-def _page_deadlines(page: CasePage, current: Episode, policy: Any, calendar: Any, today: dt.date) -> None:
+def _page_deadlines(
+    page: CasePage, current: Episode, policy: Any, calendar: Any, today: dt.date, user: User | None
+) -> None:
     """Each deadline with today's status and "why this date" (the recorded dates it counted from,
-    the days skipped); the ones due next; those not tracked before go-live."""
+    the days skipped); the ones due next; those not tracked before go-live. With `user`, those that
+    reveal legal advice only where they may read it."""
     from dataclasses import replace
 
     from deadlines.explain import rule_for, why_this_date, working_for
@@ -236,6 +241,8 @@ def _page_deadlines(page: CasePage, current: Episode, policy: Any, calendar: Any
     inputs = episode_inputs(current, today=today)
     day_names = calendar_day_names()
     stored = list(current.deadlines.all())
+    if user is not None and not can_see_legal_advice(user, page.family):
+        stored = [d for d in stored if d.key not in PRIVILEGED_DEADLINE_KEYS]
     due_dates = {d.key: d.due_on for d in stored if d.occurrence == 1 and d.due_on}
     for d in stored:
         rule = rule_for(policy, d.key, d.occurrence, d.rule)
@@ -738,9 +745,11 @@ def my_cases(user: User, *, today: dt.date) -> list[dict[str, Any]]:
     episode_ids = [f.open_episodes[0].pk for f in families if f.open_episodes]
     next_due: dict[int, Deadline] = {}
     overdue: dict[int, int] = {}
-    for d in Deadline.objects.filter(
-        episode_id__in=episode_ids, state=DeadlineState.OPEN, due_on__isnull=False
-    ).order_by("episode_id", "due_on"):
+    for d in (
+        deadlines_visible_to(user)
+        .filter(episode_id__in=episode_ids, state=DeadlineState.OPEN, due_on__isnull=False)
+        .order_by("episode_id", "due_on")
+    ):
         next_due.setdefault(d.episode_id, d)
         if d.due_on is not None and d.due_on < today:
             overdue[d.episode_id] = overdue.get(d.episode_id, 0) + 1

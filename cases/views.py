@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -136,8 +136,8 @@ def family_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """The case page: children, parents, what's due next, the timeline and every step recorded."""
     family = selectors.family_get(request.user, pk)
     today = timezone.localdate()
-    page = selectors.case_page(family, today=today)
     user = request.user
+    page = selectors.case_page(family, today=today, user=user)
     can_edit = selectors.can_edit(user, family)
     return render(
         request,
@@ -593,6 +593,7 @@ class LetterUpdate(EpisodeStep):
 
 class LetterDeliver(EpisodeStep):
     form_class = DeliveryForm
+    event_fields: ClassVar[dict[str, str]] = {"letter_before_proceedings": "delivered_on"}
     creates_record = True
     title = "Record the letter being delivered"
     intro = "Delivery entitles the parent to non-means-tested legal help, so record the date it happened."
@@ -680,6 +681,7 @@ class SignedAgreement(EpisodeStep):
 
 class ProposedAgreement(EpisodeStep):
     form_class = ProposedAgreementForm
+    event_fields: ClassVar[dict[str, str]] = {"proposed_agreement_to_legal": "sent_on"}
     title = "Record the proposed agreement sent to legal"
     intro = (
         "The social work team sends the proposed pre-proceedings agreement to the legal adviser for comment "
@@ -723,7 +725,9 @@ class EpisodeEnd(EpisodeStep):
         episode = self.obj
         closing = [
             d
-            for d in episode.deadlines.filter(state=DeadlineState.OPEN).order_by("due_on", "provisional_on", "id")
+            for d in deadlines_visible_to(self.request.user)
+            .filter(episode=episode, state=DeadlineState.OPEN)
+            .order_by("due_on", "provisional_on", "id")
             if not d.key.startswith(("draft_minutes:", "approved_minutes:"))  # minutes of held meetings stay owed
         ]
         start = episode.decision_date or episode.started_on
@@ -840,6 +844,13 @@ class ProceedingsEdit(EpisodeStep):
     scope = proceedings_visible_to
     lookup = "episode_id"
     family_path = "episode.family"
+    event_fields: ClassVar[dict[str, str]] = {
+        "letter_of_issue": "letter_of_issue_on",
+        "swet_to_legal": "swet_to_legal_on",
+        "proceedings_issued": "issued_on",
+        "la_final_evidence": "final_evidence_filed_on",
+        "irh_advocates_meeting": "irh_advocates_meeting_on",
+    }
 
     def get_initial(self) -> dict[str, Any]:
         return {"version": self.obj.version, **{f: getattr(self.obj, f) for f in _PROCEEDINGS_FIELDS}}

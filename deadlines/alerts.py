@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.scopes import PRIVILEGED_DEADLINE_KEYS
 from cases.models import Episode, EpisodeChild, Family
 from deadlines.scopes import alerts_visible_to
 from plo_tracker.outbox import outbox_enqueue
@@ -100,7 +101,7 @@ ads AS (
     SELECT ug.user_id AS id FROM {user_groups} ug JOIN {group} g ON g.id = ug.group_id WHERE g.name = %(ad)s
 ),
 cand AS (
-    SELECT d.id AS deadline_id, d.episode_id, d.due_on, d.responsible_role, d.owner_id,
+    SELECT d.id AS deadline_id, d.episode_id, d.due_on, d.responsible_role, d.owner_id, d.key,
            f.social_worker_id, f.team_manager_id
     FROM {deadline} d
     JOIN {episode} e ON e.id = d.episode_id
@@ -120,7 +121,10 @@ raised(episode_id, deadline_id, kind, recipient_id, due_on) AS (
            r.recipient_id, c.due_on
     FROM cand c
     CROSS JOIN LATERAL (VALUES
-        (CASE WHEN c.owner_id IS NOT NULL THEN c.owner_id
+        -- A deadline that reveals legal advice goes to the case's team manager, who may read it
+        -- (accounts.scopes PRIVILEGED_DEADLINE_KEYS), never to the social worker or another owner.
+        (CASE WHEN c.key = ANY(%(privileged)s) THEN c.team_manager_id
+              WHEN c.owner_id IS NOT NULL THEN c.owner_id
               WHEN c.responsible_role = %(tm_role)s THEN COALESCE(c.team_manager_id, c.social_worker_id)
               ELSE c.social_worker_id END),
         (c.team_manager_id)
@@ -169,6 +173,7 @@ def _scan_statement(today: dt.date, calendar: WorkingCalendar) -> tuple[str, dic
         "escalation": AlertKind.ESCALATION.value,
         "repeat": AlertKind.REPEAT_EPISODE.value,
         "tm_role": Role.TEAM_MANAGER.value,
+        "privileged": list(PRIVILEGED_DEADLINE_KEYS),
         "hos": Role.HEAD_OF_SERVICE.label,
         "ad": Role.ASSISTANT_DIRECTOR.label,
         # Overdue by more than 5 working days: due before the 5th working day before today.

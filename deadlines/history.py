@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.scopes import PRIVILEGED_DEADLINE_KEYS
 from cases.models import EndOutcome, Episode, Stage
 
 from .models import Deadline, DeadlineState, WeeklySnapshot
@@ -106,9 +107,11 @@ def _compute(week_ending: dt.date) -> dict[int | None, _Figures]:
             if left_on is not None and decision is not None and window < left_on <= week_ending:
                 f.ended_lengths.append((left_on - decision).days / 7)
 
-    # Deadlines due in the week: met on time, met late, or still not met at the week's end.
+    # Deadlines due in the week: met on time, met late, or still not met at the week's end. Stored
+    # figures are read by everyone on the team, so deadlines that reveal legal advice are not counted.
     for team, key, state, met_on in (
         Deadline.objects.filter(due_on__gte=start, due_on__lte=week_ending)
+        .exclude(key__in=PRIVILEGED_DEADLINE_KEYS)
         .exclude(
             state__in=[
                 DeadlineState.WAIVED,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from accounts.scopes import filter_visible, sees_whole_service, teams_visible_to
+from accounts.scopes import filter_visible, privileged_deadlines_q, sees_whole_service, teams_visible_to
 
 from .models import Alert, Deadline, WeeklySnapshot
 
@@ -26,10 +26,13 @@ def weekly_snapshots_visible_to(user: User) -> QuerySet[Any]:
 
 
 def deadlines_visible_to(user: User) -> QuerySet[Any]:
-    """Stored deadlines of episodes on families the user may see."""
-    return _filter(Deadline.objects.all(), user, "episode__family__")
+    """Stored deadlines of episodes on families the user may see (privileged ones: advice readers only)."""
+    return _filter(Deadline.objects.all(), user, "episode__family__").filter(privileged_deadlines_q(user))
 
 
 def alerts_visible_to(user: User) -> QuerySet[Any]:
-    """Alerts about families the user may see (whoever they were raised for)."""
-    return _filter(Alert.objects.all(), user, "episode__family__")
+    """Alerts about families the user may see (whoever they were raised for; privileged deadlines'
+    alerts: advice readers only)."""
+    return _filter(Alert.objects.all(), user, "episode__family__").filter(
+        Q(deadline__isnull=True) | privileged_deadlines_q(user, "deadline__")
+    )

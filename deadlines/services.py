@@ -216,6 +216,9 @@ def _lpm_events(episode: Episode, lpms: list[Any], events: dict[str, Any]) -> An
             events["lpm_outcome_recorded"] = decisive.outcome_recorded_on
         if decisive.minutes_circulated_on:
             events["lpm_minutes"] = decisive.minutes_circulated_on
+        advice = _advice_of(decisive)
+        if advice is not None and advice.sent_to_head_of_service_on:
+            events["advice_to_head_of_service"] = advice.sent_to_head_of_service_on
     if initial is not None and initial.outcome == LPMOutcome.DEFER and further:
         held = [x.held_on for x in further if x.held_on]
         if held:
@@ -363,10 +366,19 @@ def _one(episode: Episode, name: str, model: Any) -> Any:
     return model.objects.filter(episode_id=episode.pk).first()
 
 
+def _advice_of(lpm: Any) -> Any:
+    """The LPM's legal advice (or None), from a prefetch or join when one was made, else read now."""
+    from meetings.models import LPM, LegalAdvice
+
+    if LPM.legal_advice.is_cached(lpm):
+        return getattr(lpm, "legal_advice", None)
+    return LegalAdvice.objects.filter(lpm_id=lpm.pk).first()
+
+
 # What `episode_inputs` reads, for prefetching a batch of episodes in a fixed number of queries.
 INPUT_PREFETCH = (
     "lpm_request",
-    "lpms",
+    "lpms__legal_advice",
     "letter_deliveries",
     "family__people",
     "meetings",
@@ -483,6 +495,15 @@ ORDER_WORDS: Mapping[str, str] = {
     "proposed_agreement_to_legal": "sending the proposed agreement to legal",
     "gateway_review": "the review LPM",
 }
+
+
+class EventOrderRefused(ValidationError):
+    """Two recorded events in an impossible order, in people's words; `events` names the two (the
+    later one first) so a page can show the message beside the date that records one of them."""
+
+    def __init__(self, exc: EventOrderError) -> None:
+        super().__init__(order_words(exc), code="event_order")
+        self.events = (exc.event, exc.other)
 
 
 def order_words(exc: EventOrderError) -> str:
@@ -628,7 +649,7 @@ def _timetable_or_refusal(episode: Episode, today: dt.date | None, calendar: Wor
         # in the service's transaction, instead of a deadline silently going quiet or a crash;
         # two events in an impossible order are named in people's words with UK dates (issue 20).
         if isinstance(exc, EventOrderError):
-            raise ValidationError(order_words(exc)) from exc
+            raise EventOrderRefused(exc) from exc
         raise ValidationError(f"These dates cannot all be right: {exc}") from exc
 
 

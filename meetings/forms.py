@@ -219,6 +219,13 @@ class LegalAdviceForm(GOVUKForm):
         error_messages={"required": "Enter the legal advice"},
     )
     minutes = forms.CharField(label="LPM minutes", widget=forms.Textarea, max_length=20000, required=False)
+    sent_to_head_of_service_on = UKDateField(
+        label="date the written record of the discussion and advice was sent to the head of service",
+        required=False,
+        help_text=(
+            "It is due within 5 working days of the LPM. Leave blank until it has been sent. For example, 27 3 2027"
+        ),
+    )
     submit_label = "Save legal advice"
 
 

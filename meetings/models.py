@@ -327,6 +327,12 @@ class LegalAdvice(Versioned):
     advice = models.TextField("legal advice")
     minutes = models.TextField("LPM minutes", blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # 002 App. 2: within 5 working days of the LPM the record of the discussion and the legal
+    # advice is set out in writing and sent only to the head of service (the deadline
+    # advice_to_head_of_service is met on this date).
+    sent_to_head_of_service_on = models.DateField(
+        "date the written record was sent to the head of service", null=True, blank=True
+    )
 
     class Meta:
         verbose_name_plural = "legal advice"

@@ -457,24 +457,41 @@ def lpm_record_outcome(
 
 @transaction.atomic
 def legal_advice_record(
-    *, lpm: LPM, advice: str, minutes: str = "", by: User, expected_version: int | None = None
+    *,
+    lpm: LPM,
+    advice: str,
+    minutes: str = "",
+    by: User,
+    expected_version: int | None = None,
+    sent_to_head_of_service_on: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> LegalAdvice:
-    """Record the privileged legal advice and LPM minutes (legal advisers and heads of service only)."""
+    """Record the privileged legal advice and LPM minutes (legal advisers and heads of service only),
+    and the date the written record went to the head of service (002 App. 2: within 5 working days)."""
     authorize(by, ADVICE_ROLES, lpm.episode.family)
+    today = _today(today)
     errors: dict[str, list[str]] = {}
     if not by.has_role(Role.LEGAL_ADVISER, Role.HEAD_OF_SERVICE):
         errors["__all__"] = ["Only a legal adviser or head of service can record legal advice"]
     if not advice.strip():
         errors["advice"] = ["Enter the legal advice"]
+    sent = sent_to_head_of_service_on
+    what = "The date the record was sent to the head of service"
+    not_in_future(errors, "sent_to_head_of_service_on", sent, today, what)
+    if sent is not None and lpm.held_on is None:
+        errors.setdefault("sent_to_head_of_service_on", []).append(
+            "Record the date the LPM was held (its outcome) before the date the record was sent"
+        )
+    not_before(errors, "sent_to_head_of_service_on", sent, lpm.held_on, what, "the LPM")
     raise_if(errors)
     existing = LegalAdvice.objects.filter(lpm=lpm).first()
+    fields = {"advice": advice.strip(), "minutes": minutes.strip(), "sent_to_head_of_service_on": sent}
     if existing is None:
-        return _save_new(LegalAdvice(lpm=lpm, advice=advice.strip(), minutes=minutes.strip(), recorded_by=by))
-    return save_versioned(
-        existing,
-        expected_version=expected_version,
-        changes={"advice": advice.strip(), "minutes": minutes.strip(), "recorded_by": by},
-    )
+        saved = _save_new(LegalAdvice(lpm=lpm, recorded_by=by, **fields))
+    else:
+        saved = save_versioned(existing, expected_version=expected_version, changes={**fields, "recorded_by": by})
+    deadlines_recompute(episode=lpm.episode, today=today)
+    return saved
 
 
 # --- Pre-proceedings meetings ----------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.urls import reverse
 from django.utils import timezone
@@ -274,6 +274,9 @@ class LPMStep(StepView):
 
 class LPMOutcomeRecord(LPMStep):
     form_class = OutcomeForm
+    event_fields: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("lpm_held", "gateway_review", "issue_decision", "review_issue_decision"), "held_on"
+    )
     success_message = "The outcome has been recorded and the deadlines worked out"
 
     @property
@@ -355,12 +358,22 @@ class LegalAdviceRecord(LPMStep):
         advice = getattr(self.obj, "legal_advice", None)
         if advice is None:
             return {}
-        return {"version": advice.version, "advice": advice.advice, "minutes": advice.minutes}
+        return {
+            "version": advice.version,
+            "advice": advice.advice,
+            "minutes": advice.minutes,
+            "sent_to_head_of_service_on": advice.sent_to_head_of_service_on,
+        }
 
     def perform(self, form: Any) -> Any:
         d = form.cleaned_data
         return services.legal_advice_record(
-            lpm=self.obj, advice=d["advice"], minutes=d["minutes"], by=self.request.user, expected_version=d["version"]
+            lpm=self.obj,
+            advice=d["advice"],
+            minutes=d["minutes"],
+            sent_to_head_of_service_on=d["sent_to_head_of_service_on"],
+            by=self.request.user,
+            expected_version=d["version"],
         )
 
 
@@ -369,6 +382,9 @@ _MEETING_FIELDS = ["scheduled_for", "held_on", "chair", "attendees", "plan_agree
 
 class MeetingAdd(StepView):
     form_class = MeetingForm
+    event_fields: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("initial_meeting", "review_meeting", "final_meeting"), "held_on"
+    )
     creates_record = True
     success_message = "The meeting has been saved"
 
@@ -391,6 +407,9 @@ class MeetingAdd(StepView):
 
 class MeetingEdit(StepView):
     form_class = MeetingForm
+    event_fields: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("initial_meeting", "review_meeting", "final_meeting"), "held_on"
+    )
     success_message = "The meeting has been updated"
 
     scope = meetings_visible_to

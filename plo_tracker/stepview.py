@@ -55,6 +55,10 @@ class StepView(View, ABC):
     # True when a POST creates a record: the form carries a one-time token and a second POST of it
     # creates nothing (plo_tracker.once, issue 24 §6).
     creates_record: ClassVar[bool] = False
+    # The deadline engine's refusals of dates in an impossible order (deadlines.services
+    # EventOrderRefused) are shown beside the date the user typed: the deadline event each of the
+    # page's date fields records, e.g. {"proceedings_issued": "issued_on"}.
+    event_fields: ClassVar[dict[str, str]] = {}
 
     # Filled in by dispatch.
     family: Any
@@ -116,6 +120,14 @@ class StepView(View, ABC):
             **kwargs,
         }
 
+    def beside_its_field(self, exc: ValidationError, form: GOVUKForm) -> ValidationError:
+        """An impossible order of dates keyed to this page's field for one of the two events."""
+        events = getattr(exc, "events", ())
+        field = next((self.event_fields[e] for e in events if self.event_fields.get(e) in form.fields), None)
+        if field is None or hasattr(exc, "error_dict"):
+            return exc
+        return ValidationError({field: exc.messages})
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.family, self.obj = self.resolve()
         self.after_resolve()
@@ -143,7 +155,7 @@ class StepView(View, ABC):
                 messages.info(request, ALREADY_SAVED)
                 return HttpResponseRedirect(self.get_success_url(already.record))
             except ValidationError as exc:
-                form.add_service_errors(exc)
+                form.add_service_errors(self.beside_its_field(exc, form))
             else:
                 messages.success(request, self.success_message)
                 return HttpResponseRedirect(self.get_success_url(result))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Exists, OuterRef, Q
 
 from accounts.roles import Role
+from accounts.scopes import privileged_deadlines_q
 from cases.models import CareProceedings, Episode, EpisodeChild
 from deadlines.engine import WorkingCalendar
 from deadlines.forecast import Overrun, overrun_forecasts
@@ -248,6 +249,7 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
             for row in Deadline.objects.filter(
                 episode__in=visible.filter(ended_on__isnull=True), state=DeadlineState.OPEN, due_on__lt=before
             )
+            .filter(privileged_deadlines_q(user))
             .values("episode__family_id", "episode__family__reference", "episode__family__name")
             .annotate(n=Count("id"))
             .order_by("-n", "episode__family__reference")

@@ -402,11 +402,13 @@ class Steps:
         )
         present = f"Present: {self.hos} (chair), {self.legal} (legal), {case.tm}, {case.sw}."
         ms.legal_advice_record(
-            lpm=lpm,
+            lpm=LPM.objects.get(pk=lpm.pk),  # as held
             advice=advice or ADVICE[LPMOutcome(outcome)].format(concern=case.concern),
             minutes=f"{present} Papers considered; discussion of the evidence and options for the "
             f"{case.family.name}. Decision: {LPMOutcome(outcome).label.lower()}.",
             by=self.legal,
+            sent_to_head_of_service_on=self.upto(self.add(held, 4), self.today),
+            today=self.today,
         )
         circulated = self.upto(self.add(held, 3), self.today)
         if minutes and circulated:

@@ -208,3 +208,41 @@ def test_the_final_evidence_and_the_advocates_meeting_before_the_irh_are_recorde
     )
     row = Deadline.objects.get(episode=episode, key="la_final_evidence")
     assert (row.state, row.met_on, row.days_late) == (DeadlineState.MET_LATE, dt.date(2027, 7, 14), 2)
+
+
+def test_an_issue_date_before_a_review_lpm_is_refused_beside_the_issue_date(client, people, settings):
+    """Issue 20 "Bad input": the engine's refusal of two dates out of order is shown beside the date
+    the person typed, not only in the summary. Issue decided Thu 11 Mar 2027; a review LPM recorded on
+    Thu 18 Mar (written past the forms, as an old import or a data fix could); the issue date typed
+    as Tue 16 Mar is before that review LPM, which cannot be held once proceedings are issued."""
+    from html import unescape
+
+    import time_machine
+    from django.urls import reverse
+
+    from meetings.models import LPM, LPMKind, LPMOutcome
+
+    episode = issue_at_a_review(people, settings)
+    review = dt.date(2027, 3, 18)
+    LPM.objects.create(
+        episode=episode, kind=LPMKind.REVIEW, panel_date=review, held_on=review, outcome=LPMOutcome.CONTINUE
+    )
+    proceedings = CareProceedings.objects.get(episode=episode)
+    form = {
+        "letter_of_issue_on_0": "", "letter_of_issue_on_1": "", "letter_of_issue_on_2": "",
+        "swet_to_legal_on_0": "", "swet_to_legal_on_1": "", "swet_to_legal_on_2": "",
+        "issued_on_0": "16", "issued_on_1": "3", "issued_on_2": "2027",
+        "court_reference": "NB27C00016", "short_notice": "no", "parents_represented_at_issue": "yes",
+        "short_notice_reason": "", "initial_care_plan": "A", "initial_plan_approved": "unknown",
+        "final_care_plan": "", "final_plan_approved": "unknown", "version": proceedings.version,
+    }  # fmt: skip
+    with time_machine.travel(dt.datetime(2027, 3, 22, 10, 0, tzinfo=dt.UTC), tick=False):
+        client.force_login(people.hos)
+        response = client.post(reverse("cases:proceedings", args=[episode.pk]), form)
+    page = response.content.decode()
+    message = "The review LPM (18/03/2027) cannot be after the issue of care proceedings (16/03/2027)"
+    field = page.index('id="div_id_issued_on"')
+    error_at = page.index('class="govuk-error-message"', field)
+    assert message in unescape(page[error_at : error_at + 600]), unescape(page)[:3000]
+    proceedings.refresh_from_db()
+    assert proceedings.issued_on is None  # nothing saved

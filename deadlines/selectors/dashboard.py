@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.models import Team
 from accounts.roles import Role
+from accounts.scopes import privileged_deadline_keys_hidden_from, privileged_deadlines_q
 from cases.models import Assessment
 
 from ..engine import WorkingCalendar
@@ -90,12 +91,13 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
         user=user, today=today, calendar=calendar, filters=TrackerFilters(team=team.pk), with_details=False
     )
     team_open = Q(episode__family__team_id=team.pk, episode__ended_on__isnull=True) & visible_q(user, "episode__family")
+    team_open &= Q(deadline__isnull=True) | privileged_deadlines_q(user, "deadline__")  # of the alerts
     # The deadlines and assessments of the episodes the scoped read above returned, by their ids,
     # with the family's columns from those rows: joined to episodes and families again, PostgreSQL
     # chose to scan every episode of the service (issue 14: a team's page must cost what the
     # team holds, whatever the size of the service).
     by_episode = {r.episode_id: r for r in rows}
-    deadlines = _dashboard_deadlines(by_episode, today, calendar)
+    deadlines = _dashboard_deadlines(by_episode, today, calendar, privileged_deadline_keys_hidden_from(user))
     alert_qs = Alert.objects.filter(team_open, acknowledged_at__isnull=True)
     alerts = _dashboard_alerts(alert_qs)
     alert_counts = dict(
@@ -131,14 +133,16 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
 
 
 def _dashboard_deadlines(
-    by_episode: Mapping[int, TrackerRow], today: dt.date, calendar: WorkingCalendar
+    by_episode: Mapping[int, TrackerRow], today: dt.date, calendar: WorkingCalendar, hidden: list[str]
 ) -> list[dict[str, Any]]:
-    """The open deadlines of these episodes that are overdue, due today or due soon (one query)."""
+    """The open deadlines of these episodes that are overdue, due today or due soon (one query),
+    leaving out the privileged keys `hidden` from this user, as the tracker's rows count them."""
     horizon = max(soon_before(today, calendar, name) for name in policy_names())
     soon_of = {pk: soon_before(today, calendar, r.policy_name) for pk, r in by_episode.items()}
     deadlines: list[dict[str, Any]] = []
     for values in (
         Deadline.objects.filter(episode_id__in=list(by_episode), state=DeadlineState.OPEN, due_on__lt=horizon)
+        .exclude(key__in=hidden)  # as the rows count them, with no join
         .order_by("due_on", "id")
         .values("id", "episode_id", "label", "due_on")
     ):

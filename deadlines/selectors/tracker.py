@@ -16,6 +16,7 @@ from django.db.models import CharField, DateField, Exists, F, IntegerField, Oute
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
+from accounts.scopes import privileged_deadline_keys_hidden_from, privileged_deadlines_q
 from cases.models import Episode, EpisodeChild, Stage
 from meetings.models import LPMKind, MeetingKind
 
@@ -145,7 +146,9 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
         if filters.ended_since:
             qs = qs.filter(ended_on__gte=filters.ended_since)
     elif filters.missed:
-        missed = Deadline.objects.filter(_missed_q(filters.missed, filters.due_since, today), episode=OuterRef("pk"))
+        missed = Deadline.objects.filter(
+            _missed_q(filters.missed, filters.due_since, today), privileged_deadlines_q(user), episode=OuterRef("pk")
+        )
         qs = qs.filter(Exists(missed))
     else:
         # Open episodes, and care proceedings whose court timeline runs until the final hearing.
@@ -190,14 +193,17 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
 # they are constant strings with their dates as parameters. They only read rows of the episode
 # they stand beside ("cases_episode"."id", the outer query's own table), so the episodes listed
 # are still exactly the scope's (episodes_visible_to): nothing here widens or narrows it.
+# Each takes the state, then the privileged keys this user may not see (accounts.scopes
+# privileged_deadline_keys_hidden_from: an empty list for those who may read the advice).
 _OPEN_DATED_SQL = (
     'FROM "deadlines_deadline" d WHERE d."episode_id" = "cases_episode"."id" '
-    'AND d."state" = %s AND d."due_on" IS NOT NULL'
+    'AND d."state" = %s AND NOT (d."key" = ANY(%s)) AND d."due_on" IS NOT NULL'
 )
 _NEXT_LABEL_SQL = f'SELECT d."label" {_OPEN_DATED_SQL} ORDER BY d."due_on", d."id" LIMIT 1'
 _OVERDUE_SQL = f'SELECT count(*) {_OPEN_DATED_SQL} AND d."due_on" < %s'
 _IN_STATE_SQL = (
-    'SELECT count(*) FROM "deadlines_deadline" d WHERE d."episode_id" = "cases_episode"."id" AND d."state" = %s'
+    'SELECT count(*) FROM "deadlines_deadline" d WHERE d."episode_id" = "cases_episode"."id" AND d."state" = %s '
+    'AND NOT (d."key" = ANY(%s))'
 )
 _OUTSTANDING_SQL = (
     'SELECT count(*) FROM "cases_assessment" s WHERE s."episode_id" = "cases_episode"."id" AND s."completed_on" IS NULL'
@@ -233,13 +239,13 @@ def _soon_sql(today: dt.date, calendar: WorkingCalendar) -> tuple[str, tuple[Any
     )
 
 
-def _rag_inputs(soon: str, soon_params: tuple[Any, ...]) -> dict[str, RawSQL]:
+def _rag_inputs(soon: str, soon_params: tuple[Any, ...], hidden: list[str]) -> dict[str, RawSQL]:
     """The two columns an episode's RAG is worked out from, the same for the keys and the full
     rows (so a page's rows and the counts over every key always agree): the policy's due-soon
     horizon and the earliest open deadline."""
     return {
         "soon_limit": _sql(soon, soon_params, DateField()),
-        "next_due": _sql(_EARLIEST_DUE_SQL, (DeadlineState.OPEN,), DateField()),
+        "next_due": _sql(_EARLIEST_DUE_SQL, (DeadlineState.OPEN, hidden), DateField()),
     }
 
 
@@ -259,12 +265,13 @@ def _episode_query(
     if episode_ids is not None:
         qs = qs.filter(pk__in=episode_ids)
     soon, soon_params = _soon_sql(today, calendar)
-    is_open = (DeadlineState.OPEN,)
+    hidden = privileged_deadline_keys_hidden_from(user)
+    is_open = (DeadlineState.OPEN, hidden)
     qs = qs.annotate(
-        **_rag_inputs(soon, soon_params),
+        **_rag_inputs(soon, soon_params, hidden),
         next_label=_sql(_NEXT_LABEL_SQL, is_open, CharField()),
         overdue_count=_sql(_OVERDUE_SQL, (*is_open, today), IntegerField()),
-        not_tracked_count=_sql(_IN_STATE_SQL, (DeadlineState.NOT_TRACKED,), IntegerField()),
+        not_tracked_count=_sql(_IN_STATE_SQL, (DeadlineState.NOT_TRACKED, hidden), IntegerField()),
         soon_count=_sql(
             f'SELECT count(*) {_OPEN_DATED_SQL} AND d."due_on" >= %s AND d."due_on" < ({soon})',
             (*is_open, today, *soon_params),
@@ -670,7 +677,7 @@ def _keys(
     """The keys of every episode in the filters' scope, before the per-row filters (one query)."""
     soon, soon_params = _soon_sql(today, calendar)
     qs = (_episode_scope(user, today, filters) if scope is None else scope).annotate(
-        **_rag_inputs(soon, soon_params),
+        **_rag_inputs(soon, soon_params, privileged_deadline_keys_hidden_from(user)),
         initial_held=_sql(_INITIAL_HELD_SQL, (MeetingKind.INITIAL,), DateField()),
     )
     # The names are read only for the sorts on them: 2,000 rows of names cost more to fetch and

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Count, F, Func, Q, Value
 
+from accounts.scopes import privileged_deadlines_q
 from cases.models import Stage
 
 from ..engine import WorkingCalendar
@@ -180,6 +181,7 @@ def _timeliness(user: User, today: dt.date, since_t: dt.date) -> list[Timeliness
     base_key = Func(F("key"), Value(":"), Value(1), function="split_part", output_field=CharField())
     grouped = (
         Deadline.objects.filter(visible_q(user, "episode__family"), due_on__gte=since_t, due_on__lt=today)
+        .filter(privileged_deadlines_q(user))
         .annotate(milestone=base_key)
         .order_by()
         .values("milestone")

@@ -95,7 +95,7 @@ def test_gloucestershire_table_shows_header_and_uk_dates():
     out = run(*GLOS, "--today", "2027-01-05")
     lines = out.splitlines()
     header = lines[0]
-    assert "Gloucestershire County Council" in header and "version 2026.3" in header
+    assert "Gloucestershire County Council" in header and "version 2026.4" in header
     assert "clock start Thu 17 Dec 2026" in header
     assert "week 3 of 16" in header  # Tue 5 Jan 2027 is day 19 of the episode: week 3
     assert "projected end Thu 8 Apr 2027" in header

@@ -1,7 +1,7 @@
 """An episode keeps the policy version it started under until it is re-based (timescales.md "pinned per episode").
 
 The scenario: Gloucestershire episode, LPM Thu 17 Dec 2026, letter delivered Thu 24 Dec 2026.
-Under version 2026.3 (002 §9b iii) the initial meeting is due 10 working days after the letter,
+Under version 2026.4 (002 §9b iii) the initial meeting is due 10 working days after the letter,
 Tue 12 Jan 2027. A release then changes the rule to 5 working days (version 2027.1), which would
 make it Tue 5 Jan 2027 (29, 30, 31 Dec, 4, 5 Jan).
 """
@@ -49,16 +49,16 @@ def release_new_gloucestershire(policy_dir: Path, *, archive: bool = True) -> No
     path = policy_dir / "gloucestershire.toml"
     text = path.read_text(encoding="utf-8")
     if archive:
-        shutil.copy(path, policy_dir / "archive" / "gloucestershire-2026.3.toml")
-    assert text.count(OLD_RULE) == 1 and text.count('version = "2026.3"') == 1
-    path.write_text(text.replace(OLD_RULE, NEW_RULE).replace('version = "2026.3"', 'version = "2027.1"'), "utf-8")
+        shutil.copy(path, policy_dir / "archive" / "gloucestershire-2026.4.toml")
+    assert text.count(OLD_RULE) == 1 and text.count('version = "2026.4"') == 1
+    path.write_text(text.replace(OLD_RULE, NEW_RULE).replace('version = "2026.4"', 'version = "2027.1"'), "utf-8")
 
 
 @pytest.fixture
 def episode(settings, make_user, policy_dir) -> Episode:
     settings.PLO_POLICY = "gloucestershire"
     episode = start_episode(make_user)
-    assert (episode.policy_name, episode.policy_version) == ("gloucestershire", "2026.3")
+    assert (episode.policy_name, episode.policy_version) == ("gloucestershire", "2026.4")
     assert initial_meeting_due(episode) == dt.date(2027, 1, 12)
     return episode
 
@@ -72,8 +72,8 @@ def test_an_open_episode_keeps_its_rules_after_the_policy_file_changes(policy_di
     assert load_policy("gloucestershire").version == "2027.1"
 
     pinned = policy_for(episode)
-    assert (pinned.name, pinned.version) == ("gloucestershire", "2026.3")
-    assert Path(pinned.path).name == "gloucestershire-2026.3.toml"
+    assert (pinned.name, pinned.version) == ("gloucestershire", "2026.4")
+    assert Path(pinned.path).name == "gloucestershire-2026.4.toml"
     deadlines_recompute(episode=episode)
     assert initial_meeting_due(episode) == dt.date(2027, 1, 12)  # still 10 working days
 
@@ -97,7 +97,7 @@ def test_rebase_moves_the_episode_to_the_new_version_and_recomputes(make_user, p
 
 def test_a_pinned_version_found_nowhere_is_a_clear_lookup_error(policy_dir, episode):
     release_new_gloucestershire(policy_dir, archive=False)  # the release forgot the archive copy
-    with pytest.raises(LookupError, match=r"gloucestershire version 2026\.3 is not available; re-base"):
+    with pytest.raises(LookupError, match=r"gloucestershire version 2026\.4 is not available; re-base"):
         policy_for(episode)
     with pytest.raises(LookupError):
         deadlines_recompute(episode=episode)
@@ -114,10 +114,10 @@ def test_an_unknown_pinned_version_is_a_lookup_error_even_without_a_release(poli
 def test_the_loader_accepts_archive_file_names_and_does_not_offer_them_as_policies(policy_dir):
     """Archive files are named <name>-<version>.toml, so their name differs from the file name on purpose."""
     release_new_gloucestershire(policy_dir)
-    archived = policy_dir / "archive" / "gloucestershire-2026.3.toml"
+    archived = policy_dir / "archive" / "gloucestershire-2026.4.toml"
     for how in (archived, str(archived)):
         policy = load_policy(how)
-        assert (policy.name, policy.version) == ("gloucestershire", "2026.3")
+        assert (policy.name, policy.version) == ("gloucestershire", "2026.4")
     assert available_policies() == ["gloucestershire", "pre_action_flowchart", "st_helens", "standard", "sutton"]
 
 
@@ -146,11 +146,33 @@ def test_every_archived_policy_is_an_older_version_named_after_itself():
 def test_the_archive_check_passes_a_proper_release_and_names_each_mistake(policy_dir):
     archive = policy_dir / "archive"
     release_new_gloucestershire(policy_dir)
-    assert [p.name for p in archive.glob("*.toml")] == ["gloucestershire-2026.3.toml"]
+    assert [p.name for p in archive.glob("*.toml")] == ["gloucestershire-2026.4.toml"]
     assert archive_problems(archive) == []
-    shutil.copy(archive / "gloucestershire-2026.3.toml", archive / "gloucestershire-2025.1.toml")
+    shutil.copy(archive / "gloucestershire-2026.4.toml", archive / "gloucestershire-2025.1.toml")
     shutil.copy(policy_dir / "gloucestershire.toml", archive / "gloucestershire-2027.1.toml")
     assert archive_problems(archive) == [
-        "gloucestershire-2025.1.toml: holds gloucestershire 2026.3",
+        "gloucestershire-2025.1.toml: holds gloucestershire 2026.4",
         "gloucestershire-2027.1.toml: same version as the current file",
     ]
+
+
+@pytest.mark.parametrize("name", ["gloucestershire", "standard"])
+def test_an_episode_pinned_before_the_advice_record_rule_gets_it_only_when_re_based(settings, make_user, name):
+    """Version 2026.4 added 002 App. 2's record of the LPM's legal advice to the head of service
+    (LPM Thu 17 Dec 2026 + 5 working days: Fri 18 (1), Mon 21 (2), Tue 22 (3), Wed 23 (4), Thu 24 Dec
+    (5)). An episode started under 2026.3 keeps its timetable, without it, until a head of service
+    re-bases it."""
+    settings.PLO_POLICY = name
+    episode = start_episode(make_user)
+    assert episode.policy_version == "2026.4"
+    assert Deadline.objects.get(episode=episode, key="advice_to_head_of_service").due_on == dt.date(2026, 12, 24)
+    # The same episode as it stands when it started under 2026.3: worked out by those rules alone.
+    Episode.objects.filter(pk=episode.pk).update(policy_version="2026.3")
+    Deadline.objects.filter(episode=episode).delete()
+    episode.refresh_from_db()
+    deadlines_recompute(episode=episode)
+    assert initial_meeting_due(episode) == dt.date(2027, 1, 12)  # its other deadlines as before
+    assert not Deadline.objects.filter(episode=episode, key="advice_to_head_of_service").exists()
+    rebased = cs.episode_rebase(episode=episode, policy_name=name, by=make_user(Role.HEAD_OF_SERVICE))
+    assert rebased.policy_version == "2026.4"
+    assert Deadline.objects.get(episode=episode, key="advice_to_head_of_service").due_on == dt.date(2026, 12, 24)

@@ -18,6 +18,7 @@ TESTS = {
     "R": REPO / "cases" / "tests" / "test_recorded_steps.py",
     "P": REPO / "meetings" / "tests" / "test_review_points.py",
     "A": REPO / "deadlines" / "tests" / "test_overrun_forecast.py",
+    "M": REPO / "meetings" / "tests" / "test_advice_to_head_of_service.py",
 }
 
 

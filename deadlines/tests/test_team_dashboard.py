@@ -73,24 +73,28 @@ def test_a_team_manager_sees_their_teams_deadlines_alerts_and_workers(client, pe
     letters = [d for d in dash.overdue if d["label"].startswith("Letter")]
     assert all(d["days_late"] == 1 for d in letters)
     soon = sorted((d["episode__family__reference"], d["label"], d["status"]) for d in dash.due_soon)
-    # D + 4 working days is today for the minutes; the letter (D + 5) is due on Monday.
+    # D + 4 working days is today for the minutes; the letter (D + 5) is due on Monday, and so is
+    # the record of the LPM's legal advice to the head of service (the team manager may read it).
     assert soon == [
         ("PLO-00005", "LPM minutes authorised and circulated", "due_today"),
         ("PLO-00005", "Letter before proceedings delivered to parents", "due_soon"),
+        ("PLO-00005", "Record of the LPM discussion and legal advice sent to the head of service", "due_soon"),
     ]
     assert [a["episode__family__reference"] for a in dash.assessments] == ["PLO-00001"]
     assert dash.assessments[0]["days_late"] == 2
     workers = {w.name: w for w in dash.workers}
     assert workers["Sam Worker"].episodes == 1 and workers["Sue Second"].episodes == 3
     assert workers["Sam Worker"].assessments_overdue == 1
-    # Sam's one case is late with the outcome on record (D + 1), the minutes (D + 4) and the letter (D + 5).
+    # Sam's one case is late with the outcome on record (D + 1), the minutes (D + 4), the record of
+    # the legal advice to the head of service and the letter (both D + 5).
     sams_overdue = [d["label"] for d in dash.overdue if d["episode__family__reference"] == "PLO-00001"]
     assert sams_overdue == [
         "LPM outcome recorded on the child's record",
         "LPM minutes authorised and circulated",
+        "Record of the LPM discussion and legal advice sent to the head of service",
         "Letter before proceedings delivered to parents",
     ]
-    assert workers["Sam Worker"].overdue == 3
+    assert workers["Sam Worker"].overdue == 4
     assert workers["Sam Worker"].alerts > 0
     assert dash.alerts_total > 0 and dash.alerts
     assert "Ashworth family" in html and 'data-testid="workers"' in html

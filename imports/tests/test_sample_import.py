@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 # Issue 20 (policy 2026.3): + 9 x 2 signed agreements, + the final evidence and the advocates'
 # meeting before the IRH for the family in court; steps that passed unmet before a later event
 # overtook them (papers never recorded before the LPM, ...) are missed, no longer not applicable.
-SAMPLE_DEADLINES = 180
-SAMPLE_STATES = {"met": 45, "met_late": 1, "missed": 31, "not_applicable": 11, "open": 92}
+# Policy 2026.4: + 9 records of the LPM's legal advice sent to the head of service (002 App. 2).
+SAMPLE_DEADLINES = 189
+SAMPLE_STATES = {"met": 45, "met_late": 1, "missed": 31, "not_applicable": 11, "open": 101}
 
 
 def sample():

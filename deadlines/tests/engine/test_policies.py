@@ -87,8 +87,10 @@ def test_policy_headline_numbers(name: str, title: str, clock_start: str, weeks:
     assert (policy.name, policy.title, policy.clock_start) == (name, title, clock_start)
     assert (policy.standard_weeks, policy.max_extension_weeks) == (weeks, max_ext)
     # The court's 26 weeks became statute for every policy and an issue decided at a review
-    # LPM drives the letter of issue (issue 20): new versions of the policies that changed.
-    assert policy.version == ("2026.3" if name in ("gloucestershire", "st_helens", "standard") else "2026.2")
+    # LPM drives the letter of issue (issue 20): new versions of the policies that changed; 002's
+    # record of the LPM's legal advice to the head of service then made 2026.4 of the two that follow 002.
+    versions = {"gloucestershire": "2026.4", "standard": "2026.4", "st_helens": "2026.3"}
+    assert policy.version == versions.get(name, "2026.2")
     assert policy.due_soon_working_days == 2
 
 

@@ -107,6 +107,26 @@ def test_app2_week_15_signed_agreement_within_five_working_days_over_christmas(n
 
 
 @pytest.mark.parametrize("name", GLOS_LIKE)
+@pytest.mark.parametrize("outcome", ["initiate", "issue", "defer", "nfa"])
+def test_app2_record_of_the_lpm_advice_to_the_head_of_service_within_5_working_days_over_christmas(
+    name: str, outcome: str
+) -> None:
+    # LPM Thu 24 Dec 2026, whatever it decided: Fri 25 Dec (Christmas Day), Sat 26, Sun 27, Mon 28 Dec
+    # (Boxing Day's substitute) do not count; Tue 29 (1), Wed 30 (2), Thu 31 Dec (3); Fri 1 Jan 2027
+    # (New Year's Day), Sat 2, Sun 3 do not count; Mon 4 (4), Tue 5 Jan (5): due Tue 5 Jan 2027.
+    events = {"lpm_held": date(2026, 12, 24)}
+    due = get(tt(name, events, outcome=outcome), "advice_to_head_of_service")
+    assert (due.due, due.responsible_role) == (date(2027, 1, 5), "legal_adviser")
+    sent = {**events, "advice_to_head_of_service": date(2027, 1, 5)}
+    assert get(tt(name, sent, outcome=outcome), "advice_to_head_of_service").status is Status.MET
+    late = get(
+        tt(name, {**events, "advice_to_head_of_service": date(2027, 1, 6)}, outcome=outcome),
+        "advice_to_head_of_service",
+    )
+    assert (late.status, late.days_late) == (Status.MET_LATE, 1)
+
+
+@pytest.mark.parametrize("name", GLOS_LIKE)
 def test_app3_week_15_final_evidence_over_the_spring_bank_holiday(name: str) -> None:
     # Issued Tue 16 Feb 2027: week 15 ends Mon 31 May 2027 (16 Feb + 104 days), the spring bank
     # holiday, so the council's final evidence is due Fri 28 May; filed that day it is met.

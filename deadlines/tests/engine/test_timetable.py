@@ -205,6 +205,7 @@ def test_before_a_decision_only_the_lpm_milestones_show() -> None:
         "lpm_papers",
         "lpm_outcome_recorded",
         "lpm_minutes",
+        "advice_to_head_of_service",  # 002 App. 2: the record of the advice, whatever the decision
     }
     assert tt.projected_end is None
 
@@ -253,6 +254,7 @@ def test_no_further_action() -> None:
         "lpm_papers",
         "lpm_outcome_recorded",
         "lpm_minutes",
+        "advice_to_head_of_service",  # 002 App. 2: the record of the advice, whatever the decision
     }
 
 
@@ -380,12 +382,14 @@ def test_milestones_are_in_due_order_and_next_due_is_the_first_open_one() -> Non
     assert dated == sorted(dated)
     nxt = tt.next_due()
     assert nxt is not None and nxt.key == "lpm_outcome_recorded"  # overdue since 5 Mar
-    assert [m.key for m in tt.overdue()] == ["lpm_outcome_recorded", "lpm_minutes"]
+    # The record of the LPM's advice to the head of service was due Wed 11 Mar (+5 working days).
+    assert [m.key for m in tt.overdue()] == ["lpm_outcome_recorded", "lpm_minutes", "advice_to_head_of_service"]
     assert all(m.is_open for m in tt.open())
 
 
 def test_next_due_is_none_when_everything_is_done() -> None:
-    tt = tt_for({"lpm_held": D, "lpm_outcome_recorded": D, "lpm_minutes": D}, D, outcome="nfa")
+    done = {"lpm_outcome_recorded": D, "lpm_minutes": D, "advice_to_head_of_service": D}
+    tt = tt_for({"lpm_held": D, **done}, D, outcome="nfa")
     assert tt.next_due() is None
 
 
@@ -403,7 +407,7 @@ def test_timetable_and_milestones_are_frozen() -> None:
         tt.week = 3  # type: ignore[misc]  # the point: a frozen dataclass refuses it
     with pytest.raises(AttributeError):
         tt.milestones[0].due = D  # type: ignore[misc]  # the point: a frozen dataclass refuses it
-    assert (tt.policy, tt.policy_version) == ("gloucestershire", "2026.3")
+    assert (tt.policy, tt.policy_version) == ("gloucestershire", "2026.4")
 
 
 def test_the_same_inputs_give_the_same_timetable() -> None:
