@@ -339,7 +339,7 @@ def _build(
     prefix: str,
     first_reference: int,
     seniors: bool,
-    social_workers_per_team: int,
+    social_workers_per_team: int = 10,
 ) -> dict[str, Any]:
     from django.contrib.auth.models import Group
 
