@@ -43,6 +43,12 @@ def _template_name(run_id: str) -> str:
     return f"test_plo_tracker_template_{run_id[:16]}"
 
 
+def _lock_path(template: str) -> str:
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), f"{template}.lock")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Fix the run's id before xdist starts its workers, so the controller knows the templates' names.
     controller = not hasattr(config, "workerinput")
@@ -58,8 +64,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     run_id = getattr(config.option, "testrunuid", None)
     if run_id:
-        for name in (_template_name(run_id), _template_name(run_id) + "_demo"):
-            _drop_database(name)
+        from pytest_django.plugin import blocking_manager_key
+
+        with config.stash[blocking_manager_key].unblock():
+            for name in (_template_name(run_id), _template_name(run_id) + "_demo"):
+                _drop_database(name)
+        with contextlib.suppress(OSError):  # removed by the controller alone: a worker may still hold it
+            os.unlink(_lock_path(_template_name(run_id)))
 
 
 def _sql(*statements: str) -> None:
@@ -110,9 +121,6 @@ def _copy_into_mine(source: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
-    import tempfile
-    from pathlib import Path
-
     from django.conf import settings
     from django.db import connection
 
@@ -125,7 +133,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         demo=template + "_demo",
         mine=connection.settings_dict["TEST"]["NAME"],  # the worker's own name (…_gw0, …_gw1)
         original=connection.settings_dict["NAME"],
-        lock=str(Path(tempfile.gettempdir()) / f"{template}.lock"),
+        lock=_lock_path(template),
     )
     with django_db_blocker.unblock():
         with _run_lock():
@@ -141,8 +149,8 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         if workerinput is None:  # no controller to drop the templates
             _drop_database(_DB["demo"])
             _drop_database(template)
-    with contextlib.suppress(OSError):
-        os.unlink(_DB["lock"])
+            with contextlib.suppress(OSError):
+                os.unlink(_DB["lock"])
 
 
 def demo_council_database() -> None:
