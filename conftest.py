@@ -231,9 +231,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the session; browser tests fail (not skip) in CI without it."""
+    """One headless Chromium per test module; browser tests fail (not skip) in CI without it. Per
+    module, not per session: Playwright's sync API keeps an event loop running in this thread
+    while it is open, and Django's test client cannot call an async view (the health checks) in
+    a thread with a running loop, so a worker that runs other modules afterwards must be rid of it."""
     need_service(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}")
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -176,6 +176,14 @@ def _all_urls(world):
     return urls
 
 
+def _server_error(url: str, response: Any) -> bool:
+    """A 5xx, except readiness's own 503: no beat runs in the test world, so /health/ready/ says
+    "not ready" with its checks (database and broker ok, beat stale) whatever it is sent."""
+    if url == reverse("health-ready") and response.status_code == 503:
+        return response.json()["checks"] != {"database": "ok", "broker": "ok", "beat": "stale"}
+    return bool(response.status_code >= 500)
+
+
 def test_no_url_gives_a_server_error_for_hostile_paths_queries_and_forms(shared_world, make_user, client):
     world = shared_world
     """Every URL the resolver knows, as a user holding every role: NUL bytes, bidi controls,
@@ -203,9 +211,9 @@ def test_no_url_gives_a_server_error_for_hostile_paths_queries_and_forms(shared_
     for url in urls:
         for key, values in HOSTILE_QUERY.items():
             for value in values:
-                status = client.get(url, {key: value}).status_code
-                if status >= 500:
-                    failures.append(("GET", url, key, value[:20], status))
+                response = client.get(url, {key: value})
+                if _server_error(url, response):
+                    failures.append(("GET", url, key, value[:20], response.status_code))
         # Every field the page's own form offers, and the usual names besides (a page may take
         # fields its GET does not show, or show no form until a step is reached).
         page = client.get(url)
@@ -231,9 +239,9 @@ def test_no_url_gives_a_server_error_for_hostile_paths_queries_and_forms(shared_
                 ),
                 value,
             )
-            status = client.post(url, data).status_code
-            if status >= 500:
-                failures.append(("POST", url, value[:20], status))
+            response = client.post(url, data)
+            if _server_error(url, response):
+                failures.append(("POST", url, value[:20], response.status_code))
             client.force_login(everyone)  # the sign-out and sign-in pages change who is signed in
     assert not failures, failures[:20]
 
