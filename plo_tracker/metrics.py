@@ -224,8 +224,13 @@ class LiveCollector(Collector):
 
 
 def _process_metrics() -> bytes:
-    """Request metrics: summed over every worker's file in multiprocess mode, else this process's."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    """Request metrics: summed over every worker's file in multiprocess mode, else this process's.
+    The mode is the one prometheus_client chose when it was first imported (its value class), not
+    the environment now: a process whose PROMETHEUS_MULTIPROC_DIR was set later (importing
+    plo_tracker.gunicorn_conf sets it) still counts in memory and must be read from memory."""
+    from prometheus_client import values
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and values.ValueClass is not values.MutexValue:
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
