@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.roles import Role
 from accounts.scopes import privileged_deadlines_q
@@ -163,8 +163,12 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
     rows: list[TrackerRow] | None = None
     visible = episodes_visible(user)
 
-    def tracker() -> list[TrackerRow]:
+    def tracker(episode_ids: list[int] | None = None) -> list[TrackerRow]:
+        """The tracker's rows: every open episode the user sees (built once), or only those of
+        ``episode_ids`` (a senior manager's home lists a few of a whole service's episodes)."""
         nonlocal rows
+        if episode_ids is not None:
+            return tracker_rows(user=user, today=today, calendar=calendar, episode_ids=episode_ids)
         if rows is None:
             rows = tracker_rows(user=user, today=today, calendar=calendar)
         return rows
@@ -270,18 +274,40 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
             .order_by("episode__family__reference", "child__first_name")
         ]
 
-    if Role.ASSISTANT_DIRECTOR in roles or Role.HEAD_OF_SERVICE in roles:
+    senior = Role.ASSISTANT_DIRECTOR in roles or Role.HEAD_OF_SERVICE in roles
+    forecasts = overrun_forecasts(visible, today=today) if senior else {}
+    near = today + dt.timedelta(weeks=NEAR_END_WEEKS)
+    # A senior manager sees the whole service (2,000 open episodes at a large council) but her
+    # home lists only the predicted overruns and the ends near: the rows of those episodes alone.
+    wanted: set[int] = set(forecasts)
+    if Role.HEAD_OF_SERVICE in roles:
+        wanted.update(_ending_by(visible, near))
+    senior_rows = tracker(sorted(wanted)) if senior and wanted else []
+
+    if senior:
         # The same forecast, by the same rule, as the predicted-overrun escalation (004).
-        forecasts = overrun_forecasts(visible, today=today)
-        result.overruns = [(r, forecasts[r.episode_id]) for r in tracker() if r.episode_id in forecasts]
+        result.overruns = [(r, forecasts[r.episode_id]) for r in senior_rows if r.episode_id in forecasts]
 
     if Role.HEAD_OF_SERVICE in roles:
         result.past_end_at_go_live = past_end_at_go_live(visible.values("pk"))
         if result.past_end_at_go_live:
             result.go_live = go_live_date()
-        near = today + dt.timedelta(weeks=NEAR_END_WEEKS)
         result.extensions_to_decide = sorted(
-            (r for r in tracker() if r.stage == "pre_proceedings" and r.end_due is not None and r.end_due <= near),
+            (r for r in senior_rows if r.stage == "pre_proceedings" and r.end_due is not None and r.end_due <= near),
             key=lambda r: r.end_due or dt.date.max,
         )
     return result
+
+
+def _ending_by(visible: QuerySet[Episode], near: dt.date) -> list[int]:
+    """Open episodes whose end of pre-proceedings is still open and due by ``near``: the only
+    ones that can be "extensions to decide" (the tracker row's ``end_due`` is that deadline)."""
+    return list(
+        Deadline.objects.filter(
+            episode__in=visible.filter(ended_on__isnull=True),
+            key="pre_proceedings_end",
+            occurrence=1,
+            state=DeadlineState.OPEN,
+            due_on__lte=near,
+        ).values_list("episode_id", flat=True)
+    )

@@ -177,3 +177,22 @@ def test_overruns_on_both_senior_homes_follow_the_escalations_forecast(home, wor
         assert "PLO-ASH" in listed and "The pre-proceedings review meeting is booked for Mon 10 May 2027" in listed
         assert "PLO-CAR" in listed and "The agreed length ended on" in listed  # past its end
         assert "PLO-DAL" not in listed
+
+
+def test_extensions_to_decide_are_exactly_the_ends_within_four_weeks(home, world, people):
+    """The head of service is asked to decide on extensions for exactly the pre-proceedings whose
+    end falls within four weeks of today (the boundary day included), soonest first; her home
+    reads only those episodes' rows, whatever the size of the service."""
+    from deadlines.models import Deadline
+
+    def ending_on(name: str, reference: str, end: dt.date) -> None:
+        episode = start_pre_proceedings(family(people, name=name, reference=reference), people, today=TODAY)
+        Deadline.objects.filter(episode=episode, key="pre_proceedings_end", occurrence=1).update(due_on=end)
+
+    ending_on("Edge family", "PLO-EDG", TODAY + dt.timedelta(weeks=4))  # Mon 29 Mar: listed
+    ending_on("Later family", "PLO-LAT", TODAY + dt.timedelta(weeks=4, days=1))  # a day later: not yet
+    body = home(people.hos, 21)
+    start = body.index('data-testid="extensions-to-decide"')
+    table = body[start : body.index("</table>", start)]
+    assert list(dict.fromkeys(re.findall(r"PLO-[A-Z]{3}", table))) == ["PLO-CAR", "PLO-EDG"]
+    assert "29 Mar 2027" in table
