@@ -425,8 +425,9 @@ class _Builder:
         raw_rules = data["rules"]
         if not isinstance(raw_rules, list) or not raw_rules:
             raise self.fail("'rules' must be a non-empty array of [[rules]] tables")
-        rule_keys = {r.get("key") for r in raw_rules if isinstance(r, dict)}
-        known_events = set(MILESTONE_KEYS) | set(events) | {k for k in rule_keys if isinstance(k, str)}
+        # Keys of any type are checked rule by rule below (a list there is a rule's error, named).
+        rule_keys = {r["key"] for r in raw_rules if isinstance(r, dict) and isinstance(r.get("key"), str)}
+        known_events = set(MILESTONE_KEYS) | set(events) | rule_keys
         labels: dict[str, str] = dict(MILESTONE_KEYS)
         labels.update(events)
         rules = [self.rule(i, raw, known_events, labels) for i, raw in enumerate(raw_rules)]
@@ -649,7 +650,7 @@ class _Builder:
         if not isinstance(source, str) or not source.strip():
             raise bad('missing source: cite the document and section, e.g. "002 §9b iii"')
         role = raw["responsible_role"]
-        if role not in ROLES:
+        if not isinstance(role, str) or role not in ROLES:
             raise bad(f"responsible_role {role!r} is not one of {sorted(ROLES)}")
         return source, role
 
