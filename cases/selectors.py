@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.scopes import PRIVILEGED_DEADLINE_KEYS, can_edit, can_see_legal_advice
+from accounts.scopes import can_edit, can_see_legal_advice
 from cases.scopes import families_visible_to
 from deadlines.engine.timetable import COURT_WEEKS
 
@@ -152,8 +152,12 @@ class CasePage:
         return bool(self.final_hearing_listed and self.court_limit and self.final_hearing_listed > self.court_limit)
 
 
-def _episode_queryset() -> QuerySet[Episode]:
+def _episode_queryset(user: User | None) -> QuerySet[Episode]:
+    """A family's episodes with what the case page shows; with `user`, the deadlines through their
+    visibility scope (deadlines.scopes: those revealing legal advice only to those who may read it)."""
     from meetings.models import LPM, Meeting
+
+    deadlines = Deadline.objects.all() if user is None else deadlines_visible_to(user)
 
     return Episode.objects.select_related(
         "lpm_request",
@@ -183,7 +187,7 @@ def _episode_queryset() -> QuerySet[Episode]:
         "episode_children__child",
         Prefetch(
             "deadlines",
-            queryset=Deadline.objects.select_related("waived_by").order_by("due_on", "provisional_on", "id"),
+            queryset=deadlines.select_related("waived_by").order_by("due_on", "provisional_on", "id"),
         ),
     )
 
@@ -193,7 +197,7 @@ def case_page(family: Family, *, today: dt.date, user: User | None = None) -> Ca
     With `user`, deadlines that reveal legal advice are left out unless they may read it."""
     from deadlines.services import calendar_current, policy_for, review_point_label
 
-    episodes = list(_episode_queryset().filter(family=family).order_by("-started_on", "-id"))
+    episodes = list(_episode_queryset(user).filter(family=family).order_by("-started_on", "-id"))
     for episode in episodes:
         for lpm in episode.lpms.all():
             lpm.review_point_label = review_point_label(lpm)
@@ -240,9 +244,7 @@ def _page_deadlines(
 
     inputs = episode_inputs(current, today=today)
     day_names = calendar_day_names()
-    stored = list(current.deadlines.all())
-    if user is not None and not can_see_legal_advice(user, page.family):
-        stored = [d for d in stored if d.key not in PRIVILEGED_DEADLINE_KEYS]
+    stored = list(current.deadlines.all())  # through the user's scope (_episode_queryset)
     due_dates = {d.key: d.due_on for d in stored if d.occurrence == 1 and d.due_on}
     for d in stored:
         rule = rule_for(policy, d.key, d.occurrence, d.rule)

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
-from accounts.scopes import filter_visible, privileged_deadlines_q, sees_whole_service, teams_visible_to
+from accounts.scopes import (
+    filter_visible,
+    privileged_deadline_keys_hidden_from,
+    privileged_deadlines_q,
+    sees_whole_service,
+    teams_visible_to,
+)
 
 from .models import Alert, Deadline, WeeklySnapshot
 
@@ -28,6 +34,13 @@ def weekly_snapshots_visible_to(user: User) -> QuerySet[Any]:
 def deadlines_visible_to(user: User) -> QuerySet[Any]:
     """Stored deadlines of episodes on families the user may see (privileged ones: advice readers only)."""
     return _filter(Deadline.objects.all(), user, "episode__family__").filter(privileged_deadlines_q(user))
+
+
+def deadline_keys_hidden_from(user: User) -> list[str]:
+    """The same scope as `deadlines_visible_to`, for figures worked out in SQL over episodes the
+    user may already see (the tracker's and dashboard's per-episode counts): the deadline keys to
+    leave out for this user. Empty for those who may read the legal advice of every family they see."""
+    return privileged_deadline_keys_hidden_from(user)
 
 
 def alerts_visible_to(user: User) -> QuerySet[Any]:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.roles import Role
-from accounts.scopes import privileged_deadlines_q
 from cases.models import CareProceedings, Episode, EpisodeChild
 from deadlines.engine import WorkingCalendar
 from deadlines.forecast import Overrun, overrun_forecasts
 from deadlines.golive import go_live_date, past_end_at_go_live
 from deadlines.models import Deadline, DeadlineState
+from deadlines.scopes import deadlines_visible_to
 from deadlines.screens import episodes_visible
 from deadlines.selectors.tracker import TrackerRow, tracker_rows
 from meetings.models import LPM, LegalAdvice, Meeting
@@ -250,10 +250,8 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
         before = calendar.add_working_days(today, -ESCALATE_AFTER_WORKING_DAYS)
         result.escalations = [
             dict(row)
-            for row in Deadline.objects.filter(
-                episode__in=visible.filter(ended_on__isnull=True), state=DeadlineState.OPEN, due_on__lt=before
-            )
-            .filter(privileged_deadlines_q(user))
+            for row in deadlines_visible_to(user)
+            .filter(episode__in=visible.filter(ended_on__isnull=True), state=DeadlineState.OPEN, due_on__lt=before)
             .values("episode__family_id", "episode__family__reference", "episode__family__name")
             .annotate(n=Count("id"))
             .order_by("-n", "episode__family__reference")

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from accounts.roles import Role
-from accounts.scopes import privileged_deadlines_q
 from cases.models import Episode, Hearing, HearingKind, Stage
 from cases.scopes import families_visible_to
 from meetings.models import LPM, LPMKind, Meeting, MeetingKind, RequestStatus
 
 from ..models import Deadline, DeadlineState
+from ..scopes import deadlines_visible_to
 from ..screens import visible_q
 
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ def calendar_events(*, user: User, today: dt.date) -> list[CalendarEvent]:
         return reverse("cases:family-detail", args=[family_id])
 
     for pk, label, due_on, ref, family_id in (
-        Deadline.objects.filter(episode__in=episodes, state=DeadlineState.OPEN, due_on__isnull=False)
-        .filter(privileged_deadlines_q(user))
+        deadlines_visible_to(user)
+        .filter(episode__in=episodes, state=DeadlineState.OPEN, due_on__isnull=False)
         .order_by("due_on", "id")
         .values_list("id", "label", "due_on", "episode__family__reference", "episode__family_id")
     ):

@@ -9,16 +9,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from accounts.models import Team
 from accounts.roles import Role
-from accounts.scopes import privileged_deadline_keys_hidden_from, privileged_deadlines_q
 from cases.models import Assessment
 
 from ..engine import WorkingCalendar
 from ..models import Alert, AlertKind, Deadline, DeadlineState
-from ..screens import ALERT_TAG_CLASSES, TrackerFilters, policy_names, soon_before, visible_q
+from ..scopes import alerts_visible_to, deadline_keys_hidden_from
+from ..screens import ALERT_TAG_CLASSES, TrackerFilters, policy_names, soon_before
 from ..status import open_status
 from .tracker import TrackerRow, _person, tracker_rows
 
@@ -90,15 +90,15 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
     rows = tracker_rows(
         user=user, today=today, calendar=calendar, filters=TrackerFilters(team=team.pk), with_details=False
     )
-    team_open = Q(episode__family__team_id=team.pk, episode__ended_on__isnull=True) & visible_q(user, "episode__family")
-    team_open &= Q(deadline__isnull=True) | privileged_deadlines_q(user, "deadline__")  # of the alerts
+    # The team's open cases' alerts, through the alerts' scope (deadlines.scopes).
+    team_alerts = alerts_visible_to(user).filter(episode__family__team_id=team.pk, episode__ended_on__isnull=True)
     # The deadlines and assessments of the episodes the scoped read above returned, by their ids,
     # with the family's columns from those rows: joined to episodes and families again, PostgreSQL
     # chose to scan every episode of the service (issue 14: a team's page must cost what the
     # team holds, whatever the size of the service).
     by_episode = {r.episode_id: r for r in rows}
-    deadlines = _dashboard_deadlines(by_episode, today, calendar, privileged_deadline_keys_hidden_from(user))
-    alert_qs = Alert.objects.filter(team_open, acknowledged_at__isnull=True)
+    deadlines = _dashboard_deadlines(by_episode, today, calendar, deadline_keys_hidden_from(user))
+    alert_qs = team_alerts.filter(acknowledged_at__isnull=True)
     alerts = _dashboard_alerts(alert_qs)
     alert_counts = dict(
         alert_qs.order_by().values("recipient_id").annotate(n=Count("id")).values_list("recipient_id", "n")
@@ -116,7 +116,7 @@ def team_dashboard(*, user: User, team: Team, today: dt.date, calendar: WorkingC
     if not alerts_total:
         from ..models import AlertScanDay
 
-        alerts_ever = Alert.objects.filter(team_open).exists()
+        alerts_ever = team_alerts.exists()
         last_scan = AlertScanDay.objects.aggregate(last=Max("day"))["last"]
     return TeamDashboard(
         team=team,

@@ -16,13 +16,13 @@ from django.db.models import CharField, DateField, Exists, F, IntegerField, Oute
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
-from accounts.scopes import privileged_deadline_keys_hidden_from, privileged_deadlines_q
 from cases.models import Episode, EpisodeChild, Stage
 from meetings.models import LPMKind, MeetingKind
 
 from ..engine import WorkingCalendar
 from ..engine.timetable import COURT_WEEKS
 from ..models import Deadline, DeadlineState
+from ..scopes import deadline_keys_hidden_from, deadlines_visible_to
 from ..screens import (
     OUTCOME_GROUPS,
     RAG_LABELS,
@@ -146,8 +146,8 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
         if filters.ended_since:
             qs = qs.filter(ended_on__gte=filters.ended_since)
     elif filters.missed:
-        missed = Deadline.objects.filter(
-            _missed_q(filters.missed, filters.due_since, today), privileged_deadlines_q(user), episode=OuterRef("pk")
+        missed = deadlines_visible_to(user).filter(
+            _missed_q(filters.missed, filters.due_since, today), episode=OuterRef("pk")
         )
         qs = qs.filter(Exists(missed))
     else:
@@ -193,8 +193,8 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
 # they are constant strings with their dates as parameters. They only read rows of the episode
 # they stand beside ("cases_episode"."id", the outer query's own table), so the episodes listed
 # are still exactly the scope's (episodes_visible_to): nothing here widens or narrows it.
-# Each takes the state, then the privileged keys this user may not see (accounts.scopes
-# privileged_deadline_keys_hidden_from: an empty list for those who may read the advice).
+# Each takes the state, then the privileged keys this user may not see (deadlines.scopes
+# deadline_keys_hidden_from: an empty list for those who may read the advice).
 _OPEN_DATED_SQL = (
     'FROM "deadlines_deadline" d WHERE d."episode_id" = "cases_episode"."id" '
     'AND d."state" = %s AND NOT (d."key" = ANY(%s)) AND d."due_on" IS NOT NULL'
@@ -265,7 +265,7 @@ def _episode_query(
     if episode_ids is not None:
         qs = qs.filter(pk__in=episode_ids)
     soon, soon_params = _soon_sql(today, calendar)
-    hidden = privileged_deadline_keys_hidden_from(user)
+    hidden = deadline_keys_hidden_from(user)
     is_open = (DeadlineState.OPEN, hidden)
     qs = qs.annotate(
         **_rag_inputs(soon, soon_params, hidden),
@@ -677,7 +677,7 @@ def _keys(
     """The keys of every episode in the filters' scope, before the per-row filters (one query)."""
     soon, soon_params = _soon_sql(today, calendar)
     qs = (_episode_scope(user, today, filters) if scope is None else scope).annotate(
-        **_rag_inputs(soon, soon_params, privileged_deadline_keys_hidden_from(user)),
+        **_rag_inputs(soon, soon_params, deadline_keys_hidden_from(user)),
         initial_held=_sql(_INITIAL_HELD_SQL, (MeetingKind.INITIAL,), DateField()),
     )
     # The names are read only for the sorts on them: 2,000 rows of names cost more to fetch and

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Count, F, Func, Q, Value
 
-from accounts.scopes import privileged_deadlines_q
 from cases.models import Stage
 
 from ..engine import WorkingCalendar
-from ..models import Deadline, DeadlineState
-from ..screens import OUTCOME_GROUPS, WEEK_BANDS, episodes_visible, milestone_labels, visible_q
+from ..models import DeadlineState
+from ..scopes import deadlines_visible_to
+from ..screens import OUTCOME_GROUPS, WEEK_BANDS, episodes_visible, milestone_labels
 from .tracker import tracker_counts
 
 if TYPE_CHECKING:
@@ -180,8 +180,8 @@ def _timeliness(user: User, today: dt.date, since_t: dt.date) -> list[Timeliness
     """Deadlines due since `since_t`, met on time, met late or not met, per milestone (one query)."""
     base_key = Func(F("key"), Value(":"), Value(1), function="split_part", output_field=CharField())
     grouped = (
-        Deadline.objects.filter(visible_q(user, "episode__family"), due_on__gte=since_t, due_on__lt=today)
-        .filter(privileged_deadlines_q(user))
+        deadlines_visible_to(user)
+        .filter(due_on__gte=since_t, due_on__lt=today)
         .annotate(milestone=base_key)
         .order_by()
         .values("milestone")
