@@ -34,6 +34,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust import HttpUser, between, events, task
 
 FIXTURE = json.loads(Path(os.environ["PLO_TOPO_FIXTURE"]).read_text())
@@ -70,6 +71,10 @@ class Staff(HttpUser):
     def on_start(self) -> None:
         self.person = random.choice(FIXTURE[self.kind])
         self.client.cookies.set(FIXTURE["cookie_name"], self.person["session"])
+        # Staff at work are not in step: each starts at a random point of their own rhythm, not
+        # all with a request the moment they are spawned (300 staff spawned in 15 s would
+        # otherwise ask for 20 pages a second at first, twice the busy hour's rate).
+        gevent.sleep(random.uniform(0, WAIT[1]))
 
     def page(self, url: str, name: str) -> Any:
         """GET a page; a failure unless it answers 200 without sending the person to sign in."""
