@@ -29,7 +29,7 @@ run: $(VENV)/.installed-run
 # queue; the database is migrated once and copied per worker, the demo council built once
 # (conftest.py, docs/testing.md).
 test: setup-dev browser redis pgbouncer
-	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -n 2 --dist worksteal
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -n 2 --dist worksteal --durations=40
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

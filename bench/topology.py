@@ -969,7 +969,11 @@ class Rehearsal:
             users=users,
             seconds=seconds,
             mix=STAFF_MIX,
-            wait="20,40",
+            # "300 staff each opening a page about every 30 s (about 10 requests/s)": a social
+            # worker's save is three requests (the form, the POST, the case page it returns to),
+            # so 25-48 s between actions (36.5 s on average) makes the mix's 300 staff ask for
+            # about 10 requests a second; 20-40 s made it 11.9.
+            wait="25,48",
             log=log,
             spawn_rate=users / 15,
         )
