@@ -186,6 +186,7 @@ def test_queue_length_of_the_embedded_broker(settings, tmp_path):
         "control_folder": str(folders["control"]),
     }
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+    settings.REDIS_URL = ""  # the embedded broker is the one used without REDIS_URL, whatever ran before
     assert sample(scrape(REMOTE_ADDR="127.0.0.1").content.decode(), "plo_celery_queue_length", queue="celery") == 0
     with Connection("filesystem://", transport_options=options) as conn:
         queue = conn.SimpleQueue("celery")
@@ -195,8 +196,10 @@ def test_queue_length_of_the_embedded_broker(settings, tmp_path):
         other.put({"n": 9})
         queue.close()
         other.close()
+    assert len(list(folders["out"].glob("*.celery.msg"))) == 3, sorted(p.name for p in folders["out"].iterdir())
     text = scrape(REMOTE_ADDR="127.0.0.1").content.decode()
     assert sample(text, "plo_broker_up") == 1
+    assert sample(text, "plo_celery_unacked") is None  # read from the folder, not from a Redis
     assert sample(text, "plo_celery_queue_length", queue="celery") == 3
 
 
