@@ -28,10 +28,9 @@ run: $(VENV)/.installed-run
 # used. --dist worksteal hands tests out one by one and lets an idle worker take a busy one's
 # queue; the database is migrated once and copied per worker, the demo council built once
 # (conftest.py, docs/testing.md).
-# Three test processes on two cores: a quarter of the suite's time is spent waiting on servers it
-# starts (gunicorn, Celery workers, Chromium, a killed process's restart), so a third process
-# keeps both cores busy (docs/testing.md: wall time at -n 2 and -n 3 on this machine kind).
-TEST_WORKERS ?= 3
+# Two test processes, one per core. Three were tried (docs/testing.md): no faster on this machine
+# kind (14 min 23 s against 13 min 50 s), and the fault tests' database connections broke.
+TEST_WORKERS ?= 2
 test: setup-dev browser redis pgbouncer
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=40
 

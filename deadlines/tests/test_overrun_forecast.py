@@ -192,3 +192,19 @@ def test_an_ended_episode_or_none_at_all_is_not_forecast(episodes):
     )
     everyone = Episode.objects.filter(pk__in=[e.pk for e in episodes.values()])
     assert set(overrun_forecasts(everyone, today=dt.date(2027, 2, 3))) == {episodes["meeting"].pk}
+
+
+def test_an_end_passed_with_nothing_else_outstanding_is_forecast_on_its_own(episodes):
+    """The end of pre-proceedings has passed and is not met, with the final meeting held and no
+    assessment or meeting outstanding: the passed end alone is the reason, on the many-at-once
+    read as on the episode's own page."""
+    from deadlines.models import DeadlineState
+
+    on_track = episodes["on_track"]
+    Deadline.objects.filter(episode=on_track, key="final_meeting").update(
+        state=DeadlineState.MET, met_on=dt.date(2027, 3, 10)
+    )
+    today = dt.date(2027, 3, 26)
+    forecasts = overrun_forecasts(Episode.objects.filter(pk=on_track.pk), today=today)
+    assert forecasts == {on_track.pk: Overrun(END, ("The agreed length ended on Thu 25 Mar 2027",))}
+    assert forecasts == one_by_one({"on_track": on_track}, today)
