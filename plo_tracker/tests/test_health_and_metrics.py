@@ -187,20 +187,26 @@ def test_queue_length_of_the_embedded_broker(settings, tmp_path):
     }
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
     settings.REDIS_URL = ""  # the embedded broker is the one used without REDIS_URL, whatever ran before
-    assert sample(scrape(REMOTE_ADDR="127.0.0.1").content.decode(), "plo_celery_queue_length", queue="celery") == 0
+    # A queue of this test's own: in CI, messages put on "celery" in this folder were taken by a
+    # consumer of that queue left in the test process by an earlier test (only the other queue's
+    # message was still there at the scrape).
+    queue_name = f"plo-metrics-{tmp_path.name}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue_name
+    assert sample(scrape(REMOTE_ADDR="127.0.0.1").content.decode(), "plo_celery_queue_length", queue=queue_name) == 0
     with Connection("filesystem://", transport_options=options) as conn:
-        queue = conn.SimpleQueue("celery")
+        queue = conn.SimpleQueue(queue_name)
         for i in range(3):
             queue.put({"n": i})
         other = conn.SimpleQueue("elsewhere")
         other.put({"n": 9})
         queue.close()
         other.close()
-    assert len(list(folders["out"].glob("*.celery.msg"))) == 3, sorted(p.name for p in folders["out"].iterdir())
+    waiting = sorted(p.name for p in folders["out"].iterdir())
+    assert len([n for n in waiting if n.endswith(f".{queue_name}.msg")]) == 3, waiting
     text = scrape(REMOTE_ADDR="127.0.0.1").content.decode()
     assert sample(text, "plo_broker_up") == 1
     assert sample(text, "plo_celery_unacked") is None  # read from the folder, not from a Redis
-    assert sample(text, "plo_celery_queue_length", queue="celery") == 3
+    assert sample(text, "plo_celery_queue_length", queue=queue_name) == 3
 
 
 def test_queue_length_of_redis(settings):
