@@ -693,51 +693,15 @@ class Rehearsal:
     # The reference deployment runs the workers and beat on nodes of their own; here they share
     # the web nodes' two cores, so they run at a lower priority (nice 10), as CPU of their own
     # would leave the web requests alone. The database and PgBouncer they use are shared as there.
+    def celery(self, name: str, env: dict[str, str], *args: str) -> Proc:
+        command = ["nice", "-n", "10", PY, "-m", "celery", "-A", "plo_tracker", *args, "--loglevel", "INFO"]
+        return Proc(name, command, self.work / f"{name}.log", env)
+
     def worker(self, name: str, env: dict[str, str]) -> Proc:
-        return Proc(
-            name,
-            [
-                "nice",
-                "-n",
-                "10",
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "plo_tracker",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--hostname",
-                f"{name}@%h",
-            ],
-            self.work / f"{name}.log",
-            env,
-        )
+        return self.celery(name, env, "worker", "--concurrency", "2", "--hostname", f"{name}@%h")
 
     def beat(self, name: str, env: dict[str, str]) -> Proc:
-        return Proc(
-            name,
-            [
-                "nice",
-                "-n",
-                "10",
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "plo_tracker",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(self.work / f"{name}-schedule"),
-            ],
-            self.work / f"{name}.log",
-            env,
-        )
+        return self.celery(name, env, "beat", "--schedule", str(self.work / f"{name}-schedule"))
 
     @property
     def base(self) -> str:
