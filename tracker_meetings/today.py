@@ -160,18 +160,7 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
         .order_by("due_on", "id")[:50]
     )
     roles = user.roles
-    rows: list[TrackerRow] | None = None
     visible = episodes_visible(user)
-
-    def tracker(episode_ids: list[int] | None = None) -> list[TrackerRow]:
-        """The tracker's rows: every open episode the user sees (built once), or only those of
-        ``episode_ids`` (a senior manager's home lists a few of a whole service's episodes)."""
-        nonlocal rows
-        if episode_ids is not None:
-            return tracker_rows(user=user, today=today, calendar=calendar, episode_ids=episode_ids)
-        if rows is None:
-            rows = tracker_rows(user=user, today=today, calendar=calendar)
-        return rows
 
     if Role.COURT_LIAISON_OFFICER in roles:
         result.meetings_to_prepare, result.meetings_to_record = _meetings_to_prepare(user, today, calendar)
@@ -212,7 +201,7 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
             )
         result.dates_to_enter = sorted(dates, key=lambda d: d["day"])
         missing: list[tuple[TrackerRow, str]] = []
-        for r in tracker():
+        for r in tracker_rows(user=user, today=today, calendar=calendar):
             if r.stage != "pre_proceedings":
                 continue
             if r.initial_meeting is None:
@@ -280,7 +269,7 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
     wanted: set[int] = set(forecasts)
     if Role.HEAD_OF_SERVICE in roles:
         wanted.update(_ending_by(visible, near))
-    senior_rows = tracker(sorted(wanted)) if senior and wanted else []
+    senior_rows = tracker_rows(user=user, today=today, calendar=calendar, episode_ids=sorted(wanted)) if wanted else []
 
     if senior:
         # The same forecast, by the same rule, as the predicted-overrun escalation (004).
