@@ -32,6 +32,7 @@ def tracker_filters(data: dict[str, Any]) -> TrackerFilters:
         q=(data.get("q") or "").strip(),
         in_court=not data.get("open_only"),
         overrun=bool(data.get("overrun")),
+        ends_within_weeks=data.get("ends_within") or None,
     )
 
 
@@ -77,6 +78,9 @@ def tracker_filter_summary(data: dict[str, Any]) -> list[str]:
         out.append("open episodes only (not care proceedings already issued)")
     if data.get("overrun"):
         out.append("predicted to run past the end of pre-proceedings")
+    if data.get("ends_within"):
+        weeks = data["ends_within"]
+        out.append(f"in pre-proceedings ending within {weeks} week{'s' if weeks != 1 else ''} or past their end")
     if data.get("q"):
         out.append(f"matching “{data['q']}”")
     return out

@@ -112,6 +112,8 @@ class TrackerFilterForm(forms.Form):
     # The weekly figures count open episodes only; the homes' predicted-overrun count (issue 20 §5).
     open_only = forms.BooleanField(required=False, widget=FastHiddenInput)
     overrun = forms.BooleanField(required=False, widget=FastHiddenInput)
+    # The head of service's "Extensions to decide" count (tracker_meetings/today.py).
+    ends_within = forms.IntegerField(required=False, min_value=1, max_value=52, widget=FastHiddenInput)
     sort = forms.ChoiceField(
         label="Sort by",
         choices=[("", "RAG, then next deadline"), *SORT_LABELS.items()],

@@ -167,6 +167,9 @@ class TrackerFilters:
     #: Only the episodes predicted to run past the end of pre-proceedings (deadlines/forecast.py):
     #: the senior managers' homes link their "Predicted to overrun" count here.
     overrun: bool = False
+    #: Only pre-proceedings whose end is still open and falls within this many weeks of today, or
+    #: has passed: the head of service's "Extensions to decide" links its count here.
+    ends_within_weeks: int | None = None
 
     @property
     def includes_ended(self) -> bool:

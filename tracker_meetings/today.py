@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from accounts.roles import Role
 from cases.models import CareProceedings, Episode, EpisodeChild
@@ -23,7 +23,7 @@ from deadlines.golive import go_live_date, past_end_at_go_live
 from deadlines.models import Deadline, DeadlineState
 from deadlines.scopes import deadlines_visible_to
 from deadlines.screens import episodes_visible
-from deadlines.selectors.tracker import TrackerRow, tracker_rows
+from deadlines.selectors.tracker import TrackerRow, ending_by, tracker_rows
 from meetings.models import LPM, LegalAdvice, Meeting
 
 from .models import MeetingAction, TrackerMeeting, TrackerMeetingKind
@@ -36,6 +36,8 @@ COURT_TRACKER_WEEKS = 5  # 001: court tracker meetings every 5 weeks
 PANEL_WEEKDAY = 2  # 004 §7: the panel sits on Wednesdays
 ESCALATE_AFTER_WORKING_DAYS = 5  # as the alert scan: overdue by more than 5 working days
 NEAR_END_WEEKS = 4
+# Each of a senior manager's longer lists shows this many, with its count linking to all of them.
+HOME_LIST_LIMIT = 20
 ADVICE_LOOKBACK_DAYS = 60
 
 
@@ -70,8 +72,11 @@ class Today:
     escalations: list[dict[str, Any]] | None = None
     #: Predicted to pass the end of pre-proceedings, with the forecast's reasons (deadlines/forecast.py).
     overruns: list[tuple[TrackerRow, Overrun]] | None = None
+    overruns_count: int = 0
     second_episodes: list[dict[str, Any]] | None = None
     extensions_to_decide: list[TrackerRow] | None = None
+    extensions_count: int = 0
+    near_end_weeks: int = NEAR_END_WEEKS
     #: Imported families already past their end of pre-proceedings on go-live day: listed here,
     #: not escalated as a new prediction (deadlines/golive.py).
     past_end_at_go_live: list[Episode] | None = None
@@ -263,38 +268,38 @@ def role_today(*, user: User, today: dt.date, calendar: WorkingCalendar) -> Toda
 
     senior = Role.ASSISTANT_DIRECTOR in roles or Role.HEAD_OF_SERVICE in roles
     forecasts = overrun_forecasts(visible, today=today) if senior else {}
-    near = today + dt.timedelta(weeks=NEAR_END_WEEKS)
-    # A senior manager sees the whole service (2,000 open episodes at a large council) but her
-    # home lists only the predicted overruns and the ends near: the rows of those episodes alone.
-    wanted: set[int] = set(forecasts)
+    # A senior manager sees the whole service (2,000 open episodes at a large council: hundreds
+    # predicted to overrun or ending within four weeks). Her home counts each list in full and
+    # shows its first HOME_LIST_LIMIT; the count links to the whole list on the tracker, by the
+    # same selector. Tracker rows are read for the episodes shown, and no others.
+    overrun_ids = sorted(forecasts, key=lambda pk: forecasts[pk].end)[:HOME_LIST_LIMIT]
+    ending: list[int] = []
     if Role.HEAD_OF_SERVICE in roles:
-        wanted.update(_ending_by(visible, near))
-    senior_rows = tracker_rows(user=user, today=today, calendar=calendar, episode_ids=sorted(wanted)) if wanted else []
+        near_end = ending_by(visible, today + dt.timedelta(weeks=NEAR_END_WEEKS))
+        result.extensions_count = near_end.count()
+        ending = list(
+            near_end.annotate(
+                end=Subquery(
+                    Deadline.objects.filter(episode=OuterRef("pk"), key="pre_proceedings_end", occurrence=1).values(
+                        "due_on"
+                    )[:1]
+                )
+            )
+            .order_by("end", "family__reference", "pk")
+            .values_list("pk", flat=True)[:HOME_LIST_LIMIT]
+        )
+    wanted = sorted({*overrun_ids, *ending})
+    shown = tracker_rows(user=user, today=today, calendar=calendar, episode_ids=wanted) if wanted else []
+    rows = {r.episode_id: r for r in shown}
 
     if senior:
         # The same forecast, by the same rule, as the predicted-overrun escalation (004).
-        result.overruns = [(r, forecasts[r.episode_id]) for r in senior_rows if r.episode_id in forecasts]
+        result.overruns_count = len(forecasts)
+        result.overruns = [(rows[pk], forecasts[pk]) for pk in overrun_ids if pk in rows]
 
     if Role.HEAD_OF_SERVICE in roles:
         result.past_end_at_go_live = past_end_at_go_live(visible.values("pk"))
         if result.past_end_at_go_live:
             result.go_live = go_live_date()
-        result.extensions_to_decide = sorted(
-            (r for r in senior_rows if r.stage == "pre_proceedings" and r.end_due is not None and r.end_due <= near),
-            key=lambda r: r.end_due or dt.date.max,
-        )
+        result.extensions_to_decide = [rows[pk] for pk in ending if pk in rows]
     return result
-
-
-def _ending_by(visible: QuerySet[Episode], near: dt.date) -> list[int]:
-    """Open episodes whose end of pre-proceedings is still open and due by ``near``: the only
-    ones that can be "extensions to decide" (the tracker row's ``end_due`` is that deadline)."""
-    return list(
-        Deadline.objects.filter(
-            episode__in=visible.filter(ended_on__isnull=True),
-            key="pre_proceedings_end",
-            occurrence=1,
-            state=DeadlineState.OPEN,
-            due_on__lte=near,
-        ).values_list("episode_id", flat=True)
-    )

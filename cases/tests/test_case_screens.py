@@ -8,6 +8,8 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -631,3 +633,20 @@ def test_an_extension_agreed_after_the_end_is_refused_beside_the_date(client, st
     assert message in html[error_at : error_at + 400]  # beside the date, not only in the summary
     assert "Assessment delayed" in html  # nothing typed is lost
     assert in_pre_proceedings.extensions.count() == 0
+
+
+def test_the_meeting_form_reads_its_chairs_in_one_query_whatever_the_number_of_teams(
+    client, staff, in_pre_proceedings, make_user, django_assert_num_queries
+):
+    """The chair list names each person's team. At a large service (40 teams, a manager each) the
+    form read every chair's team with a query of its own: 48 queries instead of 11."""
+    client.force_login(staff["sw"])
+    url = reverse("meetings:meeting-add", args=[in_pre_proceedings.pk]) + f"?kind={MeetingKind.REVIEW}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(6):
+        make_user(Role.TEAM_MANAGER, username=f"tm-{n}", team=TeamFactory(name=f"Team {n}"))
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert "(Team 5)" in page

@@ -165,6 +165,8 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
         from ..forecast import overrun_forecasts
 
         qs = qs.filter(pk__in=list(overrun_forecasts(qs, today=today)))
+    if filters.ends_within_weeks:
+        qs = ending_by(qs, today + dt.timedelta(weeks=filters.ends_within_weeks))
     if filters.q:
         term = filters.q.strip()
         child_match = EpisodeChild.objects.filter(episode=OuterRef("pk")).filter(
@@ -185,6 +187,21 @@ def _episode_scope(user: User, today: dt.date, filters: TrackerFilters) -> Query
         )
 
     return qs
+
+
+def ending_by(episodes: QuerySet[Episode], near: dt.date) -> QuerySet[Episode]:
+    """The open pre-proceedings among ``episodes`` whose end (the first end-of-pre-proceedings
+    deadline) is still open and due on or before ``near``: past their end, or ending soon. The
+    head of service's "Extensions to decide" lists these and its count opens the tracker filtered
+    by this same selector (``ends_within``)."""
+    end = Deadline.objects.filter(
+        episode=OuterRef("pk"),
+        key="pre_proceedings_end",
+        occurrence=1,
+        state=DeadlineState.OPEN,
+        due_on__lte=near,
+    )
+    return episodes.filter(ended_on__isnull=True, stage=Stage.PRE_PROCEEDINGS).filter(Exists(end))
 
 
 # The tracker's per-episode figures, as correlated subqueries written out in SQL (issue 14).

@@ -196,3 +196,36 @@ def test_extensions_to_decide_are_exactly_the_ends_within_four_weeks(home, world
     table = body[start : body.index("</table>", start)]
     assert list(dict.fromkeys(re.findall(r"PLO-[A-Z]{3}", table))) == ["PLO-CAR", "PLO-EDG"]
     assert "29 Mar 2027" in table
+
+
+def test_a_long_list_shows_the_soonest_and_its_count_opens_every_case_on_the_tracker(
+    home, world, people, client, monkeypatch
+):
+    """At a large service hundreds of cases end within four weeks: the head of service's home
+    shows the soonest (HOME_LIST_LIMIT; 2 here), says how many there are in all, and that count
+    opens exactly those cases on the pre-action tracker (the same selector)."""
+    from deadlines.models import Deadline
+    from tracker_meetings import today
+
+    monkeypatch.setattr(today, "HOME_LIST_LIMIT", 2)
+
+    def ending_on(name: str, reference: str, end: dt.date) -> None:
+        episode = start_pre_proceedings(family(people, name=name, reference=reference), people, today=TODAY)
+        Deadline.objects.filter(episode=episode, key="pre_proceedings_end", occurrence=1).update(due_on=end)
+
+    ending_on("Edge family", "PLO-EDG", TODAY + dt.timedelta(weeks=4))
+    ending_on("Soon family", "PLO-SOO", TODAY + dt.timedelta(days=3))
+    ending_on("Later family", "PLO-LAT", TODAY + dt.timedelta(weeks=4, days=1))  # not within four weeks
+    body = home(people.hos, 21)
+    start = body.index('data-testid="extensions-to-decide"')
+    table = body[start : body.index("</table>", start)]
+    # The Carters are past their end (Nov decision), the Soons end in 3 days; the Edges are third.
+    assert list(dict.fromkeys(re.findall(r"PLO-[A-Z]{3}", table))) == ["PLO-CAR", "PLO-SOO"]
+    link = re.search(r'<a class="govuk-link" href="([^"]*ends_within=4)" data-count="(\d+)">([^<]*)</a>', body)
+    assert link is not None
+    assert (link.group(2), link.group(3)) == ("3", "3 cases in pre-proceedings ending within 4 weeks or past their end")
+    assert "The 2 with the earliest end dates are listed below." in body
+    with time_machine.travel(dt.datetime.combine(TODAY, dt.time(9), tzinfo=LONDON), tick=False):
+        tracker = client.get(link.group(1)).content.decode()
+    assert sorted(set(re.findall(r"PLO-[A-Z]{3}", tracker))) == ["PLO-CAR", "PLO-EDG", "PLO-SOO"]
+    assert "in pre-proceedings ending within 4 weeks or past their end" in tracker
