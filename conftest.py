@@ -58,6 +58,51 @@ def pytest_configure(config: pytest.Config) -> None:
         _mutate_take_slot()
 
 
+# Test files whose tests start servers, a browser or a worker, longest first: with `--dist
+# worksteal` each process starts on a contiguous share of the collection and the idle one takes
+# from the end of the other's, so a long test collected last runs alone at the end while the other
+# process waits (issue 23 §2). Within each of pytest-django's groups (tests in a rolled-back
+# transaction, then transactional tests, then tests without the database: a transactional test
+# empties the tables, so the order of the groups is kept), these files come first, each in one
+# piece (its module fixtures are set up once), then any other file holding a browser or
+# integration test, then the rest in collection order.
+LONG_FIRST = (
+    "plo_tracker/tests/test_hostile_input.py",
+    "plo_tracker/tests/test_run_command.py",
+    "imports/tests/test_import_job_worker.py",
+    "plo_tracker/tests/test_faults.py",
+    "cases/tests/test_demo_data.py",
+    "imports/tests/test_browser_import_job.py",
+)
+
+
+def _django_group(item: pytest.Item) -> int:
+    """pytest-django's order: 0 database in a transaction, 1 transactional, 2 no database."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    if transactional or "transactional_db" in fixtures or "live_server" in fixtures:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    heavy = {
+        item.nodeid.split("::", 1)[0]
+        for item in items
+        if item.get_closest_marker("browser") or item.get_closest_marker("integration")
+    }
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        path = item.nodeid.split("::", 1)[0]
+        if path in LONG_FIRST:
+            return _django_group(item), LONG_FIRST.index(path)
+        return _django_group(item), len(LONG_FIRST) + (0 if path in heavy else 1)
+
+    items.sort(key=rank)  # stable: each file keeps its own order
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
