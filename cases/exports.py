@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,12 +101,13 @@ def national_records(
         .order_by("started_on", "id")
     )
     child_ids = {link.child_id for e in episodes for link in e.episode_children.all()}
-    earlier_proceedings: dict[int, int] = {}
-    for row in EpisodeChild.objects.filter(
+    # Each child's episodes that went to court (proceedings issued), as (start, id): an episode's
+    # record counts those that started before it (PREP010A: earlier periods, never later ones).
+    issued_episodes: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for child_id, started_on, episode_id in EpisodeChild.objects.filter(
         child_id__in=child_ids, episode__proceedings__issued_on__isnull=False
-    ).values("child_id", "episode__proceedings__issued_on"):
-        earlier_proceedings.setdefault(row["child_id"], 0)
-        earlier_proceedings[row["child_id"]] += 1
+    ).values_list("child_id", "episode__started_on", "episode_id"):
+        issued_episodes[child_id].append((started_on, episode_id))
     records: list[NationalRecord] = []
     for episode in episodes:
         proceedings = getattr(episode, "proceedings", None)
@@ -134,8 +136,8 @@ def national_records(
         held = [h for h in hearings if h.hearing_date <= counted_until]
         for link in episode.episode_children.all():
             child = link.child
-            previous_proceedings = (
-                child.previous_care_proceedings + earlier_proceedings.get(child.pk, 0) - (1 if issued else 0)
+            previous_proceedings = child.previous_care_proceedings + sum(
+                1 for key in issued_episodes[child.pk] if key < (episode.started_on, episode.pk)
             )
             record = NationalRecord(
                 row_id=f"{episode.pk}-{child.pk}",

@@ -558,3 +558,24 @@ _CLEAN = NationalRecord(
 )
 def test_short_notice_and_its_reason_go_together(changes, problems):
     assert record_problems(dataclasses.replace(_CLEAN, **changes)) == problems
+
+
+def test_care_proceedings_issued_after_an_episode_are_not_earlier_proceedings_for_it(clo):
+    """PREP010A counts the child's earlier periods of care proceedings: an episode stepped down in
+    June is not given the proceedings a later episode issued in October, and the October episode
+    does not count its own."""
+    family = _family("PLO-12001", "LL9701")
+    june = _episode(
+        family,
+        clo,
+        started_on=dt.date(2026, 3, 2),
+        decision_date=dt.date(2026, 3, 5),
+        ended_on=dt.date(2026, 6, 1),
+        end_outcome=EndOutcome.STEP_DOWN_CIN,
+        stage=Stage.ENDED,
+    )
+    october = _episode(family, clo, started_on=dt.date(2026, 8, 3), decision_date=dt.date(2026, 8, 6))
+    _issued(october, issue_decision_on=dt.date(2026, 9, 28), issued_on=dt.date(2026, 10, 5))
+    records = {r.row_id: r.previous_proceedings for r in _records(clo, date_from=dt.date(2026, 1, 1))}
+    child = october.episode_children.get().child_id
+    assert records == {f"{june.pk}-{child}": 0, f"{october.pk}-{child}": 0}
