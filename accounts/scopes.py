@@ -196,8 +196,9 @@ def can_record_legal_advice(user: User, family: Any) -> bool:
 
 
 def can_manage_restriction(user: User) -> bool:
-    """Only a head of service or service manager may restrict, lift or change who is named."""
-    return user.is_authenticated and bool(user.roles & RESTRICTION_MANAGERS)
+    """Only a head of service or service manager may restrict, lift or change who is named; never
+    one whose account is deactivated (deny by default, whatever the caller checks besides)."""
+    return user.is_authenticated and user.is_active and bool(user.roles & RESTRICTION_MANAGERS)
 
 
 def authorize(by: Any, roles: frozenset[Role], family: Any = None) -> None:

@@ -157,6 +157,10 @@ def test_only_a_head_of_service_or_service_manager_may_manage_a_restriction(coun
         if scopes.can_manage_restriction(c[name])
     }
     assert may == {"hos", "sm"}
+    # A head of service whose account is deactivated may not, even where a caller asks this alone.
+    c["hos"].is_active = False
+    c["hos"].save(update_fields=["is_active"])
+    assert scopes.can_manage_restriction(c["hos"]) is False
 
 
 # --- Legal advice (privileged) -------------------------------------------------------------------
