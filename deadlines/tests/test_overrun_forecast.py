@@ -5,8 +5,14 @@ current forecast: every change of date raises the alert, or clears it, at once (
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.db import connection
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -15,11 +21,11 @@ from cases.models import EndOutcome, Episode
 from deadlines.alerts import alert_scan
 from deadlines.forecast import Overrun, episode_overrun_forecast, overrun_forecasts
 from deadlines.models import Alert, AlertKind, Deadline
-from deadlines.services import deadlines_recompute_open
+from deadlines.services import deadline_waive, deadlines_recompute_open
 from meetings import services as ms
 from meetings.models import MeetingKind
 
-from .test_scenarios import family, staff, start_pre_proceedings
+from .test_scenarios import deliver_letter, family, hold_initial_meeting, staff, start_pre_proceedings
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +214,284 @@ def test_an_end_passed_with_nothing_else_outstanding_is_forecast_on_its_own(epis
     forecasts = overrun_forecasts(Episode.objects.filter(pk=on_track.pk), today=today)
     assert forecasts == {on_track.pk: Overrun(END, ("The agreed length ended on Thu 25 Mar 2027",))}
     assert forecasts == one_by_one({"on_track": on_track}, today)
+
+
+# -- what the team and the seniors see, day by day ---------------------------------------------
+# The family page lists the forecast's reasons (data-testid="overrun-reasons"); the seniors are
+# told by an alert in their inbox. Mutation testing found the boundary days, the order of the
+# reasons and the alert's deadline untested (docs/testing.md, "Mutation testing").
+LONDON = ZoneInfo("Europe/London")
+FINAL = dt.date(2027, 3, 19)  # Fri, week 15: the final meeting is due
+
+
+def reasons_on_page(client, user, episode: Episode, on: dt.date) -> list[str]:
+    """The reasons the family page gives on `on` for predicting an overrun; [] if it predicts none."""
+    with time_machine.travel(dt.datetime.combine(on, dt.time(9), tzinfo=LONDON), tick=False):
+        client.force_login(user)
+        response = client.get(reverse("cases:family-detail", args=[episode.family_id]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    found = re.search(r'data-testid="overrun-reasons">(.*?)</ul>', page, re.S)
+    if found is None:
+        assert "Predicted to run past" not in page
+        return []
+    return [html.unescape(r) for r in re.findall(r"<li>(.*?)</li>", found.group(1), re.S)]
+
+
+def hold_final_meeting(episode: Episode, people, *, on: dt.date) -> None:
+    """Letter delivered, initial meeting held, and the final meeting held on `on`."""
+    deliver_letter(episode, people, on=dt.date(2026, 12, 8))
+    hold_initial_meeting(episode, people, on=dt.date(2026, 12, 15))
+    ms.meeting_record(episode=episode, kind=MeetingKind.FINAL, held_on=on, by=people.tm, today=on)
+
+
+def psychological(episode: Episode, people, *, due_on: dt.date, today: dt.date = dt.date(2027, 1, 20)):
+    return cs.assessment_create(
+        episode=episode, kind="psychological", provider="Dr Expert", instructed_on=dt.date(2027, 1, 20),
+        due_on=due_on, by=people.sw, today=today,
+    )  # fmt: skip
+
+
+def test_the_last_day_of_the_agreed_length_is_not_yet_an_overrun_the_day_after_is(client, people, ad):
+    episode = start_pre_proceedings(family(people), people, decision=D)
+    hold_final_meeting(episode, people, on=dt.date(2027, 3, 18))
+    deadlines_recompute_open(today=END)  # Thu 25 Mar: the last day of the 16 weeks
+    assert overruns(episode) == set()
+    assert reasons_on_page(client, people.tm, episode, END) == []
+    deadlines_recompute_open(today=dt.date(2027, 3, 26))
+    assert overruns(episode) == {(people.hos.pk, END), (ad.pk, END)}
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 3, 26)) == [
+        "The agreed length ended on Thu 25 Mar 2027"
+    ]
+
+
+def test_a_final_meeting_due_today_is_not_yet_overdue_the_day_after_it_is(client, people, ad):
+    episode = start_pre_proceedings(family(people), people, decision=D)
+    deadlines_recompute_open(today=FINAL)
+    assert overruns(episode) == set()
+    assert reasons_on_page(client, people.tm, episode, FINAL) == []
+    deadlines_recompute_open(today=dt.date(2027, 3, 20))
+    assert overruns(episode) == {(people.hos.pk, END), (ad.pk, END)}
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 3, 20)) == [
+        "The final meeting was due on Fri 19 Mar 2027 and has not been held"
+    ]
+
+
+def test_an_assessment_due_on_the_last_day_fits_one_due_the_day_after_does_not(client, people, ad):
+    episode = start_pre_proceedings(family(people), people, decision=D)
+    assessment = psychological(episode, people, due_on=END)
+    assert overruns(episode) == set()
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 2, 1)) == []
+    cs.assessment_update(
+        assessment=assessment, expected_version=None, due_on=dt.date(2027, 3, 26), by=people.sw,
+        today=dt.date(2027, 2, 1),
+    )  # fmt: skip
+    assert overruns(episode) == {(people.hos.pk, END), (ad.pk, END)}
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 2, 1)) == [
+        "The psychological assessment is due on Fri 26 Mar 2027, after the end on Thu 25 Mar 2027"
+    ]
+
+
+def test_a_meeting_booked_for_the_last_day_fits_one_booked_after_it_does_not(client, people, ad):
+    episode = start_pre_proceedings(family(people), people, decision=D)
+    meeting = ms.meeting_record(
+        episode=episode, kind=MeetingKind.REVIEW, scheduled_for=END, by=people.tm, today=dt.date(2027, 2, 1)
+    )
+    assert overruns(episode) == set()
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 2, 1)) == []
+    ms.meeting_update(
+        meeting=meeting, expected_version=None, by=people.tm, today=dt.date(2027, 2, 1),
+        scheduled_for=dt.date(2027, 3, 30),  # Tue after Easter
+    )  # fmt: skip
+    assert overruns(episode) == {(people.hos.pk, END), (ad.pk, END)}
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 2, 1)) == [
+        "The pre-proceedings review meeting is booked for Tue 30 Mar 2027, after the end on Thu 25 Mar 2027"
+    ]
+
+
+def test_the_reasons_are_in_date_order_not_in_the_order_recorded_or_by_name(client, people):
+    """Two assessments and two meetings after the end: each kind listed soonest first, although
+    recorded latest first and although their names sort the other way."""
+    episode = start_pre_proceedings(family(people), people, decision=D)
+    cs.assessment_create(
+        episode=episode, kind="parenting", provider="Family Assessments Ltd", instructed_on=dt.date(2027, 1, 20),
+        due_on=dt.date(2027, 4, 15), by=people.sw, today=dt.date(2027, 1, 20),
+    )  # fmt: skip
+    psychological(episode, people, due_on=dt.date(2027, 4, 8))
+    ms.meeting_record(
+        episode=episode, kind=MeetingKind.FINAL, scheduled_for=dt.date(2027, 4, 1), by=people.tm,
+        today=dt.date(2027, 2, 1),
+    )  # fmt: skip
+    ms.meeting_record(
+        episode=episode, kind=MeetingKind.REVIEW, scheduled_for=dt.date(2027, 3, 30), by=people.tm,
+        today=dt.date(2027, 2, 1),
+    )  # fmt: skip
+    expected = [
+        "The psychological assessment is due on Thu 8 Apr 2027, after the end on Thu 25 Mar 2027",
+        "The parenting assessment is due on Thu 15 Apr 2027, after the end on Thu 25 Mar 2027",
+        "The pre-proceedings review meeting is booked for Tue 30 Mar 2027, after the end on Thu 25 Mar 2027",
+        "The final pre-proceedings meeting is booked for Thu 1 Apr 2027, after the end on Thu 25 Mar 2027",
+    ]
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 2, 1)) == expected
+    # The seniors' homes (many at once) give the same reasons in the same order.
+    forecasts = overrun_forecasts(Episode.objects.filter(pk=episode.pk), today=dt.date(2027, 2, 1))
+    assert forecasts == {episode.pk: Overrun(END, tuple(expected))}
+
+
+def test_a_meeting_booked_after_the_end_but_held_early_no_longer_predicts_an_overrun(client, people, ad):
+    episode = start_pre_proceedings(family(people), people, decision=D)
+    deliver_letter(episode, people, on=dt.date(2026, 12, 8))
+    hold_initial_meeting(episode, people, on=dt.date(2026, 12, 15))
+    meeting = ms.meeting_record(
+        episode=episode, kind=MeetingKind.REVIEW, scheduled_for=dt.date(2027, 3, 30), by=people.tm,
+        today=dt.date(2027, 2, 1),
+    )  # fmt: skip
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 3, 9)) == [
+        "The pre-proceedings review meeting is booked for Tue 30 Mar 2027, after the end on Thu 25 Mar 2027"
+    ]
+    # Brought forward and held on Wed 10 Mar: the date it was booked for stays on the record.
+    ms.meeting_update(
+        meeting=meeting, expected_version=None, held_on=dt.date(2027, 3, 10), by=people.tm,
+        today=dt.date(2027, 3, 10),
+    )  # fmt: skip
+    assert overruns(episode) == set()
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 3, 10)) == []
+
+
+def test_a_waived_end_of_pre_proceedings_is_not_forecast_to_overrun(client, people, ad):
+    """The head of service waives the end (the family's plan changed): the end passing, with the
+    final meeting not held, predicts nothing and escalates to no one."""
+    episode = start_pre_proceedings(family(people), people, decision=D)
+    end = episode.deadlines.get(key="pre_proceedings_end")
+    deadline_waive(deadline=end, reason="Legal gateway panel: continue under child protection", by=people.hos,
+                   today=dt.date(2027, 3, 1))  # fmt: skip
+    deadlines_recompute_open(today=dt.date(2027, 3, 26))
+    assert episode.deadlines.get(key="pre_proceedings_end").state == "waived"
+    assert overruns(episode) == set()
+    assert reasons_on_page(client, people.tm, episode, dt.date(2027, 3, 26)) == []
+
+
+def overrun_alerts_in_inbox(client, user, on: dt.date) -> list[tuple[str, str]]:
+    """The overrun alerts in `user`'s inbox on `on`: (family, deadline cell), as the page shows them."""
+    with time_machine.travel(dt.datetime.combine(on, dt.time(9), tzinfo=LONDON), tick=False):
+        client.force_login(user)
+        page = client.get(reverse("deadlines:alert-list")).content.decode()
+    rows = []
+    for row in re.findall(r"<tr class=\"govuk-table__row\" data-alert=\"\d+\">(.*?)</tr>", page, re.S):
+        cells = [
+            " ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split())
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        if cells[0] == AlertKind.OVERRUN.label:
+            rows.append((cells[1], cells[2]))
+    return rows
+
+
+def test_the_overrun_alert_names_the_end_of_pre_proceedings_in_the_inbox(client, people, ad):
+    episode = start_pre_proceedings(family(people), people, decision=D)
+    psychological(episode, people, due_on=dt.date(2027, 4, 15))
+    reference = episode.family.reference
+    for senior in (people.hos, ad):
+        assert overrun_alerts_in_inbox(client, senior, dt.date(2027, 1, 20)) == [
+            (f"Ashworth family {reference}", "Pre-proceedings concluded due 25 Mar 2027")
+        ]
+
+
+# -- what the seniors' home pages read ---------------------------------------------------------
+# ``overrun_forecasts`` picks in SQL the episodes that can overrun, so a whole service's forecast
+# reads and works through only those (its docstring: at 2,000 open episodes, a few hundred).
+MON = dt.date(2027, 3, 22)  # Mon, after the final meeting was due (Fri 19 Mar), before the end (Thu 25 Mar)
+
+
+@contextmanager
+def rows_read():
+    """How many rows each query run inside reads, in order: what a page costs the database."""
+    counts: list[int] = []
+
+    def count(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        counts.append(context["cursor"].rowcount)
+        return result
+
+    with connection.execute_wrapper(count):
+        yield counts
+
+
+def test_the_seniors_homes_read_only_the_cases_that_can_overrun(people):
+    """A service of nine cases, all started on Fri 4 Dec 2026, on Mon 22 Mar 2027: two are
+    predicted to overrun, seven are on track, each one short of a reason. The forecast reads the
+    open end and final-meeting deadlines, outstanding assessments and booked meetings of the two
+    alone, in three queries: the cases on track cost nothing."""
+
+    def start(name: str, *, final_held: bool = True) -> Episode:
+        episode = start_pre_proceedings(family(people, name=name), people, decision=D)
+        if final_held:
+            hold_final_meeting(episode, people, on=dt.date(2027, 3, 18))
+        return episode
+
+    def assessment(episode: Episode, kind: str, due_on: dt.date, completed_on: dt.date | None = None) -> None:
+        made = cs.assessment_create(
+            episode=episode, kind=kind, provider="Dr Expert", instructed_on=dt.date(2027, 1, 20), due_on=due_on,
+            by=people.sw, today=dt.date(2027, 1, 20),
+        )  # fmt: skip
+        if completed_on:
+            cs.assessment_update(
+                assessment=made, expected_version=None, completed_on=completed_on, by=people.sw, today=completed_on
+            )
+
+    def review(episode: Episode, booked: dt.date, held_on: dt.date | None = None) -> None:
+        meeting = ms.meeting_record(
+            episode=episode, kind=MeetingKind.REVIEW, scheduled_for=booked, by=people.tm, today=dt.date(2027, 2, 1)
+        )
+        if held_on:
+            ms.meeting_update(meeting=meeting, expected_version=None, held_on=held_on, by=people.tm, today=held_on)
+
+    # Predicted: an assessment due and a review meeting booked after the end (its final meeting held,
+    # an earlier assessment completed, an earlier review meeting held on the day booked).
+    brook = start("Brook family")
+    assessment(brook, "parenting", dt.date(2027, 3, 1), completed_on=dt.date(2027, 2, 26))
+    assessment(brook, "psychological", dt.date(2027, 4, 15))
+    review(brook, dt.date(2027, 3, 10), held_on=dt.date(2027, 3, 10))
+    review(brook, dt.date(2027, 3, 30))
+    # Predicted: the final meeting was due on Fri 19 Mar and has not been held.
+    dale = start("Dale family", final_held=False)
+    # On track: the final meeting held, nothing else outstanding.
+    start("Ashworth family")
+    # On track: an assessment due before the end, not yet completed.
+    assessment(start("Carter family"), "parenting", dt.date(2027, 3, 24))
+    # On track: an assessment that was due after the end, completed.
+    assessment(start("Evans family"), "psychological", dt.date(2027, 4, 15), completed_on=dt.date(2027, 3, 19))
+    # On track: a review meeting booked before the end.
+    review(start("Fisher family"), dt.date(2027, 3, 24))
+    # On track: a review meeting booked for after the end, brought forward and held on Fri 12 Mar.
+    review(start("Green family"), dt.date(2027, 3, 30), held_on=dt.date(2027, 3, 12))
+    # On track: 4 weeks agreed, the final meeting is due on Fri 16 Apr and the end Fri 23 Apr (the
+    # letter before proceedings was never recorded as delivered: overdue, but no reason to overrun).
+    harris = start("Harris family", final_held=False)
+    cs.extension_agree(
+        episode=harris, weeks=4, agreed_on=dt.date(2027, 2, 1), rationale="Psychological assessment",
+        by=people.hos, today=dt.date(2027, 2, 1),
+    )  # fmt: skip
+    # Not forecast: the head of service waived the end (its final meeting overdue, not held).
+    irwin = start("Irwin family", final_held=False)
+    deadline_waive(
+        deadline=irwin.deadlines.get(key="pre_proceedings_end"), reason="Continues under child protection",
+        by=people.hos, today=dt.date(2027, 3, 1),
+    )  # fmt: skip
+    assert Episode.objects.filter(ended_on__isnull=True).count() == 9
+
+    with rows_read() as rows:
+        forecasts = overrun_forecasts(Episode.objects.all(), today=MON)
+    assert forecasts == {
+        brook.pk: Overrun(
+            END,
+            (
+                "The psychological assessment is due on Thu 15 Apr 2027, after the end on Thu 25 Mar 2027",
+                "The pre-proceedings review meeting is booked for Tue 30 Mar 2027, after the end on Thu 25 Mar 2027",
+            ),
+        ),
+        dale.pk: Overrun(END, ("The final meeting was due on Fri 19 Mar 2027 and has not been held",)),
+    }
+    # Brook's end (its final meeting is held) and Dale's end and final meeting; Brook's outstanding
+    # assessment; Brook's booked review meeting.
+    assert rows == [3, 1, 1]
