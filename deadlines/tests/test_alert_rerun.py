@@ -13,9 +13,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from deadlines import alerts
+from deadlines.locking import job_lock
 from deadlines.models import Alert, Deadline, DeadlineState, WorkerHeartbeat
 
-from .test_scenarios import family, staff, start_pre_proceedings
+from .test_scenarios import LETTER_DUE, family, staff, start_pre_proceedings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,3 +96,61 @@ def test_a_change_saved_while_the_first_scan_ran_is_picked_up_by_the_re_run(peop
     assert not rerun.unchanged
     assert Alert.objects.filter(deadline=later, kind="overdue").exists()
     assert alerts.alert_scan(today=DAY).unchanged
+
+
+def test_a_re_run_of_an_earlier_day_still_sees_a_change_made_before_a_later_days_scan(people, episode):
+    """The catch-up reaches back a fortnight: a later day's scan must not forget the changes an
+    earlier day's re-run has yet to see."""
+    thursday, friday = LETTER_DUE, LETTER_DUE + dt.timedelta(days=1)
+    alerts.alert_scan(today=thursday)
+    Alert.objects.get(deadline__key="letter_before_proceedings", kind="due_today", recipient=people.sw).delete()
+    alerts.alert_scan(today=friday)  # the letter is overdue now
+    rerun = alerts.alert_scan(today=thursday)
+    assert rerun == alerts.ScanResult(today=thursday, skipped=False, created=1, unchanged=False)
+    letter = Alert.objects.filter(deadline__key="letter_before_proceedings", recipient=people.sw)
+    assert set(letter.values_list("kind", "raised_on")) == {("due_today", thursday), ("overdue", friday)}
+
+
+def test_a_scan_waits_while_a_scan_in_another_process_holds_the_job(people, episode):
+    """The job's lock is known by its name (deadlines/locking.py), so a scan run by another
+    process, another release's during an upgrade included, holds this one off until it commits."""
+    held, release = threading.Event(), threading.Event()
+    results: list[alerts.ScanResult] = []
+
+    def other_process() -> None:
+        try:
+            with transaction.atomic():
+                job_lock("deadlines.alert_scan")
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def this_scan() -> None:
+        try:
+            results.append(alerts.alert_scan(today=DAY))
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_process)
+    other.start()
+    assert held.wait(timeout=30)
+    scan = threading.Thread(target=this_scan)
+    scan.start()
+    waiting = False
+    while scan.is_alive() and not waiting:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND wait_event = 'advisory')"
+            )
+            waiting = cursor.fetchone()[0]
+    raised_meanwhile = Alert.objects.count()
+    release.set()
+    other.join(timeout=30)
+    scan.join(timeout=60)
+    assert waiting and raised_meanwhile == 0
+    # Then it raises the day's alerts: the outcome, minutes, advice and letter overdue (to the team
+    # manager, the minutes and letter to the social worker too) and escalated to the head of service.
+    assert results == [alerts.ScanResult(today=DAY, skipped=False, created=10, unchanged=False)]
+    assert Alert.objects.count() == 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -127,6 +128,14 @@ def test_nothing_is_raised_on_a_day_that_is_not_a_working_day(people, day):
     result = alert_scan(today=day)
     assert result.skipped and result.created == 0
     assert not Alert.objects.exists()
+
+
+def test_the_log_says_which_day_was_not_a_working_day(people, caplog):
+    with caplog.at_level(logging.INFO, logger="deadlines.alerts"):
+        alert_scan(today=dt.date(2027, 1, 16))  # Saturday
+    assert [r.getMessage() for r in caplog.records if r.name == "deadlines.alerts"] == [
+        "alert scan 2027-01-16: not a working day, nothing raised"
+    ]
 
 
 def test_nothing_is_raised_on_a_council_closure_day(people):
