@@ -27,8 +27,10 @@ _YEARS_BACK = 6
 _YEARS_AHEAD = 10
 # A year has at least 200 working days even with generous closures; used to size extensions.
 _MIN_WORKING_DAYS_PER_YEAR = 200
+# The years whose England bank holidays the `holidays` package knows (it has none after 2100): a
+# year outside them would count every bank holiday as a working day.
 _MIN_YEAR = 1900
-_MAX_YEAR = 9000
+_MAX_YEAR = 2100
 
 
 @lru_cache(maxsize=512)

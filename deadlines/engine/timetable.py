@@ -37,7 +37,9 @@ COURT_WEEKS = 26
 COURT_EXTENSION_MAX_WEEKS = 8
 #: The years the working-day calendar covers (bank holidays are known for them); a date outside
 #: them is a typing mistake (year 1, 9999), refused with a clear message instead of a traceback.
-FIRST_YEAR, LAST_YEAR = 1900, 8999
+#: The last is a year short of the calendar's (deadlines.engine.calendar: 2100, the last year with
+#: known bank holidays), so a deadline counted on from 31 December still lands in a known year.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 
 #: Events that happen once per episode: a second date is a mistake, not a second occurrence.
 _ONCE = frozenset(

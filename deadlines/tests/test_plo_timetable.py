@@ -512,8 +512,8 @@ def test_manage_py_exits_non_zero_with_a_single_line_on_stderr(args, message):
 @pytest.mark.parametrize(
     ("events", "message"),
     [
-        (["lpm_held=0001-01-01"], "outside the dates the calendar covers (1900 to 8999)"),
-        (["lpm_held=9999-12-31"], "outside the dates the calendar covers (1900 to 8999)"),
+        (["lpm_held=0001-01-01"], "outside the dates the calendar covers (1900 to 2099)"),
+        (["lpm_held=9999-12-31"], "outside the dates the calendar covers (1900 to 2099)"),
         (["lpm_held=2026-12-17", "letter_before_proceedings=2026-12-16"], "cannot be delivered before the LPM"),
         (["lpm_held=2026-12-17", "initial_meeting=2026-12-16"], "initial meeting cannot be held before the LPM"),
         (

@@ -121,9 +121,9 @@ def test_a_negative_court_extension_is_refused() -> None:
 
 
 def test_the_last_day_of_the_last_supported_year_is_a_valid_today() -> None:
-    cal = WorkingCalendar(years=(8998, 9000))
-    tt = timetable(STD, {}, cal, date(8999, 12, 31), outcome="initiate")
-    assert tt.today == date(8999, 12, 31)
+    cal = WorkingCalendar(years=(2098, 2100))
+    tt = timetable(STD, {}, cal, date(2099, 12, 31), outcome="initiate")
+    assert tt.today == date(2099, 12, 31)
     assert tt.week is None
 
 
@@ -463,17 +463,27 @@ def test_the_default_table_covers_six_years_back_and_ten_ahead() -> None:
 
 def test_the_first_and_last_supported_years_can_be_tabled() -> None:
     assert WorkingCalendar(years=(1900, 1900)).years == (1900, 1900)
-    assert WorkingCalendar(years=(9000, 9000)).years == (9000, 9000)
+    assert WorkingCalendar(years=(2100, 2100)).years == (2100, 2100)
     with pytest.raises(ValueError, match="year range"):
         WorkingCalendar(years=(1899, 1900))
     with pytest.raises(ValueError, match="year range"):
-        WorkingCalendar(years=(9000, 9001))
+        WorkingCalendar(years=(2100, 2101))
 
 
 def test_a_date_past_the_last_supported_year_is_refused_with_the_range() -> None:
-    cal = WorkingCalendar(years=(8999, 9000))
-    with pytest.raises(ValueError, match=r"^date out of the supported range \(1900\.\.9000\)$"):
-        cal.is_working_day(date(9500, 1, 1))
+    cal = WorkingCalendar(years=(2099, 2100))
+    with pytest.raises(ValueError, match=r"^date out of the supported range \(1900\.\.2100\)$"):
+        cal.is_working_day(date(2101, 1, 1))
+
+
+def test_every_year_the_calendar_accepts_has_its_bank_holidays() -> None:
+    """The `holidays` package knows England's bank holidays up to 2100 and none after: a calendar
+    reaching 2101 counted Christmas Day 2102 (a Monday) as a working day."""
+    cal = WorkingCalendar(years=(2099, 2100))
+    assert cal.is_working_day(date(2100, 12, 27)) is False  # Monday: the Christmas Day substitute
+    assert cal.is_working_day(date(2100, 12, 24)) is True  # a Friday
+    with pytest.raises(ValueError, match="supported range"):
+        cal.is_working_day(date(2102, 12, 25))
 
 
 def test_a_question_inside_the_table_does_not_grow_it() -> None:

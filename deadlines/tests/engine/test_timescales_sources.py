@@ -410,8 +410,8 @@ def test_review_points_out_of_order_or_not_held_are_refused(points: Mapping[int,
             {"lpm_held": date(2026, 12, 17), "gateway_review": [date(2026, 12, 16)]},
             "review LPM cannot be held before the LPM",
         ),
-        ({"lpm_held": date(1, 1, 1)}, "use a date from 1900 to 8999"),
-        ({"lpm_held": date(9999, 12, 31)}, "use a date from 1900 to 8999"),
+        ({"lpm_held": date(1, 1, 1)}, "use a date from 1900 to 2099"),
+        ({"lpm_held": date(9999, 12, 31)}, "use a date from 1900 to 2099"),
     ],
 )
 def test_events_out_of_order_twice_or_out_of_range_are_refused(events: Events, message: str) -> None:
