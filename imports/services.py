@@ -961,7 +961,8 @@ def _update(fam: FamilyRows, by: User, today: dt.date) -> Episode:
     for p in v["parents"]:
         if p["name"] not in old_parents:
             person = cs.person_create(family=family, by=by, full_name=p["name"], relationship=p["relationship"])
-            if v.get("letter_sent"):
+            # A letter sent earlier went to this parent too; one sent since goes to every parent below.
+            if before.get("letter_sent"):
                 cs.letter_deliver(
                     episode=episode,
                     person=person,

@@ -1,0 +1,474 @@
+"""Importing an updated tracker again (docs/importing.md "Importing again"): the preview says
+exactly what each changed family will change, and refuses what an import must not change; the
+import then makes exactly those changes through the services.
+
+A court liaison officer re-imports the council's tracker every week until go-live. Each test
+imports one family, edits its rows as a council would, and checks the preview's words beside
+the row and what the case then holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+import time_machine
+
+from cases.models import Episode, Family, Stage
+from deadlines.models import Deadline, DeadlineState
+from imports.fields import mapping_guess
+from imports.parsing import read_tracker
+from imports.sample import CENTRAL, HEADERS, NORTH, SAMPLE_TODAY
+from imports.services import tracker_check, tracker_import
+from meetings.models import Meeting, MeetingKind
+
+pytestmark = pytest.mark.django_db
+
+REF = "TRK-2001"
+COLUMNS = [h for h in HEADERS if h != "Week"]
+#: One family as the tracker first held it: letter sent, initial and one review meeting held, a
+#: PAMS assessment instructed and not yet back, a team manager named; no extension, no outcome.
+BASE: dict[str, str] = {
+    "Case ID": REF,
+    "Family name": "Ashby family",
+    "Child(ren)": "Leo Ashby",
+    "Child ID": "C-60101",
+    "DOB": "14/03/2019",
+    "Parents": "Kerry Ashby (mother); Wayne Ashby (father)",
+    "Team": NORTH,
+    "Social worker": "Priya Lakhani",
+    "Team manager": "Tara Pemberton",
+    "LPM/Panel date": "02/09/2026",
+    "Letter sent": "07/09/2026",
+    "Initial meeting": "16/09/2026",
+    "Review 1": "14/10/2026",
+    "Assessment": "PAMS",
+    "Provider": "Bridge Assessments",
+    "Instructed": "18/09/2026",
+    "Assessment due": "30/10/2026",
+}
+
+NO_REVIEW = {k: v for k, v in BASE.items() if k != "Review 1"}
+
+
+def tracker(*rows: dict[str, Any]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([row.get(h, "") for h in COLUMNS])
+    return out.getvalue().encode("utf-8")
+
+
+def sheet_of(*rows: dict[str, Any]):
+    return read_tracker("tracker.csv", tracker(*rows))
+
+
+def check(*rows: dict[str, Any]):
+    sheet = sheet_of(*rows)
+    result = tracker_check(sheet=sheet, mapping=mapping_guess(sheet.headers), today=SAMPLE_TODAY)
+    (fam,) = [f for f in result.families if f.reference == REF]
+    first = next(r for r in result.rows if r.reference == REF)
+    return fam.action, first.changes, first.errors
+
+
+def load(council: dict[str, Any], *rows: dict[str, Any]):
+    sheet = sheet_of(*rows)
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
+        return tracker_import(
+            sheet=sheet, mapping=mapping_guess(sheet.headers), by=council["people"]["clo"], today=SAMPLE_TODAY
+        )
+
+
+def imported_then(council: dict[str, Any], first: list[dict[str, Any]], then: list[dict[str, Any]]):
+    """Import `first`, then preview and import `then`: (action, changes, errors, result)."""
+    done = load(council, *first)
+    assert done.created == 1, [r.errors for r in done.check.rows]
+    action, changes, errors = check(*then)
+    result = load(council, *then)
+    return action, changes, errors, result
+
+
+def episode() -> Episode:
+    return Episode.objects.select_related("family").get(family__reference=REF)
+
+
+def merge(row: dict[str, str], **headers: str) -> dict[str, str]:
+    """`row` with the cells named by their headers changed ("" empties a cell)."""
+    return {k: v for k, v in {**row, **headers}.items() if v != ""}
+
+
+# --- Who holds the family -----------------------------------------------------------------------
+
+
+def test_a_new_family_name_social_worker_and_no_team_manager_are_each_said_and_made(council):
+    then = merge(BASE, **{"Family name": "Ashby-Kerr family", "Social worker": "Joe Hartigan", "Team manager": ""})
+    action, changes, errors, result = imported_then(council, [BASE], [then])
+    assert (action, errors) == ("update", [])
+    assert changes == [
+        "Family name: Ashby family → Ashby-Kerr family",
+        "Social worker: Priya Lakhani → Joe Hartigan",
+        "Team manager: Tara Pemberton → blank",
+    ]
+    assert (result.updated, result.unchanged) == (1, 0)
+    fam = Family.objects.get(reference=REF)
+    assert fam.name == "Ashby-Kerr family"
+    assert fam.social_worker.username == "joe.hartigan"
+    assert fam.team_manager is None
+    assert fam.team.name == NORTH
+
+
+def test_a_family_moved_to_another_team_takes_its_new_staff(council):
+    then = merge(BASE, **{"Team": CENTRAL, "Social worker": "Hannah Greaves", "Team manager": "Marcus Adebayo"})
+    action, changes, errors, result = imported_then(council, [BASE], [then])
+    assert (action, errors) == ("update", [])
+    assert changes == [
+        f"Team: {NORTH} → {CENTRAL}",
+        "Social worker: Priya Lakhani → Hannah Greaves",
+        "Team manager: Tara Pemberton → Marcus Adebayo",
+    ]
+    fam = Family.objects.get(reference=REF)
+    assert (fam.team.name, fam.social_worker.username, fam.team_manager.username) == (
+        CENTRAL,
+        "hannah.greaves",
+        "marcus.adebayo",
+    )
+    assert fam.name == "Ashby family"
+
+
+def test_a_team_manager_named_for_the_first_time_is_said_from_blank(council):
+    first = merge(BASE, **{"Team manager": ""})
+    action, changes, errors, _ = imported_then(council, [first], [BASE])
+    assert (action, changes, errors) == ("update", ["Team manager: blank → Tara Pemberton"], [])
+    fam = Family.objects.get(reference=REF)
+    assert fam.team_manager.username == "tara.manager"
+    assert fam.social_worker.username == "priya.lakhani"
+
+
+# --- Meetings -----------------------------------------------------------------------------------
+
+
+def test_an_initial_meeting_held_since_is_added_from_blank(council):
+    first = merge(BASE, **{"Initial meeting": "", "Review 1": ""})
+    then = merge(BASE, **{"Review 1": ""})
+    action, changes, errors, _ = imported_then(council, [first], [then])
+    assert (action, changes, errors) == ("update", ["Initial meeting: blank → 16/09/2026"], [])
+    meeting = Meeting.objects.get(episode=episode(), kind=MeetingKind.INITIAL)
+    assert (meeting.held_on, meeting.scheduled_for) == (dt.date(2026, 9, 16), None)
+
+
+@pytest.mark.parametrize(
+    ("moved_to", "held_on", "scheduled_for"),
+    [
+        ("17/09/2026", dt.date(2026, 9, 17), None),
+        # Today: the meeting was held today, not booked.
+        ("01/12/2026", dt.date(2026, 12, 1), None),
+        ("03/12/2026", None, dt.date(2026, 12, 3)),
+    ],
+)
+def test_a_moved_initial_meeting_is_held_or_booked_by_its_new_date(council, moved_to, held_on, scheduled_for):
+    first = merge(BASE, **{"Review 1": ""})
+    then = merge(BASE, **{"Review 1": "", "Initial meeting": moved_to})
+    action, changes, errors, result = imported_then(council, [first], [then])
+    assert (action, changes, errors) == ("update", [f"Initial meeting: 16/09/2026 → {moved_to}"], [])
+    assert result.updated == 1
+    meeting = Meeting.objects.get(episode=episode(), kind=MeetingKind.INITIAL)
+    assert (meeting.held_on, meeting.scheduled_for) == (held_on, scheduled_for)
+    assert Meeting.objects.filter(episode=episode()).count() == 1
+
+
+def test_a_final_meeting_is_added_then_moved(council):
+    with_final = merge(BASE, **{"Final meeting": "25/11/2026"})
+    action, changes, errors, _ = imported_then(council, [BASE], [with_final])
+    assert (action, changes, errors) == ("update", ["Final meeting: blank → 25/11/2026"], [])
+    final = Meeting.objects.get(episode=episode(), kind=MeetingKind.FINAL)
+    assert final.held_on == dt.date(2026, 11, 25)
+
+    moved = merge(BASE, **{"Final meeting": "26/11/2026"})
+    assert check(moved) == ("update", ["Final meeting: 25/11/2026 → 26/11/2026"], [])
+    load(council, moved)
+    final.refresh_from_db()
+    assert (final.held_on, final.scheduled_for) == (dt.date(2026, 11, 26), None)
+    initial = Meeting.objects.get(episode=episode(), kind=MeetingKind.INITIAL)
+    assert initial.held_on == dt.date(2026, 9, 16)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "message"),
+    [
+        (NO_REVIEW, {"Initial meeting": ""}, "Initial meeting was removed: correct it on the case page"),
+        (
+            {**BASE, "Final meeting": "25/11/2026"},
+            {"Final meeting": ""},
+            "Final meeting was removed: correct it on the case page",
+        ),
+        (BASE, {"Review 1": "21/10/2026"}, "A review meeting date was changed or removed: correct it on the case page"),
+        (BASE, {"Review 1": ""}, "A review meeting date was changed or removed: correct it on the case page"),
+        (
+            BASE,
+            {"LPM/Panel date": "03/09/2026"},
+            "LPM / panel date changed from 02/09/2026: correct it on the case page",
+        ),
+        (
+            BASE,
+            {"Letter sent": "08/09/2026"},
+            "Letter before proceedings sent changed from 07/09/2026: correct it on the case page",
+        ),
+        (
+            BASE,
+            {"Child(ren)": "Mia Ashby", "Child ID": "C-60102"},
+            "A child was removed: end their involvement on the case page",
+        ),
+        (BASE, {"Parents": "Kerry Ashby (mother)"}, "A parent was removed or renamed: correct it on the case page"),
+        (
+            BASE,
+            {"Parents": "Kerry Ashby (mother); Wayne Ashbey (father)"},
+            "A parent was removed or renamed: correct it on the case page",
+        ),
+        (BASE, {"Assessment due": "06/11/2026"}, "The PAMS assessment changed: correct it on the case page"),
+        (BASE, {"Provider": "In-house"}, "The PAMS assessment changed: correct it on the case page"),
+        (
+            BASE,
+            {"Assessment due": "06/11/2026", "Completed": "28/10/2026"},
+            "The PAMS assessment changed: correct it on the case page",
+        ),
+        (
+            {**BASE, "Completed": "28/10/2026"},
+            {"Completed": "29/10/2026"},
+            "The PAMS assessment changed: correct it on the case page",
+        ),
+        (
+            {**BASE, "Extension (weeks)": "4", "Extension agreed": "26/11/2026"},
+            {"Extension (weeks)": "2"},
+            "An extension cannot be shortened by an import",
+        ),
+        (
+            {**BASE, "Extension (weeks)": "4", "Extension agreed": "26/11/2026"},
+            {"Extension (weeks)": "", "Extension agreed": ""},
+            "An extension cannot be shortened by an import",
+        ),
+        (
+            {**BASE, "Outcome": "Step down to CIN", "Outcome date": "25/11/2026"},
+            {"Outcome": "Step down to CP"},
+            "The outcome was already imported: correct it on the case page",
+        ),
+        (
+            {**BASE, "Outcome": "Step down to CIN", "Outcome date": "25/11/2026"},
+            {"Outcome date": "26/11/2026"},
+            "The outcome was already imported: correct it on the case page",
+        ),
+    ],
+    ids=[
+        "initial removed",
+        "final removed",
+        "review moved",
+        "review removed",
+        "lpm moved",
+        "letter moved",
+        "child replaced",
+        "parent removed",
+        "parent renamed",
+        "assessment due moved",
+        "assessment provider changed",
+        "completed and due moved",
+        "completion date moved",
+        "extension shortened",
+        "extension removed",
+        "outcome changed",
+        "outcome date moved",
+    ],
+)
+def test_a_change_the_import_must_not_make_is_refused_beside_the_row_and_nothing_changes(council, first, then, message):
+    done = load(council, first)
+    assert done.created == 1, [r.errors for r in done.check.rows]
+    edited = merge(first, **then)
+    action, changes, errors = check(edited)
+    assert action == "error"
+    assert errors == [message]
+    before = _snapshot()
+    result = load(council, edited)
+    assert (result.updated, result.skipped) == (0, 1)
+    assert _snapshot() == before
+
+
+def _snapshot() -> tuple[Any, ...]:
+    ep = episode()
+    return (
+        ep.family.name,
+        ep.stage,
+        ep.ended_on,
+        sorted((m.kind, m.held_on, m.scheduled_for) for m in ep.meetings.all()),
+        sorted((a.kind, a.due_on, a.completed_on, a.provider) for a in ep.assessments.all()),
+        sorted(c.case_system_id for c in ep.family.children.all()),
+        sorted(p.full_name for p in ep.family.people.all()),
+        sorted(e.weeks for e in ep.extensions.all()),
+    )
+
+
+def test_review_meetings_held_since_are_added_in_date_order(council):
+    then = merge(BASE, **{"Review 2": "25/11/2026; 11/11/2026"})
+    action, changes, errors, _ = imported_then(council, [BASE], [then])
+    assert (action, changes, errors) == ("update", ["Review meetings added: 11/11/2026, 25/11/2026"], [])
+    reviews = Meeting.objects.filter(episode=episode(), kind=MeetingKind.REVIEW).order_by("held_on")
+    assert [m.held_on for m in reviews] == [dt.date(2026, 10, 14), dt.date(2026, 11, 11), dt.date(2026, 11, 25)]
+
+
+# --- Children, parents and the letter -----------------------------------------------------------
+
+
+def test_a_child_added_on_a_row_of_its_own_joins_the_family(council):
+    second = {"Case ID": REF, "Child(ren)": "Mia Ashby", "Child ID": "C-60102", "DOB": "08/08/2022"}
+    third = {"Case ID": REF, "Child(ren)": "Unborn baby Ashby", "Child ID": "C-60103", "DOB": "15/01/2027"}
+    action, changes, errors, _ = imported_then(council, [BASE], [BASE, second, third])
+    assert (action, changes, errors) == ("update", ["Children added: Mia Ashby, Unborn baby Ashby"], [])
+    children = {c.case_system_id: c for c in episode().family.children.all()}
+    assert sorted(children) == ["C-60101", "C-60102", "C-60103"]
+    mia = children["C-60102"]
+    assert (mia.first_name, mia.last_name, mia.date_of_birth) == ("Mia", "Ashby", dt.date(2022, 8, 8))
+    unborn = children["C-60103"]
+    assert (unborn.date_of_birth, unborn.expected_date_of_birth) == (None, dt.date(2027, 1, 15))
+
+
+def test_a_parent_added_after_the_letter_went_out_is_recorded_as_sent_it(council):
+    then = merge(BASE, Parents="Kerry Ashby (mother); Wayne Ashby (father); Dean Cross (stepfather)")
+    action, changes, errors, _ = imported_then(council, [BASE], [then])
+    assert (action, changes, errors) == ("update", ["Parents added"], [])
+    people = {p.full_name: p for p in episode().family.people.all()}
+    assert sorted(people) == ["Dean Cross", "Kerry Ashby", "Wayne Ashby"]
+    assert people["Dean Cross"].relationship == "step_parent"
+    assert _letters() == {
+        "Dean Cross": [dt.date(2026, 9, 7)],
+        "Kerry Ashby": [dt.date(2026, 9, 7)],
+        "Wayne Ashby": [dt.date(2026, 9, 7)],
+    }
+
+
+def test_a_parent_added_before_any_letter_is_not_recorded_as_sent_one(council):
+    first = merge(BASE, **{"Letter sent": "", "Initial meeting": "", "Review 1": ""})
+    then = merge(first, Parents="Kerry Ashby (mother); Wayne Ashby (father); Dean Cross (stepfather)")
+    action, changes, errors, _ = imported_then(council, [first], [then])
+    assert (action, changes, errors) == ("update", ["Parents added"], [])
+    assert _letters() == {}
+    letter = Deadline.objects.get(episode=episode(), key="letter_before_proceedings")
+    assert letter.state == DeadlineState.OPEN
+
+
+def test_a_letter_sent_since_is_recorded_for_every_parent(council):
+    first = merge(BASE, **{"Letter sent": "", "Initial meeting": "", "Review 1": ""})
+    then = merge(first, **{"Letter sent": "07/09/2026"})
+    action, changes, errors, _ = imported_then(council, [first], [then])
+    assert (action, changes, errors) == ("update", ["Letter before proceedings sent: 07/09/2026"], [])
+    assert _letters() == {"Kerry Ashby": [dt.date(2026, 9, 7)], "Wayne Ashby": [dt.date(2026, 9, 7)]}
+    letter = Deadline.objects.get(episode=episode(), key="letter_before_proceedings")
+    assert (letter.state, letter.met_on) == (DeadlineState.MET, dt.date(2026, 9, 7))
+
+
+def test_a_parent_and_the_letter_added_together_record_one_letter_each(council):
+    first = merge(BASE, **{"Letter sent": "", "Initial meeting": "", "Review 1": ""})
+    then = merge(
+        first,
+        **{
+            "Letter sent": "07/09/2026",
+            "Parents": "Kerry Ashby (mother); Wayne Ashby (father); Dean Cross (stepfather)",
+        },
+    )
+    action, changes, errors, result = imported_then(council, [first], [then])
+    assert (action, errors) == ("update", [])
+    assert changes == ["Parents added", "Letter before proceedings sent: 07/09/2026"]
+    assert result.updated == 1
+    assert _letters() == {
+        "Dean Cross": [dt.date(2026, 9, 7)],
+        "Kerry Ashby": [dt.date(2026, 9, 7)],
+        "Wayne Ashby": [dt.date(2026, 9, 7)],
+    }
+
+
+def _letters() -> dict[str, list[dt.date]]:
+    from cases.models import LetterDelivery
+
+    out: dict[str, list[dt.date]] = {}
+    for d in LetterDelivery.objects.filter(episode=episode()).select_related("person").order_by("delivered_on"):
+        out.setdefault(d.person.full_name, []).append(d.delivered_on)
+    return out
+
+
+# --- Assessments, extension and outcome ---------------------------------------------------------
+
+
+def test_an_assessment_completed_since_is_marked_completed(council):
+    then = merge(BASE, Completed="28/10/2026")
+    action, changes, errors, _ = imported_then(council, [BASE], [then])
+    assert (action, changes, errors) == ("update", ["PAMS assessment completed"], [])
+    (pams,) = episode().assessments.all()
+    assert (pams.completed_on, pams.due_on) == (dt.date(2026, 10, 28), dt.date(2026, 10, 30))
+
+
+def test_only_the_assessment_that_came_back_is_completed(council):
+    again = {
+        "Case ID": REF,
+        "Assessment": "PAMS",
+        "Provider": "Bridge Assessments",
+        "Instructed": "02/11/2026",
+        "Assessment due": "30/11/2026",
+    }
+    then = {**again, "Completed": "27/11/2026"}
+    action, changes, errors, _ = imported_then(council, [BASE, again], [BASE, then])
+    assert (action, changes, errors) == ("update", ["PAMS assessment completed"], [])
+    done = dict(episode().assessments.values_list("instructed_on", "completed_on"))
+    assert done == {dt.date(2026, 9, 18): None, dt.date(2026, 11, 2): dt.date(2026, 11, 27)}
+
+
+def test_a_new_assessment_is_added_beside_the_old(council):
+    cognitive = {
+        "Case ID": REF,
+        "Assessment": "Cognitive",
+        "Provider": "Dr A. Morrow",
+        "Instructed": "14/10/2026",
+        "Assessment due": "25/11/2026",
+    }
+    action, changes, errors, _ = imported_then(council, [BASE], [BASE, cognitive])
+    assert (action, changes, errors) == ("update", ["Cognitive assessment added"], [])
+    kinds = dict(episode().assessments.values_list("kind", "provider"))
+    assert kinds == {"pams": "Bridge Assessments", "cognitive": "Dr A. Morrow"}
+
+
+@pytest.mark.parametrize(("before", "after"), [("", "4"), ("2", "4")])
+def test_a_longer_extension_adds_the_weeks_agreed_since(council, before, after):
+    first = merge(BASE, **({"Extension (weeks)": before, "Extension agreed": "20/11/2026"} if before else {}))
+    then = merge(BASE, **{"Extension (weeks)": after, "Extension agreed": "20/11/2026"})
+    action, changes, errors, _ = imported_then(council, [first], [then])
+    assert (action, changes, errors) == ("update", [f"Extension: {before or 0} → {after} weeks"], [])
+    weeks = sorted(episode().extensions.values_list("weeks", flat=True))
+    assert sum(weeks) == 4 and weeks == ([4] if not before else [2, 2])
+    end = Deadline.objects.get(episode=episode(), key="pre_proceedings_end")
+    # 16 weeks from the LPM on Wednesday 2 Sep (23 Dec), plus the 4 agreed.
+    assert end.due_on == dt.date(2027, 1, 20)
+
+
+def test_an_outcome_recorded_since_ends_the_episode(council):
+    then = merge(BASE, **{"Outcome": "Step down to CIN", "Outcome date": "25/11/2026"})
+    action, changes, errors, _ = imported_then(council, [BASE], [then])
+    assert (action, changes, errors) == ("update", ["Outcome: Step down to CIN"], [])
+    ep = episode()
+    assert (ep.stage, ep.ended_on, ep.end_outcome) == (Stage.ENDED, dt.date(2026, 11, 25), "step_down_cin")
+
+
+def test_rows_that_only_moved_change_nothing(council):
+    cognitive = {
+        "Case ID": REF,
+        "Assessment": "Cognitive",
+        "Provider": "Dr A. Morrow",
+        "Instructed": "14/10/2026",
+        "Assessment due": "25/11/2026",
+    }
+    blank_then_cognitive = {"Case ID": REF}
+    done = load(council, BASE, cognitive)
+    assert done.created == 1
+    # The same family, its assessment a row further down: nothing to import.
+    action, changes, errors = check(BASE, blank_then_cognitive, cognitive)
+    assert (action, changes, errors) == ("unchanged", [], [])
+    result = load(council, BASE, blank_then_cognitive, cognitive)
+    assert (result.updated, result.unchanged) == (0, 1)
