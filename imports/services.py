@@ -995,8 +995,13 @@ def _update(fam: FamilyRows, by: User, today: dt.date) -> Episode:
     for a in v["assessments"]:
         b = old_assessments.get((a["kind"], a["instructed"]))
         if b is not None and b["completed"] is None and a["completed"]:
+            fields = _assessment_fields(a)
             assessment = episode.assessments.filter(
-                instructed_on=_day(a["instructed"]), completed_on__isnull=True, due_on=_day(a["due"])
+                kind=fields["kind"],
+                description=fields["description"],
+                instructed_on=fields["instructed_on"],
+                due_on=fields["due_on"],
+                completed_on__isnull=True,
             ).first()
             if assessment is not None:
                 cs.assessment_update(
