@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
@@ -115,10 +115,11 @@ def test_an_extension_brought_in_says_who_agreed_it(council, role):
     first = {k: v for k, v in BASE.items() if k not in ("Letter sent", "Initial meeting", "Review 1", *PAMS_AGAIN)}
     first.update({"Case ID": REF})
     assert load_as(by, first).created == 1
-    then = merge(first, **{"Extension (weeks)": "3", "Extension agreed": "20/11/2026"})
-    assert load_as(by, then).updated == 1
+    # Agreed after the machine's clock (behind), on or before the import's day.
+    then = merge(first, **{"Extension (weeks)": "3", "Extension agreed": "30/11/2026"})
+    assert load_as(by, then, clock=EARLIER_CLOCK).updated == 1
     (extension,) = episode().extensions.all()
-    assert (extension.weeks, extension.agreed_on, extension.agreed_by) == (3, dt.date(2026, 11, 20), by)
+    assert (extension.weeks, extension.agreed_on, extension.agreed_by) == (3, dt.date(2026, 11, 30), by)
     assert extension.rationale == (
         services.EXTENSION_BY_HEAD if role == Role.HEAD_OF_SERVICE else services.EXTENSION_BY_IMPORTER
     )
@@ -187,9 +188,29 @@ def test_every_step_of_a_reimport_is_judged_on_the_day_the_import_is_dated(counc
         "cognitive": None,
     }
     assert list(ep.extensions.values_list("weeks", flat=True)) == [2]
+    # The same re-import with the outcome too, once with the clock on the import's day (rolled
+    # back) and once with it behind: the same deadlines, states and dates.
     ended = merge(then, **{"Outcome": "No further action", "Outcome date": "01/12/2026"})
+    try:
+        with transaction.atomic():
+            assert load_as(clo, ended, newborn, cognitive).updated == 1
+            on_the_day = _deadlines()
+            raise _Rollback
+    except _Rollback:
+        pass
     assert load_as(clo, ended, newborn, cognitive, clock=EARLIER_CLOCK).updated == 1
     assert (episode().stage, episode().ended_on) == (Stage.ENDED, dt.date(2026, 12, 1))
+    assert _deadlines() == on_the_day
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _deadlines() -> list[tuple[Any, ...]]:
+    return sorted(
+        Deadline.objects.filter(episode=episode()).values_list("key", "occurrence", "due_on", "state", "met_on")
+    )
 
 
 def test_a_letter_sent_since_is_judged_on_the_day_the_import_is_dated(council):
@@ -272,3 +293,16 @@ def test_the_writers_refuse_a_family_the_check_did_not_pass(council):
     fam.values["lpm_date"] = None
     with pytest.raises(ValueError, match="^a checked family has an LPM date$"):
         services._create(fam, clo, SAMPLE_TODAY)
+
+
+def test_a_child_added_to_a_family_whose_pre_proceedings_ended_leaves_the_outcome_alone(council):
+    first = merge(BASE, **{"Outcome": "Step down to CIN", "Outcome date": "25/11/2026"})
+    load(council, first)
+    ended_on = episode().ended_on
+    sibling = {"Case ID": REF, "Child(ren)": "Mia Ashby", "Child ID": "C-60102", "DOB": "08/08/2022"}
+    assert check(first, sibling) == ("update", ["Children added: Mia Ashby"], [])
+    done = load(council, first, sibling)
+    assert done.updated == 1, [r.errors for r in done.check.rows]
+    ep = episode()
+    assert (ep.stage, ep.ended_on, ep.end_outcome) == (Stage.ENDED, ended_on, "step_down_cin")
+    assert ep.family.children.count() == 2
