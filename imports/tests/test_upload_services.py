@@ -1,4 +1,4 @@
-"""The import's uploads and remembered column mappings (docs/importing.md): an upload is its
+"""The import's uploads and remembered column mappings (docs/tracker-import.md): an upload is its
 uploader's alone and gone after a day unless its job is waiting or running; a mapping saved for
 one tracker layout is found again for the same headers, and only for them; the go-live preview
 writes nothing and says when a file is too large to try."""
