@@ -779,3 +779,97 @@ def test_a_child_added_to_a_family_whose_pre_proceedings_ended_leaves_the_outcom
     ep = episode()
     assert (ep.stage, ep.ended_on, ep.end_outcome) == (Stage.ENDED, ended_on, "step_down_cin")
     assert ep.family.children.count() == 2
+
+
+# --- Reading and writing a new family: what the survivors of the mutation run showed -----------
+
+
+def test_a_value_that_differs_between_a_familys_rows_is_named_with_both_values(council):
+    second = {
+        "Case ID": REF,
+        "Child(ren)": "Mia Ashby",
+        "Child ID": "C-60102",
+        "DOB": "08/08/2022",
+        "Social worker": "Joe Hartigan",
+        "LPM/Panel date": "03/09/2026",
+    }
+    sheet = read_tracker("tracker.csv", tracker(BASE, second))
+    result = tracker_check(sheet=sheet, mapping=mapping_guess(sheet.headers), today=SAMPLE_TODAY)
+    errors = {r.number: r.errors for r in result.rows}
+    assert set(errors[3]) == {
+        "Social worker 'Joe Hartigan' differs from 'Priya Lakhani' on an earlier row of this family",
+        "LPM / panel date '03/09/2026' differs from '02/09/2026' on an earlier row of this family",
+    }
+    assert errors[2] == []
+
+
+@pytest.mark.parametrize(
+    ("day", "held_on", "scheduled_for"),
+    [("01/12/2026", dt.date(2026, 12, 1), None), ("02/12/2026", None, dt.date(2026, 12, 2))],
+    ids=["today: held", "tomorrow: booked"],
+)
+def test_a_new_familys_meeting_dated_today_was_held_and_one_dated_later_is_booked(council, day, held_on, scheduled_for):
+    assert load(council, merge(NO_REVIEW, **{"Initial meeting": day})).created == 1
+    meeting = Meeting.objects.get(episode=episode(), kind=MeetingKind.INITIAL)
+    assert (meeting.held_on, meeting.scheduled_for) == (held_on, scheduled_for)
+
+
+def test_a_new_familys_assessments_keep_their_kind_name_and_completion(council):
+    pams = merge(BASE, **{"Assessment": "PAMS assessment", "Completed": "28/10/2026"})
+    hair = {
+        "Case ID": REF,
+        "Assessment": "Hair strand test",
+        "Provider": "Lab One",
+        "Instructed": "18/09/2026",
+        "Assessment due": "16/10/2026",
+    }
+    assert load(council, pams, hair).created == 1
+    got = sorted(episode().assessments.values_list("kind", "description", "provider", "completed_on"))
+    assert got == [
+        ("other", "Hair strand test", "Lab One", None),
+        ("pams", "", "Bridge Assessments", dt.date(2026, 10, 28)),
+    ]
+
+
+def test_an_importer_brings_in_only_families_they_could_then_change(council):
+    from django.core.exceptions import PermissionDenied
+
+    elsewhere = council["people"]["ayesha.qureshi"]  # a social worker in the South team
+    sheet = read_tracker("tracker.csv", tracker(BASE))  # a North team family
+    with (
+        time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False),
+        pytest.raises(PermissionDenied, match=r"^You may not change this case\.$"),
+    ):
+        tracker_import(sheet=sheet, mapping=mapping_guess(sheet.headers), by=elsewhere, today=SAMPLE_TODAY)
+    assert not Family.objects.exists()
+
+
+def test_the_fingerprint_of_a_familys_values_does_not_depend_on_their_order():
+    first = {"family_name": "Ashby family", "children": [{"name": "Leo Ashby", "row": 2}], "lpm_date": "2026-09-02"}
+    reordered = {"lpm_date": "2026-09-02", "children": [{"row": 2, "name": "Leo Ashby"}], "family_name": "Ashby family"}
+    assert services.fingerprint(first) == services.fingerprint(reordered)
+    assert services.fingerprint(first) != services.fingerprint({**first, "lpm_date": "2026-09-03"})
+
+
+def test_families_written_one_by_one_are_remembered_as_the_bulk_write_remembers_them(council, monkeypatch):
+    from imports.models import BeforeGoLive, ImportedEpisode
+
+    def clash(*args, **kwargs):
+        raise IntegrityError("forced: write family by family")
+
+    monkeypatch.setattr(services, "_create_all", clash)
+    sheet = read_tracker("tracker.csv", tracker(BASE))
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
+        done = tracker_import(
+            sheet=sheet,
+            mapping=mapping_guess(sheet.headers),
+            by=council["people"]["clo"],
+            today=SAMPLE_TODAY,
+            before_go_live=BeforeGoLive.DONE,
+        )
+    assert done.created == 1
+    imported = ImportedEpisode.objects.get()
+    assert (imported.family_reference, imported.before_go_live) == (REF, BeforeGoLive.DONE)
+    assert (imported.episode, imported.imported_by) == (episode(), council["people"]["clo"])
+    again = load(council, BASE)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
