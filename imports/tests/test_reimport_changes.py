@@ -762,10 +762,14 @@ def test_the_writers_refuse_a_family_the_check_did_not_pass(council):
     fam.social_worker = None
     with pytest.raises(ValueError, match="^a checked family has a team and a social worker$"):
         services._create(fam, clo, SAMPLE_TODAY)
+    with pytest.raises(ValueError, match="^a checked family has a team and a social worker$"):
+        services._new_family(fam, clo, SAMPLE_TODAY, "standard", "1")
     fam = _checked_family(council)
     fam.values["lpm_date"] = None
     with pytest.raises(ValueError, match="^a checked family has an LPM date$"):
         services._create(fam, clo, SAMPLE_TODAY)
+    with pytest.raises(ValueError, match="^a checked date is missing$"):
+        services._day(None)
 
 
 def test_a_child_added_to_a_family_whose_pre_proceedings_ended_leaves_the_outcome_alone(council):
@@ -873,3 +877,93 @@ def test_families_written_one_by_one_are_remembered_as_the_bulk_write_remembers_
     assert (imported.episode, imported.imported_by) == (episode(), council["people"]["clo"])
     again = load(council, BASE)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_a_baby_named_unborn_who_is_born_by_the_import_has_a_date_of_birth(council):
+    twins = merge(BASE, **{"Child(ren)": "Unborn baby Ashby; Unborn twin Ashby; Leo", "Child ID": "C-1; C-2; C-3"})
+    twins["DOB"] = "30/11/2026; 01/12/2026; 14/03/2019"
+    assert load(council, twins).created == 1
+    born = {
+        c.case_system_id: (c.first_name, c.last_name, c.date_of_birth, c.expected_date_of_birth)
+        for c in episode().family.children.all()
+    }
+    assert born == {
+        "C-1": ("Unborn baby", "Ashby", dt.date(2026, 11, 30), None),
+        "C-2": ("Unborn twin", "Ashby", dt.date(2026, 12, 1), None),
+        # One name only: the family's name is the surname.
+        "C-3": ("Leo", "Ashby", dt.date(2019, 3, 14), None),
+    }
+
+
+def test_a_new_familys_outcome_written_with_a_full_stop_is_read(council):
+    assert load(council, merge(BASE, **{"Outcome": "Step down to CIN.", "Outcome date": "25/11/2026"})).created == 1
+    assert (episode().stage, episode().end_outcome) == (Stage.ENDED, "step_down_cin")
+
+
+LPM_ONLY = {k: v for k, v in BASE.items() if k not in ("Letter sent", "Initial meeting", "Review 1", *PAMS_AGAIN)}
+LPM_ONLY["Case ID"] = REF
+
+
+def test_a_head_of_service_brings_in_a_new_familys_extension_as_agreed_by_them(council):
+    hos = UserFactory(roles=[Role.HEAD_OF_SERVICE], team=None)
+    done = load_as(hos, merge(LPM_ONLY, **{"Extension (weeks)": "3", "Extension agreed": "20/11/2026"}))
+    assert done.created == 1
+    (extension,) = episode().extensions.all()
+    assert (extension.agreed_by, extension.rationale) == (hos, services.EXTENSION_BY_HEAD)
+
+
+def test_a_head_of_service_may_not_bring_in_a_letter_they_may_not_record(council):
+    from django.core.exceptions import PermissionDenied
+
+    hos = UserFactory(roles=[Role.HEAD_OF_SERVICE], team=None)
+    with pytest.raises(PermissionDenied):
+        load_as(hos, merge(LPM_ONLY, **{"Letter sent": "07/09/2026"}))
+    assert not Family.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ({"Child(ren)": "L" * 90 + " Ashby"}, "Ensure this value has at most 80 characters (it has 90)."),
+        ({"Parents": "K" * 170 + " Ashby (mother)"}, "Ensure this value has at most 160 characters (it has 176)."),
+        ({"Provider": "B" * 170}, "Ensure this value has at most 160 characters (it has 170)."),
+    ],
+    ids=["child", "parent", "provider"],
+)
+def test_a_value_too_long_for_its_record_is_refused_beside_the_row(council, cells, message):
+    done = load(council, merge(BASE, **cells))
+    assert done.refused and done.created == 0
+    (row,) = [r for r in done.check.rows if r.reference == REF]
+    assert any(message in e for e in row.errors), row.errors
+    assert not Family.objects.exists()
+
+
+def test_a_new_family_imported_with_the_clock_behind_gets_the_deadlines_of_its_day(council):
+    clo = council["people"]["clo"]
+    try:
+        with transaction.atomic():
+            assert load_as(clo, RECENT).created == 1
+            on_the_day = _deadlines()
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert load_as(clo, RECENT, clock=EARLIER_CLOCK).created == 1
+    assert _deadlines() == on_the_day
+
+
+def test_an_import_tells_its_progress_in_rows_written_so_far(council):
+    load(council, BASE)
+    seen: list[int] = []
+    other = merge(BASE, **{"Case ID": "TRK-2002", "Child ID": "C-60199"})
+    sheet = read_tracker("tracker.csv", tracker(merge(BASE, **{"Review 2": "11/11/2026"}), other))
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
+        done = tracker_import(
+            sheet=sheet,
+            mapping=mapping_guess(sheet.headers),
+            by=council["people"]["clo"],
+            today=SAMPLE_TODAY,
+            progress=seen.append,
+        )
+    assert (done.created, done.updated) == (1, 1)
+    # The new family in one batch first, then the updated one.
+    assert seen == [1, 2]
