@@ -967,3 +967,90 @@ def test_an_import_tells_its_progress_in_rows_written_so_far(council):
     assert (done.created, done.updated) == (1, 1)
     # The new family in one batch first, then the updated one.
     assert seen == [1, 2]
+
+
+def test_a_refused_import_counts_what_it_left_and_imports_nothing(council):
+    load(council, BASE)
+    bad = merge(BASE, **{"Case ID": "TRK-2002", "Child ID": "C-60199", "Social worker": "Jo Bloggs"})
+    new = merge(BASE, **{"Case ID": "TRK-2003", "Child ID": "C-60198"})
+    no_reference = {"Family name": "Nobody family"}
+    sheet = read_tracker("tracker.csv", tracker(BASE, bad, new, no_reference))
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
+        done = tracker_import(
+            sheet=sheet,
+            mapping=mapping_guess(sheet.headers),
+            by=council["people"]["clo"],
+            today=SAMPLE_TODAY,
+            skip_invalid=False,
+        )
+    assert (done.created, done.updated, done.unchanged, done.skipped, done.deadlines, done.refused) == (
+        0,
+        0,
+        1,
+        2,
+        0,
+        True,
+    )
+    assert not Family.objects.filter(reference="TRK-2003").exists()
+
+
+def test_an_import_refused_when_saved_counts_what_it_left(council):
+    load(council, BASE)
+    too_long = merge(BASE, **{"Case ID": "TRK-" + "X" * 40, "Child ID": "C-60150"})
+    no_reference = {"Family name": "Nobody family"}
+    done = load(council, BASE, too_long, no_reference)
+    assert (done.created, done.updated, done.unchanged, done.skipped, done.deadlines, done.refused) == (
+        0,
+        0,
+        1,
+        1,
+        0,
+        True,
+    )
+
+
+def test_an_unknown_choice_for_steps_before_go_live_is_refused_by_name(council):
+    from django.core.exceptions import ValidationError
+
+    sheet = read_tracker("tracker.csv", tracker(BASE))
+    with pytest.raises(ValidationError) as refused:
+        tracker_import(
+            sheet=sheet, mapping=mapping_guess(sheet.headers), by=council["people"]["clo"], before_go_live="later"
+        )
+    assert refused.value.message_dict == {"before_go_live": ["Choose what happens to steps due before go-live"]}
+    assert not Family.objects.exists()
+
+
+def test_new_families_written_in_several_batches_are_all_counted(council, monkeypatch):
+    monkeypatch.setattr(services, "BULK_BATCH", 1)
+    rows = [merge(BASE, **{"Case ID": f"TRK-30{i}", "Child ID": f"C-603{i}"}) for i in range(3)]
+    done = load(council, *rows)
+    assert (done.created, Family.objects.count()) == (3, 3)
+
+
+def test_the_import_logs_its_counts_and_nothing_personal(council, caplog):
+    load(council, BASE)
+    other = merge(BASE, **{"Case ID": "TRK-2002", "Child ID": "C-60199"})
+    with caplog.at_level(logging.INFO, logger="imports.services"):
+        done = load(council, merge(BASE, **{"Review 2": "11/11/2026"}), other)
+    n = done.deadlines
+    assert f"tracker import: 1 created, 1 updated, 0 unchanged, 0 skipped, {n} deadlines" in caplog.messages
+    assert n == Deadline.objects.count()
+
+
+def test_a_child_or_parent_with_several_forenames_keeps_them_all(council):
+    row = merge(BASE, **{"Child(ren)": "Leo James Ashby", "Parents": "Kerry Anne Ashby (mother)"})
+    assert load(council, row).created == 1
+    (child,) = episode().family.children.all()
+    assert (child.first_name, child.last_name) == ("Leo James", "Ashby")
+    assert [p.full_name for p in episode().family.people.all()] == ["Kerry Anne Ashby"]
+
+
+def test_a_formula_in_a_column_the_mapping_leaves_out_does_no_harm(council):
+    from imports.sample import sample_tracker_xlsx
+
+    sheet = read_tracker("sample-tracker.xlsx", sample_tracker_xlsx())
+    mapping = {h: k for h, k in mapping_guess(sheet.headers).items() if h != "Week"}
+    result = tracker_check(sheet=sheet, mapping=mapping, today=SAMPLE_TODAY)
+    assert not any("Week" in e for r in result.rows for e in r.errors)
+    assert result.count("new") == 9
