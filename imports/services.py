@@ -999,8 +999,8 @@ def _update(fam: FamilyRows, by: User, today: dt.date) -> Episode:
             assessment = episode.assessments.filter(
                 kind=fields["kind"],
                 description=fields["description"],
-                instructed_on=fields["instructed_on"],
-                due_on=fields["due_on"],
+                instructed_on=_day(a["instructed"]),
+                due_on=_day(a["due"]),
                 completed_on__isnull=True,
             ).first()
             if assessment is not None:

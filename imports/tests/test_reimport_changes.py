@@ -136,6 +136,7 @@ def test_a_family_moved_to_another_team_takes_its_new_staff(council):
         "Team manager: Tara Pemberton → Marcus Adebayo",
     ]
     fam = Family.objects.get(reference=REF)
+    assert fam.team_manager is not None
     assert (fam.team.name, fam.social_worker.username, fam.team_manager.username) == (
         CENTRAL,
         "hannah.greaves",
@@ -149,7 +150,7 @@ def test_a_team_manager_named_for_the_first_time_is_said_from_blank(council):
     action, changes, errors, _ = imported_then(council, [first], [BASE])
     assert (action, changes, errors) == ("update", ["Team manager: blank → Tara Pemberton"], [])
     fam = Family.objects.get(reference=REF)
-    assert fam.team_manager.username == "tara.manager"
+    assert fam.team_manager is not None and fam.team_manager.username == "tara.manager"
     assert fam.social_worker.username == "priya.lakhani"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 import pytest
 import time_machine
@@ -68,7 +69,7 @@ def test_uploads_older_than_a_day_are_deleted_unless_their_job_is_waiting_or_run
 
 def test_an_upload_is_found_only_by_its_uploader_and_for_its_kind(council):
     clo = council["people"]["clo"]
-    other = UserFactory(roles=[Role.COURT_LIAISON_OFFICER], team=None)
+    other: Any = UserFactory(roles=[Role.COURT_LIAISON_OFFICER], team=None)
     upload = _upload(clo)
     assert services.upload_get(pk=upload.pk, by=clo, kind=UploadKind.TRACKER) == upload
     assert services.upload_get(pk=upload.pk, by=other, kind=UploadKind.TRACKER) is None
@@ -94,7 +95,7 @@ def test_a_remembered_mapping_is_found_again_for_the_same_headers_only(council):
 
 def test_remembering_a_layout_again_replaces_its_mapping_and_is_audited(council):
     clo = council["people"]["clo"]
-    other = UserFactory(roles=[Role.COURT_LIAISON_OFFICER], team=None)
+    other: Any = UserFactory(roles=[Role.COURT_LIAISON_OFFICER], team=None)
     headers = ["Case ID", "Surname"]
     services.mapping_remember(headers=headers, mapping={"Case ID": "family_reference", "Surname": ""}, by=clo)
     services.mapping_remember(
