@@ -647,8 +647,16 @@ def test_every_step_of_a_reimport_is_judged_on_the_day_the_import_is_dated(counc
         "Instructed": "30/11/2026",
         "Assessment due": "30/12/2026",
     }
+    try:
+        with transaction.atomic():
+            assert load_as(clo, then, newborn, cognitive).updated == 1
+            updated_on_the_day = _deadlines()
+            raise _Rollback
+    except _Rollback:
+        pass
     done = load_as(clo, then, newborn, cognitive, clock=EARLIER_CLOCK)
     assert done.updated == 1, [r.errors for r in done.check.rows]
+    assert _deadlines() == updated_on_the_day
     ep = episode()
     assert sorted(c.case_system_id for c in ep.family.children.all()) == ["C-60101", "C-60102"]
     assert sorted(ep.letter_deliveries.values_list("person__full_name", "delivered_on")) == [
@@ -1030,13 +1038,14 @@ def test_new_families_written_in_several_batches_are_all_counted(council, monkey
 
 
 def test_the_import_logs_its_counts_and_nothing_personal(council, caplog):
-    load(council, BASE)
+    same = merge(BASE, **{"Case ID": "TRK-2004", "Child ID": "C-60197"})
+    load(council, BASE, same)
     other = merge(BASE, **{"Case ID": "TRK-2002", "Child ID": "C-60199"})
     with caplog.at_level(logging.INFO, logger="imports.services"):
-        done = load(council, merge(BASE, **{"Review 2": "11/11/2026"}), other)
+        done = load(council, merge(BASE, **{"Review 2": "11/11/2026"}), other, same)
     n = done.deadlines
-    assert f"tracker import: 1 created, 1 updated, 0 unchanged, 0 skipped, {n} deadlines" in caplog.messages
-    assert n == Deadline.objects.count()
+    assert f"tracker import: 1 created, 1 updated, 1 unchanged, 0 skipped, {n} deadlines" in caplog.messages
+    assert n == Deadline.objects.filter(episode__family__reference__in=[REF, "TRK-2002"]).count()
 
 
 def test_a_child_or_parent_with_several_forenames_keeps_them_all(council):
@@ -1055,3 +1064,26 @@ def test_a_formula_in_a_column_the_mapping_leaves_out_does_no_harm(council):
     result = tracker_check(sheet=sheet, mapping=mapping, today=SAMPLE_TODAY)
     assert not any("Week" in e for r in result.rows for e in r.errors)
     assert result.count("new") == 9
+
+
+def test_a_child_with_one_name_added_by_a_reimport_takes_the_familys_surname(council):
+    load(council, BASE)
+    baby = {"Case ID": REF, "Child(ren)": "Ava", "Child ID": "C-60102", "DOB": "28/11/2026"}
+    assert load(council, BASE, baby).updated == 1
+    ava = episode().family.children.get(case_system_id="C-60102")
+    assert (ava.first_name, ava.last_name, ava.date_of_birth) == ("Ava", "Ashby", dt.date(2026, 11, 28))
+
+
+def test_of_two_assessments_of_kinds_the_product_does_not_name_only_the_one_back_is_completed(council):
+    hair = {
+        "Case ID": REF,
+        "Assessment": "Hair strand test",
+        "Provider": "Lab One",
+        "Instructed": "18/09/2026",
+        "Assessment due": "16/10/2026",
+    }
+    sibling = {**hair, "Assessment": "Sibling together-or-apart", "Provider": "In-house"}
+    load(council, BASE, hair, sibling)
+    assert load(council, BASE, hair, {**sibling, "Completed": "15/10/2026"}).updated == 1
+    done = dict(episode().assessments.filter(kind="other").values_list("description", "completed_on"))
+    assert done == {"Hair strand test": None, "Sibling together-or-apart": dt.date(2026, 10, 15)}
