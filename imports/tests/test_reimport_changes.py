@@ -80,12 +80,16 @@ def check(*rows: dict[str, Any]):
     return fam.action, first.changes, first.errors
 
 
-def load(council: dict[str, Any], *rows: dict[str, Any]):
+def load_as(by, *rows: dict[str, Any], clock: dt.datetime | None = None, today: dt.date = SAMPLE_TODAY, **options):
+    """Import `rows` as `by`, dated `today`, with the machine's clock at `clock` (10:00 on `today`)."""
     sheet = sheet_of(*rows)
-    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
-        return tracker_import(
-            sheet=sheet, mapping=mapping_guess(sheet.headers), by=council["people"]["clo"], today=SAMPLE_TODAY
-        )
+    with time_machine.travel(clock or dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
+        return tracker_import(sheet=sheet, mapping=mapping_guess(sheet.headers), by=by, today=today, **options)
+
+
+def load(council: dict[str, Any], *rows: dict[str, Any], **options):
+    """Import `rows` as the council's court liaison officer."""
+    return load_as(council["people"]["clo"], *rows, **options)
 
 
 def imported_then(council: dict[str, Any], first: list[dict[str, Any]], then: list[dict[str, Any]]):
@@ -509,12 +513,6 @@ PAMS_AGAIN = {
 }
 
 
-def load_as(by, *rows: dict[str, Any], clock: dt.datetime | None = None, today: dt.date = SAMPLE_TODAY):
-    sheet = read_tracker("tracker.csv", tracker(*rows))
-    with time_machine.travel(clock or dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
-        return services.tracker_import(sheet=sheet, mapping=mapping_guess(sheet.headers), by=by, today=today)
-
-
 # --- Only what changed is written ------------------------------------------------------------
 
 
@@ -647,13 +645,7 @@ def test_every_step_of_a_reimport_is_judged_on_the_day_the_import_is_dated(counc
         "Instructed": "30/11/2026",
         "Assessment due": "30/12/2026",
     }
-    try:
-        with transaction.atomic():
-            assert load_as(clo, then, newborn, cognitive).updated == 1
-            updated_on_the_day = _deadlines()
-            raise _Rollback
-    except _Rollback:
-        pass
+    updated_on_the_day = _deadlines_if_imported_on_the_day(clo, then, newborn, cognitive, updated=1)
     done = load_as(clo, then, newborn, cognitive, clock=EARLIER_CLOCK)
     assert done.updated == 1, [r.errors for r in done.check.rows]
     assert _deadlines() == updated_on_the_day
@@ -673,13 +665,7 @@ def test_every_step_of_a_reimport_is_judged_on_the_day_the_import_is_dated(counc
     # The same re-import with the outcome too, once with the clock on the import's day (rolled
     # back) and once with it behind: the same deadlines, states and dates.
     ended = merge(then, **{"Outcome": "No further action", "Outcome date": "01/12/2026"})
-    try:
-        with transaction.atomic():
-            assert load_as(clo, ended, newborn, cognitive).updated == 1
-            on_the_day = _deadlines()
-            raise _Rollback
-    except _Rollback:
-        pass
+    on_the_day = _deadlines_if_imported_on_the_day(clo, ended, newborn, cognitive, updated=1)
     assert load_as(clo, ended, newborn, cognitive, clock=EARLIER_CLOCK).updated == 1
     assert (episode().stage, episode().ended_on) == (Stage.ENDED, dt.date(2026, 12, 1))
     assert _deadlines() == on_the_day
@@ -687,6 +673,19 @@ def test_every_step_of_a_reimport_is_judged_on_the_day_the_import_is_dated(counc
 
 class _Rollback(Exception):
     pass
+
+
+def _deadlines_if_imported_on_the_day(by, *rows: dict[str, Any], **expected: int) -> list[tuple[Any, ...]]:
+    """The deadlines importing `rows` on the day it is dated would store (the import is rolled back)."""
+    try:
+        with transaction.atomic():
+            done = load_as(by, *rows)
+            assert {k: getattr(done, k) for k in expected} == expected
+            stored = _deadlines()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return stored
 
 
 def _deadlines() -> list[tuple[Any, ...]]:
@@ -706,15 +705,17 @@ def test_a_letter_sent_since_is_judged_on_the_day_the_import_is_dated(council):
 def test_families_written_one_by_one_are_judged_on_the_day_the_import_is_dated(council, monkeypatch):
     """When the bulk write meets a clash, each family goes through the services instead."""
 
-    def clash(*args, **kwargs):
-        raise IntegrityError("forced: write family by family")
-
-    monkeypatch.setattr(services, "_create_all", clash)
+    monkeypatch.setattr(services, "_create_all", _forced_clash)
     done = load_as(council["people"]["clo"], RECENT, clock=EARLIER_CLOCK)
     assert done.created == 1, [r.errors for r in done.check.rows]
     assert list(LetterDelivery.objects.values_list("delivered_on", flat=True)) == [dt.date(2026, 11, 27)]
     letter = Deadline.objects.get(episode=episode(), key="letter_before_proceedings")
     assert (letter.state, letter.met_on) == (DeadlineState.MET_LATE, dt.date(2026, 11, 27))
+
+
+def _forced_clash(*args: Any, **kwargs: Any) -> None:
+    """The bulk write refused by the database: the import writes family by family instead."""
+    raise IntegrityError("forced: write family by family")
 
 
 # --- A refused import -------------------------------------------------------------------------
@@ -848,12 +849,8 @@ def test_an_importer_brings_in_only_families_they_could_then_change(council):
     from django.core.exceptions import PermissionDenied
 
     elsewhere = council["people"]["ayesha.qureshi"]  # a social worker in the South team
-    sheet = read_tracker("tracker.csv", tracker(BASE))  # a North team family
-    with (
-        time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False),
-        pytest.raises(PermissionDenied, match=r"^You may not change this case\.$"),
-    ):
-        tracker_import(sheet=sheet, mapping=mapping_guess(sheet.headers), by=elsewhere, today=SAMPLE_TODAY)
+    with pytest.raises(PermissionDenied, match=r"^You may not change this case\.$"):
+        load_as(elsewhere, BASE)  # a North team family
     assert not Family.objects.exists()
 
 
@@ -867,19 +864,8 @@ def test_the_fingerprint_of_a_familys_values_does_not_depend_on_their_order():
 def test_families_written_one_by_one_are_remembered_as_the_bulk_write_remembers_them(council, monkeypatch):
     from imports.models import BeforeGoLive, ImportedEpisode
 
-    def clash(*args, **kwargs):
-        raise IntegrityError("forced: write family by family")
-
-    monkeypatch.setattr(services, "_create_all", clash)
-    sheet = read_tracker("tracker.csv", tracker(BASE))
-    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
-        done = tracker_import(
-            sheet=sheet,
-            mapping=mapping_guess(sheet.headers),
-            by=council["people"]["clo"],
-            today=SAMPLE_TODAY,
-            before_go_live=BeforeGoLive.DONE,
-        )
+    monkeypatch.setattr(services, "_create_all", _forced_clash)
+    done = load(council, BASE, before_go_live=BeforeGoLive.DONE)
     assert done.created == 1
     imported = ImportedEpisode.objects.get()
     assert (imported.family_reference, imported.before_go_live) == (REF, BeforeGoLive.DONE)
@@ -949,13 +935,7 @@ def test_a_value_too_long_for_its_record_is_refused_beside_the_row(council, cell
 
 def test_a_new_family_imported_with_the_clock_behind_gets_the_deadlines_of_its_day(council):
     clo = council["people"]["clo"]
-    try:
-        with transaction.atomic():
-            assert load_as(clo, RECENT).created == 1
-            on_the_day = _deadlines()
-            raise _Rollback
-    except _Rollback:
-        pass
+    on_the_day = _deadlines_if_imported_on_the_day(clo, RECENT, created=1)
     assert load_as(clo, RECENT, clock=EARLIER_CLOCK).created == 1
     assert _deadlines() == on_the_day
 
@@ -964,15 +944,7 @@ def test_an_import_tells_its_progress_in_rows_written_so_far(council):
     load(council, BASE)
     seen: list[int] = []
     other = merge(BASE, **{"Case ID": "TRK-2002", "Child ID": "C-60199"})
-    sheet = read_tracker("tracker.csv", tracker(merge(BASE, **{"Review 2": "11/11/2026"}), other))
-    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
-        done = tracker_import(
-            sheet=sheet,
-            mapping=mapping_guess(sheet.headers),
-            by=council["people"]["clo"],
-            today=SAMPLE_TODAY,
-            progress=seen.append,
-        )
+    done = load(council, merge(BASE, **{"Review 2": "11/11/2026"}), other, progress=seen.append)
     assert (done.created, done.updated) == (1, 1)
     # The new family in one batch first, then the updated one.
     assert seen == [1, 2]
@@ -983,15 +955,7 @@ def test_a_refused_import_counts_what_it_left_and_imports_nothing(council):
     bad = merge(BASE, **{"Case ID": "TRK-2002", "Child ID": "C-60199", "Social worker": "Jo Bloggs"})
     new = merge(BASE, **{"Case ID": "TRK-2003", "Child ID": "C-60198"})
     no_reference = {"Family name": "Nobody family"}
-    sheet = read_tracker("tracker.csv", tracker(BASE, bad, new, no_reference))
-    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), tick=False):
-        done = tracker_import(
-            sheet=sheet,
-            mapping=mapping_guess(sheet.headers),
-            by=council["people"]["clo"],
-            today=SAMPLE_TODAY,
-            skip_invalid=False,
-        )
+    done = load(council, BASE, bad, new, no_reference, skip_invalid=False)
     assert (done.created, done.updated, done.unchanged, done.skipped, done.deadlines, done.refused) == (
         0,
         0,
