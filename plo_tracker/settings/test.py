@@ -19,3 +19,11 @@ ALLOWED_HOSTS = ["*"]
 
 # Each test run gets its own throwaway database, so runs started side by side never collide.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PLO_TEST_DB_NAME", f"test_plo_tracker_{os.getpid()}")}  # noqa: F405  (DATABASES comes from base)
+
+# The same middleware, with WhiteNoise's listing of the static files made once per process rather
+# than once per test client (plo_tracker/tests/static_files.py).
+_WHITENOISE = "whitenoise.middleware.WhiteNoiseMiddleware"
+MIDDLEWARE = [
+    "plo_tracker.tests.static_files.WhiteNoiseListedOnce" if name == _WHITENOISE else name
+    for name in MIDDLEWARE  # noqa: F405  (MIDDLEWARE comes from base)
+]
