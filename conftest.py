@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -87,12 +86,6 @@ def _django_group(item: pytest.Item) -> int:
     return 0 if marker or "db" in fixtures else 2
 
 
-@pytest.hookimpl(optionalhook=True)  # without pytest-xdist (`-p no:xdist`, mutmut) the hook is unknown
-def pytest_configure_node(node: Any) -> None:  # pytest-xdist's WorkerController
-    """Tell each worker how the controller hands out tests (a worker's own option says "no")."""
-    node.workerinput["dist"] = node.config.option.dist
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     heavy = {
@@ -108,25 +101,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return _django_group(item), len(LONG_FIRST) + (0 if path in heavy else 1)
 
     items.sort(key=rank)  # stable: each file keeps its own order
-
-    # The second process's share starts with the tests that need no database at all (the deadline
-    # engine's, about two minutes of them), so it runs those while the first process migrates the
-    # template database (about a minute, which it otherwise spent waiting on the lock). Under
-    # worksteal the first process is handed the first len // workers tests.
-    workerinput = getattr(config, "workerinput", {})
-    workers = int(workerinput.get("workercount", 1))
-    if workers > 1 and workerinput.get("dist") == "worksteal":
-        pure = [
-            item
-            for item in items
-            if rank(item)[1] > len(LONG_FIRST)  # not a server, browser or integration test's file
-            and "django_db_setup" not in getattr(item, "fixturenames", ())
-        ]
-        if pure:
-            chosen = {id(item) for item in pure}
-            rest = [item for item in items if id(item) not in chosen]
-            split = len(items) // workers
-            items[:] = rest[:split] + pure + rest[split:]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
