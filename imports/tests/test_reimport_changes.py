@@ -504,6 +504,14 @@ def test_rows_that_only_moved_change_nothing(council, first):
 # refused import says so beside each row. ---------------------------------------------------------
 
 NO_MANAGER = merge(BASE, **{"Team manager": ""})
+# An assessment of a kind the product does not name: a row of its own, under the family's reference.
+HAIR = {
+    "Case ID": REF,
+    "Assessment": "Hair strand test",
+    "Provider": "Lab One",
+    "Instructed": "18/09/2026",
+    "Assessment due": "16/10/2026",
+}
 PAMS_AGAIN = {
     "Case ID": REF,
     "Assessment": "PAMS",
@@ -830,14 +838,7 @@ def test_a_new_familys_meeting_dated_today_was_held_and_one_dated_later_is_booke
 
 def test_a_new_familys_assessments_keep_their_kind_name_and_completion(council):
     pams = merge(BASE, **{"Assessment": "PAMS assessment", "Completed": "28/10/2026"})
-    hair = {
-        "Case ID": REF,
-        "Assessment": "Hair strand test",
-        "Provider": "Lab One",
-        "Instructed": "18/09/2026",
-        "Assessment due": "16/10/2026",
-    }
-    assert load(council, pams, hair).created == 1
+    assert load(council, pams, HAIR).created == 1
     got = sorted(episode().assessments.values_list("kind", "description", "provider", "completed_on"))
     assert got == [
         ("other", "Hair strand test", "Lab One", None),
@@ -1039,15 +1040,8 @@ def test_a_child_with_one_name_added_by_a_reimport_takes_the_familys_surname(cou
 
 
 def test_of_two_assessments_of_kinds_the_product_does_not_name_only_the_one_back_is_completed(council):
-    hair = {
-        "Case ID": REF,
-        "Assessment": "Hair strand test",
-        "Provider": "Lab One",
-        "Instructed": "18/09/2026",
-        "Assessment due": "16/10/2026",
-    }
-    sibling = {**hair, "Assessment": "Sibling together-or-apart", "Provider": "In-house"}
-    load(council, BASE, hair, sibling)
-    assert load(council, BASE, hair, {**sibling, "Completed": "15/10/2026"}).updated == 1
+    sibling = {**HAIR, "Assessment": "Sibling together-or-apart", "Provider": "In-house"}
+    load(council, BASE, HAIR, sibling)
+    assert load(council, BASE, HAIR, {**sibling, "Completed": "15/10/2026"}).updated == 1
     done = dict(episode().assessments.filter(kind="other").values_list("description", "completed_on"))
     assert done == {"Hair strand test": None, "Sibling together-or-apart": dt.date(2026, 10, 15)}
