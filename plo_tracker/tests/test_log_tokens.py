@@ -51,7 +51,12 @@ def test_gunicorn_as_documented_never_logs_the_calendar_key(tmp_path: Path, make
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with out.open("ab") as stdout, err.open("ab") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *args], cwd=ROOT, env=env, stdout=stdout, stderr=stderr
+            [sys.executable, "-m", "gunicorn", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
         )
     try:
         wait_until(lambda: process.poll() is None and port_open(port), timeout=60, what="gunicorn")
