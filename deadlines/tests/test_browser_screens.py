@@ -6,43 +6,39 @@ Loaded with the demo council; the cases each screen must show are worked out fro
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
 from cases.models import Episode, Stage
 from cases.selectors import families_visible_to
-from conftest import axe_violations, sign_in
+from conftest import DEMO_NOW, DEMO_TODAY, axe_violations, demo_council_database, empty_database, sign_in
 from deadlines.models import Deadline, DeadlineState
 from plo_tracker.tests.shots import SHOTS
 
-# Not transactional: the tests only read the demo, which the module fixture below commits once.
+# Not transactional: the tests only read the demo, which the module fixture below copies in once.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-TODAY = dt.date(2026, 11, 23)  # a Monday
+TODAY = DEMO_TODAY  # Monday 23 November 2026
 PASSWORD = "demo-password-2026"
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """The demo council, built once for this file and committed, with a web server of its own.
+    """The demo council (`manage.py demo_data` for TODAY, built once per run and copied in for
+    this file), with a web server of its own.
 
-    Building the demo takes a while, so the screens below share one copy. pytest-django's
-    live_server would make every test transactional and empty the database after each one, so
-    this file runs its own server thread; the database is emptied when the file is done.
+    pytest-django's live_server would make every test transactional and empty the database after
+    each one, so this file runs its own server thread; the empty database is put back when the
+    file is done.
     """
     from pytest_django.live_server_helper import LiveServer
 
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=True),
-    ):
-        call_command("demo_data", today=TODAY, verbosity=0)
+    with django_db_blocker.unblock(), time_machine.travel(DEMO_NOW, tick=True):
+        demo_council_database()
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         try:
@@ -50,7 +46,7 @@ def demo(django_db_setup, django_db_blocker):
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
-            call_command("flush", interactive=False, verbosity=0)
+            empty_database()
 
 
 def _references(page) -> set[str]:

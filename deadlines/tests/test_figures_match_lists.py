@@ -20,19 +20,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Role
 from accounts.scopes import sees_whole_service, teams_visible_to
+from conftest import DEMO_TODAY, demo_council_database, empty_database
 from deadlines.history import _compute, weekly_snapshots_backfill
 from deadlines.screens import episodes_visible
 from deadlines.selectors.weekly import weekly_figures
 from deadlines.services import calendar_current
 
 LONDON = ZoneInfo("Europe/London")
-TODAY = dt.date(2026, 11, 23)  # a Monday: the demo's own tests use it too
+TODAY = DEMO_TODAY  # Monday 23 November 2026: the day the tests' demo council is built for
 
 _TAG = re.compile(r"<a\b[^>]*>", re.S)
 _ATTR = re.compile(r'\b([a-z-]+)="([^"]*)"')
@@ -129,10 +129,20 @@ TRACKER = reverse("deadlines:tracker")
 TEAM = reverse("deadlines:team-dashboard")
 
 
-@pytest.mark.django_db
-def test_every_figure_on_the_demo_council_opens_the_cases_it_counts(client):
+@pytest.fixture
+def demo_council(django_db_setup, django_db_blocker):
+    """The demo council for TODAY (`manage.py demo_data`, built once per run and copied in), the
+    database open to the test outside a transaction; the empty database is put back after it."""
+    with django_db_blocker.unblock():
+        demo_council_database()
+        try:
+            yield
+        finally:
+            empty_database()
+
+
+def test_every_figure_on_the_demo_council_opens_the_cases_it_counts(demo_council, client):
     with time_machine.travel(dt.datetime(2026, 11, 23, 9, tzinfo=LONDON), tick=False):
-        call_command("demo_data", today=TODAY, verbosity=0)
         hos, ad, tm, clo = _users(
             Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.TEAM_MANAGER, Role.COURT_LIAISON_OFFICER
         )

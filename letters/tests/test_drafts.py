@@ -7,12 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from io import StringIO
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from docx import Document
@@ -20,6 +18,7 @@ from docx import Document
 from accounts.models import User
 from cases.models import EndOutcome, Episode, Person, Stage
 from cases.selectors import case_page
+from conftest import DEMO_TODAY, demo_council_database, empty_database
 from deadlines.services import calendar_current
 from letters import services
 from letters.context import uk_date
@@ -36,7 +35,7 @@ from tracker_meetings.models import AgendaItem
 pytestmark = pytest.mark.django_db
 
 K = DocumentKind
-TODAY = dt.date(2026, 11, 23)
+TODAY = DEMO_TODAY  # Monday 23 November 2026
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 A_DATE = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b")
@@ -44,11 +43,13 @@ A_DATE = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b")
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """The demo council, loaded once for the module and rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("demo_data", "--today", TODAY.isoformat(), stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
+    """The demo council for TODAY (`manage.py demo_data`, built once per run and copied in for the
+    module); each test's changes roll back, and the empty database is put back after the module."""
+    with django_db_blocker.unblock():
+        demo_council_database()
+    yield
+    with django_db_blocker.unblock():
+        empty_database()
 
 
 @pytest.fixture(autouse=True)
