@@ -6,8 +6,11 @@ import contextlib
 import datetime as dt
 import io
 import os
+import threading
 import uuid
+import weakref
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -56,6 +59,9 @@ def _summary_path(template: str) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_remember_connection, dispatch_uid="conftest.remember_connection")
     # Fix the run's id before xdist starts its workers, so the controller knows the templates' names.
     controller = not hasattr(config, "workerinput")
     if controller and hasattr(config.option, "testrunuid") and config.option.testrunuid is None:
@@ -160,12 +166,33 @@ def _run_lock():
         yield
 
 
-def _copy_into_mine(source: str) -> None:
-    """Make this process's database a fresh copy of `source` (closing every connection to it)."""
-    from django.contrib.contenttypes.models import ContentType
+# Every database connection this process opens. While a Playwright browser is open, its event loop
+# counts as running in the main thread, and Django then keeps the thread's connections per asyncio
+# context (asgiref's Local): the connection a browser test's body used is not the one a module
+# fixture's teardown sees as `connection`. Dropping the database would end the unseen one under the
+# next test ("server closed the connection unexpectedly"), so a copy closes all of this thread's.
+_OPENED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _remember_connection(sender: object, connection: Any, **kwargs: object) -> None:
+    _OPENED.add(connection)
+
+
+def _close_this_threads_connections() -> None:
     from django.db import connection
 
     connection.close()
+    me = threading.get_ident()
+    for wrapper in list(_OPENED):
+        if wrapper._thread_ident == me and wrapper.connection is not None:
+            wrapper.close()
+
+
+def _copy_into_mine(source: str) -> None:
+    """Make this process's database a fresh copy of `source` (closing every connection to it)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    _close_this_threads_connections()
     mine = _DB["mine"]
     _sql(f'DROP DATABASE IF EXISTS "{mine}" WITH (FORCE)', f'CREATE DATABASE "{mine}" TEMPLATE "{source}"')
     ContentType.objects.clear_cache()  # ids as the copy has them, whatever a flush did before
