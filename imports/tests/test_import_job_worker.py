@@ -21,7 +21,7 @@ from plo_tracker.tests.servers import RedisServer, kill_group, redis_binary, sta
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 VISIBILITY_TIMEOUT = 3  # seconds: how soon an unacknowledged task goes to another worker
-ROWS = 1500  # the kill lands at 250 rows or a second later; the rest is redone
+ROWS = 1000  # the kill lands at 250 rows or a second later; the rest is redone
 
 
 def _state(pk: int) -> tuple[str, int, int]:
@@ -68,7 +68,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_job_is_redone_once(co
     finally:
         client.close()
         # Killed, not stopped: after the job the second worker runs its start-up alert catch-up
-        # over the 1,500 new families, and a warm stop would wait for it (up to its 20 s limit).
+        # over the 1,000 new families, and a warm stop would wait for it (up to its 20 s limit).
         for process in (first, second):
             if process is not None:
                 kill_group(process)

@@ -209,8 +209,16 @@ def test_no_url_gives_a_server_error_for_hostile_paths_queries_and_forms(shared_
             assert status in (400, 404, 302), (path, status)
     failures: list[tuple[Any, ...]] = []
     for url in urls:
+        # A NUL byte in the query string is answered 400 before any view reads it, whichever key
+        # holds it: one request with a NUL in every key stands for a request per key (and should
+        # that refusal ever go, the view reads one of them and the 500 is caught here).
+        response = client.get(url, dict.fromkeys(HOSTILE_QUERY, "\x00"))
+        if _server_error(url, response):
+            failures.append(("GET", url, "every key", "\x00", response.status_code))
         for key, values in HOSTILE_QUERY.items():
             for value in values:
+                if value == "\x00":
+                    continue  # above
                 response = client.get(url, {key: value})
                 if _server_error(url, response):
                     failures.append(("GET", url, key, value[:20], response.status_code))
