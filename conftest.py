@@ -9,7 +9,7 @@ import os
 import threading
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -179,12 +179,9 @@ def _remember_connection(sender: object, connection: Any, **kwargs: object) -> N
 
 
 def _close_this_threads_connections() -> None:
-    from django.db import connection
-
-    connection.close()
     me = threading.get_ident()
-    for wrapper in list(_OPENED):
-        if wrapper._thread_ident == me and wrapper.connection is not None:
+    for wrapper in list(_OPENED):  # `connection` among them, whatever context it belongs to
+        if wrapper._thread_ident == me:
             wrapper.close()
 
 
@@ -248,7 +245,7 @@ def demo_council_database() -> None:
 
     with _run_lock():
         if not _database_exists(_DB["demo"]):
-            connection.close()
+            _close_this_threads_connections()
             _sql(f'CREATE DATABASE "{_DB["demo"]}" TEMPLATE "{_DB["template"]}"')
             connection.settings_dict["NAME"] = _DB["demo"]
             try:
@@ -258,9 +255,22 @@ def demo_council_database() -> None:
                 with open(_summary_path(_DB["template"]), "w") as summary:
                     summary.write(out.getvalue())
             finally:
-                connection.close()
+                _close_this_threads_connections()
                 connection.settings_dict["NAME"] = _DB["mine"]
         _copy_into_mine(_DB["demo"])
+
+
+@contextlib.contextmanager
+def demo_council_copied(django_db_blocker: Any) -> Iterator[None]:
+    """The run's demo council copied into this process's database for the `with` block (a module,
+    class or test fixture, outside any transaction), and the empty database put back after it."""
+    with django_db_blocker.unblock():
+        demo_council_database()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            empty_database()
 
 
 def dump_template(path: str | os.PathLike[str]) -> None:

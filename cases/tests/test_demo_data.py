@@ -17,7 +17,7 @@ from accounts.models import ServiceArea, Team, User
 from accounts.roles import Role
 from cases.demo import DEFAULT_PASSWORD, DEFAULT_SEED, SIGN_INS
 from cases.models import Child, EndOutcome, Episode, EpisodeChild, Family, HearingKind, Person, Stage
-from conftest import DEMO_TODAY, demo_council_database, demo_council_summary, empty_database
+from conftest import DEMO_TODAY, demo_council_copied, demo_council_summary
 from deadlines.models import Alert, ClosureDay, Deadline, DeadlineState, WeeklySnapshot
 from deadlines.services import calendar_current
 from meetings.models import LegalAdvice, PermanencyPlanningMeeting
@@ -39,12 +39,10 @@ def demo(django_db_setup, django_db_blocker):
     """The demo council as `manage.py demo_data --today TODAY` built it (once per run, for every
     test that needs it; copied in for the class), and what the command printed. Each test's changes
     roll back; the empty database is put back after the class."""
-    with django_db_blocker.unblock():
-        demo_council_database()
-        BUILT[DEFAULT_SEED] = _snapshot()
-    yield demo_council_summary()
-    with django_db_blocker.unblock():
-        empty_database()
+    with demo_council_copied(django_db_blocker):
+        with django_db_blocker.unblock():
+            BUILT[DEFAULT_SEED] = _snapshot()
+        yield demo_council_summary()
 
 
 class TestTheDemoCouncil:

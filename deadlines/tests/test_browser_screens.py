@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.models import User
 from cases.models import Episode, Stage
 from cases.selectors import families_visible_to
-from conftest import DEMO_NOW, DEMO_TODAY, axe_violations, demo_council_database, empty_database, sign_in
+from conftest import DEMO_NOW, DEMO_TODAY, axe_violations, demo_council_copied, sign_in
 from deadlines.models import Deadline, DeadlineState
 from plo_tracker.tests.shots import SHOTS
 
@@ -37,8 +37,7 @@ def demo(django_db_setup, django_db_blocker):
     """
     from pytest_django.live_server_helper import LiveServer
 
-    with django_db_blocker.unblock(), time_machine.travel(DEMO_NOW, tick=True):
-        demo_council_database()
+    with demo_council_copied(django_db_blocker), django_db_blocker.unblock(), time_machine.travel(DEMO_NOW, tick=True):
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         try:
@@ -46,7 +45,6 @@ def demo(django_db_setup, django_db_blocker):
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
-            empty_database()
 
 
 def _references(page) -> set[str]:

@@ -25,7 +25,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import Role
 from accounts.scopes import sees_whole_service, teams_visible_to
-from conftest import DEMO_TODAY, demo_council_database, empty_database
+from conftest import DEMO_TODAY, demo_council_copied
 from deadlines.history import _compute, weekly_snapshots_backfill
 from deadlines.screens import episodes_visible
 from deadlines.selectors.weekly import weekly_figures
@@ -133,12 +133,8 @@ TEAM = reverse("deadlines:team-dashboard")
 def demo_council(django_db_setup, django_db_blocker):
     """The demo council for TODAY (`manage.py demo_data`, built once per run and copied in), the
     database open to the test outside a transaction; the empty database is put back after it."""
-    with django_db_blocker.unblock():
-        demo_council_database()
-        try:
-            yield
-        finally:
-            empty_database()
+    with demo_council_copied(django_db_blocker), django_db_blocker.unblock():
+        yield
 
 
 def test_every_figure_on_the_demo_council_opens_the_cases_it_counts(demo_council, client):

@@ -18,7 +18,7 @@ from docx import Document
 from accounts.models import User
 from cases.models import EndOutcome, Episode, Person, Stage
 from cases.selectors import case_page
-from conftest import DEMO_TODAY, demo_council_database, empty_database
+from conftest import DEMO_TODAY, demo_council_copied
 from deadlines.services import calendar_current
 from letters import services
 from letters.context import uk_date
@@ -45,11 +45,8 @@ A_DATE = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b")
 def demo(django_db_setup, django_db_blocker):
     """The demo council for TODAY (`manage.py demo_data`, built once per run and copied in for the
     module); each test's changes roll back, and the empty database is put back after the module."""
-    with django_db_blocker.unblock():
-        demo_council_database()
-    yield
-    with django_db_blocker.unblock():
-        empty_database()
+    with demo_council_copied(django_db_blocker):
+        yield
 
 
 @pytest.fixture(autouse=True)
