@@ -113,6 +113,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return _django_group(item), len(LONG_FIRST) + (0 if path in heavy else 1)
 
     items.sort(key=rank)  # stable: each file keeps its own order
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers > 1:
+        # The first process to need the database migrates the template (tens of seconds) while
+        # the others wait for it. So the second process's share begins with the tests that need
+        # no database (and the ones from its share that do follow them): it works meanwhile.
+        needs_none = [item for item in items if _django_group(item) == 2]
+        needs_db = [item for item in items if _django_group(item) != 2]
+        first_share = len(items) // workers  # worksteal's first hand-out: equal, contiguous shares
+        items[:] = needs_db[:first_share] + needs_none + needs_db[first_share:]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
