@@ -58,6 +58,9 @@ def upload_and_preview(page, base, tmp_path):
         page.select_option(f"#col_{i}", MAPPING[header])
     page.get_by_role("button", name="Check every row").click()
     page.wait_for_selector("[data-testid=import-rows]")
+    # The rows show while the styles may still be loading; a choice clicked then can land where
+    # the radio was before the page took its final shape (seen once on a busy machine).
+    page.wait_for_load_state("load")
 
 
 def alerts_about_history():
