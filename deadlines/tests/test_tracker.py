@@ -309,14 +309,14 @@ def _episodes(people, count: int, start: int) -> None:
             ms.lpm_list(episode=episode, panel_date=dt.date(2027, 3, 4), kind=LPMKind.REVIEW, by=people.tm, today=TODAY)
 
 
-def test_the_tracker_runs_the_same_number_of_queries_for_3_and_30_episodes(client_as, people, travel):
+def test_the_tracker_runs_the_same_number_of_queries_for_3_and_12_episodes(client_as, people, travel):
     client = client_as(Role.COURT_LIAISON_OFFICER)
     _episodes(people, 3, 100)
     with CaptureQueriesContext(connection) as small:
         assert len(client.get(URL).context["rows"]) == 3
-    _episodes(people, 27, 200)
+    _episodes(people, 9, 200)
     with CaptureQueriesContext(connection) as large:
-        assert len(client.get(URL).context["rows"]) == 30
+        assert len(client.get(URL).context["rows"]) == 12
     assert len(small) == len(large)
 
 
@@ -328,7 +328,7 @@ TRACKER_QUERIES = 13
 TRACKER_EXPORT_QUERIES = 12
 
 
-@pytest.mark.parametrize("count", [3, 30])
+@pytest.mark.parametrize("count", [3, 12])
 def test_tracker_query_count_is_pinned(client_as, people, travel, django_assert_max_num_queries, count):
     client = client_as(Role.COURT_LIAISON_OFFICER)
     _episodes(people, count, 300)
